@@ -1,0 +1,11 @@
+//! repro: reproduce the figures of "Breaking the Ice: Analyzing Cold Start Latency in vLLM".
+//!
+//! Data flows one way: recipe → plan → run → artifacts → table → render. The analysis half
+//! (`parse`, `table`, `render`, `predict`) reads artifacts only, so it works on anyone's folder.
+
+pub mod artifacts;
+pub mod exit;
+pub mod figures;
+pub mod num;
+pub mod parse;
+pub mod table;

@@ -1,0 +1,265 @@
+//! The paper's `profile_log.py`, rule for rule: which line sets which stage, the timestamp
+//! differences, the `x or 0` sums and the fix-ups at the end. Every quirk is kept on purpose,
+//! because the published numbers were made with it (see each comment).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::stage::{Stage, StageTimings};
+use super::timestamp::{self, Timestamp};
+use super::LogError;
+use crate::num::Num;
+
+/// A line that holds a duration, `(marker, regex with one group, stage)`, in the order of the
+/// paper's `if/elif` chain: the first marker found on a line wins.
+struct DurationRule {
+    marker: &'static str,
+    pattern: &'static str,
+    stage: Stage,
+}
+
+const DURATION_RULES: [DurationRule; 11] = [
+    DurationRule {
+        marker: "Loading weights took",
+        pattern: r"Loading weights took ([\d.]+) seconds",
+        stage: Stage::LoadWeights,
+    },
+    DurationRule {
+        marker: "Model loading took",
+        pattern: r"GiB and ([\d.]+) seconds",
+        stage: Stage::ModelLoading,
+    },
+    DurationRule {
+        marker: "Graph capturing finished",
+        pattern: r"finished in ([\d.]+) secs",
+        stage: Stage::GraphCapturing,
+    },
+    DurationRule {
+        marker: "init engine (profile, create kv cache, warmup model)",
+        pattern: r"took ([\d.]+) seconds",
+        stage: Stage::InitEngine,
+    },
+    DurationRule {
+        marker: "Dynamo bytecode transform time",
+        pattern: r"time: ([\d.]+) s",
+        stage: Stage::DynamoTransformTime,
+    },
+    DurationRule {
+        marker: "Compiling a graph for",
+        pattern: r"takes ([\d.]+) s",
+        stage: Stage::GraphCompileGeneralShape,
+    },
+    DurationRule {
+        marker: "Directly load the compiled",
+        pattern: r"took ([\d.]+) s",
+        stage: Stage::GraphCompileCached,
+    },
+    DurationRule {
+        marker: "torch.compile takes",
+        pattern: r"takes ([\d.]+) s in total",
+        stage: Stage::TorchCompile,
+    },
+    DurationRule {
+        marker: "Memory profiling takes",
+        pattern: r"takes ([\d.]+) seconds",
+        stage: Stage::KvCacheProfiling,
+    },
+    DurationRule {
+        marker: "Init Tokenizer took",
+        pattern: r"took ([\d.]+) seconds",
+        stage: Stage::TokenizerInit,
+    },
+    DurationRule {
+        marker: "Initializing Model took",
+        pattern: r"took ([\d.]+) seconds",
+        stage: Stage::ModelInit,
+    },
+];
+
+static DURATION_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    DURATION_RULES
+        .iter()
+        .map(|rule| Regex::new(rule.pattern).expect("valid regex"))
+        .collect()
+});
+
+/// Python's `float()` of the captured text; `[\d.]+` can capture `1.2.3` or `.`, which Python
+/// rejects and so does this.
+fn extract_time(line: &str, regex: &Regex, line_no: usize) -> Result<Num, LogError> {
+    match regex.captures(line) {
+        // `extract_time` returns the int 0 when the marker is there but the pattern is not.
+        None => Ok(Num::ZERO),
+        Some(caps) => {
+            let text = &caps[1];
+            text.parse::<f64>()
+                .map(Num::Float)
+                .map_err(|_| LogError::BadNumber {
+                    line: line_no,
+                    text: text.to_string(),
+                })
+        }
+    }
+}
+
+fn timestamp_at(line: &str, line_no: usize) -> Result<Option<Timestamp>, LogError> {
+    timestamp::extract(line).map_err(|source| LogError::BadTimestamp {
+        line: line_no,
+        source,
+    })
+}
+
+/// `end - start` where the paper subtracts: a marker line without a timestamp while the start is
+/// known is a `TypeError` in Python, and an error here.
+fn elapsed(
+    end: Option<Timestamp>,
+    start: Option<Timestamp>,
+    marker: &'static str,
+    line_no: usize,
+) -> Result<Option<Num>, LogError> {
+    match (start, end) {
+        (None, _) => Ok(None),
+        (Some(_), None) => Err(LogError::MarkerWithoutTimestamp {
+            line: line_no,
+            marker,
+        }),
+        (Some(start), Some(end)) => Ok(Some(Num::Float(end.seconds_since(start)))),
+    }
+}
+
+/// Markers of the timestamp-difference stages (the second chain of `profile_log.py`).
+#[derive(Default)]
+struct Marks {
+    detect_platform_start: Option<Timestamp>,
+    detect_platform_end: Option<Timestamp>,
+    llm_imports_end: Option<Timestamp>,
+    worker_init_start: Option<Timestamp>,
+}
+
+fn apply_marker_line(
+    line: &str,
+    line_no: usize,
+    marks: &mut Marks,
+    timings: &mut StageTimings,
+) -> Result<(), LogError> {
+    if line.contains("No plugins for group") {
+        marks.detect_platform_start = timestamp_at(line, line_no)?;
+    } else if line.contains("detected platform") {
+        let end = timestamp_at(line, line_no)?;
+        marks.detect_platform_end = end;
+        if let Some(v) = elapsed(
+            end,
+            marks.detect_platform_start,
+            "detected platform",
+            line_no,
+        )? {
+            timings.set(Stage::DetectPlatform, Some(v));
+        }
+    } else if line.contains("Available plugins for group") {
+        let end = timestamp_at(line, line_no)?;
+        marks.llm_imports_end = end;
+        if let Some(v) = elapsed(
+            end,
+            marks.detect_platform_end,
+            "Available plugins for group",
+            line_no,
+        )? {
+            timings.set(Stage::LlmImports, Some(v));
+        }
+    } else if line.contains("Chunked prefill is") {
+        let end = timestamp_at(line, line_no)?;
+        if let Some(v) = elapsed(end, marks.llm_imports_end, "Chunked prefill is", line_no)? {
+            timings.set(Stage::GetModelInfo, Some(v));
+        }
+    } else if line.contains("Waiting for init message") {
+        marks.worker_init_start = timestamp_at(line, line_no)?;
+    } else if line.contains("Starting to load model") {
+        let end = timestamp_at(line, line_no)?;
+        if let Some(v) = elapsed(
+            end,
+            marks.worker_init_start,
+            "Starting to load model",
+            line_no,
+        )? {
+            timings.set(Stage::WorkerInit, Some(v));
+        }
+    }
+    Ok(())
+}
+
+/// `profile_log.main` on the lines of one log.
+pub fn stage_timings(lines: &[&str]) -> Result<StageTimings, LogError> {
+    let mut timings = StageTimings::default();
+    timings.set(Stage::TotalTime, Some(Num::ZERO));
+    timings.set(Stage::ActualTotalTime, Some(Num::ZERO));
+    let mut marks = Marks::default();
+
+    for (index, line) in lines.iter().enumerate() {
+        let line_no = index + 1;
+        if let Some(rule_index) = DURATION_RULES
+            .iter()
+            .position(|rule| line.contains(rule.marker))
+        {
+            let value = extract_time(line, &DURATION_REGEXES[rule_index], line_no)?;
+            timings.set(DURATION_RULES[rule_index].stage, Some(value));
+        }
+        apply_marker_line(line, line_no, &mut marks, &mut timings)?;
+    }
+
+    // KV cache profiling, as logged, includes torch.compile and loading the cached graphs.
+    let cached = Num::or_zero(timings.get(Stage::GraphCompileCached));
+    let compile = Num::or_zero(timings.get(Stage::TorchCompile));
+    if let Some(kv) = timings.get(Stage::KvCacheProfiling) {
+        timings.set(Stage::KvCacheProfiling, Some(kv - (compile + cached)));
+    }
+
+    // actual_total_time: from the first line's timestamp to the last timestamp in the log.
+    let first_line = lines.first().ok_or(LogError::Empty)?;
+    let first = timestamp_at(first_line, 1)?.ok_or(LogError::FirstLineWithoutTimestamp)?;
+    let mut last = None;
+    for (index, line) in lines.iter().enumerate().rev() {
+        last = timestamp_at(line, index + 1)?;
+        if last.is_some() {
+            break;
+        }
+    }
+    let last = last.expect("the first line has a timestamp, so some line does");
+    timings.set(
+        Stage::ActualTotalTime,
+        Some(Num::Float(last.seconds_since(first))),
+    );
+
+    let bootstrap = [
+        Stage::DetectPlatform,
+        Stage::LlmImports,
+        Stage::GetModelInfo,
+        Stage::WorkerInit,
+    ]
+    .map(|stage| Num::or_zero(timings.get(stage)));
+    let bootstrap = bootstrap[0] + bootstrap[1] + bootstrap[2] + bootstrap[3];
+    timings.set(Stage::FrameworkBootstrap, Some(bootstrap));
+
+    let mut total = Num::ZERO;
+    for stage in [
+        Stage::FrameworkBootstrap,
+        Stage::ModelLoading,
+        Stage::InitEngine,
+        Stage::TokenizerInit,
+    ] {
+        if let Some(v) = timings.get(stage) {
+            total = total + v;
+        }
+    }
+    timings.set(Stage::TotalTime, Some(total));
+
+    // Some loaders (bitsandbytes) do not log load_weights: the paper deduces it.
+    if timings.get(Stage::LoadWeights).is_none() {
+        if let (Some(loading), Some(init)) = (
+            timings.get(Stage::ModelLoading),
+            timings.get(Stage::ModelInit),
+        ) {
+            timings.set(Stage::LoadWeights, Some(loading - init));
+        }
+    }
+    Ok(timings)
+}

@@ -1,0 +1,132 @@
+//! `comparison_results.json`: one column per log of a run folder (`compare_logs.py`), and its
+//! average over iterations (`avg_comparison_results.json`, same shape).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::num::Num;
+use crate::parse::{self, ParseError, Stage, StageTimings};
+
+/// Labels (log file names) and, per label, its stage timings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    pub labels: Vec<String>,
+    pub rows: Vec<StageTimings>,
+}
+
+/// The file as the paper writes it: `{"labels": [...], "data": {stage: [value per label]}}`.
+#[derive(Serialize, Deserialize)]
+struct ComparisonFile {
+    labels: Vec<String>,
+    data: BTreeMap<Stage, Vec<Option<Num>>>,
+}
+
+/// A comparison file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ComparisonFileError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a comparison file: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("`{}`: stage `{stage}` has {found} values for {labels} labels", path.display())]
+    Length {
+        path: PathBuf,
+        stage: Stage,
+        found: usize,
+        labels: usize,
+    },
+}
+
+impl Comparison {
+    pub fn value(&self, stage: Stage, index: usize) -> Option<Num> {
+        self.rows[index].get(stage)
+    }
+
+    /// The column of one stage, one value per label.
+    pub fn column(&self, stage: Stage) -> Vec<Option<Num>> {
+        self.rows.iter().map(|row| row.get(stage)).collect()
+    }
+
+    pub fn index_of(&self, label: &str) -> Option<usize> {
+        self.labels.iter().position(|l| l == label)
+    }
+
+    pub fn push(&mut self, label: String, row: StageTimings) {
+        self.labels.push(label);
+        self.rows.push(row);
+    }
+
+    /// `compare_logs.py` on these logs, in the given order: a log that cannot be parsed is left
+    /// out (the paper prints "Error parsing" and goes on) and returned beside the result.
+    pub fn from_logs(paths: &[PathBuf]) -> (Comparison, Vec<ParseError>) {
+        let mut comparison = Comparison::default();
+        let mut skipped = Vec::new();
+        for path in paths {
+            match parse::parse_file(path) {
+                Ok(log) => {
+                    let label = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    comparison.push(label, log.stages);
+                }
+                Err(e) => skipped.push(e),
+            }
+        }
+        (comparison, skipped)
+    }
+
+    /// The bytes of the paper's JSON file.
+    pub fn to_json(&self) -> Vec<u8> {
+        let data = Stage::ALL
+            .iter()
+            .map(|&stage| (stage, self.column(stage)))
+            .collect();
+        super::pyjson::to_python_json(&ComparisonFile {
+            labels: self.labels.clone(),
+            data,
+        })
+    }
+
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Comparison, ComparisonFileError> {
+        let file: ComparisonFile =
+            serde_json::from_slice(bytes).map_err(|source| ComparisonFileError::Json {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut rows = vec![StageTimings::default(); file.labels.len()];
+        for (stage, values) in file.data {
+            if values.len() != file.labels.len() {
+                return Err(ComparisonFileError::Length {
+                    path: path.to_path_buf(),
+                    stage,
+                    found: values.len(),
+                    labels: file.labels.len(),
+                });
+            }
+            for (row, value) in rows.iter_mut().zip(values) {
+                row.set(stage, value);
+            }
+        }
+        Ok(Comparison {
+            labels: file.labels,
+            rows,
+        })
+    }
+
+    pub fn read(path: &Path) -> Result<Comparison, ComparisonFileError> {
+        let bytes = std::fs::read(path).map_err(|source| ComparisonFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Comparison::from_json(path, &bytes)
+    }
+}

@@ -1,0 +1,90 @@
+//! numpy's arithmetic, bit for bit: `np.mean` adds with numpy's pairwise summation, starting
+//! from the identity 0. Below 8 values that is a left-to-right sum; above, it is not.
+
+/// `np.add.reduce` of a 1-D float64 array.
+pub fn numpy_sum(values: &[f64]) -> f64 {
+    0.0 + pairwise_sum(values)
+}
+
+/// numpy's `pairwise_sum` (`loops_utils.h.src`): blocks of 8 accumulators up to 128 elements,
+/// halves above.
+fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = -0.0;
+        for x in a {
+            res += x;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+/// `float(np.mean(values))`; `None` for no values.
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| numpy_sum(values) / values.len() as f64)
+}
+
+/// `scipy.stats.sem(values)` (ddof = 1); `None` below two values.
+pub fn sem(values: &[f64]) -> Option<f64> {
+    std_ddof1(values).map(|sd| sd / (values.len() as f64).sqrt())
+}
+
+/// `np.std(values, ddof=1)`.
+pub fn std_ddof1(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let m = mean(values)?;
+    let squares: Vec<f64> = values.iter().map(|x| (x - m) * (x - m)).collect();
+    Some((numpy_sum(&squares) / (values.len() - 1) as f64).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_sums_are_left_folds_long_ones_pairwise() {
+        let v = [0.1, 0.2, 0.3, 0.4];
+        assert_eq!(numpy_sum(&v), ((0.1 + 0.2) + 0.3) + 0.4);
+        let w: Vec<f64> = (1..=9).map(|i| i as f64 / 10.0).collect();
+        let r = &w[..8];
+        let blocks = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        assert_eq!(numpy_sum(&w), blocks + w[8]);
+        assert_eq!(mean(&[1.0, 2.0, 3.0]), Some(2.0));
+        assert_eq!(mean(&[]), None);
+    }
+
+    #[test]
+    fn long_sums_use_blocks() {
+        let v: Vec<f64> = (0..300).map(|i| i as f64 * 0.1).collect();
+        let exact: f64 = (0..300).map(|i| i as f64).sum::<f64>() * 0.1;
+        assert!((numpy_sum(&v) - exact).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sem_of_known_values() {
+        let s = sem(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert!((s - 0.6454972243679028).abs() < 1e-15);
+        assert_eq!(sem(&[1.0]), None);
+    }
+}
