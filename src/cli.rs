@@ -19,6 +19,10 @@ pub struct Cli {
     /// Print more (why tasks run, every file written)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Project folder with figures/, models.toml, machines.toml (default: the current folder;
+    /// files missing there are taken from the copies built into repro)
+    #[arg(long, global = true, value_name = "DIR", env = "REPRO_PROJECT")]
+    pub project: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

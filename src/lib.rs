@@ -4,8 +4,11 @@
 //! (`parse`, `table`, `render`, `predict`) reads artifacts only, so it works on anyone's folder.
 
 pub mod artifacts;
+pub mod config;
 pub mod exit;
 pub mod figures;
 pub mod num;
 pub mod parse;
+pub mod project;
+pub mod recipe;
 pub mod table;

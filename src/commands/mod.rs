@@ -8,16 +8,20 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 /// How the user asked the output to look.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub quiet: bool,
     pub verbose: bool,
+    /// Where figures/, models.toml and machines.toml are read from.
+    pub project: repro::project::Project,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let project = repro::project::Project::new(cli.project.clone().unwrap_or_else(|| ".".into()));
     let out = Output {
         quiet: cli.quiet,
         verbose: cli.verbose,
+        project,
     };
     match cli.command {
         Command::Parse(args) => parse::run(args, out),
@@ -67,7 +71,27 @@ pub fn figure_folders(
     )])
 }
 
-/// The order of a figure's averaged labels, where its recipe says so.
-pub fn label_order(_folder_id: &str) -> Option<Vec<String>> {
-    None
+/// The order of a group's averaged labels, where its recipe fixes one: the figure folder's
+/// recipe, and the split part the group folder stands for.
+pub fn label_order(
+    project: &repro::project::Project,
+    figure_folder: &std::path::Path,
+    group_dir: &std::path::Path,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let folder = figure_folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let Some(recipe) = project.recipe_for_folder(&folder)? else {
+        return Ok(None);
+    };
+    let part = match group_dir
+        .strip_prefix(figure_folder)
+        .ok()
+        .and_then(|rel| rel.to_str())
+    {
+        Some("") | None => None,
+        Some(part_folder) => recipe.part_of_folder(part_folder),
+    };
+    Ok(recipe.label_order(part))
 }

@@ -10,7 +10,6 @@ use crate::cli::TableArgs;
 
 pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     let folders = super::figure_folders(&args.results, &args.figure)?;
-    let mut problems = 0;
     for (name, dir) in folders {
         let groups = table::find_groups(&dir)
             .with_context(|| format!("looking for runs in `{}`", dir.display()))?;
@@ -23,13 +22,12 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
             continue;
         }
-        let order = super::label_order(&name);
         for group_dir in groups {
+            let order = super::label_order(&out.project, &dir, &group_dir)?;
             let group = table::group_table(&group_dir, order.as_deref())?;
             for run in &group.runs {
                 for skipped in &run.skipped {
                     eprintln!("warning: left out (as the paper does): {skipped}");
-                    problems += 1;
                 }
             }
             for warning in &group.warnings {
@@ -52,6 +50,5 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let _ = problems;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,294 @@
+//! Recipes (`figures/<id>.toml`): one per experiment of the paper — the run matrix (the paper's
+//! `env.json`), iterations, the split across machines or cases, and the figures drawn from it.
+
+pub mod matrix;
+pub mod plot;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ConfigError, Models};
+pub use matrix::{Combination, ParamValue, Params, Scalar};
+pub use plot::{Chart, PlotSpec};
+
+/// The recipes shipped with repro, used where the project has no `figures/` folder.
+pub const BUILTIN: [(&str, &str); 11] = [
+    ("1", include_str!("../../figures/1.toml")),
+    ("2", include_str!("../../figures/2.toml")),
+    ("7", include_str!("../../figures/7.toml")),
+    ("9", include_str!("../../figures/9.toml")),
+    ("10", include_str!("../../figures/10.toml")),
+    ("11", include_str!("../../figures/11.toml")),
+    ("12", include_str!("../../figures/12.toml")),
+    ("13", include_str!("../../figures/13.toml")),
+    ("14", include_str!("../../figures/14.toml")),
+    ("15", include_str!("../../figures/15.toml")),
+    ("rest", include_str!("../../figures/rest.toml")),
+];
+
+/// Ids of the shipped recipes, in order.
+pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(id, _)| *id)
+}
+
+/// One experiment of the paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub title: String,
+    /// The results folder of its data (`figure-7`, `figure-rest`).
+    pub folder: String,
+    pub run: RunSpec,
+    #[serde(default)]
+    pub split: Option<Split>,
+    #[serde(default, rename = "plot")]
+    pub plots: Vec<PlotSpec>,
+}
+
+/// One vLLM version, or several (figure 1 times each in its own environment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Versions {
+    One(String),
+    Each(Vec<String>),
+}
+
+impl Versions {
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            Versions::One(v) => vec![v.as_str()],
+            Versions::Each(vs) => vs.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Where a recipe's runs put their logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// `uncached/output_<label>.txt` (warm-up), `iterations/<i>/output_<label>.txt`.
+    #[default]
+    Paper,
+    /// Figure 1: `iterations/output_<version>.txt`, the warm-up run overwritten by the timed one.
+    Versions,
+    /// Figure 12: `<model>_uncached.txt`, `<model>.txt` and `cpu_usage.json` in the folder.
+    Flat,
+}
+
+/// How the averaged table orders its labels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelOrder {
+    /// The run order of the matrix (the paper averaged before re-sorting its files).
+    #[default]
+    Recipe,
+    /// The shell's glob order of the log names.
+    Glob,
+}
+
+/// The run matrix and how often to run it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    pub vllm: Versions,
+    #[serde(default)]
+    pub layout: Layout,
+    /// Timed iterations after the warm-up.
+    #[serde(default = "five")]
+    pub iterations: u32,
+    /// Run once first and keep it as `uncached/` (not averaged).
+    #[serde(default = "yes")]
+    pub warmup: bool,
+    /// Longest a single run may take before it is stopped and recorded as timed out.
+    #[serde(default = "one_hour", with = "humantime_serde")]
+    pub timeout: Duration,
+    #[serde(default)]
+    pub avg_label_order: LabelOrder,
+    /// Sample per-core CPU usage at 10 Hz beside each run (figure 12).
+    #[serde(default)]
+    pub sample_cpu: bool,
+    /// Environment of every run.
+    #[serde(default)]
+    pub env: IndexMap<String, Scalar>,
+    /// Params of every config; a list value is swept.
+    #[serde(default)]
+    pub default_params: Params,
+    pub configs: Vec<Params>,
+}
+
+fn five() -> u32 {
+    5
+}
+fn yes() -> bool {
+    true
+}
+fn one_hour() -> Duration {
+    Duration::from_secs(3600)
+}
+
+/// Which axis a split figure compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitKind {
+    Gpu,
+    Cpu,
+    Case,
+}
+
+impl SplitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitKind::Gpu => "gpu",
+            SplitKind::Cpu => "cpu",
+            SplitKind::Case => "case",
+        }
+    }
+}
+
+/// A figure whose runs are split in parts (two machines, two cases).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    pub kind: SplitKind,
+    pub parts: Vec<Part>,
+}
+
+/// One part of a split, and what differs in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub index: u32,
+    pub description: String,
+    /// Evict the model's files from the page cache before each run (cold SSD loads).
+    #[serde(default)]
+    pub evict_page_cache: bool,
+    /// This part's configs, where they differ from the recipe's.
+    #[serde(default)]
+    pub configs: Option<Vec<Params>>,
+}
+
+impl Split {
+    pub fn part(&self, index: u32) -> Option<&Part> {
+        self.parts.iter().find(|p| p.index == index)
+    }
+
+    /// The folder name of a part: `gpu1`.
+    pub fn part_name(&self, index: u32) -> String {
+        format!("{}{index}", self.kind.as_str())
+    }
+}
+
+/// A recipe that cannot be found.
+#[derive(Debug, thiserror::Error)]
+pub enum RecipeError {
+    #[error("no recipe `{id}`: expected `{}` or one of the shipped recipes ({})", path.display(), builtin_ids().collect::<Vec<_>>().join(", "))]
+    NotFound { id: String, path: PathBuf },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl Recipe {
+    /// Parse a recipe and check it against the models it names.
+    pub fn parse(path: &Path, text: &str, models: Option<&Models>) -> Result<Recipe, ConfigError> {
+        let recipe: Recipe = crate::config::from_toml(path, text)?;
+        if let Some(models) = models {
+            for combination in recipe.all_combinations() {
+                if let Some(model) = combination.model() {
+                    if !models.contains(model) {
+                        let offset = text.find(&format!("\"{model}\""));
+                        return Err(ConfigError::at(
+                            path,
+                            text,
+                            offset,
+                            format!("model `{model}` is not in models.toml (add it there, or fix the name)"),
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(split) = &recipe.split {
+            if split.parts.is_empty() {
+                return Err(ConfigError::at(
+                    path,
+                    text,
+                    text.find("[split]"),
+                    "a split needs at least one [[split.parts]]",
+                ));
+            }
+        }
+        Ok(recipe)
+    }
+
+    /// Load `<dir>/<id>.toml`, or the shipped recipe of that id where the file is absent.
+    pub fn load(dir: &Path, id: &str, models: Option<&Models>) -> Result<Recipe, RecipeError> {
+        let path = dir.join(format!("{id}.toml"));
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            return Ok(Recipe::parse(&path, &text, models)?);
+        }
+        match BUILTIN.iter().find(|(builtin, _)| *builtin == id) {
+            Some((_, text)) => Ok(Recipe::parse(
+                Path::new(&format!("<builtin>/figures/{id}.toml")),
+                text,
+                models,
+            )?),
+            None => Err(RecipeError::NotFound {
+                id: id.to_string(),
+                path,
+            }),
+        }
+    }
+
+    /// The configs of a part (or of the whole recipe without a split).
+    pub fn configs(&self, part: Option<u32>) -> &[Params] {
+        part.and_then(|index| self.split.as_ref()?.part(index)?.configs.as_deref())
+            .unwrap_or(&self.run.configs)
+    }
+
+    /// Every run of the matrix of a part, in the paper's order.
+    pub fn combinations(&self, part: Option<u32>) -> Vec<Combination> {
+        self.configs(part)
+            .iter()
+            .flat_map(|config| matrix::expand(&self.run.default_params, config))
+            .collect()
+    }
+
+    fn all_combinations(&self) -> Vec<Combination> {
+        let mut all = self.combinations(None);
+        if let Some(split) = &self.split {
+            for part in &split.parts {
+                all.extend(self.combinations(Some(part.index)));
+            }
+        }
+        all
+    }
+
+    /// The order of the averaged table's labels, where the recipe fixes one.
+    pub fn label_order(&self, part: Option<u32>) -> Option<Vec<String>> {
+        match self.run.avg_label_order {
+            LabelOrder::Glob => None,
+            LabelOrder::Recipe => Some(
+                self.combinations(part)
+                    .iter()
+                    .map(Combination::log_name)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The split part a folder name (`gpu1`) stands for.
+    pub fn part_of_folder(&self, folder: &str) -> Option<u32> {
+        let split = self.split.as_ref()?;
+        let index = folder.strip_prefix(split.kind.as_str())?.parse().ok()?;
+        split.part(index).map(|p| p.index)
+    }
+}
+
+#[cfg(test)]
+mod tests;

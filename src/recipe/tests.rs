@@ -1,0 +1,70 @@
+use std::path::Path;
+
+use super::*;
+use crate::config::Models;
+
+fn models() -> Models {
+    Models::parse(Path::new("models.toml"), include_str!("../../models.toml")).unwrap()
+}
+
+#[test]
+fn every_shipped_recipe_parses_and_names_known_models() {
+    let models = models();
+    for (id, text) in BUILTIN {
+        let recipe = Recipe::parse(Path::new(id), text, Some(&models))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(!recipe.combinations(None).is_empty(), "{id}");
+    }
+}
+
+#[test]
+fn figure_nine_sweeps_graph_sizes_in_env_json_order() {
+    let recipe = Recipe::load(Path::new("/nonexistent"), "9", None).unwrap();
+    let order = recipe.label_order(None).unwrap();
+    assert_eq!(order.len(), 7);
+    assert_eq!(order[0], "output_model_llama2-7b-hf_cuda-graph-sizes_1.txt");
+    assert_eq!(
+        order[6],
+        "output_model_llama2-7b-hf_cuda-graph-sizes_456.txt"
+    );
+}
+
+#[test]
+fn split_parts_differ_where_the_paper_does() {
+    let recipe = Recipe::load(Path::new("/nonexistent"), "13", None).unwrap();
+    let split = recipe.split.as_ref().unwrap();
+    assert!(!split.part(0).unwrap().evict_page_cache);
+    assert!(split.part(1).unwrap().evict_page_cache);
+    let case0: Vec<String> = recipe
+        .combinations(Some(0))
+        .iter()
+        .map(|c| c.log_name())
+        .collect();
+    let case1: Vec<String> = recipe
+        .combinations(Some(1))
+        .iter()
+        .map(|c| c.log_name())
+        .collect();
+    assert!(case0.contains(&"output_model_qwen-14b_max_model_len_16752.txt".to_string()));
+    assert!(case1.contains(&"output_model_qwen-14b.txt".to_string()));
+    assert_eq!(recipe.part_of_folder("case1"), Some(1));
+}
+
+#[test]
+fn unknown_model_points_at_its_line() {
+    let text = "title = \"t\"\nfolder = \"f\"\n[run]\nvllm = \"0.10.1.1\"\nconfigs = [{ model = \"nope\" }]\n";
+    let err = Recipe::parse(Path::new("figures/x.toml"), text, Some(&models()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("model `nope` is not in models.toml"), "{err}");
+    assert!(err.contains("figures/x.toml:5:"), "{err}");
+}
+
+#[test]
+fn unknown_key_in_a_plot_is_an_error() {
+    let text = "title = \"t\"\nfolder = \"f\"\n[run]\nvllm = \"1\"\nconfigs = []\n[[plot]]\nfigure = \"2\"\noutput = \"o.pdf\"\nkind = \"stacked_stages\"\nylabel = \"y\"\nsteps = []\ncolour = 1\n";
+    let err = Recipe::parse(Path::new("r.toml"), text, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("colour"), "{err}");
+}
