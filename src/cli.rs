@@ -39,6 +39,16 @@ pub enum Command {
         after_help = "Examples:\n  repro table 7 --results results\n  repro table all --results ../shared/reference/vllm-profiling/figures"
     )]
     Table(TableArgs),
+    /// Archive this machine's results for another machine (deterministic .tar.zst)
+    #[command(
+        after_help = "Examples:\n  repro pack --figure 10 -o n2-fig10.tar.zst\n  repro pack --results results"
+    )]
+    Pack(PackArgs),
+    /// Fold other machines' results (folders or archives) into the local results
+    #[command(
+        after_help = "Examples:\n  repro merge n2-results.tar.zst\n  repro merge /mnt/n2/results --dry-run\n  repro merge n2.tar.zst --prefer theirs"
+    )]
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,4 +69,42 @@ pub struct TableArgs {
     /// The results folder (holds figure-<id>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The results folder to pack
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Pack only this figure's data (repeatable; figures 3–6, 8, 17 are in `rest`)
+    #[arg(long, value_name = "N")]
+    pub figure: Vec<String>,
+    /// The archive to write (default: `<host>-results.tar.zst`)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Which side wins when a file differs.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PreferArg {
+    /// Keep the local file
+    Ours,
+    /// Take the incoming file
+    Theirs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folders or `.tar.zst` archives (from `repro pack`) to fold in
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// The local results folder
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Settle conflicting files instead of stopping
+    #[arg(long, value_enum)]
+    pub prefer: Option<PreferArg>,
+    /// Show what would be merged, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }

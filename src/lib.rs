@@ -3,6 +3,7 @@
 //! Data flows one way: recipe → plan → run → artifacts → table → render. The analysis half
 //! (`parse`, `table`, `render`, `predict`) reads artifacts only, so it works on anyone's folder.
 
+pub mod archive;
 pub mod artifacts;
 pub mod config;
 pub mod exit;

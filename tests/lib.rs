@@ -2,5 +2,6 @@
 
 mod common;
 
+mod archive;
 mod cli;
 mod table;

@@ -1,5 +1,7 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod merge;
+mod pack;
 mod parse;
 mod table;
 
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args, out),
         Command::Table(args) => table::run(args, out),
+        Command::Pack(args) => pack::run(args, out),
+        Command::Merge(args) => merge::run(args, out),
     }
 }
 
@@ -94,4 +98,12 @@ pub fn label_order(
         Some(part_folder) => recipe.part_of_folder(part_folder),
     };
     Ok(recipe.label_order(part))
+}
+
+/// This machine's name, for default file names.
+pub fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "local".into())
 }

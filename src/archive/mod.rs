@@ -1,0 +1,52 @@
+//! Moving results between machines: `pack` writes a deterministic tar+zstd archive of a results
+//! folder; `merge` folds folders and archives from other machines into the local results,
+//! refusing conflicts and hostile archives, all or nothing.
+
+pub mod entry;
+pub mod merge;
+pub mod pack;
+
+use std::path::PathBuf;
+
+pub use merge::{merge, MergeOptions, MergeReport, Prefer};
+pub use pack::{pack, PackReport};
+
+/// Name of the file list (with hashes) at the root of every archive `pack` writes.
+pub const PACK_MANIFEST: &str = "repro-pack.json";
+
+/// Something that stops a pack or merge; nothing has been changed when it is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot read or write `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}`: refusing entry `{entry}`: {reason}", archive.display())]
+    Hostile {
+        archive: PathBuf,
+        entry: String,
+        reason: &'static str,
+    },
+    #[error("`{}` is not a folder or a .tar.zst archive", path.display())]
+    UnknownSource { path: PathBuf },
+    #[error("`{}`: `{entry}` does not match the hash in {PACK_MANIFEST} (the archive is damaged)", archive.display())]
+    HashMismatch { archive: PathBuf, entry: String },
+    #[error("{} conflicting file(s), nothing merged:\n{}\nhint: keep the local files with `--prefer ours`, take the incoming ones with `--prefer theirs`", .0.len(), conflict_lines(.0))]
+    Conflicts(Vec<merge::Conflict>),
+    #[error("nothing to pack: `{}` has no results", path.display())]
+    Empty { path: PathBuf },
+}
+
+fn conflict_lines(conflicts: &[merge::Conflict]) -> String {
+    conflicts
+        .iter()
+        .map(|c| format!("  {c}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ArchiveError {
+    let path = path.into();
+    move |source| ArchiveError::Io { path, source }
+}
