@@ -49,6 +49,11 @@ pub enum Command {
         after_help = "Examples:\n  repro merge n2-results.tar.zst\n  repro merge /mnt/n2/results --dry-run\n  repro merge n2.tar.zst --prefer theirs"
     )]
     Merge(MergeArgs),
+    /// Apply, revert or check the paper's profiling patches in a vLLM environment
+    #[command(
+        after_help = "Examples:\n  repro patch status\n  repro patch apply --vllm 0.10.1.1 --device cpu\n  repro patch revert --site-packages .venv/lib/python3.11/site-packages"
+    )]
+    Patch(PatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -107,4 +112,49 @@ pub struct MergeArgs {
     /// Show what would be merged, change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `repro patch` actions.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PatchAction {
+    /// Apply the profiling patches (all or nothing; a second apply does nothing)
+    Apply,
+    /// Restore vLLM's original files byte for byte
+    Revert,
+    /// Say whether the patches are applied, not applied, or the files were changed by someone else
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct PatchArgs {
+    #[arg(value_enum)]
+    pub action: PatchAction,
+    /// The vLLM version of the environment (its patches: patches/vllm-<version>/)
+    #[arg(long, default_value = "0.10.1.1")]
+    pub vllm: String,
+    /// The environment of vLLM's CPU build (`repro env setup --device cpu`)
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub device: DeviceArg,
+    /// Patch this site-packages folder instead of repro's environment
+    #[arg(long, value_name = "DIR")]
+    pub site_packages: Option<PathBuf>,
+    /// With `revert`: restore the originals even over files changed since the patch
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// GPU or vLLM's CPU build.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DeviceArg {
+    Gpu,
+    Cpu,
+}
+
+impl From<DeviceArg> for repro::config::machines::Device {
+    fn from(d: DeviceArg) -> Self {
+        match d {
+            DeviceArg::Gpu => repro::config::machines::Device::Gpu,
+            DeviceArg::Cpu => repro::config::machines::Device::Cpu,
+        }
+    }
 }

@@ -6,10 +6,12 @@
 pub mod archive;
 pub mod artifacts;
 pub mod config;
+pub mod env;
 pub mod exit;
 pub mod figures;
 pub mod num;
 pub mod parse;
+pub mod patch;
 pub mod project;
 pub mod recipe;
 pub mod table;

@@ -4,4 +4,5 @@ mod common;
 
 mod archive;
 mod cli;
+mod patch;
 mod table;

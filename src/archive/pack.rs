@@ -129,6 +129,7 @@ pub fn pack(
         .prefix(".repro-tmp-")
         .tempfile_in(dir)
         .map_err(io_err(dir))?;
+    crate::artifacts::make_readable(tmp.as_file()).map_err(io_err(out))?;
     let encoder = zstd::Encoder::new(tmp.as_file(), 10).map_err(io_err(out))?;
     let mut builder = tar::Builder::new(encoder);
     builder.mode(tar::HeaderMode::Deterministic);

@@ -3,6 +3,7 @@
 mod merge;
 mod pack;
 mod parse;
+mod patch;
 mod table;
 
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Table(args) => table::run(args, out),
         Command::Pack(args) => pack::run(args, out),
         Command::Merge(args) => merge::run(args, out),
+        Command::Patch(args) => patch::run(args, out),
     }
 }
 

@@ -1,0 +1,59 @@
+//! Python environments with a pinned vLLM: where they live and what is in them.
+//!
+//! Layout (versioned so a future change of layout never reads an old one wrongly):
+//! `<cache>/envs/vllm-<version>/` for the GPU build, `<cache>/envs/vllm-cpu-<version>/` for
+//! vLLM's CPU build; `<cache>` is `$REPRO_CACHE` or `<project>/.cache`.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::machines::Device;
+
+/// Which environment: a vLLM version on a device kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvSpec {
+    pub vllm: String,
+    pub device: Device,
+}
+
+impl EnvSpec {
+    pub fn new(vllm: impl Into<String>, device: Device) -> EnvSpec {
+        EnvSpec {
+            vllm: vllm.into(),
+            device,
+        }
+    }
+
+    /// The environment's folder under the cache.
+    pub fn dir(&self, cache: &Path) -> PathBuf {
+        let name = match self.device {
+            Device::Gpu => format!("vllm-{}", self.vllm),
+            Device::Cpu => format!("vllm-cpu-{}", self.vllm),
+        };
+        cache.join("envs").join(name)
+    }
+
+    pub fn python(&self, cache: &Path) -> PathBuf {
+        self.dir(cache).join("bin").join("python")
+    }
+}
+
+/// The cache folder: `$REPRO_CACHE`, else `<project>/.cache`.
+pub fn cache_dir(project_root: &Path) -> PathBuf {
+    std::env::var_os("REPRO_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root.join(".cache"))
+}
+
+/// `<env>/lib/python3.X/site-packages`, the first one found.
+pub fn site_packages(env_dir: &Path) -> Option<PathBuf> {
+    let lib = env_dir.join("lib");
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&lib)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("python"))
+        .map(|e| e.path().join("site-packages"))
+        .filter(|p| p.is_dir())
+        .collect();
+    candidates.sort();
+    candidates.into_iter().next()
+}
