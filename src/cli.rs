@@ -54,6 +54,8 @@ pub enum Command {
         after_help = "Examples:\n  repro patch status\n  repro patch apply --vllm 0.10.1.1 --device cpu\n  repro patch revert --site-packages .venv/lib/python3.11/site-packages"
     )]
     Patch(PatchArgs),
+    /// Download, list and verify the models of models.toml
+    Models(ModelsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,4 +159,44 @@ impl From<DeviceArg> for repro::config::machines::Device {
             DeviceArg::Cpu => repro::config::machines::Device::Cpu,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: ModelsAction,
+    /// Where models live (one folder per model)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Download models of models.toml from the Hugging Face hub (HF_ENDPOINT, HF_TOKEN honoured)
+    #[command(
+        after_help = "Examples:\n  repro models fetch qwen-0.5b llama3-3b\n  HF_TOKEN=hf_… repro models fetch --all"
+    )]
+    Fetch {
+        /// Model names of models.toml
+        names: Vec<String>,
+        /// Every model of models.toml
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Files downloaded at once
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Show each model of models.toml: present, its size and revision, or missing
+    List,
+    /// Re-check the sizes and hashes of present models
+    Verify {
+        /// Model names (default: every present model)
+        names: Vec<String>,
+    },
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod env;
 pub mod exit;
 pub mod figures;
+pub mod models;
 pub mod num;
 pub mod parse;
 pub mod patch;

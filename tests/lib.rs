@@ -4,5 +4,6 @@ mod common;
 
 mod archive;
 mod cli;
+mod models;
 mod patch;
 mod table;

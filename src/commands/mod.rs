@@ -1,6 +1,7 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod merge;
+mod models;
 mod pack;
 mod parse;
 mod patch;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pack(args) => pack::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::Patch(args) => patch::run(args, out),
+        Command::Models(args) => models::run(args, out),
     }
 }
 
