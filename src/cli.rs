@@ -39,6 +39,11 @@ pub enum Command {
         after_help = "Examples:\n  repro table 7 --results results\n  repro table all --results ../shared/reference/vllm-profiling/figures"
     )]
     Table(TableArgs),
+    /// Draw the figures (PDF) from the data of a results folder
+    #[command(
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
+    )]
+    Render(RenderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,4 +64,26 @@ pub struct TableArgs {
     /// The results folder (holds figure-<id>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A figure (1–15, 17, `rest`) or `all`
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// The results folder (holds figure-<id>/ folders); only read
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Where figure<N>.pdf files are written
+    #[arg(long, value_name = "OUT", default_value = "figures-out")]
+    pub out: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "pdf")]
+    pub format: RenderFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RenderFormat {
+    Pdf,
+    Svg,
 }

@@ -9,6 +9,8 @@ pub mod exit;
 pub mod figures;
 pub mod num;
 pub mod parse;
+pub mod predict;
 pub mod project;
 pub mod recipe;
+pub mod render;
 pub mod table;

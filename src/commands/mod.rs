@@ -1,6 +1,7 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod parse;
+mod render;
 mod table;
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args, out),
         Command::Table(args) => table::run(args, out),
+        Command::Render(args) => render::run(args, out),
     }
 }
 
