@@ -248,4 +248,96 @@ mod tests {
         // x = (1,2,3), y = (1,3,2): r = 1/2.
         assert!((pearson(&[1.0, 2.0, 3.0], &[1.0, 3.0, 2.0]).unwrap() - 0.5).abs() < 1e-12);
     }
+
+    use crate::config::models::Models;
+    use crate::num::Num;
+    use crate::parse::{Stage, StageTimings};
+
+    fn models() -> Models {
+        Models::parse(
+            std::path::Path::new("models.toml"),
+            crate::project::MODELS_TOML,
+        )
+        .unwrap()
+    }
+
+    fn table(runs: &[(&str, f64)]) -> Comparison {
+        let mut c = Comparison::default();
+        for (label, v) in runs {
+            let mut row = StageTimings::default();
+            row.set(Stage::LoadWeights, Some(Num::Float(*v)));
+            c.push(format!("output_model_{label}.txt"), row);
+        }
+        c
+    }
+
+    fn spec(x: XValue, models: &[(&str, &str)]) -> RegressionBars {
+        RegressionBars {
+            metric: Stage::LoadWeights,
+            x,
+            models: models
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            xlabel: String::new(),
+            ylabel: "y".into(),
+            inset_xlabel: "x".into(),
+            inset_ylabel: "y".into(),
+            ylim_multiplier: 1.5,
+            exclude_from_fit: vec!["Yi-6B".into()],
+        }
+    }
+
+    #[test]
+    fn bars_sort_by_x_then_size_and_keep_only_mapped_models() {
+        let spec = spec(
+            XValue::Fact(Fact::CompiledGraphSizes),
+            &[
+                ("yi-6b", "Yi-6B"),
+                ("qwen-4b", "Qwen-4B"),
+                ("llama3-3b", "Llama3-3B"),
+            ],
+        );
+        // compiled graph sizes: llama3-3b 979, yi-6b 1120, qwen-4b 1261; falcon-7b not mapped.
+        let it1 = table(&[
+            ("qwen-4b", 2.0),
+            ("falcon-7b", 9.0),
+            ("yi-6b", 1.0),
+            ("llama3-3b", 3.0),
+        ]);
+        let it2 = table(&[("yi-6b", 2.0), ("qwen-4b", 4.0), ("llama3-3b", 3.0)]);
+        let iterations = [("1".to_string(), &it1), ("2".to_string(), &it2)];
+        let data = regression_bars(&spec, &iterations, &models()).unwrap();
+        let ticks: Vec<&str> = data.bars.iter().map(|b| b.tick.as_str()).collect();
+        assert_eq!(ticks, ["Llama3-3B (979)", "Yi-6B (1120)", "Qwen-4B (1261)"]);
+        let means: Vec<f64> = data.bars.iter().map(|b| b.mean).collect();
+        assert_eq!(means, [3.0, 1.5, 3.0]);
+        assert_eq!(data.bars[1].stderr, Some(0.5));
+        assert!(!data.bars[1].in_fit);
+        // color_map: llama3-3b is the 9th model, qwen-4b the 3rd.
+        assert_eq!(data.bars[0].color, "#882255");
+        assert_eq!(data.bars[2].color, "#228833");
+        assert_eq!(data.top, 3.0 + data.bars[2].stderr.unwrap());
+        assert_eq!(data.ymax, data.top * 1.5);
+        // Fit over Llama3-3B and Qwen-4B only: a flat line.
+        assert_eq!(data.fit.unwrap().slope, 0.0);
+        assert_eq!(data.pcc, None);
+    }
+
+    #[test]
+    fn batch_size_ticks_are_numbers_and_colours_follow_the_palette() {
+        let spec = spec(XValue::BatchSizes, &[("llama2-7b-hf", "Llama2-7B")]);
+        let it = table(&[
+            ("llama2-7b-hf_cuda-graph-sizes_136", 1.0),
+            ("llama2-7b-hf_cuda-graph-sizes_1", 0.3),
+            ("llama2-7b-hf_cuda-graph-sizes_56", 0.5),
+        ]);
+        let data = regression_bars(&spec, &[("1".to_string(), &it)], &models()).unwrap();
+        let ticks: Vec<&str> = data.bars.iter().map(|b| b.tick.as_str()).collect();
+        assert_eq!(ticks, ["3", "10", "20"]);
+        assert_eq!(data.tick_rotation, 0.0);
+        let colors: Vec<&str> = data.bars.iter().map(|b| b.color.as_str()).collect();
+        assert_eq!(colors, &CBF_COLORS[..3]);
+        assert_eq!(data.bars[0].stderr, None);
+    }
 }

@@ -71,3 +71,87 @@ pub fn render(data: &ChartData, format: Format) -> Result<Vec<u8>, RenderError> 
         Format::Pdf => pdf::svg_to_pdf(&svg),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::regression::{Bar, Fit};
+    use crate::figures::{RegressionBarsData, SpeedupBarsData};
+
+    fn regression() -> RegressionBarsData {
+        let bar = |i: usize, label: &str, mean: f64| Bar {
+            run: format!("output_model_{label}.txt"),
+            label: label.to_string(),
+            tick: format!("{label} ({i})"),
+            x_value: i as f64,
+            mean,
+            stderr: Some(0.05),
+            color: "#4477AA".into(),
+            in_fit: true,
+        };
+        RegressionBarsData {
+            bars: vec![
+                bar(1, "A-1B", 1.0),
+                bar(2, "B-2B", 2.5),
+                bar(3, "C<3B>", 2.0),
+            ],
+            fit: Some(Fit {
+                slope: 0.5,
+                intercept: 0.7,
+            }),
+            pcc: Some(0.5),
+            xlabel: String::new(),
+            ylabel: "Some Time (s)".into(),
+            inset_xlabel: "Size (KB)".into(),
+            inset_ylabel: "Time (s)".into(),
+            top: 2.55,
+            ymax: 2.55 * 1.3,
+            tick_rotation: 30.0,
+        }
+    }
+
+    #[test]
+    fn regression_svg_has_labels_values_and_the_pcc_box() {
+        let svg = regression().to_svg().unwrap();
+        for needle in [
+            "Some Time (s)",
+            "PCC = 0.50",
+            ">2.50<",
+            "A-1B (1)",
+            "C&lt;3B&gt; (3)",
+            "rotate(-30.00",
+            "stroke-dasharray",
+            "Size (KB)",
+        ] {
+            assert!(svg.contains(needle), "SVG lacks {needle:?}");
+        }
+    }
+
+    #[test]
+    fn speedup_svg_draws_total_grey() {
+        let data = SpeedupBarsData {
+            bars: vec![crate::figures::speedup::SpeedupBar {
+                stage: crate::parse::Stage::ActualTotalTime,
+                label: "Total Time".into(),
+                mean: 0.99,
+                stderr: None,
+                models: 1,
+                color: "#666666".into(),
+            }],
+            ylabel: "Normalized".into(),
+            skipped: vec![],
+        };
+        let svg = data.to_svg().unwrap();
+        assert!(svg.contains("Total Time") && svg.contains(">0.99<"));
+        assert!(svg.to_lowercase().contains("#666666"));
+    }
+
+    #[test]
+    fn pdf_embeds_the_font_and_keeps_text() {
+        let bytes = render(&ChartData::RegressionBars(regression()), Format::Pdf).unwrap();
+        assert!(bytes.starts_with(b"%PDF"));
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(raw.contains("DejaVuSans"), "font not embedded");
+        assert!(raw.contains("/FontFile2"), "font program not embedded");
+    }
+}
