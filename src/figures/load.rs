@@ -128,7 +128,9 @@ impl<'a> Loader<'a> {
             }
             Chart::RegressionBars(s) => {
                 let g = self.group(recipe, figure_dir, figure_dir, &mut notes)?;
-                ChartData::RegressionBars(regression::regression_bars(s, &iterations(g), models)?)
+                let data = regression::regression_bars(s, &iterations(g), models)?;
+                notes.extend(data.missing.iter().cloned());
+                ChartData::RegressionBars(data)
             }
             Chart::SpeedupBars(s) => {
                 let (base_dir, compared_dir) =

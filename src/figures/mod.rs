@@ -92,7 +92,7 @@ pub enum FigureError {
     NoIterations,
     #[error("no run of the models the figure draws ({})", models.join(", "))]
     NoModels { models: Vec<String> },
-    #[error("iteration {iteration}: `{label}` has no `{stage}`")]
+    #[error("{iteration}: `{label}` has no `{stage}`")]
     MissingValue {
         iteration: String,
         label: String,

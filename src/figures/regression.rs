@@ -55,6 +55,8 @@ pub struct RegressionBarsData {
     pub ymax: f64,
     /// Degrees the x tick labels are turned (30, or 0 for batch-size ticks).
     pub tick_rotation: f64,
+    /// Iterations a bar's run has no value in (a failed run): its mean is over the others.
+    pub missing: Vec<String>,
 }
 
 /// `sklearn.linear_model.LinearRegression` on one feature: `None` below two distinct x.
@@ -172,18 +174,28 @@ pub fn regression_bars(
     }
     let few_models = spec.models.len() < 2;
     let mut bars = Vec::with_capacity(runs.len());
+    let mut missing = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let mut samples = Vec::new();
         for (iteration, table) in iterations {
             let value = table
                 .index_of(run.label)
-                .and_then(|index| table.value(spec.metric, index))
-                .ok_or_else(|| FigureError::MissingValue {
-                    iteration: iteration.clone(),
-                    label: run.label.to_string(),
-                    stage: spec.metric.key().to_string(),
-                })?;
-            samples.push(value.as_f64());
+                .and_then(|index| table.value(spec.metric, index));
+            match value {
+                Some(v) => samples.push(v.as_f64()),
+                None => missing.push(format!(
+                    "iteration {iteration}: `{}` has no `{}`; its bar is the mean of the others",
+                    run.label,
+                    spec.metric.key()
+                )),
+            }
+        }
+        if samples.is_empty() {
+            return Err(FigureError::MissingValue {
+                iteration: "every iteration".into(),
+                label: run.label.to_string(),
+                stage: spec.metric.key().to_string(),
+            });
         }
         let label = spec.models[run.model].clone();
         let color = if few_models {
@@ -224,6 +236,7 @@ pub fn regression_bars(
         top,
         ymax: top * spec.ylim_multiplier,
         tick_rotation: if rotate_ticks { 30.0 } else { 0.0 },
+        missing,
     })
 }
 
@@ -339,5 +352,22 @@ mod tests {
         let colors: Vec<&str> = data.bars.iter().map(|b| b.color.as_str()).collect();
         assert_eq!(colors, &CBF_COLORS[..3]);
         assert_eq!(data.bars[0].stderr, None);
+    }
+
+    #[test]
+    fn a_run_missing_from_an_iteration_is_averaged_over_the_others() {
+        let spec = spec(
+            XValue::Fact(Fact::Size),
+            &[("qwen-4b", "Qwen-4B"), ("yi-6b", "Yi-6B")],
+        );
+        let it1 = table(&[("qwen-4b", 2.0), ("yi-6b", 1.0)]);
+        let it2 = table(&[("yi-6b", 3.0)]);
+        let iterations = [("1".to_string(), &it1), ("2".to_string(), &it2)];
+        let data = regression_bars(&spec, &iterations, &models()).unwrap();
+        assert_eq!(data.bars[0].tick, "Qwen-4B");
+        assert_eq!((data.bars[0].mean, data.bars[0].stderr), (2.0, None));
+        assert_eq!(data.bars[1].mean, 2.0);
+        assert_eq!(data.missing.len(), 1);
+        assert!(data.missing[0].starts_with("iteration 2: `output_model_qwen-4b.txt`"));
     }
 }

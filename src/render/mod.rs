@@ -107,6 +107,7 @@ mod tests {
             top: 2.55,
             ymax: 2.55 * 1.3,
             tick_rotation: 30.0,
+            missing: vec![],
         }
     }
 

@@ -30,6 +30,14 @@ pub(crate) fn tick_area(ticks: &[&str], pt: f64, rotate: f64, xlabel: bool) -> u
     (height + 16.0 + if xlabel { 30.0 } else { 0.0 }).ceil() as u32
 }
 
+/// How far the first turned tick label reaches left of the y-axis label area (matplotlib's
+/// `bbox_inches="tight"` grows the page for it; here the canvas gets a left margin).
+pub(crate) fn left_overhang(first_tick: Option<&str>, pt: f64, rotate: f64) -> u32 {
+    let Some(tick) = first_tick else { return 0 };
+    let reach = text_px(tick, pt) * rotate.to_radians().cos() - 110.0;
+    reach.max(0.0).ceil() as u32
+}
+
 /// Tick marks and labels under the x axis at the given data positions.
 pub(crate) fn x_ticks(
     chart: &svg::Chart<'_, '_>,
@@ -66,11 +74,13 @@ impl Render for RegressionBarsData {
         let n = self.bars.len() as f64;
         let ticks: Vec<&str> = self.bars.iter().map(|b| b.tick.as_str()).collect();
         let x_area = tick_area(&ticks, 13.0, self.tick_rotation, !self.xlabel.is_empty());
-        let width = 720;
+        let left = left_overhang(ticks.first().copied(), 13.0, self.tick_rotation);
+        let width = 720 + left;
         let height = 500 + x_area;
         svg::draw_svg(width, height, |root, overlay| {
+            let area = root.margin(0, 0, left, 0);
             let mut chart = svg::bar_axes(
-                root,
+                &area,
                 -0.6..n - 0.4,
                 self.ymax,
                 &self.ylabel,

@@ -1,7 +1,7 @@
 //! Figures 10, 11, 13: mean ratio per stage with its standard error, `Total Time` grey
 //! (`compare_2_archs` of `utils.py`).
 
-use super::regression_bars::{tick_area, x_ticks};
+use super::regression_bars::{left_overhang, tick_area, x_ticks};
 use super::svg::{self, Text};
 use super::{Render, RenderError};
 use crate::figures::SpeedupBarsData;
@@ -18,9 +18,11 @@ impl Render for SpeedupBarsData {
             .fold(0.0, f64::max);
         // matplotlib's autoscale leaves 5 % above the highest error bar.
         let ymax = if top > 0.0 { top * 1.05 } else { 1.0 };
-        svg::draw_svg(820, 500 + x_area, |root, overlay| {
+        let left = left_overhang(ticks.first().copied(), 13.0, 30.0);
+        svg::draw_svg(820 + left, 500 + x_area, |root, overlay| {
+            let area = root.margin(0, 0, left, 0);
             let mut chart = svg::bar_axes(
-                root,
+                &area,
                 -0.6..n - 0.4,
                 ymax,
                 &self.ylabel,
