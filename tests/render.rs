@@ -309,6 +309,7 @@ fn fake_log(factor: f64) -> Vec<u8> {
         "Directly load the compiled",
         "Memory profiling takes",
         "Model loading took",
+        "torch.compile takes",
     ];
     let text = String::from_utf8_lossy(&template);
     let mut out = String::new();

@@ -16,7 +16,7 @@ pub enum PredictError {
     UnknownModel(String),
     #[error("run label `{0}` has no `model_<name>` in it")]
     Label(String),
-    #[error("stage `{stage}`: fewer than 2 training models with distinct {feature:?} and a value")]
+    #[error("stage `{stage}` ({feature:?}): no training model has a value")]
     Untrainable { stage: Stage, feature: Fact },
     #[error("no training model has a value for `{0}`")]
     NoConstant(Stage),
@@ -33,12 +33,19 @@ pub struct Line {
     pub intercept: f64,
 }
 
-/// `LinearRegression().fit(x, y)` on one feature: centre both, slope = Sxy / Sxx.
+/// `LinearRegression().fit(x, y)` on one feature: centre both, slope = Sxy / Sxx. Where all x
+/// are equal (or there is one point) sklearn's least-norm solution is slope 0 through the mean.
 pub fn ols(xs: &[f64], ys: &[f64]) -> Option<Line> {
-    let fit = crate::figures::regression::least_squares(xs, ys)?;
-    Some(Line {
-        slope: fit.slope,
-        intercept: fit.intercept,
+    if let Some(fit) = crate::figures::regression::least_squares(xs, ys) {
+        return Some(Line {
+            slope: fit.slope,
+            intercept: fit.intercept,
+        });
+    }
+    let intercept = crate::table::stats::mean(ys)?;
+    (xs.len() == ys.len()).then_some(Line {
+        slope: 0.0,
+        intercept,
     })
 }
 
@@ -210,5 +217,55 @@ mod tests {
         assert!((line.slope - 0.2).abs() < 1e-12);
         assert!((line.intercept - 1.0).abs() < 1e-12);
         assert_eq!(python_mean(&[1.0, 2.0, 4.0]), Some(7.0 / 3.0));
+    }
+
+    fn average(rows: &[(&str, [f64; 4])]) -> Comparison {
+        use crate::num::Num;
+        let mut c = Comparison::default();
+        for (name, [lw, gc, other, truth]) in rows {
+            let mut row = crate::parse::StageTimings::default();
+            for stage in Stage::ALL {
+                row.set(stage, Some(Num::Float(*other)));
+            }
+            row.set(Stage::LoadWeights, Some(Num::Float(*lw)));
+            row.set(Stage::GraphCapturing, Some(Num::Float(*gc)));
+            row.set(Stage::ActualTotalTime, Some(Num::Float(*truth)));
+            c.push(format!("output_model_{name}.txt"), row);
+        }
+        c
+    }
+
+    #[test]
+    fn graph_capture_quirk_and_its_fix() {
+        let models = Models::parse(
+            std::path::Path::new("models.toml"),
+            crate::project::MODELS_TOML,
+        )
+        .unwrap();
+        // load_weights = size, graph_capturing = 2·size, every other stage 1.0.
+        let avg = average(&[
+            ("qwen-0.5b", [0.5, 1.0, 1.0, 0.0]),
+            ("qwen-4b", [4.0, 8.0, 1.0, 0.0]),
+            ("qwen-7b", [7.0, 14.0, 1.0, 0.0]),
+            ("llama3-3b", [3.0, 6.0, 1.0, 42.0]),
+            ("gemma-7b", [99.0, 99.0, 99.0, 0.0]),
+        ]);
+        let ignore = vec!["llama3-3b".to_string(), "gemma-7b".to_string()];
+        let paper = Predictor::train(&avg, &models, &ignore, false).unwrap();
+        // Four constant stages (1.0 each, tokenizer sizes all equal → slope 0) + load_weights 3
+        // + graph capturing trained on 67·size, queried with size: 2·3/67 + both constants 1.0.
+        let want = 4.0 + 3.0 + 2.0 * 3.0 / 67.0 + 2.0;
+        let got = paper
+            .validate(&avg, &models, &["llama3-3b".into()])
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert!((got[0].predicted - want).abs() < 1e-9, "{got:?}");
+        assert_eq!(got[0].truth, 42.0);
+        let fixed = Predictor::train(&avg, &models, &ignore, true).unwrap();
+        let got = fixed.predict(models.get("llama3-3b").unwrap());
+        assert!((got - (4.0 + 3.0 + 6.0 + 2.0)).abs() < 1e-9);
+        assert!(paper
+            .validate(&avg, &models, &["mistral-7b".into()])
+            .is_err());
     }
 }
