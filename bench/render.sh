@@ -32,7 +32,7 @@ PY=$VENV/bin/python
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/stub"
-echo "# stands in for torch: utils.py imports it, no plot uses it" > "$WORK/stub/torch.py"
+printf '# stands in for torch: utils.py imports it, no plot uses it\nclass Tensor:  # scipy looks for torch.Tensor once torch is imported\n    pass\n' > "$WORK/stub/torch.py"
 
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc -l; }
@@ -43,6 +43,7 @@ paper_pipeline() {
     rm -rf "$copy"; mkdir -p "$copy"
     cp -r "$REF"/*.py "$REF/models_config.json" "$REF/predictor" "$copy/"
     cp -r "$REF/figures" "$copy/figures"
+    chmod -R u+w "$copy"
     local start end
     start=$(now)
     (

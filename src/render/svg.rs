@@ -217,7 +217,7 @@ pub fn bar_axes<'a, 'b>(
         .configure_mesh()
         .disable_mesh()
         .disable_x_axis()
-        .y_labels(8)
+        .y_labels(10)
         .y_label_formatter(&|v| format!("{v:.decimals$}"))
         .y_label_style(font(tick_pt))
         .y_desc(ylabel)
