@@ -75,7 +75,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
     /// Where figure<N>.pdf files are written
-    #[arg(long, value_name = "OUT", default_value = "figures-out")]
+    #[arg(long, value_name = "OUT", default_value = "out")]
     pub out: PathBuf,
     /// Output format
     #[arg(long, value_enum, default_value = "pdf")]
