@@ -56,6 +56,11 @@ pub enum Command {
     Patch(PatchArgs),
     /// Download, list and verify the models of models.toml
     Models(ModelsArgs),
+    /// Draw the figures (PDF) from the data of a results folder
+    #[command(
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
+    )]
+    Render(RenderArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,4 +204,26 @@ pub enum ModelsAction {
         /// Model names (default: every present model)
         names: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A figure (1–15, 17, `rest`) or `all`
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// The results folder (holds figure-<id>/ folders); only read
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Where figure<N>.pdf files are written
+    #[arg(long, value_name = "OUT", default_value = "out")]
+    pub out: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "pdf")]
+    pub format: RenderFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RenderFormat {
+    Pdf,
+    Svg,
 }

@@ -13,6 +13,8 @@ pub mod models;
 pub mod num;
 pub mod parse;
 pub mod patch;
+pub mod predict;
 pub mod project;
 pub mod recipe;
+pub mod render;
 pub mod table;

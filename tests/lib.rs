@@ -6,4 +6,5 @@ mod archive;
 mod cli;
 mod models;
 mod patch;
+mod render;
 mod table;

@@ -5,6 +5,7 @@ mod models;
 mod pack;
 mod parse;
 mod patch;
+mod render;
 mod table;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge::run(args, out),
         Command::Patch(args) => patch::run(args, out),
         Command::Models(args) => models::run(args, out),
+        Command::Render(args) => render::run(args, out),
     }
 }
 
