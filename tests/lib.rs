@@ -4,6 +4,7 @@ mod common;
 
 mod archive;
 mod cli;
+mod env;
 mod models;
 mod patch;
 mod render;

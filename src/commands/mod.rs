@@ -1,5 +1,6 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod env;
 mod merge;
 mod models;
 mod pack;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge::run(args, out),
         Command::Patch(args) => patch::run(args, out),
         Command::Models(args) => models::run(args, out),
+        Command::Env(args) => env::run(args, out),
         Command::Render(args) => render::run(args, out),
     }
 }
