@@ -201,6 +201,22 @@ pub enum ModelsAction {
     },
     /// Show each model of models.toml: present, its size and revision, or missing
     List,
+    /// Make random-weight models of a models.toml shape locally (no download; marked synthetic)
+    #[command(after_help = "Examples:\n  repro models synth qwen-0.5b --layers 2   # a shallow copy for quick CPU runs\n  repro models synth all\n\nRuns inside a vLLM environment (torch, transformers): the CPU one where present.")]
+    Synth {
+        /// Model names of models.toml, or `all`
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Make a shallower copy with this many layers
+        #[arg(long)]
+        layers: Option<u32>,
+        /// Replace what is in the model's folder
+        #[arg(long)]
+        force: bool,
+        /// The Python to run in (default: repro's CPU environment, else its GPU one)
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+    },
     /// Re-check the sizes and hashes of present models
     Verify {
         /// Model names (default: every present model)

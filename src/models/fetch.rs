@@ -57,6 +57,12 @@ pub fn fetch_model(
     reporter: &dyn Reporter,
 ) -> Result<Fetched, ModelError> {
     if let Some(manifest) = ModelManifest::read(dir)? {
+        if manifest.is_synthetic() {
+            return Err(ModelError::Corrupt {
+                path: dir.display().to_string(),
+                problem: "holds a synthetic model (`repro models synth`); remove the folder first to download the real one".into(),
+            });
+        }
         if let Origin::Hub { repo, revision, .. } = &manifest.origin {
             if repo == &model.repo
                 && revision == &model.revision

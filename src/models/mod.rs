@@ -5,6 +5,7 @@
 
 pub mod fetch;
 pub mod hub;
+pub mod synth;
 
 use std::path::{Path, PathBuf};
 
