@@ -397,3 +397,15 @@ fn apply_patches(
     patch::apply(&site, &set)?;
     Ok(Some(set.hash()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_pretty_json_a_script_printed_last() {
+        let out = b"checking...\n{\n  \"action\": \"applied\",\n  \"x\": {\"a\": 1}\n}\n";
+        assert_eq!(last_json(out)["action"], "applied");
+        assert_eq!(last_json(b"no json"), serde_json::Value::Null);
+    }
+}
