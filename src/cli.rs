@@ -202,7 +202,9 @@ pub enum ModelsAction {
     /// Show each model of models.toml: present, its size and revision, or missing
     List,
     /// Make random-weight models of a models.toml shape locally (no download; marked synthetic)
-    #[command(after_help = "Examples:\n  repro models synth qwen-0.5b --layers 2   # a shallow copy for quick CPU runs\n  repro models synth all\n\nRuns inside a vLLM environment (torch, transformers): the CPU one where present.")]
+    #[command(
+        after_help = "Examples:\n  repro models synth qwen-0.5b --layers 2   # a shallow copy for quick CPU runs\n  repro models synth all\n\nRuns inside a vLLM environment (torch, transformers): the CPU one where present."
+    )]
     Synth {
         /// Model names of models.toml, or `all`
         #[arg(required = true)]

@@ -158,22 +158,45 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ModelsAction::Synth { names, layers, force, python } => {
+        ModelsAction::Synth {
+            names,
+            layers,
+            force,
+            python,
+        } => {
             let cache = repro::env::cache_dir(&out.project.root);
             let python = match python {
                 Some(p) => p,
                 None => env_python(&cache)?,
             };
-            let names: Vec<String> = if names.iter().any(|n| n == "all") { models.models.keys().cloned().collect() } else { names };
+            let names: Vec<String> = if names.iter().any(|n| n == "all") {
+                models.models.keys().cloned().collect()
+            } else {
+                names
+            };
             for name in &names {
-                let model = models.models.get(name).ok_or_else(|| repro::models::ModelError::Unknown(name.clone()))?;
+                let model = models
+                    .models
+                    .get(name)
+                    .ok_or_else(|| repro::models::ModelError::Unknown(name.clone()))?;
                 let dir = args.models_dir.join(name);
                 if !out.quiet {
-                    eprintln!("{name}: making a random-weight {} ({} of {} layers)…", model.architecture, layers.unwrap_or(model.layers), model.layers);
+                    eprintln!(
+                        "{name}: making a random-weight {} ({} of {} layers)…",
+                        model.architecture,
+                        layers.unwrap_or(model.layers),
+                        model.layers
+                    );
                 }
                 match synth::synthesize(&python, &cache, name, model, layers, &dir, force)? {
-                    Synthesized::AlreadyPresent { layers } => println!("{name}: synthetic model with {layers} layers already present"),
-                    Synthesized::Made { layers, bytes } => println!("{name}: SYNTHETIC model, {layers} layers, {} in `{}`", human_bytes(bytes), dir.display()),
+                    Synthesized::AlreadyPresent { layers } => {
+                        println!("{name}: synthetic model with {layers} layers already present")
+                    }
+                    Synthesized::Made { layers, bytes } => println!(
+                        "{name}: SYNTHETIC model, {layers} layers, {} in `{}`",
+                        human_bytes(bytes),
+                        dir.display()
+                    ),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -213,7 +236,10 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
 /// The interpreter of a repro environment that has torch: the CPU one, else the paper's GPU one.
 fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     use repro::config::machines::Device;
-    for spec in [repro::env::EnvSpec::new("0.10.1.1", Device::Cpu), repro::env::EnvSpec::new("0.10.1.1", Device::Gpu)] {
+    for spec in [
+        repro::env::EnvSpec::new("0.10.1.1", Device::Cpu),
+        repro::env::EnvSpec::new("0.10.1.1", Device::Gpu),
+    ] {
         let python = spec.python(cache);
         if python.is_file() {
             return Ok(python);

@@ -193,14 +193,17 @@ fn pip_source_args(options: &SetupOptions) -> Vec<String> {
 
 /// The last JSON object a fix script printed.
 fn last_json(stdout: &[u8]) -> serde_json::Value {
-    String::from_utf8_lossy(stdout)
-        .lines()
+    // Pretty-printed: the object starts at a line's first column.
+    let text = String::from_utf8_lossy(stdout);
+    let starts: Vec<usize> = text
+        .match_indices('{')
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .collect();
+    starts
+        .into_iter()
         .rev()
-        .find_map(|l| {
-            serde_json::from_str::<serde_json::Value>(l.trim())
-                .ok()
-                .filter(|v| v.is_object())
-        })
+        .find_map(|i| serde_json::from_str::<serde_json::Value>(text[i..].trim()).ok())
         .unwrap_or(serde_json::Value::Null)
 }
 

@@ -46,7 +46,15 @@ fn spec(model: &Model) -> serde_json::Value {
 }
 
 /// Make `name` (shape of `model`) in `dir` with the interpreter `python` (a vLLM environment's).
-pub fn synthesize(python: &Path, cache: &Path, name: &str, model: &Model, layers: Option<u32>, dir: &Path, force: bool) -> Result<Synthesized, ModelError> {
+pub fn synthesize(
+    python: &Path,
+    cache: &Path,
+    name: &str,
+    model: &Model,
+    layers: Option<u32>,
+    dir: &Path,
+    force: bool,
+) -> Result<Synthesized, ModelError> {
     let depth = layers.unwrap_or(model.layers);
     if let Some(manifest) = ModelManifest::read(dir)? {
         match manifest.origin {
@@ -74,21 +82,61 @@ pub fn synthesize(python: &Path, cache: &Path, name: &str, model: &Model, layers
     if dir.exists() {
         args.push("--force".into());
     }
-    let output = duct::cmd(python.as_os_str(), &args).stderr_to_stdout().stdout_capture().unchecked().run().map_err(io(python))?;
+    let output = duct::cmd(python.as_os_str(), &args)
+        .stderr_to_stdout()
+        .stdout_capture()
+        .unchecked()
+        .run()
+        .map_err(io(python))?;
     if !output.status.success() {
         let text = String::from_utf8_lossy(&output.stdout);
-        let tail: Vec<&str> = text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();
-        return Err(ModelError::Corrupt { path: dir.display().to_string(), problem: format!("synth_model.py failed ({}):\n{}", output.status, tail.join("\n")) });
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        return Err(ModelError::Corrupt {
+            path: dir.display().to_string(),
+            problem: format!(
+                "synth_model.py failed ({}):\n{}",
+                output.status,
+                tail.join("\n")
+            ),
+        });
     }
     let info_path: PathBuf = dir.join("repro-synth.json");
-    let info: SynthInfo = serde_json::from_slice(&std::fs::read(&info_path).map_err(io(&info_path))?)
-        .map_err(|e| ModelError::Corrupt { path: info_path.display().to_string(), problem: e.to_string() })?;
+    let info: SynthInfo = serde_json::from_slice(
+        &std::fs::read(&info_path).map_err(io(&info_path))?,
+    )
+    .map_err(|e| ModelError::Corrupt {
+        path: info_path.display().to_string(),
+        problem: e.to_string(),
+    })?;
     let files: Vec<ModelFile> = info
         .files
         .iter()
-        .map(|(path, f)| ModelFile { path: path.clone(), size: f.bytes, sha256: Some(f.sha256.clone()), git_blob: None })
+        .map(|(path, f)| ModelFile {
+            path: path.clone(),
+            size: f.bytes,
+            sha256: Some(f.sha256.clone()),
+            git_blob: None,
+        })
         .collect();
-    let manifest = ModelManifest { format: 1, name: name.to_string(), origin: Origin::Synthetic { shape_of: name.to_string(), layers: depth }, files };
+    let manifest = ModelManifest {
+        format: 1,
+        name: name.to_string(),
+        origin: Origin::Synthetic {
+            shape_of: name.to_string(),
+            layers: depth,
+        },
+        files,
+    };
     manifest.write(dir)?;
-    Ok(Synthesized::Made { layers: depth, bytes: manifest.total_size() })
+    Ok(Synthesized::Made {
+        layers: depth,
+        bytes: manifest.total_size(),
+    })
 }
