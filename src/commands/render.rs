@@ -95,6 +95,9 @@ fn render_one(
             eprintln!("warning: figure {figure}: {note}");
         }
     }
+    if out.verbose {
+        println!("figure {figure}: {}", built.data.summary());
+    }
     let bytes = render::render(&built.data, format).context("drawing")?;
     let name = Path::new(&spec.output).with_extension(format.extension());
     let path = out_dir.join(name);
