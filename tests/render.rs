@@ -450,3 +450,17 @@ fn svg_output_is_written_when_asked() {
     assert!(svg.contains("Total: 20.95s"));
     assert!(svg.contains("url(#hatch)"));
 }
+
+#[test]
+fn a_malformed_log_is_named_when_its_figure_fails() {
+    let t = Test::new()
+        .write(
+            "results/figure-7/iterations/1/output_model_qwen-4b.txt",
+            "not a vLLM log\n",
+        )
+        .args(["render", "7", "--results", "results", "--out", "out"]);
+    t.run()
+        .failure()
+        .stderr_has("output_model_qwen-4b.txt`: line 1 has no timestamp")
+        .stderr_has("error: figure 7: computing from `results/figure-7`");
+}

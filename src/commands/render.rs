@@ -87,13 +87,22 @@ fn render_one(
         );
         return Ok(None);
     }
-    let built = loader
-        .build(&recipe, spec, &dir)
-        .with_context(|| format!("computing from `{}`", dir.display()))?;
+    let built = match loader.build(&recipe, spec, &dir) {
+        Ok(built) => built,
+        Err(error) => {
+            for note in loader.take_notes() {
+                eprintln!("warning: figure {figure}: {note}");
+            }
+            return Err(error).with_context(|| format!("computing from `{}`", dir.display()));
+        }
+    };
     if !out.quiet {
         for note in &built.notes {
             eprintln!("warning: figure {figure}: {note}");
         }
+    }
+    if out.verbose {
+        println!("figure {figure}: {}", built.data.summary());
     }
     let bytes = render::render(&built.data, format).context("drawing")?;
     let name = Path::new(&spec.output).with_extension(format.extension());

@@ -25,6 +25,8 @@ pub struct Built {
 pub struct Loader<'a> {
     models: &'a Models,
     groups: HashMap<PathBuf, GroupTable>,
+    /// Notes of the groups loaded for the figure being built, kept when the build fails.
+    pending: Vec<String>,
 }
 
 /// What a chart kind needs that is not there (`None`: everything is there).
@@ -43,17 +45,17 @@ impl<'a> Loader<'a> {
         Loader {
             models,
             groups: HashMap::new(),
+            pending: Vec::new(),
         }
     }
 
     /// Compute (once) the tables of a group: the figure folder or a split part, ordered as the
-    /// recipe says. Logs left out and runs missing from an iteration go to `notes`.
+    /// recipe says. Logs left out and runs missing from an iteration are noted.
     fn load(
         &mut self,
         recipe: &Recipe,
         figure_dir: &Path,
         group_dir: &Path,
-        notes: &mut Vec<String>,
     ) -> Result<(), FigureError> {
         if self.groups.contains_key(group_dir) {
             return Ok(());
@@ -75,13 +77,13 @@ impl<'a> Loader<'a> {
         let order = recipe.label_order(part);
         let group = table::group_table(group_dir, order.as_deref())?;
         for run in &group.runs {
-            notes.extend(
+            self.pending.extend(
                 run.skipped
                     .iter()
                     .map(|e| format!("left out (as the paper does): {e}")),
             );
         }
-        notes.extend(
+        self.pending.extend(
             group
                 .warnings
                 .iter()
@@ -96,10 +98,14 @@ impl<'a> Loader<'a> {
         recipe: &Recipe,
         figure_dir: &Path,
         group_dir: &Path,
-        notes: &mut Vec<String>,
     ) -> Result<&GroupTable, FigureError> {
-        self.load(recipe, figure_dir, group_dir, notes)?;
+        self.load(recipe, figure_dir, group_dir)?;
         Ok(&self.groups[group_dir])
+    }
+
+    /// What was noted while loading for a build that failed (why a log was left out, …).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.pending)
     }
 
     /// Compute the chart model of one plot of `recipe` from `figure_dir` (its results folder).
@@ -117,7 +123,7 @@ impl<'a> Loader<'a> {
                 ChartData::VersionBars(versions::version_bars(s, times)?)
             }
             Chart::StackedStages(s) => {
-                let g = self.group(recipe, figure_dir, figure_dir, &mut notes)?;
+                let g = self.group(recipe, figure_dir, figure_dir)?;
                 let data = stacked::stacked_stages(s, average(g)?)?;
                 notes.extend(
                     data.missing
@@ -127,7 +133,7 @@ impl<'a> Loader<'a> {
                 ChartData::StackedStages(data)
             }
             Chart::RegressionBars(s) => {
-                let g = self.group(recipe, figure_dir, figure_dir, &mut notes)?;
+                let g = self.group(recipe, figure_dir, figure_dir)?;
                 let data = regression::regression_bars(s, &iterations(g), models)?;
                 notes.extend(data.missing.iter().cloned());
                 ChartData::RegressionBars(data)
@@ -135,8 +141,8 @@ impl<'a> Loader<'a> {
             Chart::SpeedupBars(s) => {
                 let (base_dir, compared_dir) =
                     (figure_dir.join(&s.base), figure_dir.join(&s.compared));
-                self.load(recipe, figure_dir, &base_dir, &mut notes)?;
-                self.load(recipe, figure_dir, &compared_dir, &mut notes)?;
+                self.load(recipe, figure_dir, &base_dir)?;
+                self.load(recipe, figure_dir, &compared_dir)?;
                 let data = speedup::speedup_bars(
                     s,
                     average(&self.groups[&base_dir])?,
@@ -150,14 +156,15 @@ impl<'a> Loader<'a> {
                 ChartData::CpuHeatmap(heatmap::cpu_heatmap(s, samples)?)
             }
             Chart::GroupedBars(s) => {
-                let g = self.group(recipe, figure_dir, figure_dir, &mut notes)?;
+                let g = self.group(recipe, figure_dir, figure_dir)?;
                 ChartData::GroupedBars(grouped::grouped_bars(s, &iterations(g))?)
             }
             Chart::PredictorBars(s) => {
-                let g = self.group(recipe, figure_dir, figure_dir, &mut notes)?;
+                let g = self.group(recipe, figure_dir, figure_dir)?;
                 ChartData::PredictorBars(predictor::predictor_bars(s, average(g)?, models)?)
             }
         };
+        notes.splice(0..0, self.pending.drain(..));
         Ok(Built { data, notes })
     }
 }

@@ -103,3 +103,55 @@ pub enum FigureError {
     #[error("the plot spec: {0}")]
     Spec(String),
 }
+
+impl ChartData {
+    /// One line with the numbers a reader checks first (printed under `-v`).
+    pub fn summary(&self) -> String {
+        let values = |v: &mut dyn Iterator<Item = (String, f64)>| {
+            v.map(|(l, x)| format!("{l}: {x:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            ChartData::VersionBars(d) => {
+                values(&mut d.bars.iter().map(|b| (b.version.clone(), b.value)))
+            }
+            ChartData::StackedStages(d) => d.total_text.clone(),
+            ChartData::RegressionBars(d) => format!(
+                "{}; PCC = {}",
+                values(&mut d.bars.iter().map(|b| (b.tick.clone(), b.mean))),
+                d.pcc.map_or("n/a".to_string(), |r| format!("{r:.2}"))
+            ),
+            ChartData::SpeedupBars(d) => {
+                values(&mut d.bars.iter().map(|b| (b.label.clone(), b.mean)))
+            }
+            ChartData::CpuHeatmap(d) => format!(
+                "{} samples × {} cores over {:.1} s",
+                d.samples.len(),
+                d.cores,
+                d.duration()
+            ),
+            ChartData::GroupedBars(d) => d
+                .series
+                .iter()
+                .map(|s| {
+                    let means = d.groups.iter().zip(&s.means).map(|(g, m)| {
+                        format!("{g} {}", m.map_or("-".to_string(), |m| format!("{m:.2}")))
+                    });
+                    format!("{}: {}", s.name, means.collect::<Vec<_>>().join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            ChartData::PredictorBars(d) => format!(
+                "{}; RMSE {:.2} s",
+                d.models
+                    .iter()
+                    .zip(d.predicted.iter().zip(&d.truth))
+                    .map(|(m, (p, t))| format!("{m} {p:.2}/{t:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.rmse
+            ),
+        }
+    }
+}

@@ -29,7 +29,8 @@ fn core_ticks(cores: usize) -> Vec<usize> {
 impl Render for CpuHeatmapData {
     fn to_svg(&self) -> Result<String, RenderError> {
         let t_end = self.duration();
-        let bottom = (self.cores - 1) as f64;
+        // imshow spans core 0 (top) to core n − 1 (bottom); one core still gets a unit of height.
+        let bottom = ((self.cores - 1) as f64).max(1.0);
         svg::draw_svg(1000, 600, |root, overlay| {
             let area = root.clone().shrink((0, 0), (860u32, 600u32));
             let mut chart = ChartBuilder::on(&area)

@@ -155,4 +155,19 @@ mod tests {
         assert!(raw.contains("DejaVuSans"), "font not embedded");
         assert!(raw.contains("/FontFile2"), "font program not embedded");
     }
+
+    #[test]
+    fn one_core_heatmap_draws_with_its_colorbar() {
+        let data = crate::figures::CpuHeatmapData {
+            samples: vec![vec![0.0], vec![50.0], vec![100.0]],
+            cores: 1,
+            interval_s: 0.1,
+            xlabel: "Time (s)".into(),
+            ylabel: "Core ID".into(),
+            colorbar_label: "CPU Usage (%)".into(),
+        };
+        let svg = data.to_svg().unwrap();
+        assert!(svg.contains("Core ID") && svg.contains("CPU Usage (%)"));
+        assert!(render(&ChartData::CpuHeatmap(data), Format::Pdf).is_ok());
+    }
 }
