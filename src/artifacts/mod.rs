@@ -15,10 +15,8 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".repro-tmp-")
         .tempfile_in(dir)?;
+    make_readable(tmp.as_file())?;
     tmp.write_all(bytes)?;
-    // tempfile makes the file 0600; results and figures are meant to be read by others.
-    tmp.as_file()
-        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
