@@ -1,6 +1,10 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod fake_engine;
+mod figure;
 mod parse;
+mod progress;
+mod status;
 mod table;
 
 use std::process::ExitCode;
@@ -26,6 +30,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(args, out),
         Command::Table(args) => table::run(args, out),
+        Command::Figure(args) => figure::run(args, out),
+        Command::Status(args) => status::run(args, out),
+        Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
 
