@@ -3,4 +3,6 @@
 mod common;
 
 mod cli;
+mod figure;
+mod resume;
 mod table;

@@ -168,13 +168,13 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let plans = make_plans(&args, &out, &models)?;
     if args.dry_run {
+        let mut text = String::new();
         for plan in &plans {
             let states = plan.states(args.force);
-            print!(
-                "{}",
-                plan::explain::explain(plan, &states, &args.results, out.verbose)
-            );
+            text += &plan::explain::explain(plan, &states, &args.results, out.verbose);
         }
+        // A closed pipe (`… --dry-run | head`) is not an error.
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
     let engine = engine(&args, &out, &plans)?;

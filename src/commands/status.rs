@@ -2,6 +2,8 @@
 //! which machines they ran (from their manifests).
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use repro::artifacts::manifest::RunStatus;
@@ -13,6 +15,7 @@ use crate::cli::StatusArgs;
 pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let models_dir = std::path::PathBuf::from("models");
+    let mut text = String::new();
     for id in repro::recipe::builtin_ids() {
         let recipe = out.project.recipe(id)?;
         let parts: Vec<Option<u32>> = match &recipe.split {
@@ -59,7 +62,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                         .strip_prefix(&args.results)
                         .unwrap_or(&task.paths.log);
                     let host = manifest.as_ref().map_or("-", |m| m.host.name.as_str());
-                    println!("  {state:<8} {:<10} {}", host, rel.display());
+                    let _ = writeln!(text, "  {state:<8} {:<10} {}", host, rel.display());
                 }
             }
             let name = match plan.groups[0].part {
@@ -78,11 +81,14 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
             } else {
                 format!("  on {}", hosts.into_iter().collect::<Vec<_>>().join(", "))
             };
-            println!(
+            let _ = writeln!(
+                text,
                 "{name:<16} {done:>3} done, {failed:>3} failed, {missing:>3} missing of {}{hosts}",
                 plan.tasks.len()
             );
         }
     }
+    // A closed pipe (`repro status | head`) is not an error.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
