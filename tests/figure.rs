@@ -521,3 +521,44 @@ fn help_of_new_commands_has_examples() {
             .stdout_has("Examples:");
     }
 }
+
+/// `--engine real` without vLLM: a stand-in "python" checks what the runner gives the harness
+/// and hands over to the fake engine.
+#[test]
+fn the_real_engine_runs_the_harness_with_the_logging_config() {
+    let t = Test::new();
+    let python = t.path("python");
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\nharness=\"$1\"; shift\ngrep -q 'initialize_engine took' \"$harness\" || exit 9\ngrep -q NewLineFormatter \"$VLLM_LOGGING_CONFIG_PATH\" || exit 8\nexec {} __fake-engine \"$@\"\n",
+            REPRO
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let results = t.path("results");
+    let t = t
+        .args(["-q", "figure", "2", "--iterations", "1", "--results"])
+        .arg(&results)
+        .arg("--python")
+        .arg(&python);
+    t.run().success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/iterations/1/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["key_inputs"]["engine"], "real");
+    assert!(m["command"][1]
+        .as_str()
+        .unwrap()
+        .ends_with("engine_harness.py"));
+    assert_eq!(m["command"][2], "--model");
+    assert!(m["env"]["VLLM_LOGGING_CONFIG_PATH"]
+        .as_str()
+        .unwrap()
+        .ends_with("vllm_logging_config.json"));
+    assert_eq!(m["env"]["VLLM_LOGGING_LEVEL"], "DEBUG");
+}

@@ -102,3 +102,61 @@ fn kill_9_mid_run_then_rerun_completes_exactly_once() {
         out.stdout
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_run_keeps_finished_runs_and_exits_130() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "figure",
+            "9",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_SPEEDUP", "60");
+    let child = t
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let ok = count(&results, |p| {
+        p.to_string_lossy().contains("/manifests/")
+            && std::fs::read_to_string(p)
+                .unwrap()
+                .contains("\"status\": \"ok\"")
+    });
+    let interrupted = count(&results, |p| {
+        std::fs::read_to_string(p)
+            .map(|s| s.contains("\"status\": \"interrupted\""))
+            .unwrap_or(false)
+    });
+    assert!(ok >= 1, "finished runs are kept");
+    assert_eq!(interrupted, 1, "{stderr}");
+    let temp = count(&results, |p| {
+        p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".repro-tmp-")
+    });
+    assert_eq!(temp, 0);
+    // The rerun does the rest, the interrupted run included.
+    let out = t.run().success();
+    assert!(
+        out.stdout.contains(&format!("{ok} already done")),
+        "{}",
+        out.stdout
+    );
+}

@@ -318,3 +318,97 @@ impl Plan {
         self.tasks.iter().map(|t| task_state(t, force)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Project;
+
+    fn recipe(text: &str) -> Recipe {
+        let models = Project::new("/nonexistent").models().unwrap();
+        Recipe::parse(Path::new("t.toml"), text, Some(&models)).unwrap()
+    }
+
+    fn request<'a>(recipe: &'a Recipe, models: &'a Models) -> PlanRequest<'a> {
+        PlanRequest {
+            recipe,
+            models,
+            results: Path::new("r"),
+            part: None,
+            engine: EngineKind::Fake,
+            iterations: None,
+            models_dir: Path::new("models"),
+            patch_hash: None,
+        }
+    }
+
+    const FIG9: &str = r#"
+title = "t"
+folder = "figure-9"
+[run]
+vllm = "0.10.1.1"
+iterations = 2
+default_params = { cuda-graph-sizes = [1, 56] }
+configs = [{ model = "llama2-7b-hf" }]
+"#;
+
+    #[test]
+    fn tasks_follow_the_paper_order_with_distinct_stable_keys() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(FIG9);
+        let plan = plan(&request(&recipe, &models)).unwrap();
+        let logs: Vec<String> = plan
+            .tasks
+            .iter()
+            .map(|t| t.paths.log.display().to_string())
+            .collect();
+        assert_eq!(
+            logs,
+            [
+                "r/figure-9/uncached/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/uncached/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+                "r/figure-9/iterations/1/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/iterations/1/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+                "r/figure-9/iterations/2/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/iterations/2/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+            ]
+        );
+        let keys: std::collections::HashSet<_> = plan.tasks.iter().map(|t| &t.key).collect();
+        assert_eq!(keys.len(), plan.tasks.len());
+        let again = super::plan(&request(&recipe, &models)).unwrap();
+        assert_eq!(again.tasks[3].key, plan.tasks[3].key);
+        assert_eq!(
+            plan.tasks[0].engine_args,
+            ["--model", "models/llama2-7b-hf", "--cuda-graph-sizes", "1"]
+        );
+        let mut real = request(&recipe, &models);
+        real.engine = EngineKind::Real;
+        assert_ne!(super::plan(&real).unwrap().tasks[0].key, plan.tasks[0].key);
+    }
+
+    /// Planning speed: 100,000 tasks from one big sweep.
+    /// `cargo test --release --lib plan_100k -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn plan_100k_tasks() {
+        let a: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let b: Vec<String> = (0..200).map(|i| format!("\"v{i}\"")).collect();
+        let text = format!(
+            "title = \"big\"\nfolder = \"figure-big\"\n[run]\nvllm = \"0.10.1.1\"\nwarmup = false\niterations = 5\nenv = {{ VLLM_USE_V1 = \"1\" }}\ndefault_params = {{ max-num-seqs = [{}], tag = [{}] }}\nconfigs = [{{ model = \"qwen-4b\" }}]\n",
+            a.join(", "),
+            b.join(", ")
+        );
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(&text);
+        let start = std::time::Instant::now();
+        let plan = plan(&request(&recipe, &models)).unwrap();
+        let took = start.elapsed();
+        assert_eq!(plan.tasks.len(), 100_000);
+        println!(
+            "planned {} tasks in {:.3} s ({:.2} µs a task)",
+            plan.tasks.len(),
+            took.as_secs_f64(),
+            took.as_secs_f64() * 1e6 / plan.tasks.len() as f64
+        );
+    }
+}
