@@ -562,3 +562,63 @@ fn the_real_engine_runs_the_harness_with_the_logging_config() {
         .ends_with("vllm_logging_config.json"));
     assert_eq!(m["env"]["VLLM_LOGGING_LEVEL"], "DEBUG");
 }
+
+/// Figure 13's cold case evicts the model's files before each run and records it.
+#[test]
+fn cold_runs_evict_the_model_from_the_page_cache() {
+    let recipe = r#"
+title = "cold"
+folder = "figure-13"
+[run]
+vllm = "0.10.1.1"
+iterations = 1
+configs = [{ model = "qwen-0.5b" }]
+[split]
+kind = "case"
+[[split.parts]]
+index = 0
+description = "warm"
+[[split.parts]]
+index = 1
+description = "cold"
+evict_page_cache = true
+"#;
+    let t = Test::new()
+        .write("figures/13.toml", recipe)
+        .write("models/qwen-0.5b/model.safetensors", vec![1u8; 1 << 20]);
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "13",
+            "--case",
+            "1",
+            "--engine",
+            "fake",
+            "--results",
+        ])
+        .arg(&results);
+    let out = t.run();
+    if out.stderr.contains("still in the page cache") {
+        eprintln!(
+            "SKIPPED: this filesystem refuses POSIX_FADV_DONTNEED:\n{}",
+            out.stderr
+        );
+        return;
+    }
+    let out = out.success();
+    drop(out);
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            results.join("figure-13/case1/iterations/1/manifests/output_model_qwen-0.5b.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let eviction = &m["eviction"];
+    assert_eq!(eviction["resident_pages_after"], 0, "{eviction}");
+    assert_eq!(eviction["files"], 1);
+    assert_eq!(eviction["bytes"], 1 << 20);
+    assert_eq!(m["env"]["REPRO_PAGE_CACHE_EVICTED"], "1");
+}

@@ -49,10 +49,18 @@ pub struct Host {
     pub gpu: crate::samplers::gpu::GpuInventory,
 }
 
+/// Which sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SamplerKind {
+    Cpu,
+    Gpu,
+}
+
 /// A sampler's result: its file (relative to the run folder), or why there is none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SamplerRecord {
-    pub kind: String,
+    pub kind: SamplerKind,
     pub file: Option<String>,
     /// `ok`, or `unavailable: <why>`.
     pub status: String,

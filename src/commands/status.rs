@@ -43,15 +43,19 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                     .ok()
                     .flatten();
                 let state = match &manifest {
-                    Some(m) if m.status == RunStatus::Ok && task.paths.log.is_file() => "done",
-                    Some(m) if m.status != RunStatus::Ok => "failed",
-                    _ => "missing",
+                    Some(m) if m.status == RunStatus::Ok && task.paths.log.is_file() => {
+                        done += 1;
+                        "done"
+                    }
+                    Some(m) if m.status != RunStatus::Ok => {
+                        failed += 1;
+                        m.status.as_str()
+                    }
+                    _ => {
+                        missing += 1;
+                        "missing"
+                    }
                 };
-                match state {
-                    "done" => done += 1,
-                    "failed" => failed += 1,
-                    _ => missing += 1,
-                }
                 if let Some(m) = &manifest {
                     hosts.insert(m.host.name.clone());
                 }
@@ -62,7 +66,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                         .strip_prefix(&args.results)
                         .unwrap_or(&task.paths.log);
                     let host = manifest.as_ref().map_or("-", |m| m.host.name.as_str());
-                    let _ = writeln!(text, "  {state:<8} {:<10} {}", host, rel.display());
+                    let _ = writeln!(text, "  {state:<11} {:<10} {}", host, rel.display());
                 }
             }
             let name = match plan.groups[0].part {

@@ -17,7 +17,8 @@ use indexmap::IndexMap;
 
 use crate::artifacts::layout::FAILED_DIR;
 use crate::artifacts::manifest::{
-    self, EvictionRecord, Exit, Host, Manifest, RunStatus, SamplerRecord, MANIFEST_SCHEMA,
+    self, EvictionRecord, Exit, Host, Manifest, RunStatus, SamplerKind, SamplerRecord,
+    MANIFEST_SCHEMA,
 };
 use crate::artifacts::stage::Staged;
 use crate::plan::{EngineKind, Plan, Task, TaskState};
@@ -222,13 +223,13 @@ fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>
                 let samples = sampler.stop();
                 crate::artifacts::atomic_write(path, &samples.to_json()).map_err(io_error(path))?;
                 SamplerRecord {
-                    kind: "cpu".into(),
+                    kind: SamplerKind::Cpu,
                     file: Some(rel(path)),
                     status: "ok".into(),
                 }
             }
             Err(why) => SamplerRecord {
-                kind: "cpu".into(),
+                kind: SamplerKind::Cpu,
                 file: None,
                 status: why,
             },
@@ -240,13 +241,13 @@ fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>
             let json = serde_json::to_vec(&sampler.stop()).expect("samples serialise");
             crate::artifacts::atomic_write(path, &json).map_err(io_error(path))?;
             SamplerRecord {
-                kind: "gpu".into(),
+                kind: SamplerKind::Gpu,
                 file: Some(rel(path)),
                 status: "ok".into(),
             }
         }
         Err(why) => SamplerRecord {
-            kind: "gpu".into(),
+            kind: SamplerKind::Gpu,
             file: None,
             status: why,
         },
