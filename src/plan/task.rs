@@ -107,8 +107,11 @@ impl KeyInputs {
         serde_json::to_string(self).expect("key inputs serialise")
     }
 
+    /// blake3 of [`KeyInputs::to_json`], streamed into the hasher (planning makes many keys).
     pub fn key(&self) -> TaskKey {
-        TaskKey(blake3::hash(self.to_json().as_bytes()).to_hex().to_string())
+        let mut hasher = blake3::Hasher::new();
+        serde_json::to_writer(&mut hasher, self).expect("key inputs serialise");
+        TaskKey(hasher.finalize().to_hex().to_string())
     }
 }
 
@@ -133,5 +136,36 @@ impl Task {
 
     pub fn label(&self) -> &str {
         &self.inputs.label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_key_is_the_hash_of_the_json() {
+        let plan_inputs = super::KeyInputs {
+            schema: super::KEY_SCHEMA,
+            figure: "figure-2".into(),
+            part: None,
+            label: "model_x".into(),
+            params: Default::default(),
+            env: Default::default(),
+            model: None,
+            vllm: "0.10.1.1".into(),
+            patch_hash: None,
+            engine: super::EngineKind::Fake,
+            phase: super::Phase::Iteration(1),
+            evict_page_cache: false,
+            sample_cpu: false,
+        };
+        let json = plan_inputs.to_json();
+        assert!(
+            json.starts_with(r#"{"schema":1,"figure":"figure-2","#),
+            "{json}"
+        );
+        assert_eq!(
+            plan_inputs.key().0,
+            blake3::hash(json.as_bytes()).to_hex().to_string()
+        );
     }
 }

@@ -296,4 +296,29 @@ mod tests {
         assert_eq!(outcome.stopped, Stopped::Interrupted);
         assert_eq!(outcome.ending, Ending::Signaled(libc::SIGTERM));
     }
+
+    #[test]
+    fn a_second_interrupt_kills_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let interrupt = Interrupt::default();
+        let raiser = interrupt.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            raiser.raise();
+            std::thread::sleep(Duration::from_millis(100));
+            raiser.raise();
+        });
+        let mut spec = sh("trap '' TERM; sleep 30", Duration::from_secs(60));
+        spec.grace = Duration::from_secs(30);
+        let outcome = run(
+            &spec,
+            File::create(dir.path().join("log")).unwrap(),
+            &mut |_| {},
+            &interrupt,
+        )
+        .unwrap();
+        assert_eq!(outcome.stopped, Stopped::Interrupted);
+        assert_eq!(outcome.ending, Ending::Signaled(libc::SIGKILL));
+        assert!(outcome.wall < Duration::from_secs(5), "{:?}", outcome.wall);
+    }
 }
