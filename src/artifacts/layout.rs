@@ -20,33 +20,57 @@ pub const SAMPLES_DIR: &str = "samples";
 /// Prefix of files being written; a run interrupted by `kill -9` can leave them behind.
 pub const TEMP_PREFIX: &str = ".repro-tmp-";
 
-/// The files of one run.
+/// The files of one run. Only the log's path is stored; the others are derived on use, which
+/// keeps a plan of 100,000 tasks small and fast to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPaths {
     pub run_dir: PathBuf,
     /// The log, where a complete successful run puts it.
     pub log: PathBuf,
-    pub manifest: PathBuf,
-    /// Where the log of a failed attempt goes.
-    pub failed_log: PathBuf,
     /// Per-core CPU samples, where the recipe asks for them.
     pub cpu_samples: Option<PathBuf>,
-    /// GPU samples (memory, utilisation), where NVML is there.
-    pub gpu_samples: PathBuf,
 }
 
 impl RunPaths {
     /// The paths of a run whose log is `run_dir/log_name`.
     pub fn new(run_dir: PathBuf, log_name: &str, cpu_samples: Option<PathBuf>) -> RunPaths {
-        let stem = log_name.strip_suffix(".txt").unwrap_or(log_name);
         RunPaths {
             log: run_dir.join(log_name),
-            manifest: run_dir.join(MANIFEST_DIR).join(format!("{stem}.json")),
-            failed_log: run_dir.join(FAILED_DIR).join(log_name),
-            gpu_samples: run_dir.join(SAMPLES_DIR).join(format!("{stem}.gpu.json")),
             cpu_samples,
             run_dir,
         }
+    }
+
+    /// The log's file name.
+    pub fn log_name(&self) -> &str {
+        self.log
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+    }
+
+    fn stem(&self) -> &str {
+        let name = self.log_name();
+        name.strip_suffix(".txt").unwrap_or(name)
+    }
+
+    /// `manifests/<stem>.json`.
+    pub fn manifest(&self) -> PathBuf {
+        self.run_dir
+            .join(MANIFEST_DIR)
+            .join(format!("{}.json", self.stem()))
+    }
+
+    /// Where the log of a failed attempt goes: `failed/<name>`.
+    pub fn failed_log(&self) -> PathBuf {
+        self.run_dir.join(FAILED_DIR).join(self.log_name())
+    }
+
+    /// GPU samples (memory, utilisation), where NVML is there: `samples/<stem>.gpu.json`.
+    pub fn gpu_samples(&self) -> PathBuf {
+        self.run_dir
+            .join(SAMPLES_DIR)
+            .join(format!("{}.gpu.json", self.stem()))
     }
 
     /// The default place of a run's CPU samples (out of the paper's glob).
@@ -110,11 +134,11 @@ mod tests {
             Path::new("r/figure-10/gpu1/iterations/3/output_model_qwen-4b.txt")
         );
         assert_eq!(
-            paths.manifest,
+            paths.manifest(),
             Path::new("r/figure-10/gpu1/iterations/3/manifests/output_model_qwen-4b.json")
         );
         assert_eq!(
-            paths.failed_log,
+            paths.failed_log(),
             Path::new("r/figure-10/gpu1/iterations/3/failed/output_model_qwen-4b.txt")
         );
     }

@@ -109,7 +109,7 @@ fn pythons(
 ) -> anyhow::Result<HashMap<String, PathBuf>> {
     let mut found = HashMap::new();
     for task in plans.iter().flat_map(|p| &p.tasks) {
-        let version = &task.inputs.vllm;
+        let version = &*task.vllm;
         if found.contains_key(version) {
             continue;
         }
@@ -125,7 +125,7 @@ fn pythons(
                 python.display()
             );
         }
-        found.insert(version.clone(), python);
+        found.insert(version.to_string(), python);
     }
     Ok(found)
 }

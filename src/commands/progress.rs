@@ -31,7 +31,7 @@ fn stage_of(line: &str) -> Option<&'static str> {
 /// A task as people read it: `figure-9 iterations/1 model_llama2-7b-hf_cuda-graph-sizes_56`.
 pub fn describe(task: &Task) -> String {
     let part = task
-        .inputs
+        .config
         .part
         .as_deref()
         .map(|p| format!("/{p}"))
@@ -40,7 +40,7 @@ pub fn describe(task: &Task) -> String {
         repro::plan::Phase::Warmup => "warm-up".to_string(),
         repro::plan::Phase::Iteration(i) => format!("iteration {i}"),
     };
-    format!("{}{part} {phase} {}", task.inputs.figure, task.label())
+    format!("{}{part} {phase} {}", task.config.figure, task.label())
 }
 
 pub struct Progress {

@@ -39,7 +39,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
             for task in &plan.tasks {
                 // Status does not judge keys (the engine or models may differ): it reports
                 // what is on disk.
-                let manifest = repro::artifacts::manifest::Manifest::read(&task.paths.manifest)
+                let manifest = repro::artifacts::manifest::Manifest::read(&task.paths.manifest())
                     .ok()
                     .flatten();
                 let state = match &manifest {
@@ -75,7 +75,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                     plan.figure,
                     plan.tasks
                         .first()
-                        .and_then(|t| t.inputs.part.clone())
+                        .and_then(|t| t.config.part.clone())
                         .unwrap_or_default()
                 ),
                 None => plan.figure.clone(),

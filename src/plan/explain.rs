@@ -47,7 +47,7 @@ pub fn explain(
             }
         }
         if verbose {
-            let _ = writeln!(out, "            key {}", task.inputs.to_json());
+            let _ = writeln!(out, "            key {}", task.inputs().to_json());
             if let Some(stored) = manifest.as_ref().filter(|m| m.task_key != task.key.0) {
                 let _ = writeln!(out, "            was {}", stored.key_inputs.to_json());
             }

@@ -5,4 +5,4 @@ pub mod graph;
 pub mod task;
 
 pub use graph::{plan, task_state, Group, Plan, PlanError, PlanRequest, Reason, TaskState};
-pub use task::{EngineKind, KeyInputs, ModelRef, Phase, Task, TaskKey};
+pub use task::{ConfigInputs, EngineKind, KeyInputs, ModelRef, Phase, Task, TaskKey};

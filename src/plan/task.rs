@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -60,7 +61,8 @@ pub struct ModelRef {
     pub revision: String,
 }
 
-/// Everything that decides a run's output; its JSON is hashed into the [`TaskKey`].
+/// Everything that decides a run's output; its JSON is hashed into the [`TaskKey`]. Stored in
+/// each manifest, so `--dry-run -v` can show what changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyInputs {
     pub schema: u32,
@@ -81,6 +83,34 @@ pub struct KeyInputs {
     pub phase: Phase,
     pub evict_page_cache: bool,
     pub sample_cpu: bool,
+}
+
+/// [`KeyInputs`] borrowed from a task: the same fields in the same order, so the same JSON,
+/// without copying a config's params into each of its tasks.
+#[derive(Serialize)]
+struct KeyRef<'a> {
+    schema: u32,
+    figure: &'a str,
+    part: Option<&'a str>,
+    label: &'a str,
+    params: &'a IndexMap<String, Scalar>,
+    env: &'a IndexMap<String, String>,
+    model: Option<&'a ModelRef>,
+    vllm: &'a str,
+    patch_hash: Option<&'a str>,
+    engine: EngineKind,
+    phase: Phase,
+    evict_page_cache: bool,
+    sample_cpu: bool,
+}
+
+impl KeyRef<'_> {
+    /// blake3 of the JSON, hashed in one piece (many small updates are slower).
+    fn key(&self) -> TaskKey {
+        let mut json = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut json, self).expect("key inputs serialise");
+        TaskKey(blake3::hash(&json).to_hex().to_string())
+    }
 }
 
 /// The hex blake3 hash of a task's [`KeyInputs`].
@@ -107,35 +137,117 @@ impl KeyInputs {
         serde_json::to_string(self).expect("key inputs serialise")
     }
 
-    /// blake3 of [`KeyInputs::to_json`], streamed into the hasher (planning makes many keys).
     pub fn key(&self) -> TaskKey {
-        let mut hasher = blake3::Hasher::new();
-        serde_json::to_writer(&mut hasher, self).expect("key inputs serialise");
-        TaskKey(hasher.finalize().to_hex().to_string())
+        KeyRef {
+            schema: self.schema,
+            figure: &self.figure,
+            part: self.part.as_deref(),
+            label: &self.label,
+            params: &self.params,
+            env: &self.env,
+            model: self.model.as_ref(),
+            vllm: &self.vllm,
+            patch_hash: self.patch_hash.as_deref(),
+            engine: self.engine,
+            phase: self.phase,
+            evict_page_cache: self.evict_page_cache,
+            sample_cpu: self.sample_cpu,
+        }
+        .key()
     }
 }
 
-/// One run to do (or skip): its key, where its artifacts go, and how to start it.
+/// What the tasks of one config share (every phase and version of it).
 #[derive(Debug, Clone)]
-pub struct Task {
-    pub inputs: KeyInputs,
-    pub key: TaskKey,
-    pub paths: RunPaths,
-    /// Index of its group in [`super::Plan::groups`].
-    pub group: usize,
+pub struct ConfigInputs {
+    pub figure: String,
+    pub part: Option<String>,
+    pub label: String,
+    pub params: IndexMap<String, Scalar>,
+    pub env: IndexMap<String, String>,
+    pub model: Option<ModelRef>,
+    pub patch_hash: Option<String>,
+    pub engine: EngineKind,
+    pub evict_page_cache: bool,
+    pub sample_cpu: bool,
     /// The engine's arguments, with the model's local path.
     pub engine_args: Vec<String>,
     /// The model's folder, where the run loads one (evicted from the page cache for cold runs).
     pub model_dir: Option<PathBuf>,
 }
 
+/// One run to do (or skip): its key, where its artifacts go, and how to start it.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub config: Arc<ConfigInputs>,
+    pub vllm: Arc<str>,
+    pub phase: Phase,
+    pub key: TaskKey,
+    pub paths: RunPaths,
+    /// Index of its group in [`super::Plan::groups`].
+    pub group: usize,
+}
+
 impl Task {
+    pub fn new(
+        config: Arc<ConfigInputs>,
+        vllm: Arc<str>,
+        phase: Phase,
+        paths: RunPaths,
+        group: usize,
+    ) -> Task {
+        let key = KeyRef {
+            schema: KEY_SCHEMA,
+            figure: &config.figure,
+            part: config.part.as_deref(),
+            label: &config.label,
+            params: &config.params,
+            env: &config.env,
+            model: config.model.as_ref(),
+            vllm: &vllm,
+            patch_hash: config.patch_hash.as_deref(),
+            engine: config.engine,
+            phase,
+            evict_page_cache: config.evict_page_cache,
+            sample_cpu: config.sample_cpu,
+        }
+        .key();
+        Task {
+            config,
+            vllm,
+            phase,
+            key,
+            paths,
+            group,
+        }
+    }
+
+    /// The owned inputs of its key (for its manifest, and `--dry-run -v`).
+    pub fn inputs(&self) -> KeyInputs {
+        let c = &*self.config;
+        KeyInputs {
+            schema: KEY_SCHEMA,
+            figure: c.figure.clone(),
+            part: c.part.clone(),
+            label: c.label.clone(),
+            params: c.params.clone(),
+            env: c.env.clone(),
+            model: c.model.clone(),
+            vllm: self.vllm.to_string(),
+            patch_hash: c.patch_hash.clone(),
+            engine: c.engine,
+            phase: self.phase,
+            evict_page_cache: c.evict_page_cache,
+            sample_cpu: c.sample_cpu,
+        }
+    }
+
     pub fn phase(&self) -> Phase {
-        self.inputs.phase
+        self.phase
     }
 
     pub fn label(&self) -> &str {
-        &self.inputs.label
+        &self.config.label
     }
 }
 

@@ -128,7 +128,7 @@ fn job(
     grace: Duration,
 ) -> Result<ChildSpec, RunError> {
     let mut env: Vec<(String, String)> = task
-        .inputs
+        .config
         .env
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -137,16 +137,14 @@ fn job(
     env.push(("REPRO_ITERATION".into(), task.phase().env_value()));
     env.push(("REPRO_ATTEMPT".into(), attempt.to_string()));
     env.push(("REPRO_RUN_LABEL".into(), task.label().to_string()));
-    if task.inputs.evict_page_cache {
+    if task.config.evict_page_cache {
         env.push(("REPRO_PAGE_CACHE_EVICTED".into(), "1".into()));
     }
     let (program, mut args) = match engine {
         Engine::Real { pythons, harness } => {
-            let python = pythons
-                .get(&task.inputs.vllm)
-                .ok_or_else(|| RunError::NoPython {
-                    version: task.inputs.vllm.clone(),
-                })?;
+            let python = pythons.get(&*task.vllm).ok_or_else(|| RunError::NoPython {
+                version: task.vllm.to_string(),
+            })?;
             env.push((
                 "VLLM_LOGGING_CONFIG_PATH".into(),
                 harness.logging_config.to_string_lossy().into_owned(),
@@ -164,7 +162,7 @@ fn job(
             (exe.clone().into_os_string(), vec!["__fake-engine".into()])
         }
     };
-    args.extend(task.engine_args.iter().map(Into::into));
+    args.extend(task.config.engine_args.iter().map(Into::into));
     Ok(ChildSpec {
         program,
         args,
@@ -235,7 +233,7 @@ fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>
             },
         });
     }
-    let path = &task.paths.gpu_samples;
+    let path = &task.paths.gpu_samples();
     records.push(match samplers.gpu {
         Ok(sampler) => {
             let json = serde_json::to_vec(&sampler.stop()).expect("samples serialise");
@@ -284,7 +282,7 @@ fn run_task(
 
     let mut error = None;
     let mut eviction: Option<EvictionRecord> = None;
-    if let (true, Some(dir)) = (task.inputs.evict_page_cache, &task.model_dir) {
+    if let (true, Some(dir)) = (task.config.evict_page_cache, &task.config.model_dir) {
         match evict::evict(dir, ctx.options.drop_caches) {
             Ok(record) => eviction = Some(record),
             Err(e) => error = Some(format!("page-cache eviction: {e}")),
@@ -337,9 +335,9 @@ fn run_task(
                 .map_err(io_error(&paths.log))?;
         }
         staged
-            .commit(&paths.failed_log)
-            .map_err(io_error(&paths.failed_log))?;
-        paths.failed_log.clone()
+            .commit(&paths.failed_log())
+            .map_err(io_error(&paths.failed_log()))?;
+        paths.failed_log()
     };
     let wall = outcome.as_ref().map_or(Duration::ZERO, |o| o.wall);
     let exit = match outcome.as_ref().map(|o| o.ending) {
@@ -360,7 +358,7 @@ fn run_task(
         schema: MANIFEST_SCHEMA,
         status,
         task_key: task.key.0.clone(),
-        key_inputs: task.inputs.clone(),
+        key_inputs: task.inputs(),
         attempt,
         log: log
             .strip_prefix(&paths.run_dir)
@@ -374,16 +372,16 @@ fn run_task(
         started,
         ended: manifest::now_rfc3339(),
         host: ctx.host.clone(),
-        vllm: task.inputs.vllm.clone(),
-        patch_hash: task.inputs.patch_hash.clone(),
+        vllm: task.vllm.to_string(),
+        patch_hash: task.config.patch_hash.clone(),
         repro_version: env!("CARGO_PKG_VERSION").into(),
         samplers,
         eviction,
         error: error.clone(),
     };
     manifest
-        .write(&paths.manifest)
-        .map_err(io_error(&paths.manifest))?;
+        .write(&paths.manifest())
+        .map_err(io_error(&paths.manifest()))?;
     Ok(TaskResult {
         status,
         wall,
