@@ -622,3 +622,51 @@ evict_page_cache = true
     assert_eq!(eviction["bytes"], 1 << 20);
     assert_eq!(m["env"]["REPRO_PAGE_CACHE_EVICTED"], "1");
 }
+
+/// The real engine on vLLM's CPU build, where one is set up (no GPU needed, ~1 min):
+/// `REPRO_TEST_PYTHON=<venv>/bin/python REPRO_TEST_MODEL=<dir of a tiny Llama> \
+///  cargo test --test integration real_vllm -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn real_vllm_cpu_build_runs_a_tiny_model() {
+    let (Some(python), Some(model)) = (
+        std::env::var_os("REPRO_TEST_PYTHON"),
+        std::env::var_os("REPRO_TEST_MODEL"),
+    ) else {
+        eprintln!("SKIPPED: set REPRO_TEST_PYTHON and REPRO_TEST_MODEL");
+        return;
+    };
+    let model = std::path::PathBuf::from(model);
+    let name = model.file_name().unwrap().to_string_lossy().into_owned();
+    let models_toml = format!(
+        "{}\n[models.{name}]\nrepo = \"local/{name}\"\ndisplay = \"{name}\"\narchitecture = \"LlamaForCausalLM\"\nmodel_type = \"llama\"\nsize = 0.02\nlayers = 2\nnum_key_value_heads = 4\nnum_attention_heads = 4\nhidden_size = 256\nffn_dim = 688\nvocab_size = 32000\ntokenizer_size = 1.0\ncompiled_graph_sizes = 10\n",
+        repro::project::MODELS_TOML
+    );
+    let recipe = format!(
+        "title = \"real\"\nfolder = \"figure-2\"\n[run]\nvllm = \"0.10.1.1\"\nwarmup = false\niterations = 1\ntimeout = \"6m\"\nenv = {{ VLLM_USE_V1 = \"1\", VLLM_LOGGING_LEVEL = \"DEBUG\", VLLM_CPU_KVCACHE_SPACE = \"1\" }}\nconfigs = [{{ model = \"{name}\", max-model-len = 512 }}]\n"
+    );
+    let t = Test::new()
+        .write("models.toml", models_toml)
+        .write("figures/2.toml", recipe);
+    let results = t.path("results");
+    let t = t
+        .args(["figure", "2", "--results"])
+        .arg(&results)
+        .arg("--python")
+        .arg(&python)
+        .arg("--models-dir")
+        .arg(model.parent().unwrap())
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let out = t.run().success();
+    eprintln!("{}", out.stderr);
+    let log = results.join(format!(
+        "figure-2/iterations/1/output_model_{name}_max-model-len_512.txt"
+    ));
+    let parsed = repro::parse::parse_file(&log).unwrap();
+    eprintln!("initialize_engine took {:?} s", parsed.initialize_engine);
+    assert!(parsed.initialize_engine.is_some());
+    assert!(parsed
+        .stages
+        .get(repro::parse::Stage::LoadWeights)
+        .is_some());
+}
