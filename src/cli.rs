@@ -128,7 +128,7 @@ pub struct FigureArgs {
     /// Longest one run may take, e.g. `90s`, `30m` (default: the recipe's)
     #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
     pub timeout: Option<std::time::Duration>,
-    /// The Python of the vLLM environment (default: `.cache/envs/vllm-<version>/bin/python`)
+    /// The Python of the vLLM environment (default: `repro env setup`'s, under `.cache/envs/`)
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Where models live (`<DIR>/<model>`)

