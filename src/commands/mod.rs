@@ -1,12 +1,16 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod env;
+mod fake_engine;
+mod figure;
 mod merge;
 mod models;
 mod pack;
 mod parse;
 mod patch;
+mod progress;
 mod render;
+mod status;
 mod table;
 
 use std::process::ExitCode;
@@ -38,6 +42,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models(args) => models::run(args, out),
         Command::Env(args) => env::run(args, out),
         Command::Render(args) => render::run(args, out),
+        Command::Figure(args) => figure::run(args, out),
+        Command::Status(args) => status::run(args, out),
+        Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
 
