@@ -4,6 +4,7 @@ mod common;
 
 mod archive;
 mod cli;
+mod cpu_engine;
 mod env;
 mod figure;
 mod models;
