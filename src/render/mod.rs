@@ -68,11 +68,8 @@ pub fn render(data: &ChartData, format: Format) -> Result<Vec<u8>, RenderError> 
     render_with_banner(data, format, None)
 }
 
-/// The banner of figures drawn from synthetic models: a synthetic result never passes for the
-/// paper's.
-pub const SYNTHETIC_BANNER: &str = "SYNTHETIC MODEL (random weights): not the paper's data";
-
-/// Like [`render`], with a red line of text across the top of the figure.
+/// Like [`render`], with a red line of text across the top of the figure: a synthetic or
+/// simulated result never passes for the paper's.
 pub fn render_with_banner(
     data: &ChartData,
     format: Format,

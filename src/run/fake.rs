@@ -31,6 +31,10 @@ pub struct FakeRequest {
     pub compile_disabled: bool,
     pub evicted: bool,
     pub warmup: bool,
+    /// `VLLM_DISABLE_COMPILE_CACHE`: every run compiles its graphs (figure 15).
+    pub compile_cache_disabled: bool,
+    /// The runner samples CPU usage beside this run (figure 12): last long enough to be seen.
+    pub cpu_sampled: bool,
     pub speedup: f64,
     pub seed: u64,
     pub failure: Option<Failure>,
@@ -125,6 +129,8 @@ impl FakeRequest {
             compile_disabled: truthy("TORCH_COMPILE_DISABLE"),
             evicted: truthy("REPRO_PAGE_CACHE_EVICTED"),
             warmup: iteration == "warmup",
+            compile_cache_disabled: truthy("VLLM_DISABLE_COMPILE_CACHE"),
+            cpu_sampled: truthy("REPRO_CPU_SAMPLED"),
             speedup: env("REPRO_FAKE_SPEEDUP")
                 .and_then(|s| s.parse().ok())
                 .filter(|s: &f64| *s > 0.0)
@@ -252,6 +258,7 @@ pub enum FakeExit {
 
 /// Write the log of one engine start to `out`.
 pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::Result<FakeExit> {
+    let real_start = std::time::Instant::now();
     let f = facts(models, req.model_name());
     let mut j = Jitter(req.seed);
     let pid = std::process::id() + 1;
@@ -413,7 +420,7 @@ pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::
             &format!("Dynamo bytecode transform time: {dynamo:.2} s"),
         )?;
         compile_total = dynamo;
-        if req.warmup {
+        if req.warmup || req.compile_cache_disabled {
             let compile = j.scale(0.03 * f.graph_kb);
             c.advance(compile)?;
             c.core(
@@ -496,6 +503,10 @@ pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::
         took.as_secs_f64()
     )?;
     c.out.flush()?;
+    if req.cpu_sampled {
+        // The 10 Hz sampler needs a few ticks to draw figure 12 from a sped-up run.
+        std::thread::sleep(Duration::from_millis(350).saturating_sub(real_start.elapsed()));
+    }
     Ok(FakeExit::Success)
 }
 

@@ -140,6 +140,9 @@ fn job(
     if task.config.evict_page_cache {
         env.push(("REPRO_PAGE_CACHE_EVICTED".into(), "1".into()));
     }
+    if task.paths.cpu_samples.is_some() {
+        env.push(("REPRO_CPU_SAMPLED".into(), "1".into()));
+    }
     let (program, mut args) = match engine {
         Engine::Real { pythons, harness } => {
             let python = pythons.get(&*task.vllm).ok_or_else(|| RunError::NoPython {
@@ -290,7 +293,11 @@ fn run_task(
 
     let mut error = None;
     let mut eviction: Option<EvictionRecord> = None;
-    if let (true, Some(dir)) = (task.config.evict_page_cache, &task.config.model_dir) {
+    let evict_dir = task.config.model_dir.as_ref().filter(|dir| {
+        // The fake engine reads no model files: without a model folder there is nothing to evict.
+        task.config.evict_page_cache && !(ctx.engine.kind() == EngineKind::Fake && !dir.exists())
+    });
+    if let Some(dir) = evict_dir {
         match evict::evict(dir, ctx.options.drop_caches) {
             Ok(record) => eviction = Some(record),
             Err(e) => error = Some(format!("page-cache eviction: {e}")),

@@ -121,6 +121,12 @@ fn sample_loop(first: Vec<CoreTimes>, interval: Duration, stop: &AtomicBool) -> 
         samples.push(usage(&previous, &now));
         previous = now;
     }
+    // The last stretch, shorter than an interval, still counts.
+    if let Ok(now) = read_cores() {
+        if now != previous {
+            samples.push(usage(&previous, &now));
+        }
+    }
     CpuSamples {
         samples,
         thread_cpu: super::thread_cpu_time(),

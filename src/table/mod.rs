@@ -53,37 +53,60 @@ pub struct GroupTable {
     pub runs: Vec<RunTable>,
     pub average: Option<Comparison>,
     pub warnings: Vec<AverageWarning>,
-    /// Some run was made from a synthetic model (its manifest says): the tables say so too.
-    pub synthetic: bool,
+    /// Whether its runs are not measurements of the paper's models (the manifests say); the
+    /// tables say so too.
+    pub provenance: Provenance,
 }
 
-/// What the tables of synthetic runs carry beside the paper's keys (the paper's scripts read
-/// only `labels` and `data`, so the file stays readable by them).
-pub const SYNTHETIC_NOTE: &str =
-    "made from SYNTHETIC models (random weights, `repro models synth`): not the paper's numbers";
+/// What a set of runs is, as far as it decides whether its numbers can stand for the paper's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Some run loaded a random-weight model made by `repro models synth`.
+    pub synthetic_model: bool,
+    /// Some run was the fake engine's (`--engine fake`): simulated timings.
+    pub fake_engine: bool,
+}
 
-/// Whether any run under `dir` was made from a synthetic model, per the run manifests
-/// (`manifests/*.json`, `key_inputs.model.synthetic`).
-pub fn has_synthetic_runs(dir: &Path) -> bool {
-    walkdir::WalkDir::new(dir)
+impl Provenance {
+    /// The warning tables and figures carry (the paper's scripts read only `labels` and `data`
+    /// of a table, so the file stays readable by them); `None` for real runs of real models.
+    pub fn note(self) -> Option<&'static str> {
+        match (self.fake_engine, self.synthetic_model) {
+            (true, _) => Some("FAKE ENGINE (`--engine fake`): simulated timings, not measurements"),
+            (false, true) => {
+                Some("SYNTHETIC MODEL (random weights, `repro models synth`): not the paper's data")
+            }
+            (false, false) => None,
+        }
+    }
+}
+
+/// What the run manifests under `dir` (`manifests/*.json`) say about the runs' provenance.
+pub fn provenance(dir: &Path) -> Provenance {
+    let mut found = Provenance::default();
+    let manifests = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| {
             e.file_type().is_file()
+                && e.path().extension().is_some_and(|x| x == "json")
                 && e.path()
                     .parent()
                     .and_then(|p| p.file_name())
                     .is_some_and(|n| n == "manifests")
-        })
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .any(|e| {
-            std::fs::read(e.path())
-                .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .is_some_and(|m| {
-                    m["key_inputs"]["model"]["synthetic"] == serde_json::Value::Bool(true)
-                })
-        })
+        });
+    for entry in manifests {
+        let Some(m) = std::fs::read(entry.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        else {
+            continue;
+        };
+        found.synthetic_model |=
+            m["key_inputs"]["model"]["synthetic"] == serde_json::Value::Bool(true);
+        found.fake_engine |= m["key_inputs"]["engine"] == "fake";
+    }
+    found
 }
 
 impl GroupTable {
@@ -210,7 +233,7 @@ pub fn group_table(dir: &Path, label_order: Option<&[String]>) -> Result<GroupTa
         runs,
         average,
         warnings,
-        synthetic: has_synthetic_runs(dir),
+        provenance: provenance(dir),
     })
 }
 
@@ -234,7 +257,7 @@ pub fn find_groups(figure_dir: &Path) -> Result<Vec<PathBuf>, TableError> {
 }
 
 fn note(group: &GroupTable) -> Option<&'static str> {
-    group.synthetic.then_some(SYNTHETIC_NOTE)
+    group.provenance.note()
 }
 
 /// Write a group's tables into its folders: every run folder's table that came from logs, and
