@@ -295,7 +295,7 @@ fn run_task(
     let mut eviction: Option<EvictionRecord> = None;
     let evict_dir = task.config.model_dir.as_ref().filter(|dir| {
         // The fake engine reads no model files: without a model folder there is nothing to evict.
-        task.config.evict_page_cache && !(ctx.engine.kind() == EngineKind::Fake && !dir.exists())
+        task.config.evict_page_cache && (ctx.engine.kind() != EngineKind::Fake || dir.exists())
     });
     if let Some(dir) = evict_dir {
         match evict::evict(dir, ctx.options.drop_caches) {
