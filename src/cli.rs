@@ -296,6 +296,7 @@ const FIGURE_EXAMPLES: &str = "Examples:
   repro figure 13 --case 1 --dry-run -v             # what would run, and why (task keys)
   repro figure all --iterations 2 --timeout 30m     # every unsplit figure, shorter
   repro figure 9 --force --python .venv/bin/python  # rerun everything with another Python
+  repro figure 10 --gpu 1 --on n2 --wait            # sbatch it to n2's Slurm partition, wait
 
 Exit codes: 0 all runs done, 3 some runs failed (the others are kept), 130 interrupted.
 Fake engine failures on request (patterns match run labels, `*` all, `label@2` iteration 2):
@@ -357,6 +358,13 @@ pub struct FigureArgs {
     /// Also drop the whole page cache (/proc/sys/vm/drop_caches, root) before cold runs
     #[arg(long)]
     pub drop_caches: bool,
+    /// Run through this machine of machines.toml: here if its executor is local, else `sbatch`
+    /// to its Slurm partition (the job runs this command there, without --on)
+    #[arg(long, value_name = "MACHINE")]
+    pub on: Option<String>,
+    /// With --on a Slurm machine: wait for the job, showing its state changes
+    #[arg(long, requires = "on")]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod env;
 mod fake_engine;
 mod figure;
+mod figure_on;
 mod merge;
 mod models;
 mod pack;
