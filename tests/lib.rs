@@ -10,4 +10,5 @@ mod models;
 mod patch;
 mod render;
 mod resume;
+mod slurm;
 mod table;
