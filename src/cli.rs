@@ -69,6 +69,10 @@ pub enum Command {
     /// Show which runs of each figure exist (done, failed, missing) and on which machine
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
+    /// Check what this machine has for the experiments: GPUs, disk, page cache, Python, envs,
+    /// vLLM's CPU build, Slurm, and which parts machines.toml gives it
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -365,6 +369,34 @@ pub struct FigureArgs {
     /// With --on a Slurm machine: wait for the job, showing its state changes
     #[arg(long, requires = "on")]
     pub wait: bool,
+}
+
+const DOCTOR_EXAMPLES: &str = "Examples:
+  repro doctor                                      # one line per check: ok / warn / missing
+  repro doctor --machine n2 --models-dir /data/models
+  repro doctor --json | jq '.checks[] | select(.level != \"ok\")'
+
+Exits 0 whatever it finds; a missing GPU, Slurm or Python is a line of the report.";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the report as JSON (schema 1: host, checks[] with check, level, detail, hint)
+    #[arg(long)]
+    pub json: bool,
+    /// The machine of machines.toml this is (default: the one named like the hostname)
+    #[arg(long, value_name = "NAME")]
+    pub machine: Option<String>,
+    /// Where models live (checked for free space and page-cache eviction)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+    /// The results folder (checked for free space)
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
 }
 
 #[derive(Debug, Args)]
