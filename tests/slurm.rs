@@ -64,6 +64,51 @@ fn on_a_slurm_machine_without_slurm_says_what_to_install() {
 }
 
 #[test]
+fn on_a_local_machine_runs_here() {
+    // The built-in machines.toml: n2 runs figure 10's gpu1, locally.
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "figure",
+            "10",
+            "--gpu",
+            "1",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+        ])
+        .args(["--on", "n2", "--results"])
+        .arg(&results);
+    t.run()
+        .success()
+        .stdout_has("figure-10: 22 ran (22 ok, 0 failed)");
+    assert!(results
+        .join("figure-10/gpu1/avg_comparison_results.json")
+        .is_file());
+    assert!(!results.join("figure-10/gpu1/slurm-jobs.json").exists());
+}
+
+#[test]
+fn on_submits_one_figure_at_a_time() {
+    Test::new()
+        .write("machines.toml", MACHINES)
+        .args([
+            "figure",
+            "all",
+            "--engine",
+            "fake",
+            "--on",
+            "batch",
+            "--dry-run",
+        ])
+        .run()
+        .failure()
+        .stderr_has("--on submits one figure at a time");
+}
+
+#[test]
 fn wait_needs_on() {
     Test::new()
         .args(["figure", "10", "--gpu", "1", "--engine", "fake", "--wait"])

@@ -116,7 +116,9 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         command,
     };
     let job = slurm::submit(&submission).with_context(|| {
-        format!("submitting `{part}` to machine `{name}` (slurm partition {partition})")
+        format!(
+            "submitting `{part}` to machine `{name}` (slurm partition {partition}; its partition, gpus, time and account come from machines.toml)"
+        )
     })?;
     println!(
         "{part}: submitted slurm job {} ({}) to `{name}`, partition {partition}; output: {}",
