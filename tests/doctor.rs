@@ -149,3 +149,25 @@ fn doctor_passes_without_python_or_slurm_and_names_incomplete_envs() {
         "{envs}"
     );
 }
+
+#[test]
+fn doctor_finds_this_machine_by_its_hostname() {
+    let host = nix::unistd::gethostname().unwrap().into_string().unwrap();
+    let short = host.split('.').next().unwrap().to_string();
+    let machines = format!(
+        "[machines.here]\ndescription = \"{short}\"\nruns = [\"figure-13/case1\"]\ndevice = \"cpu\"\n"
+    );
+    let report = report(
+        &Test::new()
+            .write("machines.toml", machines)
+            .args(["doctor", "--json"]),
+    );
+    let machine = check(&report, "machine");
+    assert_eq!(machine["level"], "ok", "{machine}");
+    let detail = machine["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("`here` (by hostname): runs figure-13/case1"),
+        "{detail}"
+    );
+    assert!(detail.contains("with --device cpu"), "{detail}");
+}

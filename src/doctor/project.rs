@@ -194,7 +194,12 @@ pub fn machine(inputs: &Inputs, has_gpu: bool, host: &str) -> Check {
         None => machines
             .machines
             .iter()
-            .find(|(n, _)| n.as_str() == short || n.as_str() == host)
+            // The paper's machines.toml describes n1 as "node1", its hostname.
+            .find(|(n, m)| {
+                [n.as_str(), m.description.as_str()]
+                    .iter()
+                    .any(|x| *x == short || *x == host)
+            })
             .map(|(n, m)| (n.clone(), m, "hostname")),
     };
     let unsplit: Vec<String> = recipes(inputs)

@@ -321,8 +321,10 @@ pub fn query(id: JobId) -> Result<JobState, SlurmError> {
     );
     match out {
         Ok(text) if !text.trim().is_empty() => return Ok(JobState::parse(text.trim())),
-        // squeue fails with "Invalid job id" once the job is purged: ask accounting.
-        Ok(_) | Err(SlurmError::Failed { .. }) => {}
+        // squeue says "Invalid job id" once the job is purged: ask accounting. Any other
+        // failure (controller unreachable) says nothing about the job.
+        Ok(_) => {}
+        Err(SlurmError::Failed { ref stderr, .. }) if stderr.contains("Invalid job id") => {}
         Err(e) => return Err(e),
     }
     match tool(
@@ -344,6 +346,9 @@ pub fn query(id: JobId) -> Result<JobState, SlurmError> {
     }
 }
 
+/// Failed queries in a row that `wait` tolerates.
+const WAIT_RETRIES: u32 = 10;
+
 /// Poll a job until it finishes, calling `changed` on every new state; returns the last one.
 pub fn wait(
     id: JobId,
@@ -351,8 +356,21 @@ pub fn wait(
     changed: &mut dyn FnMut(&JobState),
 ) -> Result<JobState, SlurmError> {
     let mut last: Option<JobState> = None;
+    let mut errors = 0;
     loop {
-        let state = query(id)?;
+        let state = match query(id) {
+            Ok(state) => {
+                errors = 0;
+                state
+            }
+            // A controller restart or a slow network: retry before giving up.
+            Err(SlurmError::Failed { .. }) if errors < WAIT_RETRIES => {
+                errors += 1;
+                std::thread::sleep(poll);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if last.as_ref() != Some(&state) {
             changed(&state);
             last = Some(state.clone());
