@@ -366,7 +366,8 @@ pub struct FigureArgs {
     /// to its Slurm partition (the job runs this command there, without --on)
     #[arg(long, value_name = "MACHINE")]
     pub on: Option<String>,
-    /// With --on a Slurm machine: wait for the job, showing its state changes
+    /// With --on a Slurm machine: wait for the job, showing its state changes (exit 0 when it
+    /// completed, 3 when not); without it, repro returns once the job is submitted
     #[arg(long, requires = "on")]
     pub wait: bool,
 }
