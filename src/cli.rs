@@ -362,6 +362,15 @@ pub struct FigureArgs {
     /// Also drop the whole page cache (/proc/sys/vm/drop_caches, root) before cold runs
     #[arg(long)]
     pub drop_caches: bool,
+    /// Run on a GPU, or on vLLM's CPU build (`repro env setup --device cpu`)
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub device: DeviceArg,
+    /// Only the runs of this model (repeatable), e.g. a synthetic one on a CPU
+    #[arg(long = "model", value_name = "NAME")]
+    pub models: Vec<String>,
+    /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
+    #[arg(long, value_name = "GIB")]
+    pub kv_cache_gib: Option<u32>,
     /// Run through this machine of machines.toml: here if its executor is local, else `sbatch`
     /// to its Slurm partition (the job runs this command there, without --on)
     #[arg(long, value_name = "MACHINE")]

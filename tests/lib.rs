@@ -4,6 +4,7 @@ mod common;
 
 mod archive;
 mod cli;
+mod cpu_engine;
 mod doctor;
 mod env;
 mod figure;

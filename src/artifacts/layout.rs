@@ -62,6 +62,14 @@ impl RunPaths {
     }
 
     /// Where the log of a failed attempt goes: `failed/<name>`.
+    /// The engine's stderr (progress bars, tracebacks), kept beside the manifest: the paper's
+    /// logs are its stdout only (`engine.py | tee`), and the parser reads them from line 1.
+    pub fn stderr_log(&self) -> PathBuf {
+        self.run_dir
+            .join(MANIFEST_DIR)
+            .join(format!("{}.stderr", self.stem()))
+    }
+
     pub fn failed_log(&self) -> PathBuf {
         self.run_dir.join(FAILED_DIR).join(self.log_name())
     }

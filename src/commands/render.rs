@@ -104,7 +104,12 @@ fn render_one(
     if out.verbose {
         println!("figure {figure}: {}", built.data.summary());
     }
-    let bytes = render::render(&built.data, format).context("drawing")?;
+    let synthetic = repro::table::has_synthetic_runs(&dir);
+    if synthetic && !out.quiet {
+        eprintln!("note: figure {figure} is drawn from synthetic models and says so");
+    }
+    let banner = synthetic.then_some(render::SYNTHETIC_BANNER);
+    let bytes = render::render_with_banner(&built.data, format, banner).context("drawing")?;
     let name = Path::new(&spec.output).with_extension(format.extension());
     let path = out_dir.join(name);
     repro::artifacts::atomic_write(&path, &bytes)

@@ -32,6 +32,9 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                 iterations: None,
                 models_dir: &models_dir,
                 patch_hash: None,
+                device: Default::default(),
+                only_models: &[],
+                cpu_kv_cache_gib: 4,
             };
             let plan = plan::plan(&request)?;
             let (mut done, mut failed, mut missing) = (0, 0, 0);

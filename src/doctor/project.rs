@@ -42,6 +42,10 @@ pub fn models_needed(inputs: &Inputs) -> BTreeMap<String, f64> {
                 iterations: Some(1),
                 models_dir: &inputs.models_dir,
                 patch_hash: None,
+                // Only the models matter here; the device and KV cache change no model.
+                device: Device::Gpu,
+                only_models: &[],
+                cpu_kv_cache_gib: 4,
             };
             let Ok(plan) = plan::plan(&request) else {
                 continue;

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
+use crate::config::machines::Device;
+
 use super::task::{ConfigInputs, EngineKind, ModelRef, Phase, Task};
 use crate::artifacts::layout::{self, RunPaths};
 use crate::artifacts::manifest::{Manifest, RunStatus};
@@ -32,6 +34,12 @@ pub struct PlanRequest<'a> {
     /// Where models live: `<models_dir>/<model>`.
     pub models_dir: &'a Path,
     pub patch_hash: Option<String>,
+    /// GPU, or vLLM's CPU build.
+    pub device: Device,
+    /// Only the runs of these models (`--model`); empty: all of them.
+    pub only_models: &'a [String],
+    /// `VLLM_CPU_KVCACHE_SPACE` (GiB) for runs on vLLM's CPU build.
+    pub cpu_kv_cache_gib: u32,
 }
 
 /// A folder whose runs are tabled together (a figure, or one split part).
@@ -75,6 +83,12 @@ pub enum PlanError {
     NotSplit { figure: String, index: u32 },
     #[error("`{figure}`: model `{model}` is not in models.toml (add it there, or fix the recipe)")]
     UnknownModel { figure: String, model: String },
+    #[error("`{figure}` has no run of model `{model}` (its models: {available})")]
+    ModelNotInRecipe {
+        figure: String,
+        model: String,
+        available: String,
+    },
 }
 
 /// Whether a task needs to run, and why.
@@ -192,6 +206,37 @@ fn run_paths(
     RunPaths::new(run_dir, &log_name, cpu)
 }
 
+/// Whether the model folder holds a synthetic model (`repro models synth`): every run made
+/// from it says so.
+fn is_synthetic(dir: &Path) -> bool {
+    matches!(crate::models::ModelManifest::read(dir), Ok(Some(m)) if m.is_synthetic())
+}
+
+/// Keep the runs of the models asked for (`--model`), each of which the recipe must have.
+fn only_models(
+    recipe: &Recipe,
+    combinations: Vec<Combination>,
+    wanted: &[String],
+) -> Result<Vec<Combination>, PlanError> {
+    if wanted.is_empty() {
+        return Ok(combinations);
+    }
+    let available: Vec<&str> = combinations.iter().filter_map(Combination::model).collect();
+    if let Some(missing) = wanted.iter().find(|w| !available.contains(&w.as_str())) {
+        let mut names: Vec<&str> = available.clone();
+        names.dedup();
+        return Err(PlanError::ModelNotInRecipe {
+            figure: recipe.folder.clone(),
+            model: missing.clone(),
+            available: names.join(", "),
+        });
+    }
+    Ok(combinations
+        .into_iter()
+        .filter(|c| c.model().is_some_and(|m| wanted.iter().any(|w| w == m)))
+        .collect())
+}
+
 /// Expand a recipe into its tasks.
 pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let recipe = req.recipe;
@@ -208,13 +253,20 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         layout: recipe.run.layout,
         label_order: recipe.label_order(req.part),
     };
-    let env: IndexMap<String, String> = recipe
+    let mut env: IndexMap<String, String> = recipe
         .run
         .env
         .iter()
         .map(|(k, v)| (k.clone(), v.python_str()))
         .collect();
-    let combinations = recipe.combinations(req.part);
+    if req.device == Device::Cpu {
+        // vLLM's CPU build allocates its KV cache up front, in whole GiB.
+        env.insert(
+            "VLLM_CPU_KVCACHE_SPACE".into(),
+            req.cpu_kv_cache_gib.to_string(),
+        );
+    }
+    let combinations = only_models(recipe, recipe.combinations(req.part), req.only_models)?;
     // Resolve each combination once; its tasks share the result.
     let mut configs = Vec::with_capacity(combinations.len());
     for combination in &combinations {
@@ -228,12 +280,14 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
                         figure: recipe.folder.clone(),
                         model: name.to_string(),
                     })?;
+                let dir = req.models_dir.join(name);
                 let model_ref = ModelRef {
                     name: name.to_string(),
                     repo: info.repo.clone(),
                     revision: info.revision.clone(),
+                    synthetic: is_synthetic(&dir),
                 };
-                Some((model_ref, req.models_dir.join(name)))
+                Some((model_ref, dir))
             }
         };
         let engine_args = combination.engine_args(
@@ -252,6 +306,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
             model,
             patch_hash: req.patch_hash.clone(),
             engine: req.engine,
+            device: req.device,
             evict_page_cache: evict,
             sample_cpu: recipe.run.sample_cpu,
             engine_args,
@@ -334,6 +389,9 @@ mod tests {
             iterations: None,
             models_dir: Path::new("models"),
             patch_hash: None,
+            device: Device::Gpu,
+            only_models: &[],
+            cpu_kv_cache_gib: 4,
         }
     }
 

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::artifacts::layout::RunPaths;
+use crate::config::machines::Device;
 use crate::recipe::Scalar;
 
 /// Bump when the meaning of a key field changes: every stored run becomes stale.
@@ -59,6 +60,9 @@ pub struct ModelRef {
     pub name: String,
     pub repo: String,
     pub revision: String,
+    /// Random weights made by `repro models synth`: never the paper's model.
+    #[serde(default)]
+    pub synthetic: bool,
 }
 
 /// Everything that decides a run's output; its JSON is hashed into the [`TaskKey`]. Stored in
@@ -80,6 +84,9 @@ pub struct KeyInputs {
     /// The profiling patches' hash (filled in once patches are applied by repro).
     pub patch_hash: Option<String>,
     pub engine: EngineKind,
+    /// GPU, or vLLM's CPU build.
+    #[serde(default)]
+    pub device: Device,
     pub phase: Phase,
     pub evict_page_cache: bool,
     pub sample_cpu: bool,
@@ -99,6 +106,7 @@ struct KeyRef<'a> {
     vllm: &'a str,
     patch_hash: Option<&'a str>,
     engine: EngineKind,
+    device: Device,
     phase: Phase,
     evict_page_cache: bool,
     sample_cpu: bool,
@@ -149,6 +157,7 @@ impl KeyInputs {
             vllm: &self.vllm,
             patch_hash: self.patch_hash.as_deref(),
             engine: self.engine,
+            device: self.device,
             phase: self.phase,
             evict_page_cache: self.evict_page_cache,
             sample_cpu: self.sample_cpu,
@@ -168,6 +177,7 @@ pub struct ConfigInputs {
     pub model: Option<ModelRef>,
     pub patch_hash: Option<String>,
     pub engine: EngineKind,
+    pub device: Device,
     pub evict_page_cache: bool,
     pub sample_cpu: bool,
     /// The engine's arguments, with the model's local path.
@@ -207,6 +217,7 @@ impl Task {
             vllm: &vllm,
             patch_hash: config.patch_hash.as_deref(),
             engine: config.engine,
+            device: config.device,
             phase,
             evict_page_cache: config.evict_page_cache,
             sample_cpu: config.sample_cpu,
@@ -236,6 +247,7 @@ impl Task {
             vllm: self.vllm.to_string(),
             patch_hash: c.patch_hash.clone(),
             engine: c.engine,
+            device: c.device,
             phase: self.phase,
             evict_page_cache: c.evict_page_cache,
             sample_cpu: c.sample_cpu,
@@ -266,6 +278,7 @@ mod tests {
             vllm: "0.10.1.1".into(),
             patch_hash: None,
             engine: super::EngineKind::Fake,
+            device: Default::default(),
             phase: super::Phase::Iteration(1),
             evict_page_cache: false,
             sample_cpu: false,

@@ -65,11 +65,42 @@ impl Format {
 
 /// The bytes of the chart in the format asked for.
 pub fn render(data: &ChartData, format: Format) -> Result<Vec<u8>, RenderError> {
-    let svg = data.to_svg()?;
+    render_with_banner(data, format, None)
+}
+
+/// The banner of figures drawn from synthetic models: a synthetic result never passes for the
+/// paper's.
+pub const SYNTHETIC_BANNER: &str = "SYNTHETIC MODEL (random weights): not the paper's data";
+
+/// Like [`render`], with a red line of text across the top of the figure.
+pub fn render_with_banner(
+    data: &ChartData,
+    format: Format,
+    banner: Option<&str>,
+) -> Result<Vec<u8>, RenderError> {
+    let mut svg = data.to_svg()?;
+    if let Some(text) = banner {
+        svg = add_banner(&svg, text);
+    }
     match format {
         Format::Svg => Ok(svg.into_bytes()),
         Format::Pdf => pdf::svg_to_pdf(&svg),
     }
+}
+
+/// Put `text` across the top of an SVG document, over whatever is drawn there.
+fn add_banner(svg: &str, text: &str) -> String {
+    let Some(end) = svg.rfind("</svg>") else {
+        return svg.to_string();
+    };
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let line = format!(
+        r##"<text x="50%" y="14" text-anchor="middle" font-family="DejaVu Sans" font-size="12" font-weight="bold" fill="#C00000">{escaped}</text>"##
+    );
+    format!("{}{line}\n{}", &svg[..end], &svg[end..])
 }
 
 #[cfg(test)]

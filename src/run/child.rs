@@ -1,5 +1,6 @@
-//! One child process: its own process group, killed with repro (PR_SET_PDEATHSIG), stdout and
-//! stderr merged (as `2>&1 | tee`) into a log file while each line is reported, a timeout that
+//! One child process: its own process group, killed with repro (PR_SET_PDEATHSIG), stdout teed
+//! into a log file while each line is reported (stderr to a file of its own, or merged as
+//! `2>&1 | tee`), a timeout that
 //! sends SIGTERM to the group, waits a grace period, then SIGKILLs it. Ctrl-C stops it the same
 //! way; a second Ctrl-C kills at once.
 
@@ -43,6 +44,8 @@ pub struct ChildSpec {
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
     pub grace: Duration,
+    /// Where stderr goes; `None` merges it into the log.
+    pub stderr: Option<std::path::PathBuf>,
 }
 
 /// How the child ended.
@@ -107,24 +110,31 @@ pub fn run(
     interrupt: &Interrupt,
 ) -> Result<ChildOutcome, ChildError> {
     let parent = std::process::id();
-    let mut expr = duct::cmd(&spec.program, &spec.args)
-        .stderr_to_stdout()
-        .unchecked()
-        .before_spawn(move |cmd| {
-            cmd.process_group(0);
-            // SAFETY: only async-signal-safe calls between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    // Die with repro, even on `kill -9` of repro.
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    if libc::getppid() as u32 != parent {
-                        libc::_exit(137);
-                    }
-                    Ok(())
-                });
+    let mut expr = duct::cmd(&spec.program, &spec.args);
+    expr = match &spec.stderr {
+        Some(path) => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(ChildError::Log)?;
             }
-            Ok(())
-        });
+            expr.stderr_path(path)
+        }
+        None => expr.stderr_to_stdout(),
+    };
+    let mut expr = expr.unchecked().before_spawn(move |cmd| {
+        cmd.process_group(0);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // Die with repro, even on `kill -9` of repro.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(137);
+                }
+                Ok(())
+            });
+        }
+        Ok(())
+    });
     for (key, value) in &spec.env {
         expr = expr.env(key, value);
     }
@@ -233,6 +243,7 @@ mod tests {
             env: vec![("GREETING".into(), "hi".into())],
             timeout,
             grace: Duration::from_millis(300),
+            stderr: None,
         }
     }
 

@@ -150,6 +150,13 @@ fn job(
                 "VLLM_LOGGING_CONFIG_PATH".into(),
                 harness.logging_config.to_string_lossy().into_owned(),
             ));
+            if task.config.device == crate::config::machines::Device::Cpu {
+                let dir = harness::inductor_cache(&harness.cache, &task.vllm);
+                env.push((
+                    "TORCHINDUCTOR_CACHE_DIR".into(),
+                    dir.to_string_lossy().into_owned(),
+                ));
+            }
             (
                 python.clone().into_os_string(),
                 vec![harness.harness.clone().into_os_string()],
@@ -170,6 +177,7 @@ fn job(
         env,
         timeout,
         grace,
+        stderr: Some(task.paths.stderr_log()),
     })
 }
 
@@ -389,7 +397,10 @@ fn run_task(
         tail: if status == RunStatus::Ok {
             vec![]
         } else {
-            tail(&log, 8)
+            // A Python traceback lands on stderr; the log shows how far the engine got.
+            let mut lines = tail(&log, 4);
+            lines.extend(tail(&paths.stderr_log(), 8));
+            lines
         },
         log,
         error,
