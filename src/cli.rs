@@ -69,6 +69,10 @@ pub enum Command {
     /// Show which runs of each figure exist (done, failed, missing) and on which machine
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
+    /// Check what this machine has for the experiments: GPUs, disk, page cache, Python, envs,
+    /// vLLM's CPU build, Slurm, and which parts machines.toml gives it
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -296,6 +300,7 @@ const FIGURE_EXAMPLES: &str = "Examples:
   repro figure 13 --case 1 --dry-run -v             # what would run, and why (task keys)
   repro figure all --iterations 2 --timeout 30m     # every unsplit figure, shorter
   repro figure 9 --force --python .venv/bin/python  # rerun everything with another Python
+  repro figure 10 --gpu 1 --on n2 --wait            # sbatch it to n2's Slurm partition, wait
 
 Exit codes: 0 all runs done, 3 some runs failed (the others are kept), 130 interrupted.
 Fake engine failures on request (patterns match run labels, `*` all, `label@2` iteration 2):
@@ -366,6 +371,42 @@ pub struct FigureArgs {
     /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
     #[arg(long, value_name = "GIB")]
     pub kv_cache_gib: Option<u32>,
+    /// Run through this machine of machines.toml: here if its executor is local, else `sbatch`
+    /// to its Slurm partition (the job runs this command there, without --on)
+    #[arg(long, value_name = "MACHINE")]
+    pub on: Option<String>,
+    /// With --on a Slurm machine: wait for the job, showing its state changes (exit 0 when it
+    /// completed, 3 when not); without it, repro returns once the job is submitted
+    #[arg(long, requires = "on")]
+    pub wait: bool,
+}
+
+const DOCTOR_EXAMPLES: &str = "Examples:
+  repro doctor                                      # one line per check: ok / warn / missing
+  repro doctor --machine n2 --models-dir /data/models
+  repro doctor --json | jq '.checks[] | select(.level != \"ok\")'
+
+Exits 0 whatever it finds; a missing GPU, Slurm or Python is a line of the report.";
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the report as JSON (schema 1: host, checks[] with check, level, detail, hint)
+    #[arg(long)]
+    pub json: bool,
+    /// The machine of machines.toml this is (default: the one named like the hostname)
+    #[arg(long, value_name = "NAME")]
+    pub machine: Option<String>,
+    /// Where models live (checked for free space and page-cache eviction)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+    /// The results folder (checked for free space)
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
 }
 
 #[derive(Debug, Args)]

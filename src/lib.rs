@@ -7,6 +7,7 @@ pub mod archive;
 pub mod artifacts;
 pub mod assets;
 pub mod config;
+pub mod doctor;
 pub mod env;
 pub mod exit;
 pub mod figures;

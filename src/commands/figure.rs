@@ -211,6 +211,9 @@ fn install_interrupt() -> anyhow::Result<Interrupt> {
 pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let plans = make_plans(&args, &out, &models)?;
+    if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
+        return Ok(code);
+    }
     if args.dry_run {
         let mut text = String::new();
         for plan in &plans {

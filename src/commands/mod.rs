@@ -1,8 +1,10 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod doctor;
 mod env;
 mod fake_engine;
 mod figure;
+mod figure_on;
 mod merge;
 mod models;
 mod pack;
@@ -44,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(args, out),
         Command::Figure(args) => figure::run(args, out),
         Command::Status(args) => status::run(args, out),
+        Command::Doctor(args) => doctor::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }

@@ -88,9 +88,11 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
             } else {
                 format!("  on {}", hosts.into_iter().collect::<Vec<_>>().join(", "))
             };
+            let job = super::figure_on::job_note(&plan.groups[0].dir)
+                .map_or(String::new(), |note| format!("; {note}"));
             let _ = writeln!(
                 text,
-                "{name:<16} {done:>3} done, {failed:>3} failed, {missing:>3} missing of {}{hosts}",
+                "{name:<16} {done:>3} done, {failed:>3} failed, {missing:>3} missing of {}{hosts}{job}",
                 plan.tasks.len()
             );
         }

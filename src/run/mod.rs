@@ -8,6 +8,7 @@ pub mod evict;
 pub mod executor;
 pub mod fake;
 pub mod harness;
+pub mod slurm;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,191 @@
+//! `repro figure … --on MACHINE`: run a part through the executor machines.toml gives that
+//! machine. Local runs here as usual; Slurm submits a batch script that runs this same repro
+//! command (without `--on`) on the allocated node, into the same results folder.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use repro::config::machines::Executor;
+use repro::exit;
+use repro::plan::Plan;
+use repro::run::slurm::{self, JobState, Jobs, Submission};
+
+use super::Output;
+use crate::cli::FigureArgs;
+
+/// How often `--wait` asks Slurm (squeue is cheap; the runs take minutes).
+const POLL: Duration = Duration::from_secs(2);
+
+/// `figure-10/gpu1` for a split part, `figure-2` otherwise.
+pub fn part_name(plan: &Plan) -> String {
+    match plan.tasks.first().and_then(|t| t.config.part.clone()) {
+        Some(part) if plan.groups.first().is_some_and(|g| g.part.is_some()) => {
+            format!("{}/{part}", plan.figure)
+        }
+        _ => plan.figure.clone(),
+    }
+}
+
+/// The folder of a plan's part (where its record goes).
+fn part_dir(plan: &Plan) -> PathBuf {
+    plan.groups
+        .first()
+        .map(|g| g.dir.clone())
+        .expect("a plan has a group")
+}
+
+/// This process's arguments without `--on NAME` and `--wait`: what the job runs.
+fn forwarded_args() -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        let s = arg.to_string_lossy();
+        if s == "--on" {
+            args.next();
+        } else if s == "--wait" || s.starts_with("--on=") {
+        } else {
+            out.push(arg);
+        }
+    }
+    out
+}
+
+/// Run with `--on`: `Ok(None)` when the part runs here (a local machine, or `--dry-run`).
+pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Option<ExitCode>> {
+    let Some(name) = &args.on else {
+        return Ok(None);
+    };
+    let machines = out.project.machines()?;
+    let Some(machine) = machines.machines.get(name) else {
+        let known: Vec<&str> = machines.machines.keys().map(String::as_str).collect();
+        bail!(
+            "no machine `{name}` in machines.toml (known: {})",
+            known.join(", ")
+        );
+    };
+    if args.figure == "all" || plans.len() != 1 {
+        bail!("--on submits one figure at a time: pass a figure id, not `all`");
+    }
+    let plan = &plans[0];
+    let part = part_name(plan);
+    if let Some((runner, _)) = machines.runner_of(&part) {
+        if runner != name {
+            bail!("`{part}` runs on machine `{runner}` per machines.toml, not `{name}`: pass --on {runner}");
+        }
+    } else if !machine.runs.is_empty() && plan.groups.first().is_some_and(|g| g.part.is_some()) {
+        bail!(
+            "machine `{name}` runs {} per machines.toml, not `{part}`: add it to its `runs` or pick another machine",
+            machine.runs.join(", ")
+        );
+    }
+    let Executor::Slurm {
+        partition,
+        gpus,
+        time,
+        account,
+    } = &machine.executor
+    else {
+        // A local machine: this is it.
+        return Ok(None);
+    };
+    if args.dry_run {
+        eprintln!("--dry-run: nothing submitted to `{name}` (slurm partition {partition})");
+        return Ok(None);
+    }
+    let dir = part_dir(plan);
+    let job_name = format!(
+        "repro-{}",
+        part.trim_start_matches("figure-").replace('/', "-")
+    );
+    let mut command = vec![std::env::current_exe()
+        .context("finding the repro binary")?
+        .into_os_string()];
+    command.extend(forwarded_args());
+    let submission = Submission {
+        job_name,
+        partition: partition.clone(),
+        gpus: *gpus,
+        time: time.clone(),
+        account: account.clone(),
+        workdir: std::env::current_dir().context("reading the current folder")?,
+        part_dir: dir.clone(),
+        machine: name.clone(),
+        command,
+    };
+    let job = slurm::submit(&submission).with_context(|| {
+        format!(
+            "submitting `{part}` to machine `{name}` (slurm partition {partition}; its partition, gpus, time and account come from machines.toml)"
+        )
+    })?;
+    println!(
+        "{part}: submitted slurm job {} ({}) to `{name}`, partition {partition}; output: {}",
+        job.id,
+        job.name,
+        job.output.display()
+    );
+    if !args.wait {
+        println!(
+            "follow it with `repro status` or `squeue -j {}`; pass --wait to wait for it",
+            job.id
+        );
+        return Ok(Some(ExitCode::SUCCESS));
+    }
+    let mut changed = |state: &JobState| {
+        if !out.quiet {
+            eprintln!("job {}: {state}", job.id);
+        }
+        // The record is a convenience; failing to update it must not stop the wait.
+        if let Ok(mut jobs) = Jobs::read(&dir) {
+            jobs.set_state(job.id, state);
+            let _ = jobs.write(&dir);
+        }
+    };
+    let state = slurm::wait(job.id, POLL, &mut changed)
+        .with_context(|| format!("following slurm job {}", job.id))?;
+    let exit_status = slurm::exit_status_in_output(&job.output);
+    let ok = match (&state, exit_status) {
+        (JobState::Completed, _) => true,
+        // No accounting and already purged: the script's own marker says how repro ended.
+        (JobState::Unknown, Some(0)) => true,
+        _ => false,
+    };
+    if ok {
+        println!("{part}: slurm job {} completed", job.id);
+        return Ok(Some(ExitCode::SUCCESS));
+    }
+    eprintln!(
+        "error: slurm job {} ended {state}{}; its output: {}",
+        job.id,
+        exit_status.map_or(String::new(), |c| format!(" (repro exited with {c})")),
+        job.output.display()
+    );
+    let text = std::fs::read_to_string(&job.output).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    for line in &lines[lines.len().saturating_sub(8)..] {
+        eprintln!("    | {line}");
+    }
+    Ok(Some(ExitCode::from(exit::RUNS_FAILED)))
+}
+
+/// `repro status`'s note on a part's latest Slurm job: its state now (squeue/sacct), or the
+/// last state repro saw where Slurm cannot be asked here.
+pub fn job_note(part_dir: &std::path::Path) -> Option<String> {
+    let jobs = Jobs::read(part_dir).ok()?;
+    let job = jobs.jobs.last()?;
+    let state = match slurm::query(job.id) {
+        Ok(JobState::Unknown) => match slurm::exit_status_in_output(&job.output) {
+            Some(0) => "ended, repro exited 0".to_string(),
+            Some(code) => format!("ended, repro exited {code}"),
+            None => "UNKNOWN".to_string(),
+        },
+        Ok(state) => state.to_string(),
+        Err(_) => format!(
+            "{} when last seen",
+            job.last_state.as_ref().map_or("submitted", |s| s.as_str())
+        ),
+    };
+    Some(format!("slurm job {} on {}: {state}", job.id, job.machine))
+}
