@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod artifacts;
+pub mod bench;
 pub mod config;
 pub mod env;
 pub mod exit;

@@ -1,5 +1,6 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod bench;
 mod merge;
 mod pack;
 mod parse;
@@ -32,6 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pack(args) => pack::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::Patch(args) => patch::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
+        Command::MockServer(args) => bench::mock_server(args),
     }
 }
 
