@@ -109,7 +109,7 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         "{stdout}"
     );
     let dir = out.path("results/bench-m/rate_50.0");
-    for file in ["records.jsonl", "summary.json", "server.log", "run.json"] {
+    for file in ["records.jsonl", "summary.json", "server.log", "run.json", "cdf.json", "cpu.json"] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let recs = records(&dir.join("records.jsonl"));
@@ -128,6 +128,8 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         .unwrap()
         .contains("output_tokens - 1"));
     assert_eq!(s["good_requests"], 40);
+    assert_eq!(json(&dir.join("cpu.json"))["source"], "/proc/stat");
+    assert_eq!(json(&dir.join("cdf.json"))["ttft"].as_array().unwrap().len(), 40);
     let manifest = json(&dir.join("run.json"));
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["server_stop"]["how"], "sigterm");
@@ -415,4 +417,34 @@ fn recipe_errors_point_at_the_line() {
         .run()
         .failure()
         .stderr_has("no benchmark `nope`");
+}
+
+#[test]
+fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
+    let t = Test::new();
+    let cache = t.path("cache");
+    let out = t
+        .command()
+        .args(["bench", "cpu-smoke", "--dry-run"])
+        .env("REPRO_CACHE", &cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("rate_2.0: would run") && stdout.contains("rate_8.0: would run"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("envs/vllm-cpu-0.10.1.1/bin/python -m vllm.entrypoints.openai.api_server --model tiny-llama-l2 --served-model-name tiny-llama-l2 --host 127.0.0.1 --port {port} --max-model-len 2048"), "{stdout}");
+    let out = t
+        .command()
+        .args(["bench", "cpu-smoke"])
+        .env("REPRO_CACHE", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("repro env setup --vllm 0.10.1.1 --device cpu"),
+        "{stderr}"
+    );
 }

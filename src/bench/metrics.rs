@@ -17,8 +17,9 @@
 //!   requests.
 //! - **Percentiles**: linear interpolation between the two nearest ranks (numpy's default,
 //!   Hyndman–Fan type 7): p at rank (n − 1)·p/100 of the sorted values.
-//! - **Arrival rate achieved**: (sent − 1) / (last send − first send); **send lag**: actual send
-//!   − scheduled send (open loop only).
+//! - **Arrival rate achieved**: (sent − 1) / (last send − first send); **scheduled rate**: the
+//!   same of the scheduled send times (a finite Poisson sample is off its target by ~1/√n);
+//!   **send lag**: actual send − scheduled send (open loop only).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,7 @@ pub fn definitions() -> IndexMap<&'static str, &'static str> {
         ("goodput", "ok requests meeting every SLO set (ttft <=, tpot <=, e2e <=) / duration; a request without tpot meets a tpot SLO"),
         ("percentiles", "linear interpolation between nearest ranks (numpy default, Hyndman-Fan type 7)"),
         ("achieved_rate", "(sent - 1) / (last send - first send), requests/s"),
+        ("scheduled_rate", "(scheduled - 1) / (last - first scheduled send), requests/s: the seeded schedule's own rate"),
         ("send_lag", "actual send - scheduled send, seconds (open loop only)"),
     ])
 }
@@ -117,6 +119,9 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
 pub struct Arrivals {
     /// Requests/s asked for (open loop); `None` for a closed loop or a replayed trace.
     pub target_rate: Option<f64>,
+    /// The rate of the seeded schedule itself, (n − 1) / (last − first scheduled send): a finite
+    /// Poisson sample differs from `target_rate` by about 1/√n; the sender is judged against this.
+    pub scheduled_rate: Option<f64>,
     pub achieved_rate: Option<f64>,
     /// Concurrency of a closed loop.
     pub concurrency: Option<u32>,
@@ -192,6 +197,14 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         (Some(a), Some(b)) if b > a && sent >= 2 => Some((sent - 1) as f64 / (b - a)),
         _ => None,
     };
+    let scheduled: Vec<f64> = records.iter().filter_map(|r| r.scheduled).collect();
+    let scheduled_rate = match (
+        scheduled.iter().copied().min_by(f64::total_cmp),
+        scheduled.iter().copied().max_by(f64::total_cmp),
+    ) {
+        (Some(a), Some(b)) if b > a => Some((scheduled.len() - 1) as f64 / (b - a)),
+        _ => None,
+    };
     let lags: Vec<f64> = records
         .iter()
         .filter_map(|r| Some(r.sent? - r.scheduled?))
@@ -221,6 +234,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         e2e: Dist::of(ok.iter().filter_map(|r| r.e2e()).collect()),
         arrivals: Arrivals {
             target_rate: offered.target_rate,
+            scheduled_rate,
             achieved_rate,
             concurrency: offered.concurrency,
             send_lag: Dist::of(lags),
@@ -331,6 +345,7 @@ mod tests {
         close(Some(s.good_fraction), 0.2);
         // 5 sent between 0.0 and 4.0 → 4 / 4 s
         close(s.arrivals.achieved_rate, 1.0);
+        close(s.arrivals.scheduled_rate, 1.0);
         close(s.arrivals.send_lag.max, 0.0);
     }
 

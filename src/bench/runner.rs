@@ -4,7 +4,7 @@
 //! the recipe) is skipped; an interrupted one left only a temporary folder and is redone.
 //!
 //! Layout (format 1): `<results>/bench-<name>/<label>/{records.jsonl, summary.json, server.log,
-//! run.json}`; a run that failed is kept for inspection as `<label>.failed/` and redone next time;
+//! run.json, cdf.json, cpu.json}`; a run that failed is kept for inspection as `<label>.failed/` and redone next time;
 //! `curves.json` / `curves.csv` beside the runs hold the latency–throughput points of the runs.
 
 use std::io::Write;
@@ -531,6 +531,7 @@ fn one_run(
             },
         ),
     };
+    let sampler = super::cpu::Sampler::start(Duration::from_millis(100));
     let records = load::run(
         rt,
         client,
@@ -540,6 +541,7 @@ fn one_run(
         w.max_duration,
         &ctx.interrupted,
     );
+    let cpu = sampler.stop();
     let died = server.as_mut().and_then(|s| s.exited());
     if let Some(s) = server.as_mut() {
         manifest.server_stop = Some(s.stop());
@@ -557,6 +559,9 @@ fn one_run(
     let text =
         serde_json::to_string_pretty(&curves::run_cdfs(&records)).expect("cdfs serialise") + "\n";
     write_file(&cdf_path, text.as_bytes()).map_err(io_err(&cdf_path))?;
+    let cpu_path = tmp.join("cpu.json");
+    let text = serde_json::to_string(&cpu).expect("samples serialise") + "\n";
+    write_file(&cpu_path, text.as_bytes()).map_err(io_err(&cpu_path))?;
     manifest.wall_s = wall.elapsed().as_secs_f64();
     if let Some(status) = died {
         let error = BenchError::ServerDied {
