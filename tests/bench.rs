@@ -109,7 +109,14 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         "{stdout}"
     );
     let dir = out.path("results/bench-m/rate_50.0");
-    for file in ["records.jsonl", "summary.json", "server.log", "run.json", "cdf.json", "cpu.json"] {
+    for file in [
+        "records.jsonl",
+        "summary.json",
+        "server.log",
+        "run.json",
+        "cdf.json",
+        "cpu.json",
+    ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
     let recs = records(&dir.join("records.jsonl"));
@@ -129,7 +136,13 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         .contains("output_tokens - 1"));
     assert_eq!(s["good_requests"], 40);
     assert_eq!(json(&dir.join("cpu.json"))["source"], "/proc/stat");
-    assert_eq!(json(&dir.join("cdf.json"))["ttft"].as_array().unwrap().len(), 40);
+    assert_eq!(
+        json(&dir.join("cdf.json"))["ttft"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40
+    );
     let manifest = json(&dir.join("run.json"));
     assert_eq!(manifest["status"], "complete");
     assert_eq!(manifest["server_stop"]["how"], "sigterm");
@@ -193,6 +206,31 @@ fn failures_are_counted_never_dropped() {
     assert_eq!(failed["status"], 500);
     assert!(failed["error"].as_str().unwrap().contains("mock failure"));
     assert_eq!(s["arrivals"]["concurrency"], 4);
+}
+
+#[test]
+fn chat_completions_stream_too() {
+    let text = recipe(
+        "--ttft-ms 1 --gap-ms 1",
+        "endpoint = \"chat\"\narrival = \"gamma\"\nrate = 100.0\nburstiness = 0.5\nrequests = 8",
+        "",
+    );
+    let t = Test::new().write("benchmarks/c.toml", text);
+    let out = t.command().args(["bench", "c"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&t.path("results/bench-c/default/records.jsonl"));
+    assert_eq!(recs.len(), 8);
+    for r in &recs {
+        assert_eq!(r["outcome"], "ok", "{r}");
+        // The role-only first chunk carries no text and is not a token.
+        assert_eq!(r["chunks"].as_array().unwrap().len(), 6, "{r}");
+        assert_eq!(r["completion_tokens"], 6);
+    }
 }
 
 #[test]

@@ -158,7 +158,7 @@ async fn respond(stream: &mut TcpStream, status: u16, body: &str) -> bool {
         _ => "Service Unavailable",
     };
     let text = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(text.as_bytes()).await.is_ok()
