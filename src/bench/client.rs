@@ -1,5 +1,6 @@
 //! One streamed request to an OpenAI-compatible server, timed chunk by chunk.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use super::recipe::Endpoint;
@@ -55,30 +56,56 @@ enum Event {
     Error(String),
 }
 
+/// The parts of a streamed chunk that matter here; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct ChunkMsg<'a> {
+    #[serde(default, borrow)]
+    choices: Vec<ChoiceMsg<'a>>,
+    #[serde(default)]
+    usage: Option<UsageMsg>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct ChoiceMsg<'a> {
+    #[serde(default, borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    delta: Option<DeltaMsg<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct DeltaMsg<'a> {
+    #[serde(default, borrow)]
+    content: Option<Cow<'a, str>>,
+}
+
+#[derive(serde::Deserialize)]
+struct UsageMsg {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
 fn parse_event(endpoint: Endpoint, data: &str) -> Event {
     if data == "[DONE]" {
         return Event::Done;
     }
-    let v: serde_json::Value = match serde_json::from_str(data) {
+    let msg: ChunkMsg = match serde_json::from_str(data) {
         Ok(v) => v,
         Err(e) => return Event::Error(format!("malformed chunk ({e}): {}", clip(data))),
     };
-    if let Some(err) = v.get("error") {
+    if let Some(err) = msg.error {
         return Event::Error(format!("error event: {}", clip(&err.to_string())));
     }
-    let choice = v.get("choices").and_then(|c| c.get(0));
-    let text = choice.and_then(|c| match endpoint {
-        Endpoint::Completions => c.get("text"),
-        Endpoint::Chat => c.get("delta").and_then(|d| d.get("content")),
+    let text = msg.choices.first().and_then(|c| match endpoint {
+        Endpoint::Completions => c.text.as_deref(),
+        Endpoint::Chat => c.delta.as_ref().and_then(|d| d.content.as_deref()),
     });
-    let has_text = text.and_then(|t| t.as_str()).is_some_and(|t| !t.is_empty());
-    let usage = v.get("usage").filter(|u| !u.is_null()).map(|u| {
-        (
-            u.get("prompt_tokens").and_then(|x| x.as_u64()),
-            u.get("completion_tokens").and_then(|x| x.as_u64()),
-        )
-    });
-    Event::Chunk { has_text, usage }
+    Event::Chunk {
+        has_text: text.is_some_and(|t| !t.is_empty()),
+        usage: msg.usage.map(|u| (u.prompt_tokens, u.completion_tokens)),
+    }
 }
 
 fn clip(s: &str) -> String {
@@ -171,14 +198,18 @@ pub async fn send(
         let arrived = secs(t0, Instant::now());
         buffer.extend_from_slice(&chunk);
         // Take whole lines; an SSE event may be split across reads.
-        while let Some(pos) = buffer.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = buffer.drain(..=pos).collect();
-            let line = String::from_utf8_lossy(&line);
-            let line = line.trim_end_matches(['\r', '\n']);
-            let Some(data) = line.strip_prefix("data:") else {
+        let mut start = 0;
+        while let Some(len) = buffer[start..].iter().position(|&b| b == b'\n') {
+            let line = &buffer[start..start + len];
+            start += len + 1;
+            let Some(data) = line.strip_prefix(b"data:") else {
                 continue;
             };
-            match parse_event(target.endpoint, data.trim()) {
+            let event = match std::str::from_utf8(data) {
+                Ok(data) => parse_event(target.endpoint, data.trim()),
+                Err(_) => Event::Error("a chunk is not UTF-8".into()),
+            };
+            match event {
                 Event::Done => {
                     rec.end = Some(arrived);
                     rec.outcome = Outcome::Ok;
@@ -197,6 +228,7 @@ pub async fn send(
                 }
             }
         }
+        buffer.drain(..start);
     }
 }
 
