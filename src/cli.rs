@@ -62,6 +62,19 @@ pub enum Command {
     /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
     #[command(name = "__mock-server", hide = true)]
     MockServer(MockServerArgs),
+    /// Run a server in this process group and end the whole group with it (used by `bench`)
+    #[command(name = "__server-guard", hide = true)]
+    ServerGuard(ServerGuardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerGuardArgs {
+    /// Between SIGTERM and SIGKILL for what the server leaves behind, ms
+    #[arg(long, default_value_t = 10_000)]
+    pub grace_ms: u64,
+    /// The server's command
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

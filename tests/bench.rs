@@ -369,11 +369,14 @@ fn refused_connections_at_a_url_server_are_counted() {
 /// Ctrl-C (SIGINT) stops the server too and exits with 130.
 #[test]
 fn a_killed_run_is_absent_and_redone_alone_and_leaves_no_server() {
-    let text = recipe(
-        "--gap-ms 1 --seed 4242",
-        "arrival = \"closed\"\nconcurrency = 3\nrequests = 3",
-        "[matrix]\nttft-ms = [1, 1500]",
-    );
+    // The server leaves a grandchild (`sleep 987`) behind, as vLLM does (its engine core, Python's
+    // resource tracker): it must die too.
+    let text = recipe("", "arrival = \"closed\"\nconcurrency = 3\nrequests = 3", "[matrix]\nttft-ms = [1, 1500]")
+        .replace(
+            &format!("command = [{REPRO:?}, \"__mock-server\", \"--port\", \"{{port}}\", \"--lifetime-s\", \"60\", ]"),
+            &format!("command = [\"sh\", \"-c\", \"sleep 987 & exec \\\"$0\\\" __mock-server --port {{port}} --lifetime-s 60 --gap-ms 1 --seed 4242 \\\"$@\\\"\", {REPRO:?}]"),
+        );
+    assert!(text.contains("sleep 987"), "{text}");
     let t = Test::new().write("benchmarks/k.toml", text);
     let bench = t.path("results/bench-k");
     let slow_started = |bench: &Path| {
@@ -412,6 +415,11 @@ fn a_killed_run_is_absent_and_redone_alone_and_leaves_no_server() {
             "the orphaned server to die",
             Duration::from_secs(10),
             || processes_with(&["--seed", "4242", "1500"]).is_empty(),
+        );
+        wait_for(
+            "the server's own child to die",
+            Duration::from_secs(10),
+            || processes_with(&["sleep", "987"]).is_empty(),
         );
         assert!(bench.join("ttft-ms_1/summary.json").is_file());
         assert!(

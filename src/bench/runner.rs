@@ -40,6 +40,8 @@ pub struct Context {
     pub force: bool,
     /// Set by Ctrl-C: stop sending, stop the server, keep nothing of the current run.
     pub interrupted: Arc<AtomicBool>,
+    /// The repro executable, to run servers under `repro __server-guard` (see `server`).
+    pub guard: Option<PathBuf>,
 }
 
 /// What happened to one run, for the CLI to show.
@@ -435,6 +437,7 @@ fn one_run(
                 &launch.env,
                 &log,
                 recipe.server.stop_grace,
+                ctx.guard.as_deref(),
             )?)
         }
         None => None,

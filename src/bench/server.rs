@@ -1,7 +1,12 @@
-//! The server's lifecycle: started as a child in its own process group (and with
-//! `PR_SET_PDEATHSIG`, so it dies with repro even after `kill -9`), healthy within a timeout,
-//! stopped with SIGTERM to the group → grace period → SIGKILL. Its stdout and stderr go straight
-//! to a log file (no pipe to fill), which is kept with the results.
+//! The server's lifecycle: started as a child in its own process group, healthy within a
+//! timeout, stopped with SIGTERM to the group → grace period → SIGKILL. Its stdout and stderr go
+//! straight to a log file (no pipe to fill), which is kept with the results.
+//!
+//! Dying with repro: `PR_SET_PDEATHSIG` reaches only the direct child, and servers have children
+//! of their own (vLLM's engine core, Python's resource tracker). So, where repro can, it starts
+//! a guard (`repro __server-guard`, [`guard`]) as the group's leader with a death signal of
+//! SIGTERM; the guard runs the server in its group and, when repro dies (even by `kill -9`) or
+//! the server exits, ends every other member of the group: SIGTERM, grace, SIGKILL.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -92,12 +97,15 @@ pub fn tail(path: &Path, lines: usize) -> String {
 impl Server {
     /// Start `program args…` with `env` added, output to `log`. Call this from a thread that
     /// lives as long as the server (the death signal follows the spawning thread).
+    /// With `guard` (the path of the repro executable), the server runs under
+    /// `repro __server-guard`; without, it is the group's leader itself.
     pub fn spawn(
         program: &str,
         args: &[String],
         env: &IndexMap<String, String>,
         log: &Path,
         grace: Duration,
+        guard: Option<&Path>,
     ) -> Result<Server, ServerError> {
         let log_err = |source| ServerError::Log {
             path: log.to_path_buf(),
@@ -105,9 +113,24 @@ impl Server {
         };
         let out = File::create(log).map_err(log_err)?;
         let err = out.try_clone().map_err(log_err)?;
-        let mut command = Command::new(program);
+        let (mut command, death_signal) = match guard {
+            Some(exe) => {
+                let mut c = Command::new(exe);
+                c.arg("__server-guard")
+                    .arg("--grace-ms")
+                    .arg(grace.as_millis().to_string())
+                    .arg("--")
+                    .arg(program)
+                    .args(args);
+                (c, libc::SIGTERM)
+            }
+            None => {
+                let mut c = Command::new(program);
+                c.args(args);
+                (c, libc::SIGKILL)
+            }
+        };
         command
-            .args(args)
             .envs(env)
             .stdin(Stdio::null())
             .stdout(out)
@@ -117,7 +140,7 @@ impl Server {
         // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
         unsafe {
             command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, death_signal) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 if libc::getppid() != parent {
@@ -208,6 +231,99 @@ impl Drop for Server {
     }
 }
 
+static GUARD_STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn guard_signal(_: libc::c_int) {
+    GUARD_STOP.store(true, Ordering::SeqCst);
+}
+
+/// Members of process group `pgid` other than this process, not yet dead (zombies excluded).
+fn group_members(pgid: i32) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|&pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+            let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r) else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            fields.first() != Some(&"Z") && fields.get(2).and_then(|g| g.parse().ok()) == Some(pgid)
+        })
+        .collect()
+}
+
+/// End every other member of this process group: SIGTERM, up to `grace`, SIGKILL.
+fn end_group(grace: Duration) {
+    let pgid = nix::unistd::getpgrp().as_raw();
+    let members = group_members(pgid);
+    if members.is_empty() {
+        return;
+    }
+    for &pid in &members {
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if group_members(pgid).is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for pid in group_members(pgid) {
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+/// `repro __server-guard`: run `argv` in this process group and make sure nothing of the group
+/// outlives it. On SIGTERM, SIGINT or SIGHUP (repro stopping the server, or repro's death via
+/// the death signal) the whole group gets SIGTERM, then SIGKILL after `grace`; when the server
+/// exits on its own, what it left behind is ended the same way. Returns the server's exit code
+/// (128 + the signal if a signal ended it).
+pub fn guard(argv: &[String], grace: Duration) -> std::io::Result<i32> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let action = SigAction::new(
+        SigHandler::Handler(guard_signal),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic.
+        unsafe { sigaction(signal, &action) }.map_err(std::io::Error::from)?;
+    }
+    let Some((program, args)) = argv.split_first() else {
+        return Err(std::io::Error::other("no server command given"));
+    };
+    let mut child = Command::new(program).args(args).spawn()?;
+    let code = |status: ExitStatus| {
+        use std::os::unix::process::ExitStatusExt;
+        status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    };
+    loop {
+        if let Some(status) = child.try_wait()? {
+            end_group(grace);
+            return Ok(code(status));
+        }
+        if GUARD_STOP.load(Ordering::SeqCst) {
+            let _ = nix::sys::signal::kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM);
+            end_group(grace);
+            let _ = child.kill();
+            return Ok(code(child.wait()?));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Poll `<base>/health`, then `<base>/v1/models`, every 200 ms until one answers 2xx, the
 /// server exits, `timeout` passes or `interrupted` is set. Returns the path that answered.
 pub async fn wait_healthy(
@@ -294,6 +410,7 @@ mod tests {
             &IndexMap::new(),
             &log,
             Duration::from_secs(5),
+            None,
         )
         .unwrap();
         let pgid = server.pgid;
@@ -317,6 +434,7 @@ mod tests {
             &IndexMap::new(),
             &log,
             Duration::from_millis(300),
+            None,
         )
         .unwrap();
         std::thread::sleep(Duration::from_millis(200));

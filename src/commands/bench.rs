@@ -11,7 +11,7 @@ use repro::bench::runner::{self, RunState};
 use repro::bench::{BenchError, BenchRecipe, Context, Event};
 
 use super::Output;
-use crate::cli::{BenchArgs, MockServerArgs};
+use crate::cli::{BenchArgs, MockServerArgs, ServerGuardArgs};
 
 /// First Ctrl-C: stop sending, stop the server gracefully, keep finished runs. Second: kill the
 /// servers' process groups at once and exit with 130.
@@ -60,6 +60,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         results: args.results.clone(),
         force: args.force,
         interrupted: Arc::new(AtomicBool::new(false)),
+        guard: std::env::current_exe().ok(),
     };
     if args.dry_run {
         for (name, recipe) in &recipes {
@@ -241,4 +242,10 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
     })
     .context("mock server")?;
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn server_guard(args: ServerGuardArgs) -> anyhow::Result<ExitCode> {
+    let code = repro::bench::server::guard(&args.command, Duration::from_millis(args.grace_ms))
+        .with_context(|| format!("cannot run `{}`", args.command.join(" ")))?;
+    Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }

@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Patch(args) => patch::run(args, out),
         Command::Bench(args) => bench::run(args, out),
         Command::MockServer(args) => bench::mock_server(args),
+        Command::ServerGuard(args) => bench::server_guard(args),
     }
 }
 
