@@ -120,8 +120,10 @@ pub async fn send(
     req: &Request,
     t0: Instant,
     scheduled: Option<f64>,
+    dispatched: Option<f64>,
 ) -> RequestRecord {
     let mut rec = RequestRecord::not_sent(req.id, scheduled, req.prompt_len, req.max_tokens);
+    rec.dispatched = dispatched;
     let start = Instant::now();
     rec.sent = Some(secs(t0, start));
     let deadline = tokio::time::Instant::from_std(start + target.timeout);

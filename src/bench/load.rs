@@ -80,8 +80,9 @@ pub fn run(
                 }
                 let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
                 let index = req.id as usize;
+                let dispatched = Some(Instant::now().duration_since(t0).as_secs_f64());
                 pending.push(Ok(handle.spawn(async move {
-                    client::send(&client, &target, &requests[index], t0, Some(at)).await
+                    client::send(&client, &target, &requests[index], t0, Some(at), dispatched).await
                 })));
             }
             if slack > 0 {
@@ -124,7 +125,7 @@ pub fn run(
                                 ));
                                 continue;
                             }
-                            done.push(client::send(&client, &target, req, t0, None).await);
+                            done.push(client::send(&client, &target, req, t0, None, None).await);
                         }
                         done
                     })

@@ -42,6 +42,7 @@ pub fn definitions() -> IndexMap<&'static str, &'static str> {
         ("achieved_rate", "(sent - 1) / (last send - first send), requests/s"),
         ("scheduled_rate", "(scheduled - 1) / (last - first scheduled send), requests/s: the seeded schedule's own rate"),
         ("send_lag", "actual send - scheduled send, seconds (open loop only)"),
+        ("dispatch_lag", "hand-over to the async runtime - scheduled send, seconds (open loop only): the timer's share of send_lag"),
     ])
 }
 
@@ -126,6 +127,9 @@ pub struct Arrivals {
     /// Concurrency of a closed loop.
     pub concurrency: Option<u32>,
     pub send_lag: Dist,
+    /// Dispatch − scheduled: how late the generator's timer was (the rest of the send lag is
+    /// the async runtime's delay in starting the request).
+    pub dispatch_lag: Dist,
 }
 
 /// Counts and rates of a run.
@@ -238,6 +242,12 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
             achieved_rate,
             concurrency: offered.concurrency,
             send_lag: Dist::of(lags),
+            dispatch_lag: Dist::of(
+                records
+                    .iter()
+                    .filter_map(|r| Some(r.dispatched? - r.scheduled?))
+                    .collect(),
+            ),
         },
         definitions: definitions()
             .into_iter()
@@ -254,6 +264,7 @@ mod tests {
         RequestRecord {
             id,
             scheduled: Some(sent),
+            dispatched: None,
             sent: Some(sent),
             first_token: chunks.first().copied(),
             chunks: chunks.to_vec(),

@@ -57,6 +57,10 @@ pub struct RequestRecord {
     pub id: u64,
     /// When the workload meant it to be sent (open loop); `null` in a closed loop.
     pub scheduled: Option<f64>,
+    /// When the load generator handed it to the async runtime (open loop); `sent` − this is
+    /// the runtime's delay, this − `scheduled` the timer's.
+    #[serde(default)]
+    pub dispatched: Option<f64>,
     /// When the request started (just before the connection is asked for); `null` if not sent.
     pub sent: Option<f64>,
     /// Arrival of the first chunk that carried generated text.
@@ -85,6 +89,7 @@ impl RequestRecord {
         RequestRecord {
             id,
             scheduled,
+            dispatched: None,
             sent: None,
             first_token: None,
             chunks: vec![],
