@@ -15,9 +15,19 @@ pub struct Target {
     pub endpoint: Endpoint,
     pub model: String,
     pub ignore_eos: bool,
-    /// Sent as `Authorization: Bearer …`; never written anywhere.
-    pub api_key: Option<String>,
+    /// Sent as `Authorization: Bearer …`; never written anywhere (and `{:?}` shows `***`).
+    pub api_key: Option<ApiKey>,
     pub timeout: Duration,
+}
+
+/// An API key: its `Debug` never shows it.
+#[derive(Clone)]
+pub struct ApiKey(pub String);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
 }
 
 /// The JSON body of a request.
@@ -133,7 +143,7 @@ pub async fn send(
         .header("content-type", "application/json")
         .body(body(target, req).to_string());
     if let Some(key) = &target.api_key {
-        builder = builder.bearer_auth(key);
+        builder = builder.bearer_auth(&key.0);
     }
     let finish = |mut rec: RequestRecord, outcome: Outcome, error: Option<String>| {
         rec.end = Some(secs(t0, Instant::now()));

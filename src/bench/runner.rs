@@ -393,8 +393,6 @@ fn one_run(
     let bench = bench_dir(&ctx.results, name);
     std::fs::create_dir_all(&bench).map_err(io_err(&bench))?;
     clean_stale_tmp(&bench, &run.label);
-    let tmp = bench.join(format!(".tmp-{}-{}", run.label, std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
     let started_unix_s = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -409,8 +407,10 @@ fn one_run(
     };
     let port = match recipe.server.kind {
         ServerKind::Url => None,
-        _ => Some(server::free_port().map_err(io_err(&tmp))?),
+        _ => Some(server::free_port().map_err(io_err(&bench))?),
     };
+    let tmp = bench.join(format!(".tmp-{}-{}", run.label, std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
     let launch = launch(recipe, run, ctx, port)?;
     on_event(Event::Starting {
         label: &run.label,
@@ -431,14 +431,20 @@ fn one_run(
                     cpu: recipe.server.device == crate::config::machines::Device::Cpu,
                 });
             }
-            Some(Server::spawn(
+            match Server::spawn(
                 &argv[0],
                 &argv[1..],
                 &launch.env,
                 &log,
                 recipe.server.stop_grace,
                 ctx.guard.as_deref(),
-            )?)
+            ) {
+                Ok(server) => Some(server),
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    return Err(error.into());
+                }
+            }
         }
         None => None,
     };
@@ -507,7 +513,7 @@ fn one_run(
         endpoint: w.endpoint,
         model: run.model.clone(),
         ignore_eos: w.ignore_eos,
-        api_key,
+        api_key: api_key.map(super::client::ApiKey),
         timeout: w.request_timeout,
     };
     let (plan, offered) = match (&times, w.arrival) {
