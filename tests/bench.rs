@@ -209,6 +209,32 @@ fn failures_are_counted_never_dropped() {
 }
 
 #[test]
+fn slow_answers_time_out_and_late_requests_are_not_sent() {
+    let text = recipe(
+        "--ttft-ms 2000 --gap-ms 1",
+        "arrival = \"closed\"\nconcurrency = 2\nrequests = 6",
+        "",
+    )
+    .replace("request_timeout = \"10s\"", "request_timeout = \"500ms\"")
+    .replace("max_duration = \"30s\"", "max_duration = \"750ms\"");
+    let t = Test::new().write("benchmarks/s.toml", text);
+    let out = t.command().args(["bench", "s"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&t.path("results/bench-s/default/summary.json"));
+    // Two slots: 2 requests time out at 0.5 s, 2 more are sent before 0.75 s and time out, the
+    // last 2 come after the run's time limit.
+    assert_eq!(s["outcomes"]["timed_out"], 4, "{}", s["outcomes"]);
+    assert_eq!(s["outcomes"]["not_sent"], 2, "{}", s["outcomes"]);
+    assert_eq!(s["requests"], 6);
+    assert_eq!(s["ttft"]["count"], 0);
+}
+
+#[test]
 fn chat_completions_stream_too() {
     let text = recipe(
         "--ttft-ms 1 --gap-ms 1",
