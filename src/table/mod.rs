@@ -53,6 +53,37 @@ pub struct GroupTable {
     pub runs: Vec<RunTable>,
     pub average: Option<Comparison>,
     pub warnings: Vec<AverageWarning>,
+    /// Some run was made from a synthetic model (its manifest says): the tables say so too.
+    pub synthetic: bool,
+}
+
+/// What the tables of synthetic runs carry beside the paper's keys (the paper's scripts read
+/// only `labels` and `data`, so the file stays readable by them).
+pub const SYNTHETIC_NOTE: &str =
+    "made from SYNTHETIC models (random weights, `repro models synth`): not the paper's numbers";
+
+/// Whether any run under `dir` was made from a synthetic model, per the run manifests
+/// (`manifests/*.json`, `key_inputs.model.synthetic`).
+pub fn has_synthetic_runs(dir: &Path) -> bool {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path()
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .is_some_and(|n| n == "manifests")
+        })
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .any(|e| {
+            std::fs::read(e.path())
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|m| {
+                    m["key_inputs"]["model"]["synthetic"] == serde_json::Value::Bool(true)
+                })
+        })
 }
 
 impl GroupTable {
@@ -179,6 +210,7 @@ pub fn group_table(dir: &Path, label_order: Option<&[String]>) -> Result<GroupTa
         runs,
         average,
         warnings,
+        synthetic: has_synthetic_runs(dir),
     })
 }
 
@@ -201,6 +233,10 @@ pub fn find_groups(figure_dir: &Path) -> Result<Vec<PathBuf>, TableError> {
     Ok(groups)
 }
 
+fn note(group: &GroupTable) -> Option<&'static str> {
+    group.synthetic.then_some(SYNTHETIC_NOTE)
+}
+
 /// Write a group's tables into its folders: every run folder's table that came from logs, and
 /// the average. Each file is replaced atomically.
 pub fn write_group(group: &GroupTable) -> Result<Vec<PathBuf>, TableError> {
@@ -211,12 +247,12 @@ pub fn write_group(group: &GroupTable) -> Result<Vec<PathBuf>, TableError> {
         .filter(|run| run.source == Source::Logs && !run.comparison.labels.is_empty())
     {
         let path = run.dir.join(COMPARISON_FILE);
-        atomic_write(&path, &run.comparison.to_json()).map_err(io_error(&path))?;
+        atomic_write(&path, &run.comparison.to_json_noted(note(group))).map_err(io_error(&path))?;
         written.push(path);
     }
     if let Some(avg) = &group.average {
         let path = group.dir.join(AVERAGE_FILE);
-        atomic_write(&path, &avg.to_json()).map_err(io_error(&path))?;
+        atomic_write(&path, &avg.to_json_noted(note(group))).map_err(io_error(&path))?;
         written.push(path);
     }
     Ok(written)

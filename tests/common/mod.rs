@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod hub;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,7 +28,8 @@ pub fn shared_reference() -> Option<PathBuf> {
 /// The published figure data: `figures/` of the paper's repository beside this one, else the
 /// copy bundled in `data/published.tar.zst`, unpacked once per test run.
 pub fn published_figures() -> Option<PathBuf> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/vllm-profiling/figures");
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/vllm-profiling/figures");
     if shared.is_dir() {
         return Some(shared);
     }
@@ -35,7 +38,13 @@ pub fn published_figures() -> Option<PathBuf> {
         .get_or_init(|| {
             let dir = std::env::temp_dir().join(format!("repro-published-{}", std::process::id()));
             let archive = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/published.tar.zst");
-            let ok = Command::new(REPRO).args(["-q", "merge"]).arg(&archive).arg("--results").arg(&dir).status().map(|s| s.success());
+            let ok = Command::new(REPRO)
+                .args(["-q", "merge"])
+                .arg(&archive)
+                .arg("--results")
+                .arg(&dir)
+                .status()
+                .map(|s| s.success());
             eprintln!("note: ../shared is missing; using the bundled data/published.tar.zst");
             ok.unwrap_or(false).then_some(dir)
         })

@@ -1,0 +1,47 @@
+//! One repro at a time per results folder: an exclusive `flock` on `<results>/.repro.lock`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+
+/// The results folder is in use, or the lock cannot be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("another repro is running on `{}` (it holds `{}`); wait for it, or use another --results folder", dir.display(), lock.display())]
+    Busy { dir: PathBuf, lock: PathBuf },
+    #[error("cannot lock `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held while running; released on drop (or when the process dies).
+#[derive(Debug)]
+pub struct ResultsLock {
+    _lock: Flock<File>,
+}
+
+pub fn lock(results: &Path) -> Result<ResultsLock, LockError> {
+    let path = results.join(".repro.lock");
+    let io = |source| LockError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(results).map_err(io)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(ResultsLock { _lock: lock }),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(LockError::Busy {
+            dir: results.to_path_buf(),
+            lock: path.clone(),
+        }),
+        Err((_, errno)) => Err(io(errno.into())),
+    }
+}

