@@ -6,7 +6,6 @@
 //! (async HTTP/SSE client) → records → metrics (summary) → curves (plot data).
 
 pub mod client;
-pub mod cpu;
 pub mod curves;
 pub mod load;
 pub mod metrics;

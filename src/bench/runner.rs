@@ -542,7 +542,7 @@ fn one_run(
             },
         ),
     };
-    let sampler = super::cpu::Sampler::start(Duration::from_millis(100));
+    let sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
     let records = load::run(
         rt,
         client,
@@ -552,7 +552,21 @@ fn one_run(
         w.max_duration,
         &ctx.interrupted,
     );
-    let cpu = sampler.stop();
+    // Per-core busy %, 10 Hz, during the load (figure 12's sampler); unavailable is a value.
+    let cpu = match sampler {
+        Ok(sampler) => {
+            let samples = sampler.stop();
+            serde_json::json!({
+                "source": "/proc/stat",
+                "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
+                "per_core_percent": samples.samples,
+                "sampler_cpu_s": samples.thread_cpu.as_secs_f64(),
+            })
+        }
+        Err(unavailable) => {
+            serde_json::json!({"source": "/proc/stat", "unavailable": unavailable.to_string()})
+        }
+    };
     let died = server.as_mut().and_then(|s| s.exited());
     if let Some(s) = server.as_mut() {
         manifest.server_stop = Some(s.stop());
