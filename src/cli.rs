@@ -76,6 +76,79 @@ pub enum Command {
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
+    /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
+    #[command(
+        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n\nRecipes: benchmarks/<name>.toml (see benchmarks/cpu-smoke.toml). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
+    )]
+    Bench(BenchArgs),
+    /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
+    #[command(name = "__mock-server", hide = true)]
+    MockServer(MockServerArgs),
+    /// Run a server in this process group and end the whole group with it (used by `bench`)
+    #[command(name = "__server-guard", hide = true)]
+    ServerGuard(ServerGuardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerGuardArgs {
+    /// Between SIGTERM and SIGKILL for what the server leaves behind, ms
+    #[arg(long, default_value_t = 10_000)]
+    pub grace_ms: u64,
+    /// The server's command
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A benchmark (`benchmarks/<name>.toml` or a shipped one) or `all`
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Show the runs, their server commands and what is already done; run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run again even the runs that are done
+    #[arg(long)]
+    pub force: bool,
+    /// The results folder (holds bench-<name>/ folders)
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MockServerArgs {
+    /// Port on 127.0.0.1 (0: a free one; the line `listening on 127.0.0.1:PORT` says which)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Time to first token, ms
+    #[arg(long, default_value_t = 20)]
+    pub ttft_ms: u64,
+    /// Gap between tokens, ms
+    #[arg(long, default_value_t = 2)]
+    pub gap_ms: u64,
+    /// Share of completions answered with HTTP 500
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Share of streams cut after half their tokens
+    #[arg(long, default_value_t = 0.0)]
+    pub cut_rate: f64,
+    /// Exit like a crash once this many completions have arrived
+    #[arg(long)]
+    pub die_after: Option<u64>,
+    /// Never become healthy (/health and /v1/models answer 503)
+    #[arg(long)]
+    pub unhealthy: bool,
+    /// Wait this long before listening, ms
+    #[arg(long, default_value_t = 0)]
+    pub startup_delay_ms: u64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Exit after this many seconds whatever happens
+    #[arg(long, default_value_t = 600)]
+    pub lifetime_s: u64,
+    /// Worker threads
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod common;
 
 mod archive;
+mod bench;
 mod cli;
 mod cpu_engine;
 mod doctor;

@@ -1,5 +1,6 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod bench;
 mod doctor;
 mod env;
 mod fake_engine;
@@ -41,6 +42,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pack(args) => pack::run(args, out),
         Command::Merge(args) => merge::run(args, out),
         Command::Patch(args) => patch::run(args, out),
+        Command::Bench(args) => bench::run(args, out),
+        Command::MockServer(args) => bench::mock_server(args),
+        Command::ServerGuard(args) => bench::server_guard(args),
         Command::Models(args) => models::run(args, out),
         Command::Env(args) => env::run(args, out),
         Command::Render(args) => render::run(args, out),

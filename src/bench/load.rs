@@ -1,0 +1,145 @@
+//! The load generator: open loop (send at scheduled times, whatever the server does) or closed
+//! loop (`concurrency` requests in flight). Every request ends in a record; requests not sent
+//! before the run's time limit or an interrupt are recorded as `not_sent`.
+//!
+//! Open loop: the calling thread (not a runtime worker) sleeps until each send time (a coarse sleep with 1 ns timer
+//! slack, then a short spin for the last 20 µs, since tokio's timer ticks in milliseconds) and hands the request to
+//! the runtime; the request stamps its own send time when it starts, so the recorded send lag
+//! includes the runtime's scheduling delay.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::client::{self, Target};
+use super::record::RequestRecord;
+use super::workload::Request;
+
+/// How the load is offered.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Send times, seconds from the start, one per request.
+    Open(Vec<f64>),
+    Closed {
+        concurrency: u32,
+    },
+}
+
+/// Sleep until `t` with sub-millisecond accuracy, waking at least every 100 ms to look at
+/// `interrupted`. Returns false if interrupted.
+fn sleep_until(t: Instant, interrupted: &AtomicBool) -> bool {
+    const SPIN: Duration = Duration::from_micros(20);
+    loop {
+        if interrupted.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = Instant::now();
+        if t <= now + SPIN {
+            break;
+        }
+        std::thread::sleep((t - now - SPIN).min(Duration::from_millis(100)));
+    }
+    while Instant::now() < t {
+        std::hint::spin_loop();
+    }
+    true
+}
+
+/// Drive the whole workload; returns one record per request, in request order.
+pub fn run(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    target: &Target,
+    requests: Vec<Request>,
+    plan: &Plan,
+    max_duration: Duration,
+    interrupted: &Arc<AtomicBool>,
+) -> Vec<RequestRecord> {
+    let requests: Arc<Vec<Request>> = Arc::new(requests);
+    let t0 = Instant::now();
+    let stop_at = t0 + max_duration;
+    match plan {
+        Plan::Open(times) => {
+            let handle = rt.handle().clone();
+            let target = Arc::new(target.clone());
+            // Wake from sleeps on time, not up to 50 µs late (the default timer slack).
+            // SAFETY: prctl with integer arguments only changes this thread's timer slack.
+            let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
+            let mut pending = Vec::with_capacity(requests.len());
+            for (req, &at) in requests.iter().zip(times) {
+                let when = t0 + Duration::from_secs_f64(at.max(0.0));
+                if when > stop_at || !sleep_until(when, interrupted) {
+                    pending.push(Err(RequestRecord::not_sent(
+                        req.id,
+                        Some(at),
+                        req.prompt_len,
+                        req.max_tokens,
+                    )));
+                    continue;
+                }
+                let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
+                let index = req.id as usize;
+                let dispatched = Some(Instant::now().duration_since(t0).as_secs_f64());
+                pending.push(Ok(handle.spawn(async move {
+                    client::send(&client, &target, &requests[index], t0, Some(at), dispatched).await
+                })));
+            }
+            if slack > 0 {
+                // SAFETY: as above.
+                unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, slack as libc::c_ulong, 0, 0, 0) };
+            }
+            rt.block_on(async {
+                let mut records = Vec::with_capacity(pending.len());
+                for p in pending {
+                    records.push(match p {
+                        Ok(task) => task.await.expect("request task panicked"),
+                        Err(record) => record,
+                    });
+                }
+                records
+            })
+        }
+        Plan::Closed { concurrency } => {
+            let next = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..*concurrency)
+                .map(|_| {
+                    let (client, target, requests, next, interrupted) = (
+                        client.clone(),
+                        target.clone(),
+                        requests.clone(),
+                        next.clone(),
+                        interrupted.clone(),
+                    );
+                    rt.spawn(async move {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            let Some(req) = requests.get(i) else { break };
+                            if Instant::now() >= stop_at || interrupted.load(Ordering::SeqCst) {
+                                done.push(RequestRecord::not_sent(
+                                    req.id,
+                                    None,
+                                    req.prompt_len,
+                                    req.max_tokens,
+                                ));
+                                continue;
+                            }
+                            done.push(client::send(&client, &target, req, t0, None, None).await);
+                        }
+                        done
+                    })
+                })
+                .collect();
+            let mut records = rt.block_on(async {
+                let mut all = Vec::new();
+                for w in workers {
+                    all.extend(w.await.expect("closed-loop worker panicked"));
+                }
+                all
+            });
+            records.sort_by_key(|r| r.id);
+            records
+        }
+    }
+}

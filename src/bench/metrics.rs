@@ -1,0 +1,386 @@
+//! A run's summary from its raw records: pure arithmetic, no I/O.
+//!
+//! Definitions (also written into every `summary.json` under `definitions`):
+//! - **TTFT** (time to first token): arrival of the first chunk carrying generated text − send time.
+//! - **E2E** (end-to-end latency): end of the stream (`[DONE]`) − send time.
+//! - **TPOT** (time per output token): (E2E − TTFT) / (output tokens − 1), for requests with at
+//!   least two output tokens; output tokens are the server's `usage.completion_tokens`, or the
+//!   number of text chunks where the server sent no usage (counted in `usage_missing`).
+//! - **ITL** (inter-token latency): every gap between two consecutive text chunks of a request,
+//!   all requests pooled (a chunk may carry several tokens; ITL is per chunk).
+//! - Latency statistics are over successful (`ok`) requests only; failures are counted apart.
+//! - **Duration**: first send → last end (any outcome). Throughputs divide by it: requests/s
+//!   (ok requests), output tokens/s (ok requests' output tokens), total tokens/s (ok requests'
+//!   prompt + output tokens).
+//! - **Goodput**: ok requests that meet every SLO the recipe sets (TTFT ≤, TPOT ≤, E2E ≤; a
+//!   request with no TPOT meets a TPOT SLO) per second of duration, and their share of all
+//!   requests.
+//! - **Percentiles**: linear interpolation between the two nearest ranks (numpy's default,
+//!   Hyndman–Fan type 7): p at rank (n − 1)·p/100 of the sorted values.
+//! - **Arrival rate achieved**: (sent − 1) / (last send − first send); **scheduled rate**: the
+//!   same of the scheduled send times (a finite Poisson sample is off its target by ~1/√n);
+//!   **send lag**: actual send − scheduled send (open loop only).
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::record::{Outcome, RequestRecord};
+
+/// The definitions above, as written into `summary.json`.
+pub fn definitions() -> IndexMap<&'static str, &'static str> {
+    IndexMap::from([
+        ("ttft", "first chunk carrying generated text - send time, seconds"),
+        ("e2e", "end of stream ([DONE]) - send time, seconds"),
+        ("tpot", "(e2e - ttft) / (output_tokens - 1), requests with >= 2 output tokens, seconds"),
+        ("itl", "every gap between consecutive text chunks, all requests pooled, seconds"),
+        ("output_tokens", "server's usage.completion_tokens; the number of text chunks where usage is missing"),
+        ("latency_population", "latency statistics use ok requests only; other outcomes are counted in `outcomes`"),
+        ("duration", "first send -> last end of any request, seconds"),
+        ("throughput", "ok requests, their output tokens, their prompt+output tokens, each / duration"),
+        ("goodput", "ok requests meeting every SLO set (ttft <=, tpot <=, e2e <=) / duration; a request without tpot meets a tpot SLO"),
+        ("percentiles", "linear interpolation between nearest ranks (numpy default, Hyndman-Fan type 7)"),
+        ("achieved_rate", "(sent - 1) / (last send - first send), requests/s"),
+        ("scheduled_rate", "(scheduled - 1) / (last - first scheduled send), requests/s: the seeded schedule's own rate"),
+        ("send_lag", "actual send - scheduled send, seconds (open loop only)"),
+        ("dispatch_lag", "hand-over to the async runtime - scheduled send, seconds (open loop only): the timer's share of send_lag"),
+    ])
+}
+
+/// Service-level objectives, seconds; a `None` is not checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Slo {
+    pub ttft: Option<f64>,
+    pub tpot: Option<f64>,
+    pub e2e: Option<f64>,
+}
+
+impl Slo {
+    pub fn is_set(&self) -> bool {
+        self.ttft.is_some() || self.tpot.is_some() || self.e2e.is_some()
+    }
+
+    /// Whether an ok request meets every objective.
+    pub fn met_by(&self, r: &RequestRecord) -> bool {
+        let within = |limit: Option<f64>, value: Option<f64>| match (limit, value) {
+            (None, _) => true,
+            (Some(limit), Some(v)) => v <= limit,
+            (Some(_), None) => false,
+        };
+        r.outcome == Outcome::Ok
+            && within(self.ttft, r.ttft())
+            && within(self.e2e, r.e2e())
+            && (self.tpot.is_none() || r.tpot().is_none() || within(self.tpot, r.tpot()))
+    }
+}
+
+/// Mean and percentiles of one quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dist {
+    pub count: usize,
+    pub mean: Option<f64>,
+    pub min: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Dist {
+    pub fn of(mut values: Vec<f64>) -> Dist {
+        values.sort_by(f64::total_cmp);
+        let pct = |p: f64| percentile_sorted(&values, p);
+        Dist {
+            count: values.len(),
+            mean: crate::table::stats::mean(&values),
+            min: values.first().copied(),
+            p50: pct(50.0),
+            p90: pct(90.0),
+            p95: pct(95.0),
+            p99: pct(99.0),
+            max: values.last().copied(),
+        }
+    }
+}
+
+/// Percentile `p` (0–100) of sorted values by linear interpolation (numpy's default).
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (sorted.len() - 1) as f64 * p / 100.0;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    let frac = rank - lo as f64;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+/// Arrivals: what the workload asked for and what was achieved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arrivals {
+    /// Requests/s asked for (open loop); `None` for a closed loop or a replayed trace.
+    pub target_rate: Option<f64>,
+    /// The rate of the seeded schedule itself, (n − 1) / (last − first scheduled send): a finite
+    /// Poisson sample differs from `target_rate` by about 1/√n; the sender is judged against this.
+    pub scheduled_rate: Option<f64>,
+    pub achieved_rate: Option<f64>,
+    /// Concurrency of a closed loop.
+    pub concurrency: Option<u32>,
+    pub send_lag: Dist,
+    /// Dispatch − scheduled: how late the generator's timer was (the rest of the send lag is
+    /// the async runtime's delay in starting the request).
+    pub dispatch_lag: Dist,
+}
+
+/// Counts and rates of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Format version of this file.
+    pub format: u32,
+    pub requests: usize,
+    /// Requests per outcome, every outcome listed (0 included).
+    pub outcomes: IndexMap<String, usize>,
+    /// Ok requests without a usage report (their tokens were counted as chunks).
+    pub usage_missing: usize,
+    pub duration: f64,
+    pub request_throughput: f64,
+    pub output_throughput: f64,
+    pub total_token_throughput: f64,
+    pub prompt_tokens: u64,
+    pub output_tokens: u64,
+    pub slo: Slo,
+    /// Ok requests meeting every SLO, per second of duration.
+    pub goodput: f64,
+    pub good_requests: usize,
+    /// good requests / all requests.
+    pub good_fraction: f64,
+    pub ttft: Dist,
+    pub tpot: Dist,
+    pub itl: Dist,
+    pub e2e: Dist,
+    pub arrivals: Arrivals,
+    pub definitions: IndexMap<String, String>,
+}
+
+/// How the load was offered, for the summary's `arrivals`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Offered {
+    pub target_rate: Option<f64>,
+    pub concurrency: Option<u32>,
+}
+
+/// The summary of a run's records.
+pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summary {
+    let mut outcomes: IndexMap<String, usize> = Outcome::ALL
+        .iter()
+        .map(|o| (o.name().to_string(), 0))
+        .collect();
+    for r in records {
+        *outcomes.entry(r.outcome.name().to_string()).or_default() += 1;
+    }
+    let ok: Vec<&RequestRecord> = records
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ok)
+        .collect();
+    let first_send = records.iter().filter_map(|r| r.sent).min_by(f64::total_cmp);
+    let last_send = records.iter().filter_map(|r| r.sent).max_by(f64::total_cmp);
+    let last_end = records
+        .iter()
+        .filter_map(|r| r.end.or(r.sent))
+        .max_by(f64::total_cmp);
+    let duration = match (first_send, last_end) {
+        (Some(a), Some(b)) if b > a => b - a,
+        _ => 0.0,
+    };
+    let per_s = |x: f64| if duration > 0.0 { x / duration } else { 0.0 };
+    let output_tokens: u64 = ok.iter().map(|r| r.output_tokens()).sum();
+    let prompt_tokens: u64 = ok.iter().filter_map(|r| r.prompt_tokens).sum();
+    let good = ok.iter().filter(|r| slo.met_by(r)).count();
+    let sent = records.iter().filter(|r| r.sent.is_some()).count();
+    let achieved_rate = match (first_send, last_send) {
+        (Some(a), Some(b)) if b > a && sent >= 2 => Some((sent - 1) as f64 / (b - a)),
+        _ => None,
+    };
+    let scheduled: Vec<f64> = records.iter().filter_map(|r| r.scheduled).collect();
+    let scheduled_rate = match (
+        scheduled.iter().copied().min_by(f64::total_cmp),
+        scheduled.iter().copied().max_by(f64::total_cmp),
+    ) {
+        (Some(a), Some(b)) if b > a => Some((scheduled.len() - 1) as f64 / (b - a)),
+        _ => None,
+    };
+    let lags: Vec<f64> = records
+        .iter()
+        .filter_map(|r| Some(r.sent? - r.scheduled?))
+        .collect();
+    Summary {
+        format: 1,
+        requests: records.len(),
+        outcomes,
+        usage_missing: ok.iter().filter(|r| r.completion_tokens.is_none()).count(),
+        duration,
+        request_throughput: per_s(ok.len() as f64),
+        output_throughput: per_s(output_tokens as f64),
+        total_token_throughput: per_s((output_tokens + prompt_tokens) as f64),
+        prompt_tokens,
+        output_tokens,
+        slo,
+        goodput: per_s(good as f64),
+        good_requests: good,
+        good_fraction: if records.is_empty() {
+            0.0
+        } else {
+            good as f64 / records.len() as f64
+        },
+        ttft: Dist::of(ok.iter().filter_map(|r| r.ttft()).collect()),
+        tpot: Dist::of(ok.iter().filter_map(|r| r.tpot()).collect()),
+        itl: Dist::of(ok.iter().flat_map(|r| r.itls()).collect()),
+        e2e: Dist::of(ok.iter().filter_map(|r| r.e2e()).collect()),
+        arrivals: Arrivals {
+            target_rate: offered.target_rate,
+            scheduled_rate,
+            achieved_rate,
+            concurrency: offered.concurrency,
+            send_lag: Dist::of(lags),
+            dispatch_lag: Dist::of(
+                records
+                    .iter()
+                    .filter_map(|r| Some(r.dispatched? - r.scheduled?))
+                    .collect(),
+            ),
+        },
+        definitions: definitions()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(id: u64, sent: f64, chunks: &[f64], end: f64, tokens: Option<u64>) -> RequestRecord {
+        RequestRecord {
+            id,
+            scheduled: Some(sent),
+            dispatched: None,
+            sent: Some(sent),
+            first_token: chunks.first().copied(),
+            chunks: chunks.to_vec(),
+            end: Some(end),
+            prompt_len: 10,
+            max_tokens: 4,
+            prompt_tokens: Some(10),
+            completion_tokens: tokens,
+            status: Some(200),
+            outcome: Outcome::Ok,
+            error: None,
+        }
+    }
+
+    fn close(a: Option<f64>, b: f64) {
+        let a = a.expect("a value");
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    /// Three ok requests, one refused, one 5xx, worked out by hand.
+    #[test]
+    fn hand_worked_summary() {
+        let records = vec![
+            // ttft 0.5, e2e 2.0, 4 tokens → tpot (2.0-0.5)/3 = 0.5; itls 0.5, 0.5, 0.5
+            ok(0, 0.0, &[0.5, 1.0, 1.5, 2.0], 2.0, Some(4)),
+            // ttft 0.25, e2e 1.25, 2 tokens → tpot 1.0; itl 1.0
+            ok(1, 1.0, &[1.25, 2.25], 2.25, Some(2)),
+            // ttft 1.0, e2e 1.0, 1 token → no tpot, no itl; no usage → counted by chunks
+            ok(2, 2.0, &[3.0], 3.0, None),
+            RequestRecord {
+                outcome: Outcome::Refused,
+                end: Some(3.5),
+                ..RequestRecord::not_sent(3, Some(3.0), 10, 4)
+            }
+            .with_sent(3.0),
+            RequestRecord {
+                outcome: Outcome::HttpError,
+                status: Some(500),
+                end: Some(4.0),
+                ..RequestRecord::not_sent(4, Some(4.0), 10, 4)
+            }
+            .with_sent(4.0),
+        ];
+        let slo = Slo {
+            ttft: Some(0.6),
+            tpot: Some(0.6),
+            e2e: None,
+        };
+        let s = summarize(
+            &records,
+            slo,
+            Offered {
+                target_rate: Some(1.0),
+                concurrency: None,
+            },
+        );
+        assert_eq!(s.requests, 5);
+        assert_eq!(s.outcomes["ok"], 3);
+        assert_eq!(s.outcomes["refused"], 1);
+        assert_eq!(s.outcomes["http_error"], 1);
+        assert_eq!(s.outcomes["timed_out"], 0);
+        assert_eq!(s.usage_missing, 1);
+        // duration: first send 0.0 → last end 4.0
+        close(Some(s.duration), 4.0);
+        close(Some(s.request_throughput), 0.75);
+        // output tokens 4 + 2 + 1 = 7; prompt tokens 30
+        assert_eq!(s.output_tokens, 7);
+        close(Some(s.output_throughput), 7.0 / 4.0);
+        close(Some(s.total_token_throughput), 37.0 / 4.0);
+        // ttft: 0.5, 0.25, 1.0 → sorted 0.25 0.5 1.0; mean 0.58333; p50 0.5; p90 rank 1.8 → 0.9
+        close(s.ttft.mean, 1.75 / 3.0);
+        close(s.ttft.p50, 0.5);
+        close(s.ttft.p90, 0.9);
+        close(s.ttft.p99, 0.99);
+        // tpot: 0.5 and 1.0
+        assert_eq!(s.tpot.count, 2);
+        close(s.tpot.mean, 0.75);
+        close(s.tpot.p50, 0.75);
+        // itl: 0.5 ×3, 1.0
+        assert_eq!(s.itl.count, 4);
+        close(s.itl.mean, 0.625);
+        close(s.itl.p95, 0.5 + 0.5 * 0.85);
+        // e2e: 2.0, 1.25, 1.0
+        close(s.e2e.p50, 1.25);
+        close(s.e2e.max, 2.0);
+        // goodput: only request 0 meets ttft ≤ 0.6 and tpot ≤ 0.6 (1: tpot 1.0; 2: ttft 1.0)
+        assert_eq!(s.good_requests, 1);
+        close(Some(s.goodput), 0.25);
+        close(Some(s.good_fraction), 0.2);
+        // 5 sent between 0.0 and 4.0 → 4 / 4 s
+        close(s.arrivals.achieved_rate, 1.0);
+        close(s.arrivals.scheduled_rate, 1.0);
+        close(s.arrivals.send_lag.max, 0.0);
+    }
+
+    #[test]
+    fn percentiles_interpolate_linearly() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        close(percentile_sorted(&v, 50.0), 2.5);
+        close(percentile_sorted(&v, 99.0), 3.97);
+        close(percentile_sorted(&[7.0], 99.0), 7.0);
+        assert_eq!(percentile_sorted(&[], 50.0), None);
+    }
+
+    #[test]
+    fn empty_run_has_zero_rates() {
+        let s = summarize(&[], Slo::default(), Offered::default());
+        assert_eq!(s.duration, 0.0);
+        assert_eq!(s.ttft.mean, None);
+        assert_eq!(s.arrivals.achieved_rate, None);
+    }
+
+    impl RequestRecord {
+        fn with_sent(mut self, t: f64) -> Self {
+            self.sent = Some(t);
+            self
+        }
+    }
+}

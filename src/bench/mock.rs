@@ -1,0 +1,281 @@
+//! A mock OpenAI-compatible server for tests and load-generator benchmarks (`repro
+//! __mock-server`): loopback only, streams SSE completions with a set time to first token and gap
+//! between tokens, and fails on request — a share of 500s, streams cut mid-way, never healthy,
+//! or dying after N requests. It exits by itself after `lifetime`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How the mock behaves.
+#[derive(Debug, Clone)]
+pub struct MockOptions {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub ttft: Duration,
+    pub gap: Duration,
+    /// Share of completion requests answered with HTTP 500.
+    pub fail_rate: f64,
+    /// Share of streams closed after half their tokens, without `[DONE]`.
+    pub cut_rate: f64,
+    /// Exit (status 3, like a crash) when this many completion requests have arrived.
+    pub die_after: Option<u64>,
+    /// `/health` and `/v1/models` answer 503 forever.
+    pub unhealthy: bool,
+    /// Refuse to listen until this long after start (a slow server).
+    pub startup_delay: Duration,
+    pub seed: u64,
+    /// Exit after this long, whatever happens.
+    pub lifetime: Duration,
+    /// Worker threads of its runtime.
+    pub threads: usize,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        MockOptions {
+            port: 0,
+            ttft: Duration::from_millis(20),
+            gap: Duration::from_millis(2),
+            fail_rate: 0.0,
+            cut_rate: 0.0,
+            die_after: None,
+            unhealthy: false,
+            startup_delay: Duration::ZERO,
+            seed: 0,
+            lifetime: Duration::from_secs(600),
+            threads: 1,
+        }
+    }
+}
+
+/// Serve until `lifetime` passes; `ready` gets the bound address (print it, for scripts).
+pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.threads.max(1))
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        tokio::time::sleep(opts.startup_delay).await;
+        let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
+        ready(listener.local_addr()?);
+        let opts = Arc::new(opts);
+        let counter = Arc::new(AtomicU64::new(0));
+        let lifetime = tokio::time::sleep(opts.lifetime);
+        tokio::pin!(lifetime);
+        loop {
+            tokio::select! {
+                _ = &mut lifetime => return Ok(()),
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, opts.clone(), counter.clone()));
+                }
+            }
+        }
+    })
+}
+
+/// One keep-alive connection: requests one after another until the client closes.
+async fn connection(mut stream: TcpStream, opts: Arc<MockOptions>, counter: Arc<AtomicU64>) {
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        let Some(head_end) = read_head(&mut stream, &mut buf).await else {
+            return;
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let mut lines = head.lines();
+        let request_line = lines.next().unwrap_or("");
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let length: usize = lines
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(0);
+        buf.drain(..head_end + 4);
+        while buf.len() < length {
+            let mut chunk = [0u8; 8192];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body: Vec<u8> = buf.drain(..length).collect();
+        let keep = match (method, path) {
+            ("GET", "/health") | ("GET", "/v1/models") if opts.unhealthy => {
+                respond(&mut stream, 503, "{\"error\":\"not ready\"}").await
+            }
+            ("GET", "/health") => respond(&mut stream, 200, "").await,
+            ("GET", "/v1/models") => respond(
+                &mut stream,
+                200,
+                r#"{"object":"list","data":[{"id":"mock","object":"model","owned_by":"repro"}]}"#,
+            )
+            .await,
+            ("POST", "/v1/completions") => {
+                completion(&mut stream, &body, false, &opts, &counter).await
+            }
+            ("POST", "/v1/chat/completions") => {
+                completion(&mut stream, &body, true, &opts, &counter).await
+            }
+            _ => respond(&mut stream, 404, "{\"error\":\"not found\"}").await,
+        };
+        if !keep {
+            return;
+        }
+    }
+}
+
+/// Read until the end of the headers; `None` when the connection closes first.
+async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<usize> {
+    loop {
+        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some(pos);
+        }
+        if buf.len() > 1 << 20 {
+            return None;
+        }
+        let mut chunk = [0u8; 8192];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, body: &str) -> bool {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        _ => "Service Unavailable",
+    };
+    let text = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\nconnection: keep-alive\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(text.as_bytes()).await.is_ok()
+}
+
+async fn write_chunk(stream: &mut TcpStream, data: &str) -> bool {
+    let event = format!("data: {data}\n\n");
+    let framed = format!("{:x}\r\n{event}\r\n", event.len());
+    stream.write_all(framed.as_bytes()).await.is_ok()
+}
+
+/// A streamed (or whole) completion. Returns whether the connection stays open.
+async fn completion(
+    stream: &mut TcpStream,
+    body: &[u8],
+    chat: bool,
+    opts: &MockOptions,
+    counter: &AtomicU64,
+) -> bool {
+    let n = counter.fetch_add(1, Ordering::SeqCst);
+    if opts.die_after.is_some_and(|limit| n >= limit) {
+        eprintln!("mock: dying after {n} requests, as asked");
+        std::process::exit(3);
+    }
+    let Ok(req) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return respond(stream, 400, "{\"error\":\"bad json\"}").await;
+    };
+    let mut rng = Pcg64Mcg::seed_from_u64(opts.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    if rng.random::<f64>() < opts.fail_rate {
+        return respond(
+            stream,
+            500,
+            "{\"error\":{\"message\":\"mock failure\",\"code\":500}}",
+        )
+        .await;
+    }
+    let cut = rng.random::<f64>() < opts.cut_rate;
+    let max_tokens = req["max_tokens"]
+        .as_u64()
+        .or(req["max_completion_tokens"].as_u64())
+        .unwrap_or(16)
+        .max(1);
+    let model = req["model"].as_str().unwrap_or("mock").to_string();
+    let prompt_text = if chat {
+        req["messages"][0]["content"].as_str().unwrap_or("")
+    } else {
+        req["prompt"].as_str().unwrap_or("")
+    };
+    let prompt_tokens = prompt_text.split_whitespace().count().max(1) as u64;
+    let usage = req["stream_options"]["include_usage"]
+        .as_bool()
+        .unwrap_or(false);
+    let object = if chat {
+        "chat.completion.chunk"
+    } else {
+        "text_completion"
+    };
+    if !req["stream"].as_bool().unwrap_or(false) {
+        tokio::time::sleep(opts.ttft + opts.gap * (max_tokens as u32 - 1)).await;
+        let text = " tok".repeat(max_tokens as usize);
+        let choice = if chat {
+            serde_json::json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"})
+        } else {
+            serde_json::json!({"index": 0, "text": text, "finish_reason": "length"})
+        };
+        let whole = serde_json::json!({"id": format!("mock-{n}"), "object": object, "model": model, "choices": [choice],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": max_tokens, "total_tokens": prompt_tokens + max_tokens}});
+        return respond(stream, 200, &whole.to_string()).await;
+    }
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n";
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    let id = format!("mock-{n}");
+    if chat {
+        let first = format!(
+            r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"delta":{{"role":"assistant","content":""}},"finish_reason":null}}]}}"#
+        );
+        if !write_chunk(stream, &first).await {
+            return false;
+        }
+    }
+    tokio::time::sleep(opts.ttft).await;
+    for i in 0..max_tokens {
+        if i > 0 {
+            tokio::time::sleep(opts.gap).await;
+        }
+        if cut && i == max_tokens / 2 {
+            let _ = stream.shutdown().await;
+            return false;
+        }
+        let finish = if i + 1 == max_tokens {
+            "\"length\""
+        } else {
+            "null"
+        };
+        let data = if chat {
+            format!(
+                r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"delta":{{"content":" tok"}},"finish_reason":{finish}}}]}}"#
+            )
+        } else {
+            format!(
+                r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"text":" tok","logprobs":null,"finish_reason":{finish}}}],"usage":null}}"#
+            )
+        };
+        if !write_chunk(stream, &data).await {
+            return false;
+        }
+    }
+    if usage {
+        let data = format!(
+            r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[],"usage":{{"prompt_tokens":{prompt_tokens},"completion_tokens":{max_tokens},"total_tokens":{}}}}}"#,
+            prompt_tokens + max_tokens
+        );
+        if !write_chunk(stream, &data).await {
+            return false;
+        }
+    }
+    write_chunk(stream, "[DONE]").await && stream.write_all(b"0\r\n\r\n").await.is_ok()
+}

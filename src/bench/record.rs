@@ -1,0 +1,135 @@
+//! One request as the load generator saw it: the raw record written to `records.jsonl`.
+//!
+//! Times are seconds since the run's start (a monotonic clock; `run.json` has the wall-clock
+//! start), so records of one run compare exactly and a JSONL line stays short.
+
+use serde::{Deserialize, Serialize};
+
+/// How a request ended. Every request of a run ends in exactly one of these; none is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The stream ended with `data: [DONE]` after a 2xx status.
+    Ok,
+    /// The connection could not be made (nothing listening, connection refused or reset before
+    /// a response).
+    Refused,
+    /// The server answered with a non-2xx status (the body's start is in `error`).
+    HttpError,
+    /// A 2xx stream that ended before `[DONE]` (connection closed or reset mid-way).
+    StreamCut,
+    /// No complete answer within the workload's `request_timeout`.
+    TimedOut,
+    /// The run's time limit or an interrupt came before this request was sent.
+    NotSent,
+    /// Anything else (a malformed chunk, an error event inside the stream).
+    Error,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Ok,
+        Outcome::Refused,
+        Outcome::HttpError,
+        Outcome::StreamCut,
+        Outcome::TimedOut,
+        Outcome::NotSent,
+        Outcome::Error,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::HttpError => "http_error",
+            Outcome::StreamCut => "stream_cut",
+            Outcome::TimedOut => "timed_out",
+            Outcome::NotSent => "not_sent",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// The raw record of one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// Index in the workload (0-based; the same recipe gives the same requests).
+    pub id: u64,
+    /// When the workload meant it to be sent (open loop); `null` in a closed loop.
+    pub scheduled: Option<f64>,
+    /// When the load generator handed it to the async runtime (open loop); `sent` − this is
+    /// the runtime's delay, this − `scheduled` the timer's.
+    #[serde(default)]
+    pub dispatched: Option<f64>,
+    /// When the request started (just before the connection is asked for); `null` if not sent.
+    pub sent: Option<f64>,
+    /// Arrival of the first chunk that carried generated text.
+    pub first_token: Option<f64>,
+    /// Arrival of every chunk that carried generated text, first one included.
+    pub chunks: Vec<f64>,
+    /// When the answer ended (`[DONE]`, an error, a cut, or the timeout).
+    pub end: Option<f64>,
+    /// The prompt's length as generated (words of a synthetic prompt, characters otherwise).
+    pub prompt_len: u64,
+    /// The `max_tokens` asked for.
+    pub max_tokens: u64,
+    /// `usage.prompt_tokens` from the server's usage report.
+    pub prompt_tokens: Option<u64>,
+    /// `usage.completion_tokens` from the server's usage report.
+    pub completion_tokens: Option<u64>,
+    /// HTTP status, where a response came.
+    pub status: Option<u16>,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+}
+
+impl RequestRecord {
+    /// A request that was never sent.
+    pub fn not_sent(id: u64, scheduled: Option<f64>, prompt_len: u64, max_tokens: u64) -> Self {
+        RequestRecord {
+            id,
+            scheduled,
+            dispatched: None,
+            sent: None,
+            first_token: None,
+            chunks: vec![],
+            end: None,
+            prompt_len,
+            max_tokens,
+            prompt_tokens: None,
+            completion_tokens: None,
+            status: None,
+            outcome: Outcome::NotSent,
+            error: None,
+        }
+    }
+
+    /// Time to first token, seconds.
+    pub fn ttft(&self) -> Option<f64> {
+        Some(self.first_token? - self.sent?)
+    }
+
+    /// End-to-end latency, seconds.
+    pub fn e2e(&self) -> Option<f64> {
+        Some(self.end? - self.sent?)
+    }
+
+    /// Output tokens: the server's usage report, else the number of text chunks.
+    pub fn output_tokens(&self) -> u64 {
+        self.completion_tokens.unwrap_or(self.chunks.len() as u64)
+    }
+
+    /// (E2E − TTFT) / (output tokens − 1); `None` below two output tokens.
+    pub fn tpot(&self) -> Option<f64> {
+        let n = self.output_tokens();
+        if n < 2 {
+            return None;
+        }
+        Some((self.e2e()? - self.ttft()?) / (n - 1) as f64)
+    }
+
+    /// Gaps between consecutive text chunks.
+    pub fn itls(&self) -> impl Iterator<Item = f64> + '_ {
+        self.chunks.windows(2).map(|w| w[1] - w[0])
+    }
+}

