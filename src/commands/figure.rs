@@ -188,7 +188,12 @@ fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Eng
             let harness = harness::install(&cache).with_context(|| {
                 format!("writing the engine harness under `{}`", cache.display())
             })?;
-            Engine::Real { pythons, harness }
+            let guard = Some(std::env::current_exe().context("finding the repro binary")?);
+            Engine::Real {
+                pythons,
+                harness,
+                guard,
+            }
         }
     })
 }

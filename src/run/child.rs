@@ -46,6 +46,9 @@ pub struct ChildSpec {
     pub grace: Duration,
     /// Where stderr goes; `None` merges it into the log.
     pub stderr: Option<std::path::PathBuf>,
+    /// Sent to the child when repro dies (`PR_SET_PDEATHSIG`): SIGKILL, or SIGTERM for a guard
+    /// that takes its process group down with it.
+    pub death_signal: libc::c_int,
 }
 
 /// How the child ended.
@@ -120,13 +123,14 @@ pub fn run(
         }
         None => expr.stderr_to_stdout(),
     };
+    let death_signal = spec.death_signal;
     let mut expr = expr.unchecked().before_spawn(move |cmd| {
         cmd.process_group(0);
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
                 // Die with repro, even on `kill -9` of repro.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
                 if libc::getppid() as u32 != parent {
                     libc::_exit(137);
                 }
@@ -244,6 +248,7 @@ mod tests {
             timeout,
             grace: Duration::from_millis(300),
             stderr: None,
+            death_signal: libc::SIGKILL,
         }
     }
 

@@ -35,6 +35,9 @@ pub enum Engine {
     Real {
         pythons: HashMap<String, PathBuf>,
         harness: harness::HarnessFiles,
+        /// The repro executable, to run the engine under `repro __server-guard`: vLLM's engine
+        /// core is a grandchild that the kernel's death signal would not reach.
+        guard: Option<PathBuf>,
     },
     /// `<repro> __fake-engine <args>`; `project` is where it reads `models.toml`.
     Fake { exe: PathBuf, project: PathBuf },
@@ -145,7 +148,11 @@ fn job(
         env.push(("REPRO_CPU_SAMPLED".into(), "1".into()));
     }
     let (program, mut args) = match engine {
-        Engine::Real { pythons, harness } => {
+        Engine::Real {
+            pythons,
+            harness,
+            guard,
+        } => {
             let python = pythons.get(&*task.vllm).ok_or_else(|| RunError::NoPython {
                 version: task.vllm.to_string(),
             })?;
@@ -160,10 +167,27 @@ fn job(
                     dir.to_string_lossy().into_owned(),
                 ));
             }
-            (
+            let engine = vec![
                 python.clone().into_os_string(),
-                vec![harness.harness.clone().into_os_string()],
-            )
+                harness.harness.clone().into_os_string(),
+            ];
+            match guard {
+                Some(exe) => {
+                    let mut args: Vec<std::ffi::OsString> = vec![
+                        "__server-guard".into(),
+                        "--grace-ms".into(),
+                        grace.as_millis().to_string().into(),
+                        "--".into(),
+                    ];
+                    args.extend(engine);
+                    (exe.clone().into_os_string(), args)
+                }
+                None => {
+                    let mut engine = engine.into_iter();
+                    let program = engine.next().expect("python");
+                    (program, engine.collect())
+                }
+            }
         }
         Engine::Fake { exe, project } => {
             env.push((
@@ -181,6 +205,11 @@ fn job(
         timeout,
         grace,
         stderr: Some(task.paths.stderr_log()),
+        // The guard ends its whole group on SIGTERM; anything else dies with SIGKILL.
+        death_signal: match engine {
+            Engine::Real { guard: Some(_), .. } => libc::SIGTERM,
+            _ => libc::SIGKILL,
+        },
     })
 }
 
