@@ -30,15 +30,11 @@ impl Render for SpeedupBarsData {
                 10.0,
                 (x_area, 95),
             )?;
-            for (i, b) in self.bars.iter().enumerate() {
-                let x = i as f64;
-                svg::bar(
-                    &mut chart,
-                    (x - 0.4, 0.0),
-                    (x + 0.4, b.mean),
-                    svg::color(&b.color)?,
-                )?;
-            }
+            let fills = self
+                .bars
+                .iter()
+                .map(|b| svg::color(&b.color).map(|c| (b.mean, c)));
+            svg::column_bars(&mut chart, fills.collect::<Result<Vec<_>, _>>()?)?;
             svg::spines(&chart, overlay);
             for (i, b) in self.bars.iter().enumerate() {
                 let x = i as f64;
@@ -57,11 +53,7 @@ impl Render for SpeedupBarsData {
                     },
                 );
             }
-            let positions: Vec<(f64, &str)> = ticks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (i as f64, *t))
-                .collect();
+            let positions = svg::at_indices(&ticks);
             x_ticks(&chart, overlay, &positions, 13.0, 30.0);
             Ok(())
         })

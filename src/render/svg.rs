@@ -285,6 +285,27 @@ pub fn bar(
     Ok(())
 }
 
+/// One bar per value, 0.8 wide, centred on x = 0, 1, 2, … (matplotlib's categorical bars).
+pub fn column_bars(
+    chart: &mut Chart<'_, '_>,
+    bars: impl IntoIterator<Item = (f64, RGBColor)>,
+) -> Result<(), RenderError> {
+    for (i, (height, fill)) in bars.into_iter().enumerate() {
+        let x = i as f64;
+        bar(chart, (x - 0.4, 0.0), (x + 0.4, height), fill)?;
+    }
+    Ok(())
+}
+
+/// Tick positions 0, 1, 2, … for one label per bar.
+pub fn at_indices<'a>(labels: &[&'a str]) -> Vec<(f64, &'a str)> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i as f64, *t))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

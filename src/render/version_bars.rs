@@ -26,15 +26,8 @@ impl Render for VersionBarsData {
                 13.0,
                 (x_area, 80),
             )?;
-            for (i, b) in self.bars.iter().enumerate() {
-                let x = i as f64;
-                svg::bar(
-                    &mut chart,
-                    (x - 0.4, 0.0),
-                    (x + 0.4, b.value),
-                    svg::color(BLUE)?,
-                )?;
-            }
+            let blue = svg::color(BLUE)?;
+            svg::column_bars(&mut chart, self.bars.iter().map(|b| (b.value, blue)))?;
             svg::spines(&chart, overlay);
             for (i, b) in self.bars.iter().enumerate() {
                 let (tx, ty) = svg::px(&chart, i as f64, b.value / 2.0);
@@ -49,11 +42,7 @@ impl Render for VersionBarsData {
                     },
                 );
             }
-            let positions: Vec<(f64, &str)> = ticks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (i as f64, *t))
-                .collect();
+            let positions = svg::at_indices(&ticks);
             x_ticks(&chart, overlay, &positions, 13.0, 0.0);
             let (xr, _) = chart.plotting_area().get_pixel_range();
             overlay.text(
