@@ -595,4 +595,21 @@ fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
         "{stderr}"
     );
     assert!(!t.path("out2").exists());
+    // A benchmark without a complete run is skipped, as a figure without data is.
+    std::fs::create_dir_all(t.path("results/bench-empty/rate_1.0.failed")).unwrap();
+    let o = t
+        .command()
+        .args([
+            "render",
+            "bench-empty",
+            "--results",
+            "results",
+            "--out",
+            "out2",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("bench empty: no complete run"), "{stderr}");
 }

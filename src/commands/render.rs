@@ -162,7 +162,16 @@ fn render_bench(
     if !dir.is_dir() {
         bail!("no benchmark results in `{}`", dir.display());
     }
-    let runs = figures::bench::load_runs(&dir)?;
+    let runs = match figures::bench::load_runs(&dir) {
+        Err(figures::bench::BenchDataError::NoRuns { path }) => {
+            eprintln!(
+                "bench {name}: no complete run in `{}`, skipped",
+                path.display()
+            );
+            return Ok(vec![]);
+        }
+        runs => runs?,
+    };
     let mut written = Vec::new();
     for (stem, chart) in figures::bench::charts(name, &runs) {
         let bytes = render::render_with_banner(&chart, format, None)
