@@ -314,7 +314,8 @@ pub enum ModelsAction {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// A figure (1–15, 17, `rest`) or `all`
+    /// A figure (1–15, 17, `rest`), a benchmark's folder (`bench-<name>`) or `all` (every
+    /// figure and every `bench-*` folder)
     #[arg(value_name = "FIGURE")]
     pub figure: String,
     /// The results folder (holds figure-<id>/ folders); only read

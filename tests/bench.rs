@@ -523,3 +523,93 @@ fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
         "{stderr}"
     );
 }
+
+#[test]
+fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
+    let text = recipe(
+        "--ttft-ms 5 --gap-ms 1",
+        "arrival = \"poisson\"\nrequests = 6",
+        "[matrix]\nrate = [50.0, 100.0]",
+    );
+    let t = Test::new().write("benchmarks/p.toml", text);
+    let o = t.command().args(["bench", "p"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let before = crate::render::snapshot(&t.path("results"));
+    let o = t
+        .command()
+        .args(["render", "all", "--results", "results", "--out", "out"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(before, crate::render::snapshot(&t.path("results")));
+    for (stem, needles) in [
+        (
+            "bench-p-ttft",
+            &[
+                "TTFT (ms)",
+                "Achieved request rate (req/s)",
+                "TTFT p50",
+                "TTFT p99",
+            ][..],
+        ),
+        ("bench-p-tpot", &["TPOT (ms)", "TPOT p99"][..]),
+        (
+            "bench-p-cdf",
+            &[
+                "TTFT (ms)",
+                "Fraction of requests",
+                "rate_50.0",
+                "rate_100.0",
+            ][..],
+        ),
+        ("bench-p-cdf-e2e", &["E2E (ms)"][..]),
+    ] {
+        let pdf = t.path(&format!("out/{stem}.pdf"));
+        assert!(pdf.is_file(), "{stem}.pdf missing: {stdout}");
+        assert!(
+            stdout.contains(&format!("bench p: wrote out/{stem}.pdf")),
+            "{stdout}"
+        );
+        if let Some(text) = crate::render::pdftotext(&pdf) {
+            for needle in needles {
+                assert!(text.contains(needle), "{stem}: no {needle:?} in\n{text}");
+            }
+        }
+    }
+    // One benchmark by its folder's name; a malformed summary is named with what is wrong.
+    std::fs::write(
+        t.path("results/bench-p/rate_50.0/summary.json"),
+        "{\"format\": 1",
+    )
+    .unwrap();
+    let o = t
+        .command()
+        .args(["render", "bench-p", "--results", "results", "--out", "out2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr.contains("error: bench p:") && stderr.contains("rate_50.0/summary.json"),
+        "{stderr}"
+    );
+    assert!(!t.path("out2").exists());
+    // A benchmark without a complete run is skipped, as a figure without data is.
+    std::fs::create_dir_all(t.path("results/bench-empty/rate_1.0.failed")).unwrap();
+    let o = t
+        .command()
+        .args([
+            "render",
+            "bench-empty",
+            "--results",
+            "results",
+            "--out",
+            "out2",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("bench empty: no complete run"), "{stderr}");
+}

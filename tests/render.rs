@@ -9,7 +9,7 @@ use crate::common::*;
 
 /// `pdftotext FILE -` in layout order and in content-stream order (`-raw`, which keeps turned
 /// tick labels whole), or `None` (with a loud message) where poppler is not installed.
-fn pdftotext(pdf: &Path) -> Option<String> {
+pub(crate) fn pdftotext(pdf: &Path) -> Option<String> {
     let mut text = String::new();
     for mode in [None, Some("-raw")] {
         let mut cmd = Command::new("pdftotext");
@@ -31,7 +31,7 @@ fn pdftotext(pdf: &Path) -> Option<String> {
 }
 
 /// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
         .map(Result::unwrap)

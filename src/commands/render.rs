@@ -37,7 +37,12 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let mut loader = Loader::new(&models);
     let mut failed = 0;
-    for figure in figure_list(&args.figure)? {
+    let (figure_ids, benches) = match args.figure.strip_prefix("bench-") {
+        Some(name) => (vec![], vec![name.to_string()]),
+        None if args.figure == "all" => (figure_list("all")?, bench_folders(&args.results)),
+        None => (figure_list(&args.figure)?, vec![]),
+    };
+    for figure in figure_ids {
         match render_one(&out, &mut loader, figure, &args.results, &args.out, format) {
             Ok(Some(path)) => {
                 if !out.quiet {
@@ -48,6 +53,19 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(error) => {
                 failed += 1;
                 eprintln!("error: figure {figure}: {error:#}");
+            }
+        }
+    }
+    for name in benches {
+        match render_bench(&args.results, &name, &args.out, format) {
+            Ok(paths) => {
+                for path in paths.iter().filter(|_| !out.quiet) {
+                    println!("bench {name}: wrote {}", path.display());
+                }
+            }
+            Err(error) => {
+                failed += 1;
+                eprintln!("error: bench {name}: {error:#}");
             }
         }
     }
@@ -114,4 +132,54 @@ fn render_one(
     repro::artifacts::atomic_write(&path, &bytes)
         .with_context(|| format!("writing `{}`", path.display()))?;
     Ok(Some(path))
+}
+
+/// The names of the `bench-<name>` folders under `results`, sorted.
+fn bench_folders(results: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(results)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("bench-").map(str::to_string)
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Draw a benchmark's charts (`bench-<name>-{ttft,tpot,cdf,cdf-e2e}`) from `results/bench-<name>`.
+fn render_bench(
+    results: &Path,
+    name: &str,
+    out_dir: &Path,
+    format: Format,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = repro::bench::runner::bench_dir(results, name);
+    if !dir.is_dir() {
+        bail!("no benchmark results in `{}`", dir.display());
+    }
+    let runs = match figures::bench::load_runs(&dir) {
+        Err(figures::bench::BenchDataError::NoRuns { path }) => {
+            eprintln!(
+                "bench {name}: no complete run in `{}`, skipped",
+                path.display()
+            );
+            return Ok(vec![]);
+        }
+        runs => runs?,
+    };
+    let mut written = Vec::new();
+    for (stem, chart) in figures::bench::charts(name, &runs) {
+        let bytes = render::render_with_banner(&chart, format, None)
+            .with_context(|| format!("drawing {stem}"))?;
+        let path = out_dir.join(format!("{stem}.{}", format.extension()));
+        repro::artifacts::atomic_write(&path, &bytes)
+            .with_context(|| format!("writing `{}`", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -2,6 +2,7 @@
 //! per chart kind, the computation of the paper's `plot.py` as a pure function from tables (and
 //! models.toml) to a chart model that `render` turns into a picture.
 
+pub mod bench;
 pub mod grouped;
 pub mod heatmap;
 pub mod labels;

@@ -4,6 +4,7 @@
 
 mod cpu_heatmap;
 mod grouped_bars;
+mod line_chart;
 pub mod pdf;
 mod predictor_bars;
 mod regression_bars;
@@ -71,7 +72,7 @@ pub fn render(data: &ChartData, format: Format) -> Result<Vec<u8>, RenderError> 
 /// Like [`render`], with a red line of text across the top of the figure: a synthetic or
 /// simulated result never passes for the paper's.
 pub fn render_with_banner(
-    data: &ChartData,
+    data: &(impl Render + ?Sized),
     format: Format,
     banner: Option<&str>,
 ) -> Result<Vec<u8>, RenderError> {

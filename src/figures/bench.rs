@@ -1,0 +1,341 @@
+//! Serving-benchmark charts: a `bench-<name>` results folder → line charts (latency against
+//! achieved request rate, per-run CDFs). Reading the folder is [`load_runs`]; the charts are pure
+//! functions of what it read.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use crate::bench::curves;
+use crate::bench::metrics::Summary;
+
+/// One line of a line chart: `(x, y)` points drawn in the order given, with markers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A chart of lines with markers, a title, axis labels and a legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChartData {
+    pub title: String,
+    pub xlabel: String,
+    pub ylabel: String,
+    pub series: Vec<Series>,
+    /// The y axis ends at this value where set (a CDF ends at 1).
+    pub ymax: Option<f64>,
+}
+
+/// One complete run of a benchmark, as found in its folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRunData {
+    /// The run's folder name (`rate_2.0`).
+    pub label: String,
+    /// The matrix values of the run (`run.json`'s `params`; empty where it has none).
+    pub params: IndexMap<String, serde_json::Value>,
+    pub summary: Summary,
+    /// `cdf.json`: metric → `(value s, fraction)`, where the run has one.
+    pub cdfs: Option<IndexMap<String, Vec<(f64, f64)>>>,
+}
+
+/// A benchmark folder that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchDataError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{}` is malformed: {source}", path.display())]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("`{}` holds no complete run (no `<run>/summary.json`)", path.display())]
+    NoRuns { path: PathBuf },
+}
+
+/// Matrix keys that set the offered load: they move a point along a line, not to another line.
+const LOAD_KEYS: [&str; 3] = ["rate", "concurrency", "requests"];
+
+/// Every complete run under `dir` (`<run>/summary.json`), sorted by folder name; failed
+/// (`*.failed`) and unfinished (`.tmp-*`) runs are left out.
+pub fn load_runs(dir: &Path) -> Result<Vec<BenchRunData>, BenchDataError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BenchDataError::Io { path, source }
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && !n.ends_with(".failed"))
+        .collect();
+    names.sort();
+    let mut runs = Vec::new();
+    for name in names {
+        let run = dir.join(&name);
+        let summary_path = run.join("summary.json");
+        if !summary_path.is_file() {
+            continue;
+        }
+        let summary: Summary = read_json(&summary_path)?;
+        let run_json = run.join("run.json");
+        let params = if run_json.is_file() {
+            let v: serde_json::Value = read_json(&run_json)?;
+            match v.get("params") {
+                Some(p) => serde_json::from_value(p.clone()).map_err(|source| {
+                    BenchDataError::Malformed {
+                        path: run_json.clone(),
+                        source,
+                    }
+                })?,
+                None => IndexMap::new(),
+            }
+        } else {
+            IndexMap::new()
+        };
+        let cdf_path = run.join("cdf.json");
+        let cdfs = if cdf_path.is_file() {
+            Some(read_json(&cdf_path)?)
+        } else {
+            None
+        };
+        runs.push(BenchRunData {
+            label: name,
+            params,
+            summary,
+            cdfs,
+        });
+    }
+    if runs.is_empty() {
+        return Err(BenchDataError::NoRuns {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(runs)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchDataError> {
+    let bytes = std::fs::read(path).map_err(|source| BenchDataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| BenchDataError::Malformed {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The name of a run's line: its matrix values other than the load (`max-num-seqs=8`), empty
+/// where only the load varies.
+fn config_of(run: &BenchRunData) -> String {
+    run.params
+        .iter()
+        .filter(|(k, _)| !LOAD_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which latency a chart plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latency {
+    Ttft,
+    Tpot,
+}
+
+impl Latency {
+    pub fn name(self) -> &'static str {
+        match self {
+            Latency::Ttft => "TTFT",
+            Latency::Tpot => "TPOT",
+        }
+    }
+
+    /// The file-name part: `ttft`, `tpot`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Latency::Ttft => "ttft",
+            Latency::Tpot => "tpot",
+        }
+    }
+}
+
+/// Latency (ms) against achieved request rate (req/s; the request throughput where the rate was
+/// not measured): a p50 and a p99 line per configuration, points sorted by rate.
+pub fn latency_chart(bench: &str, runs: &[BenchRunData], metric: Latency) -> LineChartData {
+    let mut configs: IndexMap<String, Vec<curves::Point>> = IndexMap::new();
+    for run in runs {
+        configs
+            .entry(config_of(run))
+            .or_default()
+            .push(curves::point(&run.label, &run.summary));
+    }
+    let mut series = Vec::new();
+    for (config, points) in &configs {
+        type Get = fn(&curves::Point) -> Option<f64>;
+        let getters: [(&str, Get); 2] = match metric {
+            Latency::Ttft => [("p50", |p| p.ttft_p50), ("p99", |p| p.ttft_p99)],
+            Latency::Tpot => [("p50", |p| p.tpot_p50), ("p99", |p| p.tpot_p99)],
+        };
+        for (pct, get) in getters {
+            let mut xy: Vec<(f64, f64)> = points
+                .iter()
+                .filter_map(|p| {
+                    let x = p.achieved_rate.unwrap_or(p.request_throughput);
+                    get(p).map(|y| (x, y * 1000.0))
+                })
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            xy.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let label = if config.is_empty() {
+                format!("{} {pct}", metric.name())
+            } else {
+                format!("{} {pct} ({config})", metric.name())
+            };
+            series.push(Series { label, points: xy });
+        }
+    }
+    LineChartData {
+        title: format!("bench {bench}: {} vs load", metric.name()),
+        xlabel: "Achieved request rate (req/s)".into(),
+        ylabel: format!("{} (ms)", metric.name()),
+        series,
+        ymax: None,
+    }
+}
+
+/// The CDF of every run's TTFT (ms), one line per run; `None` where no run has `cdf.json`.
+pub fn cdf_chart(bench: &str, runs: &[BenchRunData], metric: &str) -> Option<LineChartData> {
+    let series: Vec<Series> = runs
+        .iter()
+        .filter_map(|run| {
+            let cdf = run.cdfs.as_ref()?.get(metric)?;
+            Some(Series {
+                label: run.label.clone(),
+                points: cdf.iter().map(|(v, f)| (v * 1000.0, *f)).collect(),
+            })
+        })
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    let name = metric.to_uppercase();
+    Some(LineChartData {
+        title: format!("bench {bench}: {name} per run"),
+        xlabel: format!("{name} (ms)"),
+        ylabel: "Fraction of requests".into(),
+        series,
+        ymax: Some(1.0),
+    })
+}
+
+/// Every chart of a benchmark folder's runs, with its file stem: `bench-<name>-ttft`,
+/// `bench-<name>-tpot`, `bench-<name>-cdf` (TTFT) and `bench-<name>-cdf-e2e`.
+pub fn charts(bench: &str, runs: &[BenchRunData]) -> Vec<(String, LineChartData)> {
+    let mut out = Vec::new();
+    for metric in [Latency::Ttft, Latency::Tpot] {
+        out.push((
+            format!("bench-{bench}-{}", metric.slug()),
+            latency_chart(bench, runs, metric),
+        ));
+    }
+    if let Some(c) = cdf_chart(bench, runs, "ttft") {
+        out.push((format!("bench-{bench}-cdf"), c));
+    }
+    if let Some(c) = cdf_chart(bench, runs, "e2e") {
+        out.push((format!("bench-{bench}-cdf-e2e"), c));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::metrics::{summarize, Offered, Slo};
+    use crate::bench::record::{Outcome, RequestRecord};
+
+    fn run(label: &str, params: &[(&str, serde_json::Value)], ttft: f64) -> BenchRunData {
+        let mut r = RequestRecord::not_sent(0, Some(0.0), 1, 2);
+        r.sent = Some(0.0);
+        r.first_token = Some(ttft);
+        r.chunks = vec![ttft, ttft + 0.02];
+        r.end = Some(ttft + 0.02);
+        r.completion_tokens = Some(2);
+        r.outcome = Outcome::Ok;
+        let summary = summarize(&[r], Slo::default(), Offered::default());
+        BenchRunData {
+            label: label.into(),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            summary,
+            cdfs: Some(IndexMap::from([("ttft".to_string(), vec![(ttft, 1.0)])])),
+        }
+    }
+
+    #[test]
+    fn one_line_per_percentile_when_only_the_rate_varies() {
+        let runs = [
+            run("rate_2.0", &[("rate", 2.0.into())], 0.2),
+            run("rate_1.0", &[("rate", 1.0.into())], 0.1),
+        ];
+        let chart = latency_chart("m", &runs, Latency::Ttft);
+        assert_eq!(chart.ylabel, "TTFT (ms)");
+        assert_eq!(chart.xlabel, "Achieved request rate (req/s)");
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["TTFT p50", "TTFT p99"]);
+        let p50 = &chart.series[0].points;
+        assert_eq!(p50.len(), 2);
+        assert!(p50[0].0 <= p50[1].0, "sorted by rate: {p50:?}");
+        let ys: Vec<f64> = p50.iter().map(|p| p.1).collect();
+        assert!(ys.iter().any(|y| (y - 100.0).abs() < 1e-6), "{ys:?}");
+        assert!(ys.iter().any(|y| (y - 200.0).abs() < 1e-6), "{ys:?}");
+    }
+
+    #[test]
+    fn one_line_per_server_config_and_a_cdf_per_run() {
+        let runs = [
+            run(
+                "a",
+                &[("max-num-seqs", 8.into()), ("rate", 1.0.into())],
+                0.1,
+            ),
+            run(
+                "b",
+                &[("max-num-seqs", 8.into()), ("rate", 2.0.into())],
+                0.1,
+            ),
+            run(
+                "c",
+                &[("max-num-seqs", 16.into()), ("rate", 1.0.into())],
+                0.1,
+            ),
+        ];
+        let chart = latency_chart("m", &runs, Latency::Tpot);
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "TPOT p50 (max-num-seqs=8)",
+                "TPOT p99 (max-num-seqs=8)",
+                "TPOT p50 (max-num-seqs=16)",
+                "TPOT p99 (max-num-seqs=16)"
+            ]
+        );
+        assert_eq!(chart.series[0].points.len(), 2);
+        let cdf = cdf_chart("m", &runs, "ttft").unwrap();
+        assert_eq!(cdf.series.len(), 3);
+        assert_eq!(cdf.series[0].points, vec![(100.0, 1.0)]);
+        assert!(cdf_chart("m", &runs, "e2e").is_none());
+        let stems: Vec<String> = charts("m", &runs).into_iter().map(|c| c.0).collect();
+        assert_eq!(stems, ["bench-m-ttft", "bench-m-tpot", "bench-m-cdf"]);
+    }
+}
