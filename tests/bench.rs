@@ -564,6 +564,10 @@ fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
             ][..],
         ),
         ("bench-p-cdf-e2e", &["E2E (ms)"][..]),
+        (
+            "bench-p-compare",
+            &["Latency (ms)", "rate_50.0", "rate_100.0"][..],
+        ),
     ] {
         let pdf = t.path(&format!("out/{stem}.pdf"));
         assert!(pdf.is_file(), "{stem}.pdf missing: {stdout}");

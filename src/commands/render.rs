@@ -181,5 +181,14 @@ fn render_bench(
             .with_context(|| format!("writing `{}`", path.display()))?;
         written.push(path);
     }
+    if let Some(chart) = figures::bench::compare_chart(&runs) {
+        let stem = format!("bench-{name}-compare");
+        let bytes = render::render_with_banner(&chart, format, None)
+            .with_context(|| format!("drawing {stem}"))?;
+        let path = out_dir.join(format!("{stem}.{}", format.extension()));
+        repro::artifacts::atomic_write(&path, &bytes)
+            .with_context(|| format!("writing `{}`", path.display()))?;
+        written.push(path);
+    }
     Ok(written)
 }

@@ -255,6 +255,40 @@ pub fn charts(bench: &str, runs: &[BenchRunData]) -> Vec<(String, LineChartData)
     out
 }
 
+/// Side by side: one group of bars per latency statistic, one bar per run (e.g. `fcfs` vs
+/// `priority`); `None` with fewer than two runs.
+pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
+    use super::grouped::{Series, SERIES_COLORS};
+    if runs.len() < 2 {
+        return None;
+    }
+    let stats: [(&str, fn(&Summary) -> Option<f64>); 5] = [
+        ("TTFT p50", |s| s.ttft.p50),
+        ("TTFT p99", |s| s.ttft.p99),
+        ("TPOT p50", |s| s.tpot.p50),
+        ("TPOT p99", |s| s.tpot.p99),
+        ("E2E p50", |s| s.e2e.p50),
+    ];
+    let series = runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| Series {
+            name: run.label.clone(),
+            color: SERIES_COLORS[i % SERIES_COLORS.len()].to_string(),
+            means: stats
+                .iter()
+                .map(|(_, get)| get(&run.summary).map(|v| v * 1000.0))
+                .collect(),
+            stderrs: vec![None; stats.len()],
+        })
+        .collect();
+    Some(super::GroupedBarsData {
+        groups: stats.iter().map(|(name, _)| name.to_string()).collect(),
+        series,
+        ylabel: "Latency (ms)".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +313,24 @@ mod tests {
             summary,
             cdfs: Some(IndexMap::from([("ttft".to_string(), vec![(ttft, 1.0)])])),
         }
+    }
+
+    #[test]
+    fn compare_puts_one_bar_per_run_in_milliseconds() {
+        let runs = [run("fcfs", &[], 0.05), run("priority", &[], 0.08)];
+        let chart = compare_chart(&runs).unwrap();
+        assert_eq!(
+            chart.groups,
+            ["TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2E p50"]
+        );
+        let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["fcfs", "priority"]);
+        let ttft_p50 = chart.series[1].means[0].unwrap();
+        assert!((ttft_p50 - 80.0).abs() < 1e-6, "{ttft_p50}");
+        assert!(
+            compare_chart(&runs[..1]).is_none(),
+            "one run has nothing to compare with"
+        );
     }
 
     #[test]
