@@ -255,6 +255,9 @@ pub fn charts(bench: &str, runs: &[BenchRunData]) -> Vec<(String, LineChartData)
     out
 }
 
+/// Reads one latency statistic (seconds) out of a run's summary.
+type Statistic = fn(&Summary) -> Option<f64>;
+
 /// Side by side: one group of bars per latency statistic, one bar per run (e.g. `fcfs` vs
 /// `priority`); `None` with fewer than two runs.
 pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
@@ -262,7 +265,7 @@ pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
     if runs.len() < 2 {
         return None;
     }
-    let stats: [(&str, fn(&Summary) -> Option<f64>); 5] = [
+    let stats: [(&str, Statistic); 5] = [
         ("TTFT p50", |s| s.ttft.p50),
         ("TTFT p99", |s| s.ttft.p99),
         ("TPOT p50", |s| s.tpot.p50),
