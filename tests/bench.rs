@@ -116,6 +116,7 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         "run.json",
         "cdf.json",
         "cpu.json",
+        "gpu.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
@@ -136,6 +137,17 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
         .contains("output_tokens - 1"));
     assert_eq!(s["good_requests"], 40);
     assert_eq!(json(&dir.join("cpu.json"))["source"], "/proc/stat");
+    // No GPU here: the GPU sampler says why instead of failing the run.
+    let gpu = json(&dir.join("gpu.json"));
+    assert_eq!(gpu["source"], "nvml");
+    assert!(
+        gpu["samples"].is_array()
+            || gpu["unavailable"]
+                .as_str()
+                .unwrap()
+                .contains("no NVIDIA driver"),
+        "{gpu}"
+    );
     assert_eq!(
         json(&dir.join("cdf.json"))["ttft"]
             .as_array()

@@ -543,6 +543,7 @@ fn one_run(
         ),
     };
     let sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
+    let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
     let records = load::run(
         rt,
         client,
@@ -567,6 +568,13 @@ fn one_run(
             serde_json::json!({"source": "/proc/stat", "unavailable": unavailable.to_string()})
         }
     };
+    // GPU memory and utilisation during the load (NVML); without a driver, the reason.
+    let gpu = match gpu_sampler {
+        Ok(sampler) => {
+            serde_json::json!({"source": "nvml", "interval_s": crate::samplers::INTERVAL.as_secs_f64(), "samples": sampler.stop()})
+        }
+        Err(unavailable) => serde_json::json!({"source": "nvml", "unavailable": unavailable}),
+    };
     let died = server.as_mut().and_then(|s| s.exited());
     if let Some(s) = server.as_mut() {
         manifest.server_stop = Some(s.stop());
@@ -584,9 +592,11 @@ fn one_run(
     let text =
         serde_json::to_string_pretty(&curves::run_cdfs(&records)).expect("cdfs serialise") + "\n";
     write_file(&cdf_path, text.as_bytes()).map_err(io_err(&cdf_path))?;
-    let cpu_path = tmp.join("cpu.json");
-    let text = serde_json::to_string(&cpu).expect("samples serialise") + "\n";
-    write_file(&cpu_path, text.as_bytes()).map_err(io_err(&cpu_path))?;
+    for (name, samples) in [("cpu.json", &cpu), ("gpu.json", &gpu)] {
+        let path = tmp.join(name);
+        let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
+        write_file(&path, text.as_bytes()).map_err(io_err(&path))?;
+    }
     manifest.wall_s = wall.elapsed().as_secs_f64();
     if let Some(status) = died {
         let error = BenchError::ServerDied {
