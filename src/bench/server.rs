@@ -88,10 +88,7 @@ fn describe(status: ExitStatus) -> String {
 
 /// The last `lines` lines of a log file (empty if it cannot be read).
 pub fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
+    crate::artifacts::tail_lines(path, lines).join("\n")
 }
 
 impl Server {

@@ -5,8 +5,6 @@
 //! The manifest (`<env>/repro-env.json`) is written last: an environment without one is an
 //! interrupted setup, removed and redone by the next call (it lives in repro's own cache).
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -161,22 +159,11 @@ impl Runner {
                 step: step.to_string(),
                 status: output.status.to_string(),
                 log: self.log.clone(),
-                tail: tail(&self.log, 20),
+                tail: crate::artifacts::tail_lines(&self.log, 20).join("\n"),
             });
         }
         Ok(output.stdout)
     }
-}
-
-fn tail(path: &Path, lines: usize) -> String {
-    let mut text = String::new();
-    if let Ok(mut f) = File::open(path) {
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let _ = f.seek(SeekFrom::Start(len.saturating_sub(8192)));
-        let _ = f.read_to_string(&mut text);
-    }
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 fn pip_source_args(options: &SetupOptions) -> Vec<String> {

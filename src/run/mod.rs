@@ -220,16 +220,6 @@ fn next_attempt(task: &Task, previous: Option<&Manifest>) -> u32 {
         .map_or(1, |m| m.attempt + 1)
 }
 
-fn tail(path: &Path, lines: usize) -> Vec<String> {
-    let text = std::fs::read(path).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..]
-        .iter()
-        .map(|l| l.to_string())
-        .collect()
-}
-
 /// Samplers started beside a run.
 struct Samplers {
     cpu: Option<Result<CpuSampler, String>>,
@@ -434,8 +424,8 @@ fn run_task(
             vec![]
         } else {
             // A Python traceback lands on stderr; the log shows how far the engine got.
-            let mut lines = tail(&log, 4);
-            lines.extend(tail(&paths.stderr_log(), 8));
+            let mut lines = crate::artifacts::tail_lines(&log, 4);
+            lines.extend(crate::artifacts::tail_lines(&paths.stderr_log(), 8));
             lines
         },
         log,
