@@ -107,11 +107,6 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
     Ok(plans)
 }
 
-/// The cache folder, as `repro env` lays it out: `$REPRO_CACHE`, else `<project>/.cache`.
-fn cache_dir(project_root: &Path) -> PathBuf {
-    repro::env::cache_dir(project_root)
-}
-
 /// The hash of the profiling patches in the environment a real run uses (its manifest says),
 /// so a run made before the patches changed is stale.
 fn patch_hash(args: &FigureArgs, out: &Output, recipe: &Recipe) -> Option<String> {
@@ -122,7 +117,7 @@ fn patch_hash(args: &FigureArgs, out: &Output, recipe: &Recipe) -> Option<String
         return None;
     };
     let spec = EnvSpec::new(version, args.device.into());
-    EnvManifest::read(&spec.dir(&cache_dir(&out.project.root)))?.patch_hash
+    EnvManifest::read(&spec.dir(&repro::env::cache_dir(&out.project.root)))?.patch_hash
 }
 
 /// `--kv-cache-gib`, else the first CPU machine of machines.toml that sets one, else 4 (vLLM's
@@ -183,7 +178,7 @@ fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Eng
             project: root,
         },
         EngineArg::Real => {
-            let cache = cache_dir(&root);
+            let cache = repro::env::cache_dir(&root);
             let pythons = pythons(args, &cache, plans)?;
             let harness = harness::install(&cache).with_context(|| {
                 format!("writing the engine harness under `{}`", cache.display())

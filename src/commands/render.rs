@@ -174,21 +174,30 @@ fn render_bench(
     };
     let mut written = Vec::new();
     for (stem, chart) in figures::bench::charts(name, &runs) {
-        let bytes = render::render_with_banner(&chart, format, None)
-            .with_context(|| format!("drawing {stem}"))?;
-        let path = out_dir.join(format!("{stem}.{}", format.extension()));
-        repro::artifacts::atomic_write(&path, &bytes)
-            .with_context(|| format!("writing `{}`", path.display()))?;
-        written.push(path);
+        written.push(write_chart(&chart, &stem, out_dir, format)?);
     }
     if let Some(chart) = figures::bench::compare_chart(&runs) {
-        let stem = format!("bench-{name}-compare");
-        let bytes = render::render_with_banner(&chart, format, None)
-            .with_context(|| format!("drawing {stem}"))?;
-        let path = out_dir.join(format!("{stem}.{}", format.extension()));
-        repro::artifacts::atomic_write(&path, &bytes)
-            .with_context(|| format!("writing `{}`", path.display()))?;
-        written.push(path);
+        written.push(write_chart(
+            &chart,
+            &format!("bench-{name}-compare"),
+            out_dir,
+            format,
+        )?);
     }
     Ok(written)
+}
+
+/// Draw one chart of a benchmark into `<out>/<stem>.<format>`.
+fn write_chart(
+    chart: &dyn render::Render,
+    stem: &str,
+    out_dir: &Path,
+    format: Format,
+) -> anyhow::Result<PathBuf> {
+    let bytes = render::render_with_banner(chart, format, None)
+        .with_context(|| format!("drawing {stem}"))?;
+    let path = out_dir.join(format!("{stem}.{}", format.extension()));
+    repro::artifacts::atomic_write(&path, &bytes)
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    Ok(path)
 }
