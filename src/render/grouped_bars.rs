@@ -55,24 +55,10 @@ impl Render for GroupedBarsData {
                         svg::error_bar(&chart, overlay, x, *m, *e, 10.0);
                     }
                     let (tx, ty) = svg::px(&chart, x, m / 2.0);
-                    overlay.text(
-                        tx,
-                        ty,
-                        &format!("{m:.2}"),
-                        Text {
-                            pt: 11.0,
-                            color: "#ffffff",
-                            ..Text::default()
-                        },
-                    );
+                    svg::value_label(overlay, tx, ty, &format!("{m:.2}"), 11.0);
                 }
             }
-            let positions: Vec<(f64, &str)> = self
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(g, t)| (g as f64, t.as_str()))
-                .collect();
+            let positions = svg::at_indices(&self.groups);
             x_ticks(&chart, overlay, &positions, 15.0, 0.0);
             // Legend, upper right.
             let (xr, yr) = chart.plotting_area().get_pixel_range();

@@ -47,24 +47,10 @@ impl Render for PredictorBarsData {
                 let shift = if s == 0 { -WIDTH / 2.0 } else { WIDTH / 2.0 };
                 for (i, v) in values.iter().enumerate() {
                     let (tx, ty) = svg::px(&chart, i as f64 + shift, v / 2.0);
-                    overlay.text(
-                        tx,
-                        ty,
-                        &format!("{v:.2}"),
-                        Text {
-                            pt: 11.0,
-                            color: "#ffffff",
-                            ..Text::default()
-                        },
-                    );
+                    svg::value_label(overlay, tx, ty, &format!("{v:.2}"), 11.0);
                 }
             }
-            let positions: Vec<(f64, &str)> = self
-                .models
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (i as f64, t.as_str()))
-                .collect();
+            let positions = svg::at_indices(&self.models);
             x_ticks(&chart, overlay, &positions, 15.0, 0.0);
             let (xr, yr) = chart.plotting_area().get_pixel_range();
             let line = 13.0 * PX_PER_PT * 1.4;

@@ -105,16 +105,7 @@ impl Render for RegressionBarsData {
                     y -= 0.02 * top;
                 }
                 let (tx, ty) = svg::px(&chart, x, y);
-                overlay.text(
-                    tx,
-                    ty,
-                    &format!("{:.2}", b.mean),
-                    Text {
-                        pt: 11.0,
-                        color: "#ffffff",
-                        ..Text::default()
-                    },
-                );
+                svg::value_label(overlay, tx, ty, &format!("{:.2}", b.mean), 11.0);
             }
             let positions = svg::at_indices(&ticks);
             x_ticks(&chart, overlay, &positions, 13.0, self.tick_rotation);

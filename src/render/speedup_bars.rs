@@ -2,7 +2,7 @@
 //! (`compare_2_archs` of `utils.py`).
 
 use super::regression_bars::{left_overhang, tick_area, x_ticks};
-use super::svg::{self, Text};
+use super::svg;
 use super::{Render, RenderError};
 use crate::figures::SpeedupBarsData;
 
@@ -42,16 +42,7 @@ impl Render for SpeedupBarsData {
                     svg::error_bar(&chart, overlay, x, b.mean, err, 20.0);
                 }
                 let (tx, ty) = svg::px(&chart, x, b.mean / 2.0);
-                overlay.text(
-                    tx,
-                    ty,
-                    &format!("{:.2}", b.mean),
-                    Text {
-                        pt: 10.0,
-                        color: "#ffffff",
-                        ..Text::default()
-                    },
-                );
+                svg::value_label(overlay, tx, ty, &format!("{:.2}", b.mean), 10.0);
             }
             let positions = svg::at_indices(&ticks);
             x_ticks(&chart, overlay, &positions, 13.0, 30.0);

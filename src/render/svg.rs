@@ -285,6 +285,20 @@ pub fn bar(
     Ok(())
 }
 
+/// A bar's value written in white inside it (the paper's `ax.text(…, color="white")`).
+pub fn value_label(overlay: &mut Overlay, x: f64, y: f64, text: &str, pt: f64) {
+    overlay.text(
+        x,
+        y,
+        text,
+        Text {
+            pt,
+            color: "#ffffff",
+            ..Text::default()
+        },
+    );
+}
+
 /// One bar per value, 0.8 wide, centred on x = 0, 1, 2, … (matplotlib's categorical bars).
 pub fn column_bars(
     chart: &mut Chart<'_, '_>,
@@ -298,11 +312,11 @@ pub fn column_bars(
 }
 
 /// Tick positions 0, 1, 2, … for one label per bar.
-pub fn at_indices<'a>(labels: &[&'a str]) -> Vec<(f64, &'a str)> {
+pub fn at_indices<S: AsRef<str>>(labels: &[S]) -> Vec<(f64, &str)> {
     labels
         .iter()
         .enumerate()
-        .map(|(i, t)| (i as f64, *t))
+        .map(|(i, t)| (i as f64, t.as_ref()))
         .collect()
 }
 

@@ -31,16 +31,7 @@ impl Render for VersionBarsData {
             svg::spines(&chart, overlay);
             for (i, b) in self.bars.iter().enumerate() {
                 let (tx, ty) = svg::px(&chart, i as f64, b.value / 2.0);
-                overlay.text(
-                    tx,
-                    ty,
-                    &b.text,
-                    Text {
-                        pt: 10.0,
-                        color: "#ffffff",
-                        ..Text::default()
-                    },
-                );
+                svg::value_label(overlay, tx, ty, &b.text, 10.0);
             }
             let positions = svg::at_indices(&ticks);
             x_ticks(&chart, overlay, &positions, 13.0, 0.0);
