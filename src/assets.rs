@@ -12,6 +12,10 @@ pub const LOGGING_CONFIG: (&str, &str) = (
     include_str!("../python/vllm_logging_config.json"),
 );
 pub const SYNTH_MODEL: (&str, &str) = ("synth_model.py", include_str!("../python/synth_model.py"));
+pub const TENSORIZE_MODEL: (&str, &str) = (
+    "tensorize_model.py",
+    include_str!("../python/tensorize_model.py"),
+);
 pub const FIX_LIBSTDCXX: (&str, &str) = (
     "fix_libstdcxx.py",
     include_str!("../python/fix_libstdcxx.py"),

@@ -305,6 +305,30 @@ pub enum ModelsAction {
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
     },
+    /// Make the tensorizer copy of a present model (figure 14's `tensorizer` load format)
+    #[command(
+        after_help = "Examples:\n  repro models tensorize yi-6b            # makes models/yi-6b-tensorized\n  repro models tensorize all\n  repro models tensorize qwen-0.5b-tensorized --device cpu\n\nLoads the model with vLLM in a repro environment that has tensorizer (`repro env setup`)\nand writes model.tensors plus its config and tokenizer; `repro figure 14` does it itself\nwhen a copy is missing or older than its source."
+    )]
+    Tensorize {
+        /// Copies named in models.toml `[tensorized.*]`, the models they are made from, or `all`
+        #[arg(required = true)]
+        names: Vec<String>,
+        /// Make it again even if it is current
+        #[arg(long)]
+        force: bool,
+        /// The environment to load the model in: the GPU one, or vLLM's CPU build
+        #[arg(long, value_enum, default_value = "gpu")]
+        device: DeviceArg,
+        /// The vLLM version of that environment
+        #[arg(long, default_value = "0.10.1.1")]
+        vllm: String,
+        /// The Python to run in (default: that repro environment's)
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// `VLLM_CPU_KVCACHE_SPACE` in GiB for --device cpu
+        #[arg(long, value_name = "GIB", default_value_t = 4)]
+        kv_cache_gib: u32,
+    },
     /// Re-check the sizes and hashes of present models
     Verify {
         /// Model names (default: every present model)
@@ -375,6 +399,8 @@ const FIGURE_EXAMPLES: &str = "Examples:
   repro figure all --iterations 2 --timeout 30m     # every unsplit figure, shorter
   repro figure 9 --force --python .venv/bin/python  # rerun everything with another Python
   repro figure 10 --gpu 1 --on n2 --wait            # sbatch it to n2's Slurm partition, wait
+  repro figure 14 --dry-run                         # also lists the environment, downloads and
+                                                    # tensorizer copies it would prepare first
 
 Exit codes: 0 all runs done, 3 some runs failed (the others are kept), 130 interrupted.
 Fake engine failures on request (patterns match run labels, `*` all, `label@2` iteration 2):
@@ -445,6 +471,10 @@ pub struct FigureArgs {
     /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
     #[arg(long, value_name = "GIB")]
     pub kv_cache_gib: Option<u32>,
+    /// Do not set up environments, download models or make tensorizer copies first: fail
+    /// instead when one is missing
+    #[arg(long)]
+    pub no_prepare: bool,
     /// Run through this machine of machines.toml: here if its executor is local, else `sbatch`
     /// to its Slurm partition (the job runs this command there, without --on)
     #[arg(long, value_name = "MACHINE")]

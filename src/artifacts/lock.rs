@@ -1,4 +1,5 @@
-//! One repro at a time per results folder: an exclusive `flock` on `<results>/.repro.lock`.
+//! One repro at a time per results folder (and per models folder while models are prepared): an
+//! exclusive `flock` on `<dir>/.repro.lock`.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use nix::fcntl::{Flock, FlockArg};
 /// The results folder is in use, or the lock cannot be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("another repro is running on `{}` (it holds `{}`); wait for it, or use another --results folder", dir.display(), lock.display())]
+    #[error("another repro is using `{}` (it holds `{}`); wait for it, or use another folder", dir.display(), lock.display())]
     Busy { dir: PathBuf, lock: PathBuf },
     #[error("cannot lock `{}`: {source}", path.display())]
     Io {

@@ -10,9 +10,9 @@ use repro::env::{self as envs, EnvSpec};
 use super::Output;
 use crate::cli::{EnvAction, EnvArgs};
 
-struct Steps {
-    quiet: bool,
-    started: Instant,
+pub(super) struct Steps {
+    pub(super) quiet: bool,
+    pub(super) started: Instant,
 }
 
 impl SetupReporter for Steps {

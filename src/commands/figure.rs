@@ -11,6 +11,7 @@ use repro::config::Models;
 use repro::env::setup::EnvManifest;
 use repro::env::EnvSpec;
 use repro::exit;
+use repro::plan::prepare::{self, PrepareRequest, Prepared, StepState};
 use repro::plan::{self, EngineKind, Plan, PlanRequest};
 use repro::recipe::{Recipe, SplitKind};
 use repro::run::{self, harness, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
@@ -208,14 +209,36 @@ fn install_interrupt() -> anyhow::Result<Interrupt> {
     Ok(interrupt)
 }
 
+/// The preparation steps the plans need (none with the fake engine, or `--no-prepare`).
+fn preparation(
+    args: &FigureArgs,
+    out: &Output,
+    models: &Models,
+    plans: &[Plan],
+) -> anyhow::Result<Vec<Prepared>> {
+    if args.engine != EngineArg::Real || args.no_prepare {
+        return Ok(vec![]);
+    }
+    Ok(prepare::steps(&PrepareRequest {
+        plans,
+        models,
+        models_dir: &args.models_dir,
+        cache: &repro::env::cache_dir(&out.project.root),
+        device: args.device.into(),
+        envs: args.python.is_none(),
+        model_files: true,
+    })?)
+}
+
 pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
-    let plans = make_plans(&args, &out, &models)?;
+    let mut plans = make_plans(&args, &out, &models)?;
     if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
         return Ok(code);
     }
+    let steps = preparation(&args, &out, &models, &plans)?;
     if args.dry_run {
-        let mut text = String::new();
+        let mut text = super::prepare::explain(&steps);
         for plan in &plans {
             let states = plan.states(args.force);
             text += &plan::explain::explain(plan, &states, &args.results, out.verbose);
@@ -224,8 +247,27 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
         let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
-    let engine = engine(&args, &out, &plans)?;
     let _lock = repro::artifacts::lock::lock(&args.results)?;
+    let to_run = plans.iter().any(|p| {
+        p.states(args.force)
+            .iter()
+            .any(|(s, _)| *s != plan::TaskState::Done)
+    });
+    if to_run && args.engine == EngineArg::Real && args.python.is_none() {
+        super::prepare::check_gpu(args.device.into())?;
+    }
+    if to_run && steps.iter().any(|s| matches!(s.state, StepState::Todo(_))) {
+        let ctx = super::prepare::Inputs {
+            models: &models,
+            models_dir: &args.models_dir,
+            cache: repro::env::cache_dir(&out.project.root),
+            kv_cache_gib: kv_cache_gib(&args, &out)?,
+        };
+        super::prepare::run(&steps, &ctx, &out)?;
+        // Task keys hold the environment's patch hash and whether models are synthetic.
+        plans = make_plans(&args, &out, &models)?;
+    }
+    let engine = engine(&args, &out, &plans)?;
     for plan in &plans {
         // Left by a run that was killed; safe to delete while we hold the lock.
         let folder = args.results.join(&plan.figure);

@@ -11,6 +11,7 @@ mod models;
 mod pack;
 mod parse;
 mod patch;
+mod prepare;
 mod progress;
 mod render;
 mod status;

@@ -10,20 +10,22 @@ use repro::config::Models;
 use repro::models::fetch::{self, Fetched, Reporter};
 use repro::models::hub::Hub;
 use repro::models::synth::{self, Synthesized};
+use repro::config::machines::Device;
+use repro::models::tensorize::{self, CopyState, Tensorized};
 use repro::models::{self, Presence};
 
 use super::Output;
 use crate::cli::{ModelsAction, ModelsArgs};
 
 /// Progress bars on stderr, one per model, when stderr is a terminal.
-struct Bars {
+pub(super) struct Bars {
     multi: MultiProgress,
     bars: Mutex<Vec<(String, ProgressBar)>>,
     enabled: bool,
 }
 
 impl Bars {
-    fn new(out: &Output) -> Bars {
+    pub(super) fn new(out: &Output) -> Bars {
         let enabled = !out.quiet
             && std::io::stderr().is_terminal()
             && std::env::var_os("REPRO_NO_PROGRESS").is_none();
@@ -71,13 +73,18 @@ impl Reporter for Bars {
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
 
 fn names(models: &Models, requested: &[String], all: bool) -> anyhow::Result<Vec<String>> {
     if all {
-        return Ok(models.models.keys().cloned().collect());
+        return Ok(models
+            .models
+            .iter()
+            .filter(|(_, m)| !m.synthetic_only())
+            .map(|(name, _)| name.clone())
+            .collect());
     }
     if requested.is_empty() {
         bail!("name the models to fetch (see `repro models list`), or pass --all");
@@ -88,6 +95,9 @@ fn names(models: &Models, requested: &[String], all: bool) -> anyhow::Result<Vec
                 bail!("`{name}` is made locally (`repro models tensorize`), not downloaded");
             }
             bail!(repro::models::ModelError::Unknown(name.clone()));
+        }
+        if models.models[name].synthetic_only() {
+            bail!("`{name}` is not on any hub: make it with `repro models synth {name}`");
         }
     }
     Ok(requested.to_vec())
@@ -148,13 +158,76 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
                             human_bytes(m.total_size()),
                             &commit[..commit.len().min(12)]
                         ),
-                        models::Origin::Synthetic { .. } => unreachable!("handled above"),
+                        models::Origin::Synthetic { .. } | models::Origin::Tensorized { .. } => {
+                            format!("present, {}", human_bytes(m.total_size()))
+                        }
                     },
                 };
                 println!(
                     "{name:<30} {:<45} {state}",
                     format!("{}@{}", model.repo, model.revision)
                 );
+            }
+            for (name, copy) in &models.tensorized {
+                let state = copy_state(&args.models_dir, name, &copy.from)?;
+                println!("{name:<30} {:<45} {state}", format!("tensorizer copy of {}", copy.from));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsAction::Tensorize {
+            names,
+            force,
+            device,
+            vllm,
+            python,
+            kv_cache_gib,
+        } => {
+            let cache = repro::env::cache_dir(&out.project.root);
+            let device = device.into();
+            let python = match python {
+                Some(p) => p,
+                None => {
+                    let spec = repro::env::EnvSpec::new(vllm.clone(), device);
+                    let python = spec.python(&cache);
+                    if !python.is_file() {
+                        bail!(
+                            "no environment for vLLM {vllm} at `{}`: run `repro env setup --vllm {vllm}{}`, or pass --python",
+                            spec.dir(&cache).display(),
+                            if device == Device::Cpu { " --device cpu" } else { "" }
+                        );
+                    }
+                    python
+                }
+            };
+            for (name, from) in tensorize_targets(&models, &names)? {
+                let job = tensorize::Job {
+                    python: &python,
+                    cache: &cache,
+                    models_dir: &args.models_dir,
+                    name: &name,
+                    from: &from,
+                    vllm: &vllm,
+                    env: repro::run::harness::engine_env(&cache, &vllm, device, kv_cache_gib),
+                    engine_args: vec![],
+                    force,
+                };
+                if !out.quiet {
+                    eprintln!(
+                        "{name}: loading `{from}` with vLLM {vllm} and serializing it (log: `{}`)…",
+                        tensorize::log_path(&cache, &name).display()
+                    );
+                }
+                match tensorize::tensorize(&job)? {
+                    Tensorized::AlreadyPresent => {
+                        println!("{name}: already made from the present `{from}`")
+                    }
+                    Tensorized::Made { bytes, took } => println!(
+                        "{name}: {} in `{}` ({:.0}s)",
+                        human_bytes(bytes),
+                        args.models_dir.join(&name).display(),
+                        took.as_secs_f64()
+                    ),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -246,4 +319,53 @@ fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
         }
     }
     bail!("no vLLM environment to make models in: run `repro env setup --device cpu` first, or pass --python")
+}
+
+/// `(copy, source)` for each name: a copy of models.toml `[tensorized.*]`, the model one is made
+/// from, or `all`.
+fn tensorize_targets(models: &Models, names: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let found: Vec<(String, String)> = models
+            .tensorized
+            .iter()
+            .filter(|(copy, t)| name == "all" || *copy == name || &t.from == name)
+            .map(|(copy, t)| (copy.clone(), t.from.clone()))
+            .collect();
+        if found.is_empty() {
+            let known: Vec<&str> = models.tensorized.keys().map(String::as_str).collect();
+            bail!(
+                "`{name}` has no tensorizer copy in models.toml (add `[tensorized.{name}-tensorized]` with `from = \"{name}\"`; known copies: {})",
+                known.join(", ")
+            );
+        }
+        for target in found {
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+        }
+    }
+    Ok(targets)
+}
+
+/// What `list` says of a tensorizer copy.
+fn copy_state(models_dir: &std::path::Path, name: &str, from: &str) -> anyhow::Result<String> {
+    let source_dir = models_dir.join(from);
+    let Some(source) = models::ModelManifest::read(&source_dir)? else {
+        return Ok(format!("missing (fetch `{from}` first, then `repro models tensorize {name}`)"));
+    };
+    let dir = models_dir.join(name);
+    Ok(match tensorize::copy_state(&dir, &source)? {
+        CopyState::Current => {
+            let m = models::ModelManifest::read(&dir)?.expect("a current copy has a manifest");
+            format!(
+                "{}present, {}",
+                if m.is_synthetic() { "SYNTHETIC, " } else { "" },
+                human_bytes(m.total_size())
+            )
+        }
+        CopyState::Missing => format!("missing (`repro models tensorize {name}`)"),
+        CopyState::Stale => format!("stale: `{from}` changed since (`repro models tensorize {name}`)"),
+        CopyState::Foreign(problem) => problem,
+    })
 }

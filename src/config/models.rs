@@ -81,6 +81,11 @@ pub enum Fact {
 }
 
 impl Model {
+    /// A shape only made locally (`repo = "none/…"` in models.toml): nothing to download.
+    pub fn synthetic_only(&self) -> bool {
+        self.repo.starts_with("none/")
+    }
+
     pub fn fact(&self, fact: Fact) -> f64 {
         match fact {
             Fact::Size => self.size,

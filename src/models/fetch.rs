@@ -74,6 +74,7 @@ pub fn fetch_model(
     }
     let info = hub.repo_info(&model.repo, &model.revision)?;
     let total: u64 = info.files.iter().map(|f| f.size).sum();
+    check_space(dir, &info.files)?;
     reporter.model_started(name, info.files.len(), total);
 
     let next = AtomicUsize::new(0);
@@ -123,6 +124,28 @@ pub fn fetch_model(
         files: info.files.len(),
         bytes: total,
     })
+}
+
+/// Stop before downloading what the disk cannot hold (files already there or partly there
+/// count for what they have).
+fn check_space(dir: &Path, files: &[HubFile]) -> Result<(), ModelError> {
+    let have = |path: &Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let need: u64 = files
+        .iter()
+        .map(|f| {
+            let done = have(&dir.join(&f.path))
+                .max(have(&dir.join(PARTIAL_DIR).join(format!("{}.part", f.path))));
+            f.size.saturating_sub(done)
+        })
+        .sum();
+    match crate::doctor::system::free_bytes(dir) {
+        Some(free) if free < need => Err(ModelError::NoSpace {
+            dir: dir.to_path_buf(),
+            need,
+            free,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One file: skip it if already in place and correct, else download (resuming), verify, move in.

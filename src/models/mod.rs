@@ -6,6 +6,7 @@
 pub mod fetch;
 pub mod hub;
 pub mod synth;
+pub mod tensorize;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,28 @@ pub enum Origin {
     },
     /// Made locally with random weights (`repro models synth`): never the paper's model.
     Synthetic { shape_of: String, layers: u32 },
+    /// The tensorizer copy of another present model (`repro models tensorize`).
+    Tensorized {
+        from: String,
+        /// A hash of the source's manifest when the copy was made: a changed source makes the
+        /// copy stale.
+        source_id: String,
+        /// Where the source came from (synthetic sources make synthetic copies).
+        source: Box<Origin>,
+        vllm: String,
+        tensorizer: String,
+    },
+}
+
+impl Origin {
+    /// Random weights, directly or through the model a copy was made from.
+    pub fn is_synthetic(&self) -> bool {
+        match self {
+            Origin::Hub { .. } => false,
+            Origin::Synthetic { .. } => true,
+            Origin::Tensorized { source, .. } => source.is_synthetic(),
+        }
+    }
 }
 
 /// One file of a model and how to check it.
@@ -69,6 +92,8 @@ pub enum ModelError {
     Hub(#[from] hub::HubError),
     #[error("`{path}`: {problem}")]
     Corrupt { path: String, problem: String },
+    #[error("`{}` needs {} more but its disk has {} free: free space, or pass --models-dir DIR on a larger disk", dir.display(), indicatif::HumanBytes(*need), indicatif::HumanBytes(*free))]
+    NoSpace { dir: PathBuf, need: u64, free: u64 },
     #[error("`{}` has no {MANIFEST}: not fetched by repro, or the fetch did not finish", dir.display())]
     NoManifest { dir: PathBuf },
 }
@@ -108,7 +133,7 @@ impl ModelManifest {
     }
 
     pub fn is_synthetic(&self) -> bool {
-        matches!(self.origin, Origin::Synthetic { .. })
+        self.origin.is_synthetic()
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod explain;
 pub mod graph;
+pub mod prepare;
 pub mod task;
 
 pub use graph::{plan, task_state, Group, Plan, PlanError, PlanRequest, Reason, TaskState};

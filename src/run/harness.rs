@@ -31,3 +31,22 @@ pub fn install(cache: &Path) -> std::io::Result<HarnessFiles> {
 pub fn inductor_cache(cache: &Path, vllm: &str) -> PathBuf {
     cache.join("inductor").join(format!("vllm-cpu-{vllm}"))
 }
+
+/// The environment an engine outside the runner needs (tensorize, serving): vLLM's V1 engine,
+/// and on its CPU build the KV cache size and repro's Inductor cache.
+pub fn engine_env(
+    cache: &Path,
+    vllm: &str,
+    device: crate::config::machines::Device,
+    kv_cache_gib: u32,
+) -> Vec<(String, String)> {
+    let mut env = vec![("VLLM_USE_V1".to_string(), "1".to_string())];
+    if device == crate::config::machines::Device::Cpu {
+        env.push(("VLLM_CPU_KVCACHE_SPACE".into(), kv_cache_gib.to_string()));
+        env.push((
+            "TORCHINDUCTOR_CACHE_DIR".into(),
+            inductor_cache(cache, vllm).to_string_lossy().into_owned(),
+        ));
+    }
+    env
+}
