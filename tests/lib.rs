@@ -11,6 +11,7 @@ mod env;
 mod figure;
 mod models;
 mod patch;
+mod prepare;
 mod render;
 mod resume;
 mod slurm;

@@ -262,6 +262,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
             models_dir: &args.models_dir,
             cache: repro::env::cache_dir(&out.project.root),
             kv_cache_gib: kv_cache_gib(&args, &out)?,
+            python: args.python.clone(),
         };
         super::prepare::run(&steps, &ctx, &out)?;
         // Task keys hold the environment's patch hash and whether models are synthetic.

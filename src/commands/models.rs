@@ -6,11 +6,11 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use repro::config::machines::Device;
 use repro::config::Models;
 use repro::models::fetch::{self, Fetched, Reporter};
 use repro::models::hub::Hub;
 use repro::models::synth::{self, Synthesized};
-use repro::config::machines::Device;
 use repro::models::tensorize::{self, CopyState, Tensorized};
 use repro::models::{self, Presence};
 
@@ -170,7 +170,10 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
             for (name, copy) in &models.tensorized {
                 let state = copy_state(&args.models_dir, name, &copy.from)?;
-                println!("{name:<30} {:<45} {state}", format!("tensorizer copy of {}", copy.from));
+                println!(
+                    "{name:<30} {:<45} {state}",
+                    format!("tensorizer copy of {}", copy.from)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -352,7 +355,9 @@ fn tensorize_targets(models: &Models, names: &[String]) -> anyhow::Result<Vec<(S
 fn copy_state(models_dir: &std::path::Path, name: &str, from: &str) -> anyhow::Result<String> {
     let source_dir = models_dir.join(from);
     let Some(source) = models::ModelManifest::read(&source_dir)? else {
-        return Ok(format!("missing (fetch `{from}` first, then `repro models tensorize {name}`)"));
+        return Ok(format!(
+            "missing (fetch `{from}` first, then `repro models tensorize {name}`)"
+        ));
     };
     let dir = models_dir.join(name);
     Ok(match tensorize::copy_state(&dir, &source)? {
@@ -365,7 +370,9 @@ fn copy_state(models_dir: &std::path::Path, name: &str, from: &str) -> anyhow::R
             )
         }
         CopyState::Missing => format!("missing (`repro models tensorize {name}`)"),
-        CopyState::Stale => format!("stale: `{from}` changed since (`repro models tensorize {name}`)"),
+        CopyState::Stale => {
+            format!("stale: `{from}` changed since (`repro models tensorize {name}`)")
+        }
         CopyState::Foreign(problem) => problem,
     })
 }

@@ -24,6 +24,8 @@ pub struct Inputs<'a> {
     pub models_dir: &'a Path,
     pub cache: PathBuf,
     pub kv_cache_gib: u32,
+    /// `--python`: runs, and so tensorizer copies, use it instead of repro's environment.
+    pub python: Option<PathBuf>,
 }
 
 /// The `--dry-run` lines of the steps (nothing when there are none).
@@ -106,7 +108,7 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 })?;
         }
         Step::Tensorize { name, from, env } => {
-            let python = env.python(&ctx.cache);
+            let python = ctx.python.clone().unwrap_or_else(|| env.python(&ctx.cache));
             if !out.quiet {
                 eprintln!(
                     "  loading `{from}` with vLLM {} (log: `{}`)",

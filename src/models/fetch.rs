@@ -133,8 +133,9 @@ fn check_space(dir: &Path, files: &[HubFile]) -> Result<(), ModelError> {
     let need: u64 = files
         .iter()
         .map(|f| {
-            let done = have(&dir.join(&f.path))
-                .max(have(&dir.join(PARTIAL_DIR).join(format!("{}.part", f.path))));
+            let done = have(&dir.join(&f.path)).max(have(
+                &dir.join(PARTIAL_DIR).join(format!("{}.part", f.path)),
+            ));
             f.size.saturating_sub(done)
         })
         .sum();
@@ -190,4 +191,29 @@ fn fetch_file(
     }
     std::fs::rename(&partial, &dest).map_err(io(&dest))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_download_the_disk_cannot_hold_stops_before_it_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let huge = HubFile {
+            path: "model.safetensors".into(),
+            size: u64::MAX / 4,
+            sha256: None,
+            blob_id: None,
+        };
+        let err = check_space(dir.path(), &[huge]).unwrap_err().to_string();
+        assert!(err.contains("free space, or pass --models-dir"), "{err}");
+        let small = HubFile {
+            path: "config.json".into(),
+            size: 10,
+            sha256: None,
+            blob_id: None,
+        };
+        check_space(dir.path(), &[small]).unwrap();
+    }
 }

@@ -173,7 +173,10 @@ fn run_script(job: &Job, source: &Path, staging: &Path) -> Result<ScriptReport, 
     }
     let file = std::fs::File::create(&log).map_err(io(&log))?;
     let mut args: Vec<String> = vec![
-        scripts.join(assets::TENSORIZE_MODEL.0).display().to_string(),
+        scripts
+            .join(assets::TENSORIZE_MODEL.0)
+            .display()
+            .to_string(),
         "--model".into(),
         source.display().to_string(),
         "--out".into(),

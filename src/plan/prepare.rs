@@ -47,7 +47,9 @@ impl fmt::Display for Step {
                 }
             ),
             Step::Fetch { model } => write!(f, "model {model}"),
-            Step::Tensorize { name, from, .. } => write!(f, "model {name} (tensorizer copy of {from})"),
+            Step::Tensorize { name, from, .. } => {
+                write!(f, "model {name} (tensorizer copy of {from})")
+            }
         }
     }
 }
@@ -179,13 +181,17 @@ fn fetch_state(req: &PrepareRequest, name: &str) -> Result<StepState, ModelError
 
 fn copy_state(models_dir: &Path, name: &str, from: &str) -> Result<StepState, ModelError> {
     let Some(source) = ModelManifest::read(&models_dir.join(from))? else {
-        return Ok(StepState::Todo(format!("missing: made from `{from}` once it is there")));
+        return Ok(StepState::Todo(format!(
+            "missing: made from `{from}` once it is there"
+        )));
     };
     let dir = models_dir.join(name);
     Ok(match tensorize::copy_state(&dir, &source)? {
         CopyState::Current => StepState::Done(format!("`{}`", dir.display())),
         CopyState::Missing => StepState::Todo(format!("missing: made from `{from}`")),
-        CopyState::Stale => StepState::Todo(format!("`{from}` changed since it was made: made again")),
+        CopyState::Stale => {
+            StepState::Todo(format!("`{from}` changed since it was made: made again"))
+        }
         CopyState::Foreign(problem) => StepState::Todo(problem),
     })
 }

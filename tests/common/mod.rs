@@ -177,9 +177,15 @@ impl Test {
     }
 
     pub fn command(&self) -> Command {
+        let mut cmd = self.bare_command();
+        cmd.args(&self.args);
+        cmd
+    }
+
+    /// `repro` in the test folder with its environment but none of its arguments.
+    pub fn bare_command(&self) -> Command {
         let mut cmd = Command::new(REPRO);
         cmd.current_dir(self.dir.path())
-            .args(&self.args)
             .env("REPRO_NO_PROGRESS", "1")
             .env_remove("REPRO_PROJECT");
         for (k, v) in &self.env {
@@ -188,8 +194,21 @@ impl Test {
         cmd
     }
 
+    /// Run `repro ARGS` in the test folder (its arguments left out, the folder kept).
+    pub fn run_with<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: I,
+    ) -> Outcome {
+        Outcome::of(self.bare_command().args(args).output().expect("run repro"))
+    }
+
     pub fn run(&self) -> Outcome {
-        let output = self.command().output().expect("run repro");
+        Outcome::of(self.command().output().expect("run repro"))
+    }
+}
+
+impl Outcome {
+    fn of(output: std::process::Output) -> Outcome {
         Outcome {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
