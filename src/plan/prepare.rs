@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::config::machines::Device;
 use crate::config::Models;
-use crate::env::setup::EnvManifest;
+use crate::env::setup::{self, EnvManifest};
 use crate::env::EnvSpec;
 use crate::models::tensorize::{self, CopyState};
 use crate::models::{self, ModelError, ModelManifest, Presence};
@@ -75,6 +75,8 @@ pub struct PrepareRequest<'a> {
     pub models: &'a Models,
     pub models_dir: &'a Path,
     pub cache: &'a Path,
+    /// Where the project's patches are (part of an environment's recipe).
+    pub project_root: &'a Path,
     pub device: Device,
     /// Runs use repro's environments (not `--python`, not the fake engine).
     pub envs: bool,
@@ -111,7 +113,7 @@ pub fn steps(req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
     }
     let mut steps = Vec::new();
     for spec in envs {
-        let state = env_state(&spec, req.cache);
+        let state = env_state(&spec, req.cache, req.project_root);
         steps.push(Prepared {
             step: Step::Env(spec),
             state,
@@ -134,9 +136,16 @@ pub fn steps(req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
     Ok(steps)
 }
 
-fn env_state(spec: &EnvSpec, cache: &Path) -> StepState {
+fn env_state(spec: &EnvSpec, cache: &Path, project_root: &Path) -> StepState {
     let dir = spec.dir(cache);
+    let recipe = match setup::recipe_id(spec, project_root) {
+        Ok(recipe) => recipe,
+        Err(e) => return StepState::Todo(format!("cannot be set up: {e}")),
+    };
     match EnvManifest::read(&dir) {
+        Some(m) if !setup::is_current(&m, spec, &recipe) => {
+            StepState::Todo("made from an older setup recipe: made again".into())
+        }
         Some(m) => StepState::Done(format!(
             "`{}`, {} packages{}",
             dir.display(),
