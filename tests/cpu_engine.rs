@@ -149,4 +149,93 @@ fn figure_13_runs_for_real_on_vllms_cpu_build() {
         // Tick labels are turned 30°, which pdftotext splits; the axis title reads back whole.
         assert!(text.contains("Normalized to DRAM loading"), "{text}");
     }
+
+    figure_14_load_formats(&cache, &t);
+}
+
+/// Figure 14's recipe as shipped, for one model (`--model yi-6b` keeps its tensorizer copy):
+/// `repro figure` makes the tensorizer copy first (a task of its graph), then safetensors, the
+/// Run:ai streamer and tensorizer each load the same synthetic 2-layer Yi-6B; every log has the
+/// `model_loading` stage the figure plots.
+fn figure_14_load_formats(cache: &Path, t: &Test) {
+    let dir = t.dir.path();
+    repro(
+        cache,
+        dir,
+        &[
+            "models",
+            "synth",
+            "yi-6b",
+            "--layers",
+            "2",
+            "--models-dir",
+            "models",
+        ],
+    )
+    .success();
+    let out = repro(
+        cache,
+        dir,
+        &[
+            "figure",
+            "14",
+            "--device",
+            "cpu",
+            "--model",
+            "yi-6b",
+            "--iterations",
+            "1",
+            "--models-dir",
+            "models",
+            "--results",
+            "results",
+        ],
+    )
+    .success();
+    assert!(
+        out.stderr.contains("prepare [1/1] model yi-6b-tensorized"),
+        "{}",
+        out.stderr
+    );
+    let copy: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(t.path("models/yi-6b-tensorized/.repro-model.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(copy["origin"]["tensorized"]["tensorizer"], "2.10.1");
+    assert!(copy["origin"]["tensorized"]["source"]["synthetic"].is_object());
+
+    let logs = t.path("results/figure-14/iterations/1");
+    for (name, marker) in [
+        (
+            "output_model_yi-6b_load-format_safetensors.txt",
+            "Loading weights took",
+        ),
+        (
+            "output_model_yi-6b_load-format_runai_streamer.txt",
+            "RunAI Streamer",
+        ),
+        (
+            "output_model_yi-6b-tensorized_load-format_tensorizer.txt",
+            "Deserialized",
+        ),
+    ] {
+        let log = logs.join(name);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains(marker), "{name} lacks `{marker}`");
+        let parsed = repro::parse::parse_file(&log).unwrap();
+        let loading = parsed
+            .stages
+            .get(repro::parse::Stage::ModelLoading)
+            .map(|v| v.as_f64());
+        eprintln!("figure 14 on the CPU: {name}: model_loading {loading:?} s");
+        assert!(loading.is_some_and(|v| v > 0.0), "{name}: {loading:?}");
+        assert_eq!(manifest(&log)["key_inputs"]["model"]["synthetic"], true);
+    }
+    repro(
+        cache,
+        dir,
+        &["render", "14", "--results", "results", "--out", "figs"],
+    )
+    .success();
+    assert!(t.path("figs/figure14.pdf").is_file());
 }

@@ -212,15 +212,24 @@ fn is_synthetic(dir: &Path) -> bool {
     matches!(crate::models::ModelManifest::read(dir), Ok(Some(m)) if m.is_synthetic())
 }
 
-/// Keep the runs of the models asked for (`--model`), each of which the recipe must have.
+/// Keep the runs of the models asked for (`--model`), each of which the recipe must have; a
+/// model's tensorizer copy (figure 14) goes with it.
 fn only_models(
     recipe: &Recipe,
+    models: &Models,
     combinations: Vec<Combination>,
     wanted: &[String],
 ) -> Result<Vec<Combination>, PlanError> {
     if wanted.is_empty() {
         return Ok(combinations);
     }
+    let is_wanted = |model: &str| {
+        wanted.iter().any(|w| w == model)
+            || models
+                .tensorized
+                .get(model)
+                .is_some_and(|copy| wanted.contains(&copy.from))
+    };
     let available: Vec<&str> = combinations.iter().filter_map(Combination::model).collect();
     if let Some(missing) = wanted.iter().find(|w| !available.contains(&w.as_str())) {
         let mut names: Vec<&str> = available.clone();
@@ -233,7 +242,7 @@ fn only_models(
     }
     Ok(combinations
         .into_iter()
-        .filter(|c| c.model().is_some_and(|m| wanted.iter().any(|w| w == m)))
+        .filter(|c| c.model().is_some_and(is_wanted))
         .collect())
 }
 
@@ -266,7 +275,12 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
             req.cpu_kv_cache_gib.to_string(),
         );
     }
-    let combinations = only_models(recipe, recipe.combinations(req.part), req.only_models)?;
+    let combinations = only_models(
+        recipe,
+        req.models,
+        recipe.combinations(req.part),
+        req.only_models,
+    )?;
     // Resolve each combination once; its tasks share the result.
     let mut configs = Vec::with_capacity(combinations.len());
     for combination in &combinations {
