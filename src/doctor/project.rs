@@ -107,6 +107,7 @@ pub fn envs(inputs: &Inputs) -> Check {
     let mut lines = Vec::new();
     let mut incomplete = Vec::new();
     let mut unpatched = Vec::new();
+    let mut stale = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(&root)
         .into_iter()
         .flatten()
@@ -124,7 +125,17 @@ pub fn envs(inputs: &Inputs) -> Check {
         if !patches.starts_with("patched") {
             unpatched.push(name.clone());
         }
-        lines.push(format!("{name} (vLLM {}, {patches})", manifest.vllm));
+        let spec = crate::env::EnvSpec::new(&manifest.vllm, manifest.device);
+        let current = crate::env::setup::recipe_id(&spec, &inputs.project.root)
+            .is_ok_and(|recipe| crate::env::setup::is_current(&manifest, &spec, &recipe));
+        if !current {
+            stale.push(name.clone());
+        }
+        lines.push(format!(
+            "{name} (vLLM {}, {patches}{})",
+            manifest.vllm,
+            if current { "" } else { ", made from an older setup recipe" }
+        ));
     }
     if lines.is_empty() && incomplete.is_empty() {
         return Check::new(
@@ -145,15 +156,15 @@ pub fn envs(inputs: &Inputs) -> Check {
     }
     let check = Check::new(
         CheckId::Envs,
-        if incomplete.is_empty() && unpatched.is_empty() {
+        if incomplete.is_empty() && unpatched.is_empty() && stale.is_empty() {
             Level::Ok
         } else {
             Level::Warn
         },
         detail,
     );
-    if !incomplete.is_empty() {
-        check.hint("rerun `repro env setup` for the incomplete ones")
+    if !incomplete.is_empty() || !stale.is_empty() {
+        check.hint("rerun `repro env setup` for the incomplete or older ones (`repro figure` does it itself)")
     } else if !unpatched.is_empty() {
         check.hint("`repro patch apply --vllm <v>` (add --device cpu for a CPU environment)")
     } else {
