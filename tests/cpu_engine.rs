@@ -220,7 +220,10 @@ fn figure_14_load_formats(cache: &Path, t: &Test) {
         ),
     ] {
         let log = logs.join(name);
-        let text = std::fs::read_to_string(&log).unwrap();
+        // The streamer logs through its own logger, to stderr (kept beside the log).
+        let stderr = logs.join("manifests").join(name.replace(".txt", ".stderr"));
+        let text = std::fs::read_to_string(&log).unwrap()
+            + &std::fs::read_to_string(&stderr).unwrap_or_default();
         assert!(text.contains(marker), "{name} lacks `{marker}`");
         let parsed = repro::parse::parse_file(&log).unwrap();
         let loading = parsed

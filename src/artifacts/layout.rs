@@ -61,7 +61,6 @@ impl RunPaths {
             .join(format!("{}.json", self.stem()))
     }
 
-    /// Where the log of a failed attempt goes: `failed/<name>`.
     /// The engine's stderr (progress bars, tracebacks), kept beside the manifest: the paper's
     /// logs are its stdout only (`engine.py | tee`), and the parser reads them from line 1.
     pub fn stderr_log(&self) -> PathBuf {
@@ -70,6 +69,7 @@ impl RunPaths {
             .join(format!("{}.stderr", self.stem()))
     }
 
+    /// Where the log of a failed attempt goes: `failed/<name>`.
     pub fn failed_log(&self) -> PathBuf {
         self.run_dir.join(FAILED_DIR).join(self.log_name())
     }

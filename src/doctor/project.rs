@@ -134,7 +134,11 @@ pub fn envs(inputs: &Inputs) -> Check {
         lines.push(format!(
             "{name} (vLLM {}, {patches}{})",
             manifest.vllm,
-            if current { "" } else { ", made from an older setup recipe" }
+            if current {
+                ""
+            } else {
+                ", made from an older setup recipe"
+            }
         ));
     }
     if lines.is_empty() && incomplete.is_empty() {

@@ -67,6 +67,8 @@ pub enum SetupError {
     },
     #[error(transparent)]
     Patch(#[from] patch::PatchError),
+    #[error(transparent)]
+    Busy(#[from] crate::artifacts::lock::LockError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
@@ -255,6 +257,8 @@ pub fn setup(
 ) -> Result<Outcome, SetupError> {
     let dir = spec.dir(&options.cache);
     let recipe = recipe_id(spec, &options.project_root)?;
+    // Two setups of one environment at once would remove each other's files.
+    let _lock = crate::artifacts::lock::lock(&options.cache.join("envs"))?;
     if let Some(manifest) = EnvManifest::read(&dir) {
         if is_current(&manifest, spec, &recipe) {
             return Ok(Outcome::AlreadyThere(manifest));
