@@ -151,6 +151,15 @@ fn figure_downloads_and_tensorizes_before_its_runs_and_only_once() {
     assert_eq!(hub.requests.lock().unwrap().len(), requests);
     let made = std::fs::read_to_string(run.path("tensorized-from")).unwrap();
     assert_eq!(made.lines().count(), 1, "{made}");
+
+    // The copy is verified like a download.
+    run.run_with(["models", "verify"])
+        .success()
+        .stdout_has("tiny-tensorized: ok");
+    std::fs::write(copy.join("model.tensors"), b"tensorz").unwrap();
+    run.run_with(["models", "verify"])
+        .failure()
+        .stdout_has("model.tensors`: sha256");
 }
 
 #[test]

@@ -282,6 +282,7 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
                 models
                     .models
                     .keys()
+                    .chain(models.tensorized.keys())
                     .filter(|n| args.models_dir.join(n).join(models::MANIFEST).is_file())
                     .cloned()
                     .collect()
