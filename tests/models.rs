@@ -2,42 +2,12 @@
 
 use std::collections::HashMap;
 
-use crate::common::hub::{Behaviour, HubServer, RepoFile};
+use crate::common::hub::{model_entry, Behaviour, HubServer, RepoFile};
 use crate::common::*;
 
-const MODELS_TOML: &str = r#"
-[models.tiny]
-repo = "test/tiny"
-revision = "main"
-display = "Tiny"
-architecture = "LlamaForCausalLM"
-model_type = "llama"
-size = 0.001
-layers = 2
-num_key_value_heads = 2
-num_attention_heads = 2
-hidden_size = 64
-ffn_dim = 128
-vocab_size = 256
-tokenizer_size = 0.1
-compiled_graph_sizes = 1
-
-[models.gated]
-repo = "test/gated"
-revision = "main"
-display = "Gated"
-architecture = "LlamaForCausalLM"
-model_type = "llama"
-size = 0.001
-layers = 2
-num_key_value_heads = 2
-num_attention_heads = 2
-hidden_size = 64
-ffn_dim = 128
-vocab_size = 256
-tokenizer_size = 0.1
-compiled_graph_sizes = 1
-"#;
+fn models_toml() -> String {
+    model_entry("tiny", "test/tiny") + "\n" + &model_entry("gated", "test/gated")
+}
 
 fn weights() -> Vec<u8> {
     (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect()
@@ -71,7 +41,7 @@ fn repos() -> HashMap<String, Vec<RepoFile>> {
 
 fn project(hub: &HubServer) -> Test {
     Test::new()
-        .write("models.toml", MODELS_TOML)
+        .write("models.toml", models_toml())
         .env("HF_ENDPOINT", &hub.url)
         .env("HF_TOKEN", "")
         .env("HF_HOME", "/nonexistent")

@@ -4,29 +4,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::common::hub::{Behaviour, HubServer, RepoFile};
+use crate::common::hub::{model_entry, Behaviour, HubServer, RepoFile};
 use crate::common::*;
 
-const MODELS_TOML: &str = r#"
-[models.tiny]
-repo = "test/tiny"
-revision = "main"
-display = "Tiny"
-architecture = "LlamaForCausalLM"
-model_type = "llama"
-size = 0.001
-layers = 2
-num_key_value_heads = 2
-num_attention_heads = 2
-hidden_size = 64
-ffn_dim = 128
-vocab_size = 256
-tokenizer_size = 0.1
-compiled_graph_sizes = 1
-
-[tensorized.tiny-tensorized]
-from = "tiny"
-"#;
+fn models_toml() -> String {
+    model_entry("tiny", "test/tiny") + "\n[tensorized.tiny-tensorized]\nfrom = \"tiny\"\n"
+}
 
 const RECIPE: &str = r#"
 title = "load formats"
@@ -86,7 +69,7 @@ esac
 
 fn project(hub: &HubServer) -> Test {
     let t = Test::new()
-        .write("models.toml", MODELS_TOML)
+        .write("models.toml", models_toml())
         .write("figures/14.toml", RECIPE)
         .env("HF_ENDPOINT", &hub.url)
         .env("HF_TOKEN", "")
@@ -192,12 +175,7 @@ fn a_failed_preparation_runs_nothing_and_leaves_nothing_half_made() {
 fn tensorize_makes_a_copy_once_and_again_when_its_source_changes() {
     let hub = HubServer::start(repos(), Behaviour::default());
     let t = project(&hub);
-    let py = t.path("python");
-    let tensorize = |name: &str| {
-        let mut args = vec!["models".into(), "tensorize".into(), name.into()];
-        args.extend(["--python".into(), py.clone().into_os_string()]);
-        t.run_with::<_, std::ffi::OsString>(args)
-    };
+    let tensorize = |name: &str| tensorize(&t, name);
     t.run_with(["models", "fetch", "tiny"]).success();
     tensorize("tiny").success().stdout_has("tiny-tensorized: ");
     tensorize("tiny-tensorized")
@@ -221,12 +199,7 @@ fn tensorize_makes_a_copy_once_and_again_when_its_source_changes() {
 fn tensorize_refuses_what_it_cannot_or_must_not_do() {
     let hub = HubServer::start(repos(), Behaviour::default());
     let t = project(&hub);
-    let py = t.path("python");
-    let tensorize = |name: &str| {
-        let mut args = vec!["models".into(), "tensorize".into(), name.into()];
-        args.extend(["--python".into(), py.clone().into_os_string()]);
-        t.run_with::<_, std::ffi::OsString>(args)
-    };
+    let tensorize = |name: &str| tensorize(&t, name);
     tensorize("nosuch")
         .failure()
         .stderr_has("`nosuch` has no tensorizer copy")
@@ -239,4 +212,16 @@ fn tensorize_refuses_what_it_cannot_or_must_not_do() {
     std::fs::write(&mine, "keep me").unwrap();
     tensorize("tiny").failure().stderr_has("not made by repro");
     assert_eq!(std::fs::read_to_string(&mine).unwrap(), "keep me");
+}
+
+/// `repro models tensorize NAME` with the stand-in Python.
+fn tensorize(t: &Test, name: &str) -> Outcome {
+    let python = t.path("python");
+    t.run_with([
+        std::ffi::OsStr::new("models"),
+        "tensorize".as_ref(),
+        name.as_ref(),
+        "--python".as_ref(),
+        python.as_os_str(),
+    ])
 }

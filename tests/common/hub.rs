@@ -223,3 +223,10 @@ fn respond(
     }
     boxed(status, body)
 }
+
+/// A models.toml entry of a tiny Llama shape named `name` on the hub at `repo`.
+pub fn model_entry(name: &str, repo: &str) -> String {
+    format!(
+        "[models.{name}]\nrepo = \"{repo}\"\nrevision = \"main\"\ndisplay = \"{name}\"\narchitecture = \"LlamaForCausalLM\"\nmodel_type = \"llama\"\nsize = 0.001\nlayers = 2\nnum_key_value_heads = 2\nnum_attention_heads = 2\nhidden_size = 64\nffn_dim = 128\nvocab_size = 256\ntokenizer_size = 0.1\ncompiled_graph_sizes = 1\n"
+    )
+}
