@@ -225,3 +225,17 @@ fn tensorize(t: &Test, name: &str) -> Outcome {
         python.as_os_str(),
     ])
 }
+
+#[test]
+fn what_cannot_be_prepared_here_stops_the_figure_before_anything() {
+    let t = Test::new().args(["figure", "1", "--device", "cpu", "--results", "r"]);
+    t.run()
+        .failure()
+        .stderr_has("cannot be prepared here")
+        .stderr_has("repro has no lock file for 0.3.1");
+    assert!(!t.path(".cache/envs").exists());
+    assert!(!t.path("r/figure-1").exists());
+    t.run_with(["figure", "1", "--device", "cpu", "--dry-run"])
+        .success()
+        .stdout_has("cannot    environment vLLM 0.4.0 (CPU build)");
+}

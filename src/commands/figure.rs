@@ -257,7 +257,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     if to_run && args.engine == EngineArg::Real && args.python.is_none() {
         super::prepare::check_gpu(args.device.into())?;
     }
-    if to_run && steps.iter().any(|s| matches!(s.state, StepState::Todo(_))) {
+    if to_run && steps.iter().any(|s| !matches!(s.state, StepState::Done(_))) {
         let ctx = super::prepare::Inputs {
             models: &models,
             models_dir: &args.models_dir,

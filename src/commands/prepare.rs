@@ -35,7 +35,7 @@ pub fn explain(steps: &[Prepared]) -> String {
     }
     let todo = steps
         .iter()
-        .filter(|s| matches!(s.state, StepState::Todo(_)))
+        .filter(|s| !matches!(s.state, StepState::Done(_)))
         .count();
     let mut text = format!(
         "prepare: {} steps, {} done, {todo} to do\n",
@@ -46,6 +46,7 @@ pub fn explain(steps: &[Prepared]) -> String {
         let _ = match &prepared.state {
             StepState::Done(what) => writeln!(text, "  done      {}  ({what})", prepared.step),
             StepState::Todo(why) => writeln!(text, "  will do   {}  ({why})", prepared.step),
+            StepState::Impossible(why) => writeln!(text, "  cannot    {}  ({why})", prepared.step),
         };
     }
     text
@@ -53,6 +54,19 @@ pub fn explain(steps: &[Prepared]) -> String {
 
 /// Do the steps not done, in order; the first failure stops (what was done stays done).
 pub fn run(steps: &[Prepared], ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
+    let impossible: Vec<String> = steps
+        .iter()
+        .filter_map(|s| match &s.state {
+            StepState::Impossible(why) => Some(format!("  {}: {why}", s.step)),
+            _ => None,
+        })
+        .collect();
+    if !impossible.is_empty() {
+        anyhow::bail!(
+            "the runs need what cannot be prepared here (nothing was changed):\n{}\n(pick other runs, e.g. --model, or pass --python PATH)",
+            impossible.join("\n")
+        );
+    }
     let todo: Vec<&Step> = steps
         .iter()
         .filter(|s| matches!(s.state, StepState::Todo(_)))
@@ -95,9 +109,6 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 .models
                 .get(model)
                 .ok_or_else(|| repro::models::ModelError::Unknown(model.clone()))?;
-            if entry.synthetic_only() {
-                anyhow::bail!("`{model}` is not on any hub: make it with `repro models synth {model} --models-dir {}`", ctx.models_dir.display());
-            }
             let dir = ctx.models_dir.join(model);
             fetch::fetch_model(&Hub::from_env()?, model, entry, &dir, 4, &Bars::new(out))
                 .with_context(|| {

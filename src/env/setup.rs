@@ -137,6 +137,9 @@ pub fn recipe_id(spec: &EnvSpec, project_root: &Path) -> Result<String, SetupErr
                 pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
             hasher.update(pins.join("\0").as_bytes());
         }
+        Device::Cpu if !CPU_VERSIONS.contains(&spec.vllm.as_str()) => {
+            return Err(SetupError::NoCpuLock(spec.vllm.clone()))
+        }
         Device::Cpu => {
             for (name, text) in [
                 assets::CPU_LOCK_0_10_1_1,

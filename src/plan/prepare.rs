@@ -59,6 +59,8 @@ impl fmt::Display for Step {
 pub enum StepState {
     Done(String),
     Todo(String),
+    /// Cannot be done here, and why: the runs that need it cannot run.
+    Impossible(String),
 }
 
 /// A step and its state.
@@ -140,7 +142,7 @@ fn env_state(spec: &EnvSpec, cache: &Path, project_root: &Path) -> StepState {
     let dir = spec.dir(cache);
     let recipe = match setup::recipe_id(spec, project_root) {
         Ok(recipe) => recipe,
-        Err(e) => return StepState::Todo(format!("cannot be set up: {e}")),
+        Err(e) => return StepState::Impossible(e.to_string()),
     };
     match EnvManifest::read(&dir) {
         Some(m) if !setup::is_current(&m, spec, &recipe) => {
@@ -166,14 +168,6 @@ fn fetch_state(req: &PrepareRequest, name: &str) -> Result<StepState, ModelError
         .models
         .get(name)
         .ok_or_else(|| ModelError::Unknown(name.to_string()))?;
-    let absent = if model.synthetic_only() {
-        format!("missing: a shape made locally, by `repro models synth {name}`")
-    } else {
-        format!(
-            "missing: download {}@{} ({}B parameters)",
-            model.repo, model.revision, model.size
-        )
-    };
     Ok(match models::presence(&dir)? {
         Presence::Present(m) => StepState::Done(format!(
             "`{}`{}",
@@ -184,7 +178,13 @@ fn fetch_state(req: &PrepareRequest, name: &str) -> Result<StepState, ModelError
             "incomplete: resume the download of {}@{}",
             model.repo, model.revision
         )),
-        Presence::Absent => StepState::Todo(absent),
+        Presence::Absent if model.synthetic_only() => StepState::Impossible(format!(
+            "missing, and on no hub: make it with `repro models synth {name}`"
+        )),
+        Presence::Absent => StepState::Todo(format!(
+            "missing: download {}@{} ({}B parameters)",
+            model.repo, model.revision, model.size
+        )),
     })
 }
 
