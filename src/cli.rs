@@ -307,7 +307,7 @@ pub enum ModelsAction {
     },
     /// Make the tensorizer copy of a present model (figure 14's `tensorizer` load format)
     #[command(
-        after_help = "Examples:\n  repro models tensorize yi-6b            # makes models/yi-6b-tensorized\n  repro models tensorize all\n  repro models tensorize qwen-0.5b-tensorized --device cpu\n\nLoads the model with vLLM in a repro environment that has tensorizer (`repro env setup`)\nand writes model.tensors plus its config and tokenizer; `repro figure 14` does it itself\nwhen a copy is missing or older than its source."
+        after_help = "Examples:\n  repro models tensorize yi-6b            # makes models/yi-6b-tensorized\n  repro models tensorize all\n  repro models tensorize yi-6b --device cpu   # in vLLM's CPU build (e.g. of a synthetic yi-6b)\n\nLoads the model with vLLM in a repro environment that has tensorizer (`repro env setup`)\nand writes model.tensors plus its config and tokenizer; `repro figure 14` does it itself\nwhen a copy is missing or older than its source."
     )]
     Tensorize {
         /// Copies named in models.toml `[tensorized.*]`, the models they are made from, or `all`
@@ -457,7 +457,7 @@ pub struct FigureArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Where models live (`<DIR>/<model>`)
-    #[arg(long, value_name = "DIR", default_value = "models")]
+    #[arg(long, value_name = "DIR", env = "REPRO_MODELS", default_value = "models")]
     pub models_dir: PathBuf,
     /// Also drop the whole page cache (/proc/sys/vm/drop_caches, root) before cold runs
     #[arg(long)]
