@@ -457,7 +457,12 @@ pub struct FigureArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Where models live (`<DIR>/<model>`)
-    #[arg(long, value_name = "DIR", env = "REPRO_MODELS", default_value = "models")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
     pub models_dir: PathBuf,
     /// Also drop the whole page cache (/proc/sys/vm/drop_caches, root) before cold runs
     #[arg(long)]

@@ -17,21 +17,6 @@ fn enabled() -> bool {
     on
 }
 
-fn repro(cache: &Path, dir: &Path, args: &[&str]) -> Outcome {
-    let output = Command::new(REPRO)
-        .current_dir(dir)
-        .env("REPRO_CACHE", cache)
-        .env("REPRO_NO_PROGRESS", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    Outcome {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 fn manifest(log: &Path) -> serde_json::Value {
     let stem = log.file_stem().unwrap().to_string_lossy();
     let path = log
@@ -48,46 +33,37 @@ fn figure_13_runs_for_real_on_vllms_cpu_build() {
         return;
     }
     let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache");
-    let t = Test::new();
-    let dir = t.dir.path();
-    repro(&cache, dir, &["env", "setup", "--device", "cpu"]).success();
-    repro(
-        &cache,
-        dir,
-        &[
-            "models",
-            "synth",
-            "qwen-0.5b",
-            "--layers",
-            "2",
-            "--models-dir",
-            "models",
-        ],
-    )
+    let t = Test::new().env("REPRO_CACHE", &cache);
+    t.run_with(["env", "setup", "--device", "cpu"]).success();
+    t.run_with([
+        "models",
+        "synth",
+        "qwen-0.5b",
+        "--layers",
+        "2",
+        "--models-dir",
+        "models",
+    ])
     .success()
     .stdout_has("SYNTHETIC");
 
     let run = |case: &str| {
-        repro(
-            &cache,
-            dir,
-            &[
-                "figure",
-                "13",
-                "--case",
-                case,
-                "--device",
-                "cpu",
-                "--model",
-                "qwen-0.5b",
-                "--iterations",
-                "1",
-                "--models-dir",
-                "models",
-                "--results",
-                "results",
-            ],
-        )
+        t.run_with([
+            "figure",
+            "13",
+            "--case",
+            case,
+            "--device",
+            "cpu",
+            "--model",
+            "qwen-0.5b",
+            "--iterations",
+            "1",
+            "--models-dir",
+            "models",
+            "--results",
+            "results",
+        ])
     };
     run("1").success();
     let cold: PathBuf = t.path("results/figure-13/case1/iterations/1/output_model_qwen-0.5b.txt");
@@ -132,12 +108,8 @@ fn figure_13_runs_for_real_on_vllms_cpu_build() {
     );
 
     run("0").success();
-    repro(
-        &cache,
-        dir,
-        &["render", "13", "--results", "results", "--out", "figs"],
-    )
-    .success();
+    t.run_with(["render", "13", "--results", "results", "--out", "figs"])
+        .success();
     let pdf = t.path("figs/figure13.pdf");
     assert!(pdf.is_file());
     if let Ok(text) = Command::new("pdftotext").arg(&pdf).arg("-").output() {
@@ -150,33 +122,26 @@ fn figure_13_runs_for_real_on_vllms_cpu_build() {
         assert!(text.contains("Normalized to DRAM loading"), "{text}");
     }
 
-    figure_14_load_formats(&cache, &t);
+    figure_14_load_formats(&t);
 }
 
 /// Figure 14's recipe as shipped, for one model (`--model yi-6b` keeps its tensorizer copy):
 /// `repro figure` makes the tensorizer copy first (a task of its graph), then safetensors, the
 /// Run:ai streamer and tensorizer each load the same synthetic 2-layer Yi-6B; every log has the
 /// `model_loading` stage the figure plots.
-fn figure_14_load_formats(cache: &Path, t: &Test) {
-    let dir = t.dir.path();
-    repro(
-        cache,
-        dir,
-        &[
-            "models",
-            "synth",
-            "yi-6b",
-            "--layers",
-            "2",
-            "--models-dir",
-            "models",
-        ],
-    )
+fn figure_14_load_formats(t: &Test) {
+    t.run_with([
+        "models",
+        "synth",
+        "yi-6b",
+        "--layers",
+        "2",
+        "--models-dir",
+        "models",
+    ])
     .success();
-    let out = repro(
-        cache,
-        dir,
-        &[
+    let out = t
+        .run_with([
             "figure",
             "14",
             "--device",
@@ -189,9 +154,8 @@ fn figure_14_load_formats(cache: &Path, t: &Test) {
             "models",
             "--results",
             "results",
-        ],
-    )
-    .success();
+        ])
+        .success();
     assert!(
         out.stderr.contains("prepare [1/1] model yi-6b-tensorized"),
         "{}",
@@ -234,11 +198,7 @@ fn figure_14_load_formats(cache: &Path, t: &Test) {
         assert!(loading.is_some_and(|v| v > 0.0), "{name}: {loading:?}");
         assert_eq!(manifest(&log)["key_inputs"]["model"]["synthetic"], true);
     }
-    repro(
-        cache,
-        dir,
-        &["render", "14", "--results", "results", "--out", "figs"],
-    )
-    .success();
+    t.run_with(["render", "14", "--results", "results", "--out", "figs"])
+        .success();
     assert!(t.path("figs/figure14.pdf").is_file());
 }

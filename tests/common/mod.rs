@@ -187,7 +187,9 @@ impl Test {
         let mut cmd = Command::new(REPRO);
         cmd.current_dir(self.dir.path())
             .env("REPRO_NO_PROGRESS", "1")
-            .env_remove("REPRO_PROJECT");
+            .env_remove("REPRO_PROJECT")
+            .env_remove("REPRO_MODELS")
+            .env_remove("REPRO_CACHE");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
