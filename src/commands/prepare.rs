@@ -63,7 +63,7 @@ pub fn run(steps: &[Prepared], ctx: &Inputs, out: &Output) -> anyhow::Result<()>
         .collect();
     if !impossible.is_empty() {
         anyhow::bail!(
-            "the runs need what cannot be prepared here (nothing was changed):\n{}\n(pick other runs, e.g. --model, or pass --python PATH)",
+            "the runs need what cannot be prepared here (nothing was changed):\n{}\n(--model picks fewer runs; --python PATH brings your own environment)",
             impossible.join("\n")
         );
     }
