@@ -220,7 +220,10 @@ fn figure_7_pcc_matches_the_published_iterations() {
     let Some(figures) = published_figures() else {
         return;
     };
-    let config = json(&figures.join("../models_config.json"));
+    // models.toml carries models_config.json's sizes (the bundled data has no models_config.json).
+    let models = repro::project::Project::new(env!("CARGO_MANIFEST_DIR"))
+        .models()
+        .unwrap();
     let excluded = ["qwen-14.3b", "deepseek-v2-lite-16b", "llama3-3b"];
     let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for i in 1..=5 {
@@ -237,7 +240,7 @@ fn figure_7_pcc_matches_the_published_iterations() {
     let points: Vec<(f64, f64)> = sums
         .iter()
         .filter(|(name, _)| !excluded.contains(&name.as_str()))
-        .map(|(name, (sum, n))| (config[name]["size"].as_f64().unwrap(), sum / n))
+        .map(|(name, (sum, n))| (models.models[name].size, sum / n))
         .collect();
     assert_eq!(points.len(), 7);
     let n = points.len() as f64;
