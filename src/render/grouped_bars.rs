@@ -12,13 +12,12 @@ impl Render for GroupedBarsData {
     fn to_svg(&self) -> Result<String, RenderError> {
         let groups = self.groups.len() as f64;
         let k = self.series.len() as f64;
-        let top = self
-            .series
-            .iter()
-            .flat_map(|s| s.means.iter().zip(&s.stderrs))
-            .map(|(m, e)| m.unwrap_or(0.0) + e.unwrap_or(0.0))
-            .fold(0.0, f64::max);
-        let ymax = if top > 0.0 { top * 1.05 } else { 1.0 };
+        let ymax = svg::y_limit(
+            self.series
+                .iter()
+                .flat_map(|s| s.means.iter().zip(&s.stderrs))
+                .map(|(m, e)| m.unwrap_or(0.0) + e.unwrap_or(0.0)),
+        );
         let half = k * WIDTH / 2.0;
         svg::draw_svg(800, 560, |root, overlay| {
             let mut chart = svg::bar_axes(
@@ -37,12 +36,7 @@ impl Render for GroupedBarsData {
                 for (g, mean) in s.means.iter().enumerate() {
                     if let Some(m) = mean {
                         let x = g as f64 + offset(i);
-                        svg::bar(
-                            &mut chart,
-                            (x - WIDTH / 2.0, 0.0),
-                            (x + WIDTH / 2.0, *m),
-                            fill,
-                        )?;
+                        svg::centered_bar(&mut chart, x, WIDTH, *m, fill)?;
                     }
                 }
             }

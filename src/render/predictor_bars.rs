@@ -6,18 +6,14 @@ use super::{Render, RenderError};
 use crate::figures::PredictorBarsData;
 
 const WIDTH: f64 = 0.35;
+/// Where the predicted (left) and measured (right) bar of a model sit around its tick.
+const SHIFT: [f64; 2] = [-WIDTH / 2.0, WIDTH / 2.0];
 const SERIES: [(&str, &str); 2] = [("Predicted", "#1f77b4"), ("Truth", "#ff7f0e")];
 
 impl Render for PredictorBarsData {
     fn to_svg(&self) -> Result<String, RenderError> {
         let n = self.models.len() as f64;
-        let top = self
-            .predicted
-            .iter()
-            .chain(&self.truth)
-            .copied()
-            .fold(0.0, f64::max);
-        let ymax = if top > 0.0 { top * 1.05 } else { 1.0 };
+        let ymax = svg::y_limit(self.predicted.iter().chain(&self.truth).copied());
         svg::draw_svg(800, 560, |root, overlay| {
             let mut chart = svg::bar_axes(
                 root,
@@ -31,22 +27,14 @@ impl Render for PredictorBarsData {
             let columns = [&self.predicted, &self.truth];
             for (s, values) in columns.iter().enumerate() {
                 let fill = svg::color(SERIES[s].1)?;
-                let shift = if s == 0 { -WIDTH / 2.0 } else { WIDTH / 2.0 };
                 for (i, v) in values.iter().enumerate() {
-                    let x = i as f64 + shift;
-                    svg::bar(
-                        &mut chart,
-                        (x - WIDTH / 2.0, 0.0),
-                        (x + WIDTH / 2.0, *v),
-                        fill,
-                    )?;
+                    svg::centered_bar(&mut chart, i as f64 + SHIFT[s], WIDTH, *v, fill)?;
                 }
             }
             svg::spines(&chart, overlay);
             for (s, values) in columns.iter().enumerate() {
-                let shift = if s == 0 { -WIDTH / 2.0 } else { WIDTH / 2.0 };
                 for (i, v) in values.iter().enumerate() {
-                    let (tx, ty) = svg::px(&chart, i as f64 + shift, v / 2.0);
+                    let (tx, ty) = svg::px(&chart, i as f64 + SHIFT[s], v / 2.0);
                     svg::value_label(overlay, tx, ty, &format!("{v:.2}"), 11.0);
                 }
             }

@@ -11,13 +11,7 @@ impl Render for SpeedupBarsData {
         let n = self.bars.len() as f64;
         let ticks: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
         let x_area = tick_area(&ticks, 13.0, 30.0, false);
-        let top = self
-            .bars
-            .iter()
-            .map(|b| b.mean + b.stderr.unwrap_or(0.0))
-            .fold(0.0, f64::max);
-        // matplotlib's autoscale leaves 5 % above the highest error bar.
-        let ymax = if top > 0.0 { top * 1.05 } else { 1.0 };
+        let ymax = svg::y_limit(self.bars.iter().map(|b| b.mean + b.stderr.unwrap_or(0.0)));
         let left = left_overhang(ticks.first().copied(), 13.0, 30.0);
         svg::draw_svg(820 + left, 500 + x_area, |root, overlay| {
             let area = root.margin(0, 0, left, 0);

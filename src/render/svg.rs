@@ -305,10 +305,36 @@ pub fn column_bars(
     bars: impl IntoIterator<Item = (f64, RGBColor)>,
 ) -> Result<(), RenderError> {
     for (i, (height, fill)) in bars.into_iter().enumerate() {
-        let x = i as f64;
-        bar(chart, (x - 0.4, 0.0), (x + 0.4, height), fill)?;
+        centered_bar(chart, i as f64, 0.8, height, fill)?;
     }
     Ok(())
+}
+
+/// A bar from 0 to `height`, `width` wide, centred on `x` (matplotlib's `ax.bar(x, height)`).
+pub fn centered_bar(
+    chart: &mut Chart<'_, '_>,
+    x: f64,
+    width: f64,
+    height: f64,
+    fill: RGBColor,
+) -> Result<(), RenderError> {
+    bar(
+        chart,
+        (x - width / 2.0, 0.0),
+        (x + width / 2.0, height),
+        fill,
+    )
+}
+
+/// The top of a bar chart's y axis: matplotlib's autoscale leaves 5 % above the highest bar
+/// (or error bar); an empty chart gets 1.
+pub fn y_limit(tops: impl IntoIterator<Item = f64>) -> f64 {
+    let top = tops.into_iter().fold(0.0, f64::max);
+    if top > 0.0 {
+        top * 1.05
+    } else {
+        1.0
+    }
 }
 
 /// Tick positions 0, 1, 2, … for one label per bar.

@@ -13,8 +13,7 @@ impl Render for VersionBarsData {
         let n = self.bars.len() as f64;
         let ticks: Vec<&str> = self.bars.iter().map(|b| b.tick.as_str()).collect();
         let x_area = tick_area(&ticks, 13.0, 0.0, true);
-        let top = self.bars.iter().map(|b| b.value).fold(0.0, f64::max);
-        let ymax = if top > 0.0 { top * 1.05 } else { 1.0 };
+        let ymax = svg::y_limit(self.bars.iter().map(|b| b.value));
         let height = 500 + x_area;
         svg::draw_svg(850, height, |root, overlay| {
             let mut chart = svg::bar_axes(
