@@ -210,8 +210,8 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
                     name: &name,
                     from: &from,
                     vllm: &vllm,
-                    env: repro::run::harness::engine_env(&cache, &vllm, device, kv_cache_gib),
-                    engine_args: vec![],
+                    device,
+                    kv_cache_gib,
                     force,
                 };
                 if !out.quiet {

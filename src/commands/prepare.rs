@@ -134,13 +134,8 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 name,
                 from,
                 vllm: &env.vllm,
-                env: repro::run::harness::engine_env(
-                    &ctx.cache,
-                    &env.vllm,
-                    env.device,
-                    ctx.kv_cache_gib,
-                ),
-                engine_args: vec![],
+                device: env.device,
+                kv_cache_gib: ctx.kv_cache_gib,
                 force: false,
             };
             tensorize::tensorize(&job)?;

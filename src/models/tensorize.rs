@@ -75,10 +75,10 @@ pub struct Job<'a> {
     pub from: &'a str,
     /// The vLLM version of the environment, recorded in the manifest.
     pub vllm: &'a str,
-    /// Extra environment for the engine (the CPU build's cache size, Inductor's cache).
-    pub env: Vec<(String, String)>,
-    /// Extra engine arguments (e.g. `--max-model-len 2048` on CPU).
-    pub engine_args: Vec<String>,
+    /// The environment's device: vLLM's CPU build needs its KV cache size and Inductor cache.
+    pub device: crate::config::machines::Device,
+    /// `VLLM_CPU_KVCACHE_SPACE` (GiB) on the CPU build.
+    pub kv_cache_gib: u32,
     /// Make it again even if current.
     pub force: bool,
 }
@@ -172,7 +172,7 @@ fn run_script(job: &Job, source: &Path, staging: &Path) -> Result<ScriptReport, 
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
     let file = std::fs::File::create(&log).map_err(io(&log))?;
-    let mut args: Vec<String> = vec![
+    let args: Vec<String> = vec![
         scripts
             .join(assets::TENSORIZE_MODEL.0)
             .display()
@@ -182,15 +182,12 @@ fn run_script(job: &Job, source: &Path, staging: &Path) -> Result<ScriptReport, 
         "--out".into(),
         staging.display().to_string(),
     ];
-    if !job.engine_args.is_empty() {
-        args.push("--".into());
-        args.extend(job.engine_args.iter().cloned());
-    }
     let mut expr = duct::cmd(job.python.as_os_str(), &args)
         .stderr_to_stdout()
         .stdout_file(file)
         .unchecked();
-    for (k, v) in &job.env {
+    let env = crate::run::harness::engine_env(job.cache, job.vllm, job.device, job.kv_cache_gib);
+    for (k, v) in &env {
         expr = expr.env(k, v);
     }
     let status = expr.run().map_err(io(job.python))?.status;
