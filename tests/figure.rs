@@ -76,20 +76,7 @@ fn figure_2_runs_tables_and_reruns_byte_stable() {
 
 #[test]
 fn figure_9_sweep_gives_the_published_file_names() {
-    let t = Test::new();
-    let results = t.path("results");
-    let t = t
-        .args([
-            "-q",
-            "figure",
-            "9",
-            "--engine",
-            "fake",
-            "--iterations",
-            "1",
-            "--results",
-        ])
-        .arg(&results);
+    let (t, results) = Test::new().fake_figure("9", &["--iterations", "1"]);
     t.run().success();
     let names: Vec<String> = std::fs::read_dir(results.join("figure-9/iterations/1"))
         .unwrap()
@@ -333,21 +320,8 @@ fn a_hanging_run_times_out_and_is_recorded() {
 
 #[test]
 fn a_flaky_run_succeeds_on_rerun() {
-    let t = Test::new();
-    let results = t.path("results");
-    let t = t
-        .args([
-            "-q",
-            "figure",
-            "2",
-            "--engine",
-            "fake",
-            "--iterations",
-            "1",
-            "--results",
-        ])
-        .arg(&results)
-        .env("REPRO_FAKE_FLAKY", "*");
+    let (t, results) = Test::new().fake_figure("2", &["--iterations", "1"]);
+    let t = t.env("REPRO_FAKE_FLAKY", "*");
     assert_eq!(t.run().code, Some(3));
     t.run().success();
     let m: serde_json::Value = serde_json::from_slice(
@@ -506,21 +480,8 @@ fn bad_recipes_name_file_and_line() {
 
 #[test]
 fn status_reports_done_failed_and_missing() {
-    let t = Test::new();
-    let results = t.path("results");
-    let t = t
-        .args([
-            "-q",
-            "figure",
-            "2",
-            "--engine",
-            "fake",
-            "--iterations",
-            "1",
-            "--results",
-        ])
-        .arg(&results)
-        .env("REPRO_FAKE_FAIL", "*@1");
+    let (t, results) = Test::new().fake_figure("2", &["--iterations", "1"]);
+    let t = t.env("REPRO_FAKE_FAIL", "*@1");
     assert_eq!(t.run().code, Some(3));
     let out = Test::new()
         .args(["status", "--results"])
@@ -737,20 +698,7 @@ fn the_real_engine_finds_the_env_python() {
 /// Fake-engine results can never pass for measurements: their tables and figures say so.
 #[test]
 fn fake_engine_results_are_marked_in_tables_and_figures() {
-    let t = Test::new();
-    let results = t.path("results");
-    let t = t
-        .args([
-            "-q",
-            "figure",
-            "2",
-            "--engine",
-            "fake",
-            "--iterations",
-            "2",
-            "--results",
-        ])
-        .arg(&results);
+    let (t, results) = Test::new().fake_figure("2", &["--iterations", "2"]);
     t.run().success();
     let avg =
         std::fs::read_to_string(results.join("figure-2/avg_comparison_results.json")).unwrap();

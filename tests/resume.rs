@@ -15,20 +15,8 @@ fn count(dir: &Path, pred: impl Fn(&Path) -> bool) -> usize {
 
 #[test]
 fn kill_9_mid_run_then_rerun_completes_exactly_once() {
-    let t = Test::new();
-    let results = t.path("results");
+    let (t, results) = Test::new().fake_figure("9", &["--iterations", "1"]);
     let t = t
-        .args([
-            "-q",
-            "figure",
-            "9",
-            "--engine",
-            "fake",
-            "--iterations",
-            "1",
-            "--results",
-        ])
-        .arg(&results)
         // ~0.3 s a run: 14 runs take ~4 s, the kill lands somewhere in the middle.
         .env("REPRO_FAKE_SPEEDUP", "100");
     let nanos = SystemTime::now()

@@ -161,6 +161,18 @@ impl Test {
         self
     }
 
+    /// `repro -q figure FIGURE --engine fake EXTRA… --results <folder>/results`; the results
+    /// folder comes back with the test.
+    pub fn fake_figure(self, figure: &str, extra: &[&str]) -> (Test, PathBuf) {
+        let results = self.path("results");
+        let t = self
+            .args(["-q", "figure", figure, "--engine", "fake"])
+            .args(extra)
+            .arg("--results")
+            .arg(&results);
+        (t, results)
+    }
+
     pub fn arg(mut self, arg: impl Into<OsString>) -> Test {
         self.args.push(arg.into());
         self
