@@ -169,6 +169,10 @@ pub struct TableArgs {
     /// The results folder (holds figure-<id>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
+    /// Also replace table files repro did not write (the old ones are kept under
+    /// `<results>/replaced/`)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -179,9 +183,12 @@ pub struct PackArgs {
     /// Pack only this figure's data (repeatable; figures 3–6, 8, 17 are in `rest`)
     #[arg(long, value_name = "N")]
     pub figure: Vec<String>,
-    /// The archive to write (default: `<host>-results.tar.zst`)
+    /// The archive to write (default: `<host>-results.tar.zst`); its folder must exist
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace the archive if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Which side wins when a file differs.
@@ -201,12 +208,17 @@ pub struct MergeArgs {
     /// The local results folder
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
-    /// Settle conflicting files instead of stopping
+    /// Settle conflicting files instead of stopping (`theirs`: the local files replaced are kept
+    /// under `<results>/replaced/`)
     #[arg(long, value_enum)]
     pub prefer: Option<PreferArg>,
-    /// Show what would be merged, change nothing
+    /// Show what would be merged, change nothing (nothing is written into --results)
     #[arg(long)]
     pub dry_run: bool,
+    /// Merge archives without a repro-pack.json (not made by `repro pack`): their files'
+    /// hashes cannot be checked
+    #[arg(long)]
+    pub trust_unlisted: bool,
 }
 
 /// `repro patch` actions.
@@ -439,8 +451,8 @@ pub struct FigureArgs {
     /// Rerun tasks that are done
     #[arg(long)]
     pub force: bool,
-    /// Timed iterations (default: the recipe's, 5 in the paper)
-    #[arg(long, value_name = "N")]
+    /// Timed iterations (default: the recipe's, 5 in the paper); at least 1
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: Option<u32>,
     /// The results folder
     #[arg(long, value_name = "DIR", default_value = "results")]

@@ -1,24 +1,8 @@
 //! pack and merge: round trips, duplicates, conflicts, hostile archives, interruption.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-
-/// Every file under `root` with its content, for "nothing changed" checks.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(root).unwrap().to_path_buf(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn small_results(t: &Test, name: &str) -> PathBuf {
     let root = t.path(name);

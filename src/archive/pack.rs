@@ -15,6 +15,10 @@ pub struct PackedFile {
     pub path: String,
     pub size: u64,
     pub blake3: String,
+    /// Where a merge brought this file from (`artifacts::origins`), for data that no run
+    /// manifest describes; travels so the next folder still knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// `repro-pack.json`.
@@ -91,12 +95,29 @@ fn header(size: u64) -> tar::Header {
     header
 }
 
-/// Pack `results` (or only `folders` of it) into `out`, written through a temporary file.
+/// Pack `results` (or only `folders` of it) into `out`, written through a temporary file. An
+/// existing `out` is replaced only with `overwrite`; its folder must exist.
 pub fn pack(
     results: &Path,
     folders: Option<&[String]>,
     out: &Path,
+    overwrite: bool,
 ) -> Result<PackReport, ArchiveError> {
+    if out.exists() && !overwrite {
+        return Err(ArchiveError::Exists {
+            path: out.to_path_buf(),
+        });
+    }
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(ArchiveError::NoFolder {
+            path: dir.to_path_buf(),
+        });
+    }
+    let origins = crate::artifacts::origins::Origins::read(results);
     let files = collect_files(results, folders)?;
     if files.is_empty() {
         return Err(ArchiveError::Empty {
@@ -108,10 +129,12 @@ pub fn pack(
         let path = results.join(rel);
         let size = std::fs::metadata(&path).map_err(io_err(&path))?.len();
         let blake3 = hash_file(&path).map_err(io_err(&path))?;
+        let origin = origins.of(rel, &blake3).map(|o| o.from.clone());
         listed.push(PackedFile {
             path: rel.to_string_lossy().into_owned(),
             size,
             blake3,
+            origin,
         });
     }
     let manifest = serde_json::to_vec_pretty(&PackManifest {
@@ -120,16 +143,8 @@ pub fn pack(
     })
     .expect("serialising plain data cannot fail");
 
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".repro-tmp-")
-        .tempfile_in(dir)
+    let tmp = crate::artifacts::temp_file_in(dir, crate::artifacts::layout::TEMP_PREFIX)
         .map_err(io_err(dir))?;
-    crate::artifacts::make_readable(tmp.as_file()).map_err(io_err(out))?;
     let encoder = zstd::Encoder::new(tmp.as_file(), 10).map_err(io_err(out))?;
     let mut builder = tar::Builder::new(encoder);
     builder.mode(tar::HeaderMode::Deterministic);

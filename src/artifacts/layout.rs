@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 
 use crate::plan::Phase;
 
+/// The paper's per-run-folder table (`compare_logs.py`).
+pub const COMPARISON_FILE: &str = "comparison_results.json";
+/// The paper's per-group average (`avg_results.py`).
+pub const AVERAGE_FILE: &str = "avg_comparison_results.json";
 /// Figure 12's per-core CPU usage file, as the paper's `figure-12/engine.py` names it.
 pub const CPU_USAGE_FILE: &str = "cpu_usage.json";
 pub const MANIFEST_DIR: &str = "manifests";

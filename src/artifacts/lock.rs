@@ -11,8 +11,11 @@ use nix::fcntl::{Flock, FlockArg};
 pub enum LockError {
     #[error("another repro is using `{}` (it holds `{}`); wait for it, or use another folder", dir.display(), lock.display())]
     Busy { dir: PathBuf, lock: PathBuf },
-    #[error("cannot lock `{}`: {source}", path.display())]
+    #[error("`{}` is a file, not a results folder: pass --results DIR", dir.display())]
+    NotAFolder { dir: PathBuf },
+    #[error("cannot write in `{}` (to take its lock `{}`): {source}", dir.display(), path.display())]
     Io {
+        dir: PathBuf,
         path: PathBuf,
         source: std::io::Error,
     },
@@ -26,7 +29,13 @@ pub struct ResultsLock {
 
 pub fn lock(results: &Path) -> Result<ResultsLock, LockError> {
     let path = results.join(".repro.lock");
+    if results.exists() && !results.is_dir() {
+        return Err(LockError::NotAFolder {
+            dir: results.to_path_buf(),
+        });
+    }
     let io = |source| LockError::Io {
+        dir: results.to_path_buf(),
         path: path.clone(),
         source,
     };

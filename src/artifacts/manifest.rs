@@ -1,16 +1,21 @@
-//! `manifests/<stem>.json`: one per run, what ran, where, how it ended — versioned, written
-//! atomically after the log is in place. A run is done iff its manifest says `ok`, its key is the
-//! task's key and its log exists.
+//! `manifests/<stem>.json`: one per run, what ran, where, how it ended, and the size and hash of
+//! every file it made — versioned, written atomically after the log is in place. A run is done
+//! iff its manifest says `ok`, its key is the task's key and its files still hold the recorded
+//! bytes; a file the manifest does not account for is not the run's (it is *foreign*).
 
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::FileRecord;
 use crate::plan::KeyInputs;
 
 /// Bump on an incompatible change of the format; older manifests are then re-run, not misread.
-pub const MANIFEST_SCHEMA: u32 = 1;
+/// Schema 2 added `files`; schema 1 manifests (no file hashes) are still read, as runs whose
+/// bytes cannot be checked.
+pub const MANIFEST_SCHEMA: u32 = 2;
+const OLDEST_READ_SCHEMA: u32 = 1;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +111,23 @@ pub struct Manifest {
     pub eviction: Option<EvictionRecord>,
     /// Why a run did not succeed, in a line.
     pub error: Option<String>,
+    /// Every file the run made (log, stderr, samples), relative to the run folder; `None` in a
+    /// manifest written before repro recorded them (schema 1).
+    #[serde(default)]
+    pub files: Option<Vec<FileRecord>>,
+}
+
+/// Whether a run's files are the ones its manifest recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilesCheck {
+    /// Every recorded file is there with its recorded bytes.
+    Match,
+    /// A recorded file is missing.
+    Missing(String),
+    /// A recorded file holds other bytes now.
+    Changed(String),
+    /// A schema-1 manifest: it recorded no hashes, so only the log's presence is known.
+    Unrecorded,
 }
 
 /// A manifest that cannot be read.
@@ -121,7 +143,7 @@ pub enum ManifestError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("`{}` has manifest schema {found}, this repro reads {MANIFEST_SCHEMA}", path.display())]
+    #[error("`{}` has manifest schema {found}, this repro reads {OLDEST_READ_SCHEMA} to {MANIFEST_SCHEMA}: it was written by a newer repro", path.display())]
     Schema { path: PathBuf, found: u32 },
 }
 
@@ -148,13 +170,42 @@ impl Manifest {
             source,
         };
         let version: Version = serde_json::from_slice(&bytes).map_err(format)?;
-        if version.schema != MANIFEST_SCHEMA {
+        if !(OLDEST_READ_SCHEMA..=MANIFEST_SCHEMA).contains(&version.schema) {
             return Err(ManifestError::Schema {
                 path: path.to_path_buf(),
                 found: version.schema,
             });
         }
         serde_json::from_slice(&bytes).map(Some).map_err(format)
+    }
+
+    /// Whether the files under `run_dir` are the ones this manifest recorded. The log must be
+    /// among them for a successful run.
+    pub fn check_files(&self, run_dir: &Path) -> FilesCheck {
+        let Some(files) = &self.files else {
+            return match run_dir.join(&self.log).is_file() {
+                true => FilesCheck::Unrecorded,
+                false => FilesCheck::Missing(self.log.clone()),
+            };
+        };
+        for file in files {
+            let path = run_dir.join(&file.path);
+            if !path.is_file() {
+                return FilesCheck::Missing(file.path.clone());
+            }
+            if !file.matches(run_dir) {
+                return FilesCheck::Changed(file.path.clone());
+            }
+        }
+        FilesCheck::Match
+    }
+
+    /// Whether `run_dir/rel` holds the bytes this manifest recorded for it.
+    pub fn accounts_for(&self, run_dir: &Path, rel: &str) -> bool {
+        match &self.files {
+            Some(files) => files.iter().any(|f| f.path == rel && f.matches(run_dir)),
+            None => self.log == rel && run_dir.join(rel).is_file(),
+        }
     }
 
     pub fn write(&self, path: &Path) -> std::io::Result<()> {

@@ -17,9 +17,7 @@ impl Staged {
     /// A new temporary file in `dir` (created), named after `name` so a leftover is recognisable.
     pub fn new(dir: &Path, name: &str) -> io::Result<Staged> {
         std::fs::create_dir_all(dir)?;
-        let file = tempfile::Builder::new()
-            .prefix(&format!("{TEMP_PREFIX}{name}-"))
-            .tempfile_in(dir)?;
+        let file = super::temp_file_in(dir, &format!("{TEMP_PREFIX}{name}-"))?;
         Ok(Staged { file })
     }
 

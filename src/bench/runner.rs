@@ -633,11 +633,9 @@ fn one_run(
     Ok(())
 }
 
-/// Write a result file atomically, readable by everyone (results are meant to be shared).
+/// Write a result file atomically, with the umask's permissions as every other file.
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    crate::artifacts::atomic_write(path, bytes)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+    crate::artifacts::atomic_write(path, bytes)
 }
 
 fn write_records(path: &Path, records: &[RequestRecord]) -> Result<(), BenchError> {

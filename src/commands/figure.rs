@@ -6,15 +6,20 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use repro::artifacts::derived::Policy;
 use repro::config::machines::Device;
 use repro::config::Models;
 use repro::env::setup::EnvManifest;
 use repro::env::EnvSpec;
 use repro::exit;
+use repro::plan::guard::Clash;
 use repro::plan::prepare::{self, PrepareRequest, Prepared, StepState};
 use repro::plan::{self, EngineKind, Plan, PlanRequest};
+use repro::recipe::Layout;
 use repro::recipe::{Recipe, SplitKind};
+use repro::run::Summary;
 use repro::run::{self, harness, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
+use repro::table::WriteReport;
 
 use super::progress::{describe, Progress};
 use super::Output;
@@ -231,15 +236,103 @@ fn preparation(
     })?)
 }
 
+/// How to get past a fake/real clash.
+fn clash_way_out(forced: bool) -> &'static str {
+    if forced {
+        "--force moves that folder to `replaced/` first, then runs"
+    } else {
+        "hint: use another results folder (`--results DIR`), or pass --force to move that folder to `<results>/replaced/` (nothing is deleted) and run"
+    }
+}
+
+/// `--force` over a clash: each figure folder of the other kind is moved under `replaced/`, so
+/// the figure is made from one kind of data only.
+fn set_aside_clashes(clashes: &[Clash], results: &Path, quiet: bool) -> anyhow::Result<()> {
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    let mut replaced = repro::artifacts::replaced::Replaced::new(results);
+    for clash in clashes {
+        let kept = replaced
+            .keep(&clash.folder)
+            .with_context(|| format!("moving `{}` aside", clash.folder.display()))?;
+        if !quiet {
+            eprintln!(
+                "note: --force: moved `{}` ({}) to `{}`",
+                clash.folder.display(),
+                clash.mix.other,
+                kept.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The paper's `compare_logs.py` + `avg_results.py` for each group of the plan that has run
+/// folders; tables repro did not write are left as they are (and named).
+fn write_tables(plan: &Plan) -> anyhow::Result<WriteReport> {
+    let mut report = WriteReport::default();
+    for group in plan.groups.iter().filter(|g| g.layout == Layout::Paper) {
+        let has_runs = std::fs::read_dir(group.dir.join("iterations"))
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(false);
+        if !has_runs {
+            continue;
+        }
+        let table = repro::table::group_table(&group.dir, group.label_order.as_deref())?;
+        let mut policy = Policy {
+            replace_foreign: None,
+        };
+        report.extend(repro::table::write_group(&table, &mut policy)?);
+    }
+    for path in &report.kept_foreign {
+        eprintln!(
+            "warning: kept `{}`: it holds a table repro did not write, other than the one its logs give (`repro table --force` replaces it, keeping the old file under `replaced/`)",
+            path.display()
+        );
+    }
+    Ok(report)
+}
+
+fn print_summary(plan: &Plan, summary: &Summary, tables: &WriteReport) {
+    let mut extra = String::new();
+    if summary.foreign > 0 {
+        extra += &format!(
+            ", {} present but not made here (kept; --force reruns them)",
+            summary.foreign
+        );
+    }
+    if summary.interrupted_run.is_some() {
+        extra += ", 1 interrupted";
+    }
+    if summary.not_started > 0 {
+        extra += &format!(", {} not started", summary.not_started);
+    }
+    println!(
+        "{}: {} ran ({} ok, {} failed), {} already done{extra}; {} table files written",
+        plan.figure,
+        summary.ok + summary.failed.len() + usize::from(summary.interrupted_run.is_some()),
+        summary.ok,
+        summary.failed.len(),
+        summary.skipped - summary.foreign,
+        tables.written.len()
+    );
+}
+
 pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let mut plans = make_plans(&args, &out, &models)?;
     if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
         return Ok(code);
     }
+    let clashes: Vec<Clash> = plans.iter().filter_map(plan::guard::clash).collect();
     let steps = preparation(&args, &out, &models, &plans)?;
     if args.dry_run {
-        let mut text = super::prepare::explain(&steps);
+        let mut text = String::new();
+        for clash in &clashes {
+            text += &format!("stops here: {clash}: {}\n", clash_way_out(args.force));
+        }
+        text += &super::prepare::explain(&steps);
         for plan in &plans {
             let states = plan.states(args.force);
             text += &plan::explain::explain(plan, &states, &args.results, out.verbose);
@@ -248,12 +341,19 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
         let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
+    if !clashes.is_empty() && !args.force {
+        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
+        bail!(
+            "fake-engine runs and real data are never mixed in one figure, and nothing ran:\n{}\n{}",
+            lines.join("\n"),
+            clash_way_out(false)
+        );
+    }
     let _lock = repro::artifacts::lock::lock(&args.results)?;
-    let to_run = plans.iter().any(|p| {
-        p.states(args.force)
-            .iter()
-            .any(|(s, _)| *s != plan::TaskState::Done)
-    });
+    set_aside_clashes(&clashes, &args.results, out.quiet)?;
+    let to_run = plans
+        .iter()
+        .any(|p| p.states(args.force).iter().any(|(s, _)| s.runs()));
     if to_run && args.engine == EngineArg::Real && args.python.is_none() {
         super::prepare::check_gpu(args.device.into())?;
     }
@@ -304,23 +404,21 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
             &interrupt,
         )?;
         progress.finish();
+        let tables = write_tables(plan)?;
         if !out.quiet {
-            println!(
-                "{}: {} ran ({} ok, {} failed), {} already done{}; {} table files written",
-                plan.figure,
-                summary.ok + summary.failed.len(),
-                summary.ok,
-                summary.failed.len(),
-                summary.skipped,
-                if summary.not_started > 0 {
-                    format!(", {} not started", summary.not_started)
-                } else {
-                    String::new()
-                },
-                summary.tables.len()
-            );
+            print_summary(plan, &summary, &tables);
+        }
+        for path in &summary.replaced {
+            eprintln!("note: kept what was in a run's way: `{}`", path.display());
         }
         failed.extend(summary.failed);
+        if let Some((task, result)) = &summary.interrupted_run {
+            eprintln!(
+                "interrupted: {} was stopped (its partial log: {})",
+                describe(task),
+                result.log.display()
+            );
+        }
         if summary.interrupted {
             interrupted = true;
             break;

@@ -15,15 +15,42 @@ pub fn run(args: MergeArgs, out: Output) -> anyhow::Result<ExitCode> {
             PreferArg::Theirs => Prefer::Theirs,
         }),
         dry_run: args.dry_run,
+        trust_unlisted: args.trust_unlisted,
         // Fault injection for the interrupted-merge test.
         crash_after: std::env::var("REPRO_MERGE_CRASH_AFTER")
             .ok()
             .and_then(|v| v.parse().ok()),
     };
+    // One repro at a time in a results folder; a dry run writes nothing, not even the lock.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(repro::artifacts::lock::lock(&args.results)?)
+    };
     let report = archive::merge(&args.results, &args.sources, &options)
         .with_context(|| format!("merging into `{}`", args.results.display()))?;
     if report.rolled_back {
-        eprintln!("note: an interrupted earlier merge was rolled back first");
+        eprintln!(
+            "note: an interrupted earlier merge {} rolled back first",
+            if args.dry_run { "would be" } else { "was" }
+        );
+    }
+    for archive in &report.unchecked {
+        eprintln!(
+            "warning: `{}` has no repro-pack.json: its files were merged without checking their hashes (--trust-unlisted)",
+            archive.display()
+        );
+    }
+    if let Some(first) = report.kept_replaced.first() {
+        eprintln!(
+            "note: the {} local file(s) replaced are kept under `{}`",
+            report.kept_replaced.len(),
+            first
+                .ancestors()
+                .find(|a| a.parent().and_then(|p| p.file_name()) == Some("replaced".as_ref()))
+                .unwrap_or(first)
+                .display()
+        );
     }
     if !out.quiet {
         let verb = if args.dry_run { "would add" } else { "added" };

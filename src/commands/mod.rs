@@ -56,6 +56,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A results folder a command reads: it must exist and be a folder.
+pub fn existing_results(results: &std::path::Path) -> anyhow::Result<()> {
+    if results.is_file() {
+        anyhow::bail!(
+            "`{}` is a file, not a results folder: pass --results DIR",
+            results.display()
+        );
+    }
+    if !results.is_dir() {
+        anyhow::bail!(
+            "results folder `{}` does not exist (pass --results DIR)",
+            results.display()
+        );
+    }
+    Ok(())
+}
+
 /// The figure folders a `<figure|all>` argument names under a results folder: `(name, path)`.
 /// `all` lists every `figure-*` folder present; a single figure must exist.
 pub fn figure_folders(
@@ -63,12 +80,7 @@ pub fn figure_folders(
     figure: &str,
 ) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
     use anyhow::bail;
-    if !results.is_dir() {
-        bail!(
-            "results folder `{}` does not exist (pass --results DIR)",
-            results.display()
-        );
-    }
+    existing_results(results)?;
     if figure == "all" {
         let mut found = Vec::new();
         for entry in std::fs::read_dir(results)? {

@@ -9,12 +9,7 @@ use super::Output;
 use crate::cli::PackArgs;
 
 pub fn run(args: PackArgs, out: Output) -> anyhow::Result<ExitCode> {
-    if !args.results.is_dir() {
-        bail!(
-            "results folder `{}` does not exist (pass --results DIR)",
-            args.results.display()
-        );
-    }
+    super::existing_results(&args.results)?;
     let folders = if args.figure.is_empty() {
         None
     } else {
@@ -36,7 +31,7 @@ pub fn run(args: PackArgs, out: Output) -> anyhow::Result<ExitCode> {
     let output = args
         .output
         .unwrap_or_else(|| format!("{}-results.tar.zst", super::hostname()).into());
-    let report = archive::pack(&args.results, folders.as_deref(), &output)
+    let report = archive::pack(&args.results, folders.as_deref(), &output, args.force)
         .with_context(|| format!("packing `{}`", args.results.display()))?;
     if !out.quiet {
         println!(

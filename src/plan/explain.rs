@@ -15,15 +15,22 @@ pub fn explain(
     verbose: bool,
 ) -> String {
     let done = states.iter().filter(|(s, _)| *s == TaskState::Done).count();
+    let to_run = states.iter().filter(|(s, _)| s.runs()).count();
+    let foreign = plan.tasks.len() - done - to_run;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}): {} tasks, {} done, {} to run",
+        "{} ({}): {} tasks, {} done, {}{} to run",
         plan.figure,
         plan.title,
         plan.tasks.len(),
         done,
-        plan.tasks.len() - done
+        if foreign > 0 {
+            format!("{foreign} present but not made here (kept), ")
+        } else {
+            String::new()
+        },
+        to_run
     );
     for (task, (state, manifest)) in plan.tasks.iter().zip(states) {
         let rel = |p: &Path| p.strip_prefix(results).unwrap_or(p).display().to_string();
@@ -33,6 +40,14 @@ pub fn explain(
                 let _ = writeln!(
                     out,
                     "  done      {}  {}  (on {host})",
+                    task.key.short(),
+                    rel(&task.paths.log)
+                );
+            }
+            TaskState::Foreign(why) => {
+                let _ = writeln!(
+                    out,
+                    "  present   {}  {}  ({why}: kept, not run; --force reruns it and keeps this file under replaced/)",
                     task.key.short(),
                     rel(&task.paths.log)
                 );

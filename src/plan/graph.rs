@@ -16,7 +16,7 @@ use crate::config::machines::Device;
 
 use super::task::{ConfigInputs, EngineKind, ModelRef, Phase, Task};
 use crate::artifacts::layout::{self, RunPaths};
-use crate::artifacts::manifest::{Manifest, RunStatus};
+use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::config::Models;
 use crate::recipe::{Combination, Layout, Recipe};
 
@@ -55,6 +55,8 @@ pub struct Group {
 /// Every task of a recipe (or of one split part).
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The results folder the tasks write under.
+    pub results: PathBuf,
     pub figure: String,
     pub title: String,
     pub tasks: Vec<Task>,
@@ -95,7 +97,37 @@ pub enum PlanError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskState {
     Done,
+    /// Its log is there but no manifest of this folder accounts for those bytes (published or
+    /// merged data, a hand-copied log): kept, and not run unless forced.
+    Foreign(Foreign),
     Run(Reason),
+}
+
+impl TaskState {
+    /// Whether the runner runs it.
+    pub fn runs(&self) -> bool {
+        matches!(self, TaskState::Run(_))
+    }
+}
+
+/// Why a present log is not this folder's run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Foreign {
+    /// No manifest beside it.
+    NoManifest,
+    /// Its manifest recorded other bytes (the log was replaced after the run, e.g. by a merge).
+    NotTheRecordedBytes,
+}
+
+impl std::fmt::Display for Foreign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Foreign::NoManifest => "present, not made here",
+            Foreign::NotTheRecordedBytes => {
+                "present, not made here (its manifest recorded other bytes)"
+            }
+        })
+    }
 }
 
 /// Why a task runs.
@@ -111,6 +143,8 @@ pub enum Reason {
     },
     /// The manifest says ok but the log is gone.
     LogMissing,
+    /// A file the run made (a sampler's, its stderr) is gone or holds other bytes.
+    FilesChanged(String),
     /// The manifest cannot be read.
     BadManifest(String),
     Forced,
@@ -127,6 +161,7 @@ impl std::fmt::Display for Reason {
                 &stored[..12.min(stored.len())]
             ),
             Reason::LogMissing => f.write_str("log missing"),
+            Reason::FilesChanged(file) => write!(f, "`{file}` is not the file the run made"),
             Reason::BadManifest(e) => write!(f, "unreadable manifest: {e}"),
             Reason::Forced => f.write_str("--force"),
         }
@@ -348,6 +383,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         }
     }
     Ok(Plan {
+        results: req.results.to_path_buf(),
         figure: recipe.folder.clone(),
         title: recipe.title.clone(),
         tasks,
@@ -357,21 +393,35 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     })
 }
 
-/// A task's state from its manifest and log.
+/// A task's state from its manifest and the bytes of its files.
 pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Manifest>) {
+    let log_present = task.paths.log.is_file();
     let manifest = match Manifest::read(&task.paths.manifest()) {
         Ok(m) => m,
+        Err(_) if log_present && !force => {
+            return (TaskState::Foreign(Foreign::NoManifest), None);
+        }
         Err(e) => return (TaskState::Run(Reason::BadManifest(e.to_string())), None),
     };
+    let run_dir = &task.paths.run_dir;
     let state = match &manifest {
         _ if force => TaskState::Run(Reason::Forced),
+        None if log_present => TaskState::Foreign(Foreign::NoManifest),
         None => TaskState::Run(Reason::NoArtifact),
+        Some(m) if log_present && !m.accounts_for(run_dir, task.paths.log_name()) => {
+            TaskState::Foreign(Foreign::NotTheRecordedBytes)
+        }
         Some(m) if m.status != RunStatus::Ok => TaskState::Run(Reason::FailedBefore(m.status)),
         Some(m) if m.task_key != task.key.0 => TaskState::Run(Reason::ChangedInput {
             stored: m.task_key.clone(),
         }),
-        Some(_) if !task.paths.log.is_file() => TaskState::Run(Reason::LogMissing),
-        Some(_) => TaskState::Done,
+        Some(_) if !log_present => TaskState::Run(Reason::LogMissing),
+        Some(m) => match m.check_files(run_dir) {
+            FilesCheck::Match | FilesCheck::Unrecorded => TaskState::Done,
+            FilesCheck::Missing(file) | FilesCheck::Changed(file) => {
+                TaskState::Run(Reason::FilesChanged(file))
+            }
+        },
     };
     (state, manifest)
 }

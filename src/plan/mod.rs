@@ -2,8 +2,12 @@
 
 pub mod explain;
 pub mod graph;
+pub mod guard;
 pub mod prepare;
+pub mod status;
 pub mod task;
 
-pub use graph::{plan, task_state, Group, Plan, PlanError, PlanRequest, Reason, TaskState};
+pub use graph::{
+    plan, task_state, Foreign, Group, Plan, PlanError, PlanRequest, Reason, TaskState,
+};
 pub use task::{ConfigInputs, EngineKind, KeyInputs, ModelRef, Phase, Task, TaskKey};

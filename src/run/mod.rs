@@ -1,7 +1,9 @@
 //! Running a plan: each task not yet done becomes a child process (the engine harness, or the
-//! fake engine), its log staged and renamed into place when complete, its manifest written
-//! after; failures are kept out of the paper's glob and do not stop the others. Progress goes
-//! to a [`Reporter`]; the CLI draws it.
+//! fake engine), its log staged and renamed into place when complete, its manifest (with the
+//! hash of every file the run made) written after; failures are kept out of the paper's glob
+//! and do not stop the others. A file in a run's way that is not simulated data of this folder
+//! is kept under `replaced/`, never overwritten. Progress goes to a [`Reporter`]; the CLI draws
+//! it. The tables are the caller's next step (`table`), not the runner's.
 
 pub mod child;
 pub mod evict;
@@ -10,7 +12,7 @@ pub mod fake;
 pub mod harness;
 pub mod slurm;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,9 +23,10 @@ use crate::artifacts::manifest::{
     self, EvictionRecord, Exit, Host, Manifest, RunStatus, SamplerKind, SamplerRecord,
     MANIFEST_SCHEMA,
 };
+use crate::artifacts::replaced::Replaced;
 use crate::artifacts::stage::Staged;
+use crate::artifacts::FileRecord;
 use crate::plan::{EngineKind, Plan, Task, TaskState};
-use crate::recipe::Layout;
 use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
 pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};
 pub use executor::{Executor, Local};
@@ -95,11 +98,16 @@ pub struct TaskResult {
 #[derive(Debug, Default)]
 pub struct Summary {
     pub skipped: usize,
+    /// Of the skipped: logs present that this folder's runs did not make (kept, not rerun).
+    pub foreign: usize,
     pub ok: usize,
     pub failed: Vec<(Task, TaskResult)>,
+    /// The run that was stopped by Ctrl-C, if one was (not a failure: rerun to resume).
+    pub interrupted_run: Option<(Task, TaskResult)>,
     pub interrupted: bool,
     pub not_started: usize,
-    pub tables: Vec<PathBuf>,
+    /// Files that were in the way of a run, kept under `replaced/`.
+    pub replaced: Vec<PathBuf>,
 }
 
 /// An error that stops the whole run (the results folder cannot be written).
@@ -112,8 +120,6 @@ pub enum RunError {
     },
     #[error("no Python for vLLM {version}: run `repro env setup --vllm {version}`, or pass --python PATH")]
     NoPython { version: String },
-    #[error(transparent)]
-    Table(#[from] crate::table::TableError),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
@@ -292,16 +298,85 @@ struct Context<'a> {
     host: Host,
 }
 
+/// Make way for a task's run: a log already where the run will put its own is kept under
+/// `replaced/` (with its manifest), unless it is a fake-engine run made by this folder's
+/// manifest — simulated data the same command makes again. Real measurements and data repro
+/// did not make are never overwritten.
+fn make_way(
+    task: &Task,
+    previous: Option<&Manifest>,
+    replaced: &mut Replaced,
+) -> Result<(), RunError> {
+    let log = &task.paths.log;
+    if !log.is_file() {
+        return Ok(());
+    }
+    let regenerable = previous.is_some_and(|m| {
+        m.key_inputs.engine == EngineKind::Fake
+            && m.accounts_for(&task.paths.run_dir, task.paths.log_name())
+    });
+    if regenerable {
+        return Ok(());
+    }
+    replaced.keep(log).map_err(io_error(log))?;
+    let manifest = task.paths.manifest();
+    if manifest.is_file() {
+        replaced.copy(&manifest).map_err(io_error(&manifest))?;
+    }
+    Ok(())
+}
+
+/// The records of the files a run made, relative to its run folder: the log (where it ended
+/// up), its stderr, the samplers' files.
+fn made_files(
+    task: &Task,
+    log: &Path,
+    samplers: &[SamplerRecord],
+) -> Result<Vec<FileRecord>, RunError> {
+    let run_dir = &task.paths.run_dir;
+    let rel = |p: &Path| {
+        p.strip_prefix(run_dir)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut names = vec![rel(log)];
+    if task.paths.stderr_log().is_file() {
+        names.push(rel(&task.paths.stderr_log()));
+    }
+    names.extend(samplers.iter().filter_map(|s| s.file.clone()));
+    names
+        .iter()
+        .map(|name| FileRecord::of(run_dir, name).map_err(io_error(&run_dir.join(name))))
+        .collect()
+}
+
+/// After a successful run, the logs of its earlier failed attempts are history, not results.
+fn clear_failed_attempts(task: &Task) {
+    let failed = task.paths.failed_log();
+    let _ = std::fs::remove_file(&failed);
+    let _ =
+        std::fs::remove_file(failed.with_file_name(format!("{}.previous", task.paths.log_name())));
+    if let Some(dir) = failed.parent() {
+        // Only when empty: other runs of the folder may have failed too.
+        let _ = std::fs::remove_dir(dir);
+    }
+}
+
 /// Run one task: evict, sample, run, stage the log, record the manifest.
+#[allow(clippy::too_many_arguments)]
 fn run_task(
     ctx: &Context<'_>,
     task: &Task,
-    attempt: u32,
+    previous: Option<&Manifest>,
+    replaced: &mut Replaced,
     executor: &mut dyn Executor,
     reporter: &mut dyn Reporter,
     interrupt: &Interrupt,
 ) -> Result<TaskResult, RunError> {
     let paths = &task.paths;
+    let attempt = next_attempt(task, previous);
+    make_way(task, previous, replaced)?;
     let started = manifest::now_rfc3339();
     let spec = job(task, ctx.engine, attempt, ctx.timeout, ctx.options.grace)?;
     let log_name = paths
@@ -349,7 +424,7 @@ fn run_task(
         error = match (status, o.ending) {
             (RunStatus::Ok, _) => None,
             (RunStatus::TimedOut, _) => Some(format!("timed out after {:?}", ctx.timeout)),
-            (RunStatus::Interrupted, _) => Some("interrupted (Ctrl-C)".into()),
+            (RunStatus::Interrupted, _) => Some("stopped by Ctrl-C".into()),
             (_, Ending::Exited(code)) => Some(format!("exited with code {code}")),
             (_, Ending::Signaled(sig)) => Some(format!("killed by signal {sig}")),
         };
@@ -357,6 +432,7 @@ fn run_task(
 
     let log = if status == RunStatus::Ok {
         staged.commit(&paths.log).map_err(io_error(&paths.log))?;
+        clear_failed_attempts(task);
         paths.log.clone()
     } else {
         // An older log in the glob no longer matches the manifest about to be written.
@@ -389,6 +465,7 @@ fn run_task(
             signal: None,
         },
     };
+    let files = made_files(task, &log, &samplers)?;
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA,
         status,
@@ -413,6 +490,7 @@ fn run_task(
         samplers,
         eviction,
         error: error.clone(),
+        files: Some(files),
     };
     manifest
         .write(&paths.manifest())
@@ -457,10 +535,14 @@ pub fn execute(
     };
     let mut summary = Summary::default();
     let to_run: Vec<usize> = (0..plan.tasks.len())
-        .filter(|i| states[*i].0 != TaskState::Done)
+        .filter(|i| states[*i].0.runs())
         .collect();
     summary.skipped = plan.tasks.len() - to_run.len();
-    let mut touched = BTreeSet::new();
+    summary.foreign = states
+        .iter()
+        .filter(|(s, _)| matches!(s, TaskState::Foreign(_)))
+        .count();
+    let mut replaced = Replaced::new(&plan.results);
     for (position, &index) in to_run.iter().enumerate() {
         if interrupt.count() > 0 {
             summary.interrupted = true;
@@ -468,16 +550,30 @@ pub fn execute(
             break;
         }
         let task = &plan.tasks[index];
-        let attempt = next_attempt(task, states[index].1.as_ref());
-        reporter.started(position + 1, to_run.len(), task, attempt);
-        let result = run_task(&ctx, task, attempt, executor, reporter, interrupt)?;
+        let previous = states[index].1.as_ref();
+        reporter.started(
+            position + 1,
+            to_run.len(),
+            task,
+            next_attempt(task, previous),
+        );
+        let result = run_task(
+            &ctx,
+            task,
+            previous,
+            &mut replaced,
+            executor,
+            reporter,
+            interrupt,
+        );
+        summary.replaced = replaced.kept().to_vec();
+        let result = result?;
         reporter.finished(task, &result);
-        touched.insert(task.group);
         let status = result.status;
-        if status == RunStatus::Ok {
-            summary.ok += 1;
-        } else {
-            summary.failed.push((task.clone(), result));
+        match status {
+            RunStatus::Ok => summary.ok += 1,
+            RunStatus::Interrupted => summary.interrupted_run = Some((task.clone(), result)),
+            _ => summary.failed.push((task.clone(), result)),
         }
         if status == RunStatus::Interrupted || interrupt.count() > 0 {
             summary.interrupted = true;
@@ -489,22 +585,5 @@ pub fn execute(
             break;
         }
     }
-    summary.tables = write_tables(plan)?;
     Ok(summary)
-}
-
-/// The paper's `compare_logs.py` + `avg_results.py` for each group that has run folders.
-pub fn write_tables(plan: &Plan) -> Result<Vec<PathBuf>, RunError> {
-    let mut written = Vec::new();
-    for group in plan.groups.iter().filter(|g| g.layout == Layout::Paper) {
-        let has_runs = std::fs::read_dir(group.dir.join("iterations"))
-            .map(|mut entries| entries.next().is_some())
-            .unwrap_or(false);
-        if !has_runs {
-            continue;
-        }
-        let table = crate::table::group_table(&group.dir, group.label_order.as_deref())?;
-        written.extend(crate::table::write_group(&table)?);
-    }
-    Ok(written)
 }

@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 pub use average::{average, reorder, AverageWarning};
 pub use comparison::{Comparison, ComparisonFileError};
 
-use crate::artifacts::atomic_write;
+use crate::artifacts::derived::{self, Policy};
+use crate::artifacts::inventory::Inventory;
 use crate::parse::ParseError;
+use crate::plan::EngineKind;
 
-pub const COMPARISON_FILE: &str = "comparison_results.json";
-pub const AVERAGE_FILE: &str = "avg_comparison_results.json";
+pub use crate::artifacts::layout::{AVERAGE_FILE, COMPARISON_FILE};
 /// The paper's shell glob for a run folder's logs.
 pub const LOG_PREFIX: &str = "output_model_";
 
@@ -58,19 +59,24 @@ pub struct GroupTable {
     pub provenance: Provenance,
 }
 
-/// What a set of runs is, as far as it decides whether its numbers can stand for the paper's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a set of runs is, as far as it decides whether its numbers can stand for the paper's,
+/// judged by bytes: a run counts only while its manifest accounts for its files, and a log no
+/// manifest accounts for (the paper's published data, a merged folder) counts as real data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Provenance {
     /// Some run loaded a random-weight model made by `repro models synth`.
     pub synthetic_model: bool,
     /// Some run was the fake engine's (`--engine fake`): simulated timings.
     pub fake_engine: bool,
+    /// A fake-engine log and a real one (a real run's, or data repro did not make), where both
+    /// are there: such a folder is never tabled or drawn.
+    pub mixed: Option<(PathBuf, PathBuf)>,
 }
 
 impl Provenance {
     /// The warning tables and figures carry (the paper's scripts read only `labels` and `data`
     /// of a table, so the file stays readable by them); `None` for real runs of real models.
-    pub fn note(self) -> Option<&'static str> {
+    pub fn note(&self) -> Option<&'static str> {
         match (self.fake_engine, self.synthetic_model) {
             (true, _) => Some("FAKE ENGINE (`--engine fake`): simulated timings, not measurements"),
             (false, true) => {
@@ -81,32 +87,25 @@ impl Provenance {
     }
 }
 
-/// What the run manifests under `dir` (`manifests/*.json`) say about the runs' provenance.
+/// The provenance of the runs under `dir` (a group or a whole figure folder).
 pub fn provenance(dir: &Path) -> Provenance {
-    let mut found = Provenance::default();
-    let manifests = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_type().is_file()
-                && e.path().extension().is_some_and(|x| x == "json")
-                && e.path()
-                    .parent()
-                    .and_then(|p| p.file_name())
-                    .is_some_and(|n| n == "manifests")
-        });
-    for entry in manifests {
-        let Some(m) = std::fs::read(entry.path())
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        else {
-            continue;
-        };
-        found.synthetic_model |=
-            m["key_inputs"]["model"]["synthetic"] == serde_json::Value::Bool(true);
-        found.fake_engine |= m["key_inputs"]["engine"] == "fake";
+    let inventory = Inventory::scan(dir);
+    let intact = || inventory.runs.iter().filter(|r| r.is_intact());
+    let fake = inventory.intact(EngineKind::Fake).next();
+    let real = inventory.mixes_with(EngineKind::Fake);
+    Provenance {
+        synthetic_model: intact().any(|r| {
+            r.manifest
+                .key_inputs
+                .model
+                .as_ref()
+                .is_some_and(|m| m.synthetic)
+        }),
+        fake_engine: fake.is_some(),
+        mixed: fake
+            .zip(real)
+            .map(|(f, r)| (f.run_dir.join(&f.manifest.log), r.example)),
     }
-    found
 }
 
 impl GroupTable {
@@ -129,6 +128,17 @@ pub enum TableError {
     Average {
         dir: PathBuf,
         source: average::AverageError,
+    },
+    #[error("`{}` mixes fake-engine runs (e.g. `{}`) with real data (e.g. `{}`): its numbers would average the two; keep them in separate results folders (`--results`), or rerun the figure with `--force` to replace the other kind (its files are kept under `replaced/`)", dir.display(), fake.display(), real.display())]
+    Mixed {
+        dir: PathBuf,
+        fake: PathBuf,
+        real: PathBuf,
+    },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
     },
 }
 
@@ -228,12 +238,20 @@ pub fn group_table(dir: &Path, label_order: Option<&[String]>) -> Result<GroupTa
             warnings,
         )
     };
+    let provenance = provenance(dir);
+    if let Some((fake, real)) = &provenance.mixed {
+        return Err(TableError::Mixed {
+            dir: dir.to_path_buf(),
+            fake: fake.clone(),
+            real: real.clone(),
+        });
+    }
     Ok(GroupTable {
         dir: dir.to_path_buf(),
         runs,
         average,
         warnings,
-        provenance: provenance(dir),
+        provenance,
     })
 }
 
@@ -256,27 +274,69 @@ pub fn find_groups(figure_dir: &Path) -> Result<Vec<PathBuf>, TableError> {
     Ok(groups)
 }
 
-fn note(group: &GroupTable) -> Option<&'static str> {
-    group.provenance.note()
+/// What writing a group's tables did.
+#[derive(Debug, Default)]
+pub struct WriteReport {
+    /// Files written with new bytes.
+    pub written: Vec<PathBuf>,
+    /// Files that already held the bytes computed.
+    pub unchanged: usize,
+    /// Files left as they are: they hold other bytes that repro did not write (the paper's
+    /// own tables, a hand edit). `--force` replaces them.
+    pub kept_foreign: Vec<PathBuf>,
+    /// Forced: where the foreign bytes that were replaced are kept.
+    pub replaced: Vec<PathBuf>,
+}
+
+impl WriteReport {
+    fn add(&mut self, path: PathBuf, outcome: derived::Written) {
+        match outcome {
+            derived::Written::Written => self.written.push(path),
+            derived::Written::Unchanged => self.unchanged += 1,
+            derived::Written::KeptForeign => self.kept_foreign.push(path),
+            derived::Written::ReplacedForeign { kept } => {
+                self.written.push(path);
+                self.replaced.push(kept);
+            }
+        }
+    }
+
+    pub fn extend(&mut self, other: WriteReport) {
+        self.written.extend(other.written);
+        self.unchanged += other.unchanged;
+        self.kept_foreign.extend(other.kept_foreign);
+        self.replaced.extend(other.replaced);
+    }
 }
 
 /// Write a group's tables into its folders: every run folder's table that came from logs, and
-/// the average. Each file is replaced atomically.
-pub fn write_group(group: &GroupTable) -> Result<Vec<PathBuf>, TableError> {
-    let mut written = Vec::new();
+/// the average. Each file is replaced atomically, and only where that replaces bytes repro
+/// wrote (or `policy` says to replace foreign ones, keeping them).
+pub fn write_group(group: &GroupTable, policy: &mut Policy<'_>) -> Result<WriteReport, TableError> {
+    let note = group.provenance.note();
+    let mut report = WriteReport::default();
+    let mut write = |dir: &Path, name: &str, bytes: Vec<u8>| -> Result<(), TableError> {
+        let outcome =
+            derived::write(dir, name, &bytes, policy).map_err(|source| TableError::Write {
+                path: dir.join(name),
+                source,
+            })?;
+        report.add(dir.join(name), outcome);
+        Ok(())
+    };
     for run in group
         .runs
         .iter()
         .filter(|run| run.source == Source::Logs && !run.comparison.labels.is_empty())
     {
-        let path = run.dir.join(COMPARISON_FILE);
-        atomic_write(&path, &run.comparison.to_json_noted(note(group))).map_err(io_error(&path))?;
-        written.push(path);
+        write(
+            &run.dir,
+            COMPARISON_FILE,
+            run.comparison.to_json_noted(note),
+        )?;
     }
     if let Some(avg) = &group.average {
-        let path = group.dir.join(AVERAGE_FILE);
-        atomic_write(&path, &avg.to_json_noted(note(group))).map_err(io_error(&path))?;
-        written.push(path);
+        write(&group.dir, AVERAGE_FILE, avg.to_json_noted(note))?;
     }
-    Ok(written)
+    Ok(report)
 }
