@@ -120,7 +120,14 @@ impl<'a> Loader<'a> {
         let data = match &spec.chart {
             Chart::VersionBars(s) => {
                 let times = versions::read_engine_times(&figure_dir.join("iterations"))?;
-                ChartData::VersionBars(versions::version_bars(s, times)?)
+                let data = versions::version_bars(s, times)?;
+                if let Some(bar) = data.bars.iter().find(|b| b.runs > 1) {
+                    notes.push(format!(
+                        "each bar is the mean of its version's timed runs ({} for {}; the paper's figure has one)",
+                        bar.runs, bar.version
+                    ));
+                }
+                ChartData::VersionBars(data)
             }
             Chart::StackedStages(s) => {
                 let g = self.group(recipe, figure_dir, figure_dir)?;
@@ -156,8 +163,20 @@ impl<'a> Loader<'a> {
                 ChartData::CpuHeatmap(heatmap::cpu_heatmap(s, samples)?)
             }
             Chart::GroupedBars(s) => {
+                let params = run_params(recipe, models);
                 let g = self.group(recipe, figure_dir, figure_dir)?;
-                ChartData::GroupedBars(grouped::grouped_bars(s, &iterations(g))?)
+                let unknown: Vec<&String> = g
+                    .iterations()
+                    .flat_map(|run| &run.comparison.labels)
+                    .filter(|label| !params.contains_key(*label))
+                    .collect();
+                if let Some(first) = unknown.first() {
+                    notes.push(format!(
+                        "{} run(s) are not runs of the recipe and are left out, e.g. `{first}`",
+                        unknown.len()
+                    ));
+                }
+                ChartData::GroupedBars(grouped::grouped_bars(s, &iterations(g), &params)?)
             }
             Chart::PredictorBars(s) => {
                 let g = self.group(recipe, figure_dir, figure_dir)?;
@@ -167,6 +186,31 @@ impl<'a> Loader<'a> {
         notes.splice(0..0, self.pending.drain(..));
         Ok(Built { data, notes })
     }
+}
+
+/// Every run of the recipe by its log name, with its parameters as text; a tensorizer copy's
+/// `model` is the model it was made from (it is that model in another format).
+fn run_params(recipe: &Recipe, models: &Models) -> grouped::RunParams {
+    recipe
+        .all_combinations()
+        .into_iter()
+        .map(|c| {
+            let params = c
+                .params
+                .iter()
+                .map(|(k, v)| {
+                    let mut text = v.python_str();
+                    if k == "model" {
+                        if let Some(copy) = models.tensorized.get(&text) {
+                            text = copy.from.clone();
+                        }
+                    }
+                    (k.clone(), text)
+                })
+                .collect();
+            (c.log_name(), params)
+        })
+        .collect()
 }
 
 fn iterations(group: &GroupTable) -> Vec<(String, &Comparison)> {

@@ -32,30 +32,63 @@ pub struct SpeedupBarsData {
     pub skipped: Vec<String>,
 }
 
-/// Pair the runs of the two parts by model name (`extract_model_name`): base label, compared
-/// label. Runs without a partner are reported.
+/// Pair the runs of the two parts: by exact label, then — for the runs left — by model name
+/// (`extract_model_name`) where one run on each side has it (the paper's parts name a run
+/// `qwen-14b` in one and `qwen-14b_max_model_len_16752` in the other). Runs of a sweep that
+/// share a model are never paired by model alone. Runs without a partner are reported.
 fn pair_runs<'a>(
     base: &'a Comparison,
     compared: &'a Comparison,
     skipped: &mut Vec<String>,
 ) -> Result<Vec<(usize, usize, &'a str)>, FigureError> {
-    let mut compared_names = Vec::with_capacity(compared.labels.len());
-    for label in &compared.labels {
-        compared_names.push(labels::model_name(label)?);
-    }
+    let names = |c: &'a Comparison| -> Result<Vec<&'a str>, FigureError> {
+        c.labels.iter().map(|l| labels::model_name(l)).collect()
+    };
+    let (base_names, compared_names) = (names(base)?, names(compared)?);
+    let mut taken = vec![false; compared.labels.len()];
     let mut pairs = Vec::new();
+    let mut left = Vec::new();
     for (i, label) in base.labels.iter().enumerate() {
-        let name = labels::model_name(label)?;
-        match compared_names.iter().position(|n| *n == name) {
-            Some(j) => pairs.push((i, j, name)),
-            None => skipped.push(format!("`{name}`: no run in the compared part")),
+        match compared.labels.iter().position(|l| l == label) {
+            Some(j) => {
+                taken[j] = true;
+                pairs.push((i, j, base_names[i]));
+            }
+            None => left.push(i),
         }
     }
-    for name in &compared_names {
-        if !pairs.iter().any(|(_, _, n)| n == name) {
+    let count = |names: &[&str], open: &dyn Fn(usize) -> bool, name: &str| {
+        (0..names.len())
+            .filter(|&k| open(k) && names[k] == name)
+            .count()
+    };
+    let base_open = |k: usize| left.contains(&k);
+    for &i in &left {
+        let name = base_names[i];
+        let compared_open = |k: usize| !taken[k];
+        let on_base = count(&base_names, &base_open, name);
+        let on_compared = count(&compared_names, &compared_open, name);
+        match (on_base, on_compared) {
+            (_, 0) => skipped.push(format!("`{name}`: no run in the compared part")),
+            (1, 1) => {
+                let j = (0..compared_names.len())
+                    .find(|&k| !taken[k] && compared_names[k] == name)
+                    .expect("counted one");
+                taken[j] = true;
+                pairs.push((i, j, name));
+            }
+            _ => skipped.push(format!(
+                "`{}`: no run of the same label in the compared part, and {on_base} base and {on_compared} compared runs share model `{name}`: not paired",
+                base.labels[i]
+            )),
+        }
+    }
+    for (j, name) in compared_names.iter().enumerate() {
+        if !taken[j] && !base_names.contains(name) {
             skipped.push(format!("`{name}`: no run in the base part"));
         }
     }
+    pairs.sort_by_key(|&(i, _, _)| i);
     Ok(pairs)
 }
 
@@ -133,6 +166,21 @@ mod tests {
                 .into_iter()
                 .collect(),
         }
+    }
+
+    #[test]
+    fn runs_of_a_sweep_pair_by_label_never_by_model_alone() {
+        let base = table(&[("a-1b_max-num-seqs_16", Some(1.0)), ("a-1b_max-num-seqs_160", Some(10.0))]);
+        let compared =
+            table(&[("a-1b_max-num-seqs_160", Some(20.0)), ("a-1b_max-num-seqs_16", Some(3.0))]);
+        let data = speedup_bars(&spec(), &base, &compared).unwrap();
+        assert_eq!(data.bars[0].models, 2);
+        assert_eq!(data.bars[0].mean, (3.0 + 2.0) / 2.0);
+        // Labels that differ while two runs share the model: ambiguous, so not paired.
+        let other = table(&[("a-1b_x_1", Some(2.0)), ("a-1b_x_2", Some(2.0))]);
+        let data = speedup_bars(&spec(), &base, &other).unwrap();
+        assert!(data.bars.is_empty(), "{:?}", data.bars);
+        assert!(data.skipped.iter().any(|s| s.contains("not paired")), "{:?}", data.skipped);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Figure 1: startup time of each vLLM release, from the `initialize_engine took X seconds` line
-//! of each `iterations/output_<version>.txt` (the figure's `plot.py`).
+//! of each `iterations/output_<version>.txt` (the figure's `plot.py`). The paper times one warm
+//! run per version; a folder made with more iterations (`output_<version>_<i>.txt`) gives one
+//! bar per version, the mean of its runs, never a bar per file.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -27,6 +29,8 @@ pub struct VersionBar {
     pub value: f64,
     /// The annotation, `f'{value}'`.
     pub text: String,
+    /// How many timed runs the value is the mean of (1 in the paper).
+    pub runs: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,46 +81,71 @@ pub fn read_engine_times(dir: &Path) -> Result<Vec<EngineTime>, FigureError> {
     Ok(times)
 }
 
-/// `version_key`: the integers of `label.split('_')[1]` without `.txt`.
-fn version_key(file: &str) -> Result<Vec<u64>, FigureError> {
+/// The version a log file is of: `output_<version>.txt`, or `output_<version>_<i>.txt` for the
+/// i-th timed run.
+fn file_version(file: &str) -> Result<&str, FigureError> {
     let bad = || FigureError::Label {
         label: file.to_string(),
-        why: "expected `output_<version>.txt` with a dotted numeric version".into(),
+        why: "expected `output_<version>.txt` or `output_<version>_<i>.txt` with a dotted numeric version".into(),
     };
-    let version = file.split('_').nth(1).ok_or_else(bad)?.replace(".txt", "");
+    let stem = file
+        .strip_prefix("output_")
+        .and_then(|f| f.strip_suffix(".txt"))
+        .ok_or_else(bad)?;
+    let version = match stem.rsplit_once('_') {
+        Some((version, i)) if i.parse::<u32>().is_ok() => version,
+        _ => stem,
+    };
+    Ok(version)
+}
+
+/// The integers of a dotted version, for numeric order (`0.10.0` after `0.9.0`).
+fn version_key(file: &str, version: &str) -> Result<Vec<u64>, FigureError> {
     version
         .split('.')
-        .map(|p| p.parse().map_err(|_| bad()))
+        .map(|p| {
+            p.parse().map_err(|_| FigureError::Label {
+                label: file.to_string(),
+                why: format!("`{version}` is not a dotted numeric version"),
+            })
+        })
         .collect()
 }
 
 pub fn version_bars(
     spec: &VersionBars,
-    mut times: Vec<EngineTime>,
+    times: Vec<EngineTime>,
 ) -> Result<VersionBarsData, FigureError> {
     if times.is_empty() {
         return Err(FigureError::NoData(
             "no `initialize_engine took X seconds` line in any log".into(),
         ));
     }
-    let mut keyed = Vec::with_capacity(times.len());
-    for t in times.drain(..) {
-        keyed.push((version_key(&t.file)?, t));
+    // Every timed line of a version's files, grouped under the version.
+    let mut by_version: std::collections::BTreeMap<Vec<u64>, (String, Vec<f64>)> =
+        std::collections::BTreeMap::new();
+    for t in &times {
+        let version = file_version(&t.file)?;
+        let key = version_key(&t.file, version)?;
+        by_version
+            .entry(key)
+            .or_insert_with(|| (version.to_string(), Vec::new()))
+            .1
+            .push(t.seconds);
     }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let bars = keyed
-        .into_iter()
+    let bars = by_version
+        .into_values()
         .enumerate()
-        .map(|(i, (_, t))| {
-            let last = t.file.rsplit('_').next().unwrap_or(&t.file);
-            let version = last.split(".txt").next().unwrap_or(last).to_string();
+        .map(|(i, (version, seconds))| {
             let date = spec.release_dates.get(i).cloned().unwrap_or_default();
-            let value = labels::round2(t.seconds);
+            let mean = crate::table::stats::mean(&seconds).unwrap_or(0.0);
+            let value = labels::round2(mean);
             VersionBar {
                 tick: format!("{version}\n{date}"),
                 version,
                 value,
                 text: labels::py_float(value),
+                runs: seconds.len(),
             }
         })
         .collect();
@@ -155,5 +184,37 @@ mod tests {
         assert_eq!(versions, ["0.3.1", "0.9.0", "0.10.0"]);
         assert_eq!(data.bars[1].text, "8.0");
         assert_eq!(data.bars[2].tick, "0.10.0\nC");
+    }
+
+    #[test]
+    fn several_iterations_give_one_bar_per_version() {
+        let spec = VersionBars {
+            release_dates: vec!["A".into(), "B".into()],
+            xlabel: "x".into(),
+            ylabel: "y".into(),
+        };
+        let t = |f: &str, s| EngineTime {
+            file: f.into(),
+            seconds: s,
+        };
+        let data = version_bars(
+            &spec,
+            vec![
+                t("output_0.3.1.txt", 10.0),
+                t("output_0.3.1_2.txt", 12.0),
+                t("output_0.10.0_2.txt", 3.0),
+                t("output_0.10.0.txt", 5.0),
+            ],
+        )
+        .unwrap();
+        let bars: Vec<_> = data
+            .bars
+            .iter()
+            .map(|b| (b.version.as_str(), b.value, b.runs, b.tick.as_str()))
+            .collect();
+        assert_eq!(
+            bars,
+            [("0.3.1", 11.0, 2, "0.3.1\nA"), ("0.10.0", 4.0, 2, "0.10.0\nB")]
+        );
     }
 }

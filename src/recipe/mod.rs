@@ -259,7 +259,8 @@ impl Recipe {
             .collect()
     }
 
-    fn all_combinations(&self) -> Vec<Combination> {
+    /// Every run of every part.
+    pub fn all_combinations(&self) -> Vec<Combination> {
         let mut all = self.combinations(None);
         if let Some(split) = &self.split {
             for part in &split.parts {

@@ -131,11 +131,23 @@ pub struct CpuHeatmap {
 #[serde(deny_unknown_fields)]
 pub struct GroupedBars {
     pub metric: Stage,
-    /// Substrings of run labels, one group each, in order (`llama2-13b`).
-    pub groups: Vec<String>,
-    /// Substrings of run labels, one bar per group each (`safetensors`).
+    /// The run parameter whose value puts a run in a group (`model`; a model's tensorizer copy
+    /// counts as the model it was made from).
+    #[serde(default = "model_param")]
+    pub group_by: String,
+    /// The groups in order: a value of `group_by` → its tick text (`llama2-13b-hf` →
+    /// `llama2-13b`, printed title-cased). A run belongs to a group only when its value is
+    /// exactly that: `16` never takes in `160`.
+    pub groups: IndexMap<String, String>,
+    /// The run parameter whose value picks a run's bar within its group (`load-format`).
+    pub series_by: String,
+    /// Values of `series_by`, one bar per group each (`safetensors`).
     pub series: Vec<String>,
     pub ylabel: String,
+}
+
+fn model_param() -> String {
+    "model".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
