@@ -98,8 +98,11 @@ mod tests {
             "labels": rows.iter().map(|(l, _)| l).collect::<Vec<_>>(),
             "data": { "model_loading": rows.iter().map(|(_, v)| v).collect::<Vec<_>>() },
         });
-        Comparison::from_json(std::path::Path::new("t.json"), &serde_json::to_vec(&json).unwrap())
-            .unwrap()
+        Comparison::from_json(
+            std::path::Path::new("t.json"),
+            &serde_json::to_vec(&json).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]

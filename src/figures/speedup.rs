@@ -170,9 +170,14 @@ mod tests {
 
     #[test]
     fn runs_of_a_sweep_pair_by_label_never_by_model_alone() {
-        let base = table(&[("a-1b_max-num-seqs_16", Some(1.0)), ("a-1b_max-num-seqs_160", Some(10.0))]);
-        let compared =
-            table(&[("a-1b_max-num-seqs_160", Some(20.0)), ("a-1b_max-num-seqs_16", Some(3.0))]);
+        let base = table(&[
+            ("a-1b_max-num-seqs_16", Some(1.0)),
+            ("a-1b_max-num-seqs_160", Some(10.0)),
+        ]);
+        let compared = table(&[
+            ("a-1b_max-num-seqs_160", Some(20.0)),
+            ("a-1b_max-num-seqs_16", Some(3.0)),
+        ]);
         let data = speedup_bars(&spec(), &base, &compared).unwrap();
         assert_eq!(data.bars[0].models, 2);
         assert_eq!(data.bars[0].mean, (3.0 + 2.0) / 2.0);
@@ -180,7 +185,11 @@ mod tests {
         let other = table(&[("a-1b_x_1", Some(2.0)), ("a-1b_x_2", Some(2.0))]);
         let data = speedup_bars(&spec(), &base, &other).unwrap();
         assert!(data.bars.is_empty(), "{:?}", data.bars);
-        assert!(data.skipped.iter().any(|s| s.contains("not paired")), "{:?}", data.skipped);
+        assert!(
+            data.skipped.iter().any(|s| s.contains("not paired")),
+            "{:?}",
+            data.skipped
+        );
     }
 
     #[test]

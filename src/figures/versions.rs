@@ -84,9 +84,11 @@ pub fn read_engine_times(dir: &Path) -> Result<Vec<EngineTime>, FigureError> {
 /// The version a log file is of: `output_<version>.txt`, or `output_<version>_<i>.txt` for the
 /// i-th timed run.
 fn file_version(file: &str) -> Result<&str, FigureError> {
-    let bad = || FigureError::Label {
+    let bad = || {
+        FigureError::Label {
         label: file.to_string(),
         why: "expected `output_<version>.txt` or `output_<version>_<i>.txt` with a dotted numeric version".into(),
+    }
     };
     let stem = file
         .strip_prefix("output_")
@@ -214,7 +216,10 @@ mod tests {
             .collect();
         assert_eq!(
             bars,
-            [("0.3.1", 11.0, 2, "0.3.1\nA"), ("0.10.0", 4.0, 2, "0.10.0\nB")]
+            [
+                ("0.3.1", 11.0, 2, "0.3.1\nA"),
+                ("0.10.0", 4.0, 2, "0.10.0\nB")
+            ]
         );
     }
 }

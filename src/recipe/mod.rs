@@ -193,7 +193,13 @@ pub enum RecipeError {
 impl Recipe {
     /// Parse a recipe and check it against the models it names.
     pub fn parse(path: &Path, text: &str, models: Option<&Models>) -> Result<Recipe, ConfigError> {
-        let recipe: Recipe = crate::config::from_toml(path, text)?;
+        let recipe: Recipe = crate::config::from_toml(path, text).map_err(|error| {
+            // Inside `[[plot]]` serde loses the field's place; find it there first.
+            match plot::diagnose(text) {
+                Some((span, message)) => ConfigError::at(path, text, Some(span.start), message),
+                None => error,
+            }
+        })?;
         if let Some(models) = models {
             for combination in recipe.all_combinations() {
                 if let Some(model) = combination.model() {

@@ -163,3 +163,78 @@ pub struct PredictorBars {
     #[serde(default)]
     pub fix_graph_capture_feature: bool,
 }
+
+/// Where a recipe's `[[plot]]` tables are wrong, with the span of the field at fault and a
+/// message that names it. serde's `flatten` (which `PlotSpec` needs for its `kind`) buffers a
+/// table and loses the spans of its fields, so an error would point at `[[plot]]` itself; here
+/// each table's chart kind is deserialized straight from the TOML, spans intact.
+pub fn diagnose(text: &str) -> Option<(std::ops::Range<usize>, String)> {
+    use serde::de::Deserialize as _;
+    use toml::de::{DeValue, ValueDeserializer};
+
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let plots = root.get_ref().get("plot")?;
+    let DeValue::Array(plots) = plots.get_ref() else {
+        return Some((
+            plots.span(),
+            "`plot` must be an array of tables: `[[plot]]`".into(),
+        ));
+    };
+    for (index, plot) in plots.iter().enumerate() {
+        let DeValue::Table(table) = plot.get_ref() else {
+            return Some((plot.span(), format!("plot {}: not a table", index + 1)));
+        };
+        let field_of = |span: &std::ops::Range<usize>| {
+            table
+                .iter()
+                .find(|(key, value)| {
+                    let (k, v) = (key.span(), value.span());
+                    (k.start <= span.start && span.end <= k.end)
+                        || (v.start <= span.start && span.end <= v.end)
+                })
+                .map(|(key, _)| key.get_ref().to_string())
+        };
+        let at = |span: std::ops::Range<usize>, message: &str| {
+            let field = field_of(&span).map_or(String::new(), |f| format!(", field `{f}`"));
+            Some((
+                span,
+                format!("[[plot]] number {}{field}: {message}", index + 1),
+            ))
+        };
+        for required in ["figure", "output", "kind"] {
+            if table.get(required).is_none() {
+                return at(plot.span(), &format!("missing field `{required}`"));
+            }
+        }
+        let kind = table.get("kind").expect("checked");
+        let Some(kind_name) = kind.get_ref().as_str() else {
+            return at(kind.span(), "`kind` must be a string");
+        };
+        let mut rest = table.clone();
+        for key in ["figure", "output", "kind"] {
+            rest.remove(key);
+        }
+        let value = toml::Spanned::new(plot.span(), DeValue::Table(rest));
+        let deserializer = || ValueDeserializer::from(value.clone());
+        let result = match kind_name {
+            "version_bars" => VersionBars::deserialize(deserializer()).map(drop),
+            "stacked_stages" => StackedStages::deserialize(deserializer()).map(drop),
+            "regression_bars" => RegressionBars::deserialize(deserializer()).map(drop),
+            "speedup_bars" => SpeedupBars::deserialize(deserializer()).map(drop),
+            "cpu_heatmap" => CpuHeatmap::deserialize(deserializer()).map(drop),
+            "grouped_bars" => GroupedBars::deserialize(deserializer()).map(drop),
+            "predictor_bars" => PredictorBars::deserialize(deserializer()).map(drop),
+            other => {
+                return at(
+                    kind.span(),
+                    &format!("unknown kind `{other}`: expected one of version_bars, stacked_stages, regression_bars, speedup_bars, cpu_heatmap, grouped_bars, predictor_bars"),
+                )
+            }
+        };
+        if let Err(e) = result {
+            let span = e.span().unwrap_or(plot.span());
+            return at(span, e.message().trim_end());
+        }
+    }
+    None
+}

@@ -68,3 +68,34 @@ fn unknown_key_in_a_plot_is_an_error() {
         .to_string();
     assert!(err.contains("colour"), "{err}");
 }
+
+#[test]
+fn errors_inside_a_plot_name_the_field_and_its_line() {
+    let head = "title = \"t\"\nfolder = \"f\"\n[run]\nvllm = \"1\"\nconfigs = []\n[[plot]]\nfigure = \"2\"\noutput = \"o.pdf\"\n";
+    let cases = [
+        (
+            "kind = \"stacked_stages\"\nylabel = \"y\"\nsteps = []\ncolour = 1\n",
+            "field `colour`: unknown field `colour`",
+            "r.toml:12:1",
+        ),
+        (
+            "kind = \"regression_bars\"\nmetric = \"graph_capturing\"\nx = \"batch_sizes\"\nmodels = {}\nxlabel = \"x\"\nylabel = \"y\"\ninset_xlabel = \"a\"\ninset_ylabel = \"b\"\nylim_multiplier = \"big\"\n",
+            "field `ylim_multiplier`: invalid type: string \"big\", expected f64",
+            "r.toml:17:19",
+        ),
+        (
+            "kind = \"bars\"\n",
+            "field `kind`: unknown kind `bars`",
+            "r.toml:9:8",
+        ),
+    ];
+    for (plot, message, place) in cases {
+        let text = format!("{head}{plot}");
+        let err = Recipe::parse(Path::new("r.toml"), &text, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[[plot]] number 1"), "{err}");
+        assert!(err.contains(message), "{err}");
+        assert!(err.contains(place), "{err}");
+    }
+}
