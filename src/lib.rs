@@ -8,6 +8,7 @@ pub mod artifacts;
 pub mod assets;
 pub mod bench;
 pub mod config;
+pub mod disk;
 pub mod doctor;
 pub mod env;
 pub mod exit;

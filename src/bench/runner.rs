@@ -98,7 +98,7 @@ pub enum BenchError {
         log: PathBuf,
         tail: String,
     },
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -302,14 +302,15 @@ fn print_summary(plan: &Plan, summary: &Summary, tables: &WriteReport) {
             summary.foreign
         );
     }
-    if summary.interrupted_run.is_some() {
-        extra += ", 1 interrupted";
-    }
     if summary.not_started > 0 {
         extra += &format!(", {} not started", summary.not_started);
     }
+    let interrupted = match summary.interrupted_run {
+        Some(_) => ", 1 interrupted",
+        None => "",
+    };
     println!(
-        "{}: {} ran ({} ok, {} failed), {} already done{extra}; {} table files written",
+        "{}: {} ran ({} ok, {} failed{interrupted}), {} already done{extra}; {} table files written",
         plan.figure,
         summary.ok + summary.failed.len() + usize::from(summary.interrupted_run.is_some()),
         summary.ok,

@@ -79,20 +79,7 @@ pub fn cuda_visible_devices(value: Option<&str>) -> Check {
 }
 
 /// The nearest folder that exists at or above `path` (a results folder may not exist yet).
-fn existing_ancestor(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    absolute
-        .ancestors()
-        .find(|p| p.exists())
-        .unwrap_or(Path::new("/"))
-        .to_path_buf()
-}
-
-/// Free bytes for an unprivileged user on the filesystem of `path` (or its nearest parent).
-pub fn free_bytes(path: &Path) -> Option<u64> {
-    let stat = nix::sys::statvfs::statvfs(&existing_ancestor(path)).ok()?;
-    Some(stat.blocks_available() as u64 * stat.fragment_size() as u64)
-}
+pub use crate::disk::{existing_ancestor, free_bytes};
 
 /// Results are logs and small JSON files: a few MB a figure; 1 GiB leaves room for samples.
 const RESULTS_NEED: u64 = 1 << 30;

@@ -113,7 +113,7 @@ pub struct Summary {
 /// An error that stops the whole run (the results folder cannot be written).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -44,7 +44,7 @@ pub enum SlurmError {
     },
     #[error("`sbatch --parsable` printed {0:?}, not a job id")]
     BadJobId(String),
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -135,7 +135,7 @@ pub enum TableError {
         fake: PathBuf,
         real: PathBuf,
     },
-    #[error("cannot write `{}`: {source}", path.display())]
+    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
     Write {
         path: PathBuf,
         source: std::io::Error,

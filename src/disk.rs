@@ -1,0 +1,81 @@
+//! Facts about the filesystem under a path, and I/O failures described as a user needs them:
+//! which folder, and what to do (free space, write permission) — not just the OS's words.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The path itself if it exists, else its nearest existing parent.
+pub fn existing_ancestor(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(Path::new("/"))
+        .to_path_buf()
+}
+
+/// Free bytes for an unprivileged user on the filesystem of `path` (or its nearest parent).
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let stat = nix::sys::statvfs::statvfs(&existing_ancestor(path)).ok()?;
+    Some(stat.blocks_available() as u64 * stat.fragment_size() as u64)
+}
+
+/// An I/O error at `path`, said with the next step where there is one: a full disk names its
+/// folder and free space, a refused write says it is a write.
+pub struct Problem<'a> {
+    pub error: &'a std::io::Error,
+    pub path: &'a Path,
+}
+
+impl fmt::Display for Problem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = existing_ancestor(self.path.parent().unwrap_or(self.path));
+        match self.error.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
+                let free = free_bytes(&dir).map_or("little".into(), |b| {
+                    format!("{:.0} MB", b as f64 / 1e6)
+                });
+                write!(
+                    f,
+                    "no space left on the disk of `{}` ({free} free): free some space there and rerun",
+                    dir.display()
+                )
+            }
+            Some(libc::EACCES) | Some(libc::EPERM) => write!(
+                f,
+                "permission denied: this user cannot write in `{}` ({})",
+                dir.display(),
+                self.error
+            ),
+            Some(libc::EROFS) => write!(
+                f,
+                "`{}` is on a read-only filesystem: use a folder you can write in",
+                dir.display()
+            ),
+            _ => write!(f, "{}", self.error),
+        }
+    }
+}
+
+/// [`Problem`] of `error` at `path`.
+pub fn problem<'a>(error: &'a std::io::Error, path: &'a Path) -> Problem<'a> {
+    Problem { error, path }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_folder_and_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.txt");
+        let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
+        let text = problem(&full, &file).to_string();
+        assert!(text.starts_with("no space left on the disk of `"), "{text}");
+        assert!(text.contains(" MB free): free some space there and rerun"), "{text}");
+        let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+        let text = problem(&denied, &file).to_string();
+        assert!(text.contains("cannot write in"), "{text}");
+    }
+}
