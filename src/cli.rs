@@ -89,6 +89,25 @@ pub enum Command {
     ServerGuard(ServerGuardArgs),
 }
 
+impl Command {
+    /// Whether the command only reads and prints (no child process, no server, no socket).
+    pub fn only_reports(&self) -> bool {
+        match self {
+            Command::Parse(_) | Command::Table(_) | Command::Render(_) | Command::Status(_) => true,
+            Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
+            Command::Figure(args) => args.dry_run,
+            Command::Bench(args) => args.dry_run,
+            Command::Models(args) => matches!(
+                args.action,
+                ModelsAction::List | ModelsAction::Verify { .. }
+            ),
+            Command::Env(args) => matches!(args.action, EnvAction::List),
+            Command::Patch(_) => false,
+            Command::FakeEngine(_) | Command::MockServer(_) | Command::ServerGuard(_) => false,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServerGuardArgs {
     /// Between SIGTERM and SIGKILL for what the server leaves behind, ms
@@ -113,6 +132,18 @@ pub struct BenchArgs {
     /// The results folder (holds bench-<name>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
+    /// Where models live (`<DIR>/<model>`): a `vllm` server's model of models.toml is downloaded
+    /// (or, for a shape no hub has, made locally) there first
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+    /// Do not set up environments or make models first: stop instead when one is missing
+    #[arg(long)]
+    pub no_prepare: bool,
 }
 
 #[derive(Debug, Args)]

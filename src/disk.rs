@@ -32,9 +32,8 @@ impl fmt::Display for Problem<'_> {
         let dir = existing_ancestor(self.path.parent().unwrap_or(self.path));
         match self.error.raw_os_error() {
             Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
-                let free = free_bytes(&dir).map_or("little".into(), |b| {
-                    format!("{:.0} MB", b as f64 / 1e6)
-                });
+                let free = free_bytes(&dir)
+                    .map_or("little".into(), |b| format!("{:.0} MB", b as f64 / 1e6));
                 write!(
                     f,
                     "no space left on the disk of `{}` ({free} free): free some space there and rerun",
@@ -73,7 +72,10 @@ mod tests {
         let full = std::io::Error::from_raw_os_error(libc::ENOSPC);
         let text = problem(&full, &file).to_string();
         assert!(text.starts_with("no space left on the disk of `"), "{text}");
-        assert!(text.contains(" MB free): free some space there and rerun"), "{text}");
+        assert!(
+            text.contains(" MB free): free some space there and rerun"),
+            "{text}"
+        );
         let denied = std::io::Error::from_raw_os_error(libc::EACCES);
         let text = problem(&denied, &file).to_string();
         assert!(text.contains("cannot write in"), "{text}");

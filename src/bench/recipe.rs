@@ -66,8 +66,9 @@ pub enum ServerKind {
 #[serde(deny_unknown_fields)]
 pub struct ServerSpec {
     pub kind: ServerKind,
-    /// The model name sent in requests; for `vllm`, a folder under `<cache>/models/`, a path, or a
-    /// Hugging Face id (served under this name).
+    /// The model name sent in requests; for `vllm`, a model of models.toml (in the models folder,
+    /// made or downloaded by `repro bench` first), a path, or a Hugging Face id (served under this
+    /// name).
     pub model: String,
     /// `vllm`: the environment's vLLM version.
     #[serde(default)]

@@ -34,8 +34,10 @@ pub const FORMAT: u32 = 1;
 pub struct Context {
     /// Relative paths in recipes (prompt files, traces) are taken from here.
     pub project_root: PathBuf,
-    /// Holds `envs/` and `models/`.
+    /// Holds `envs/` (and, from older setups, `models/`).
     pub cache: PathBuf,
+    /// Where models of models.toml live (`<models_dir>/<name>`), as for figures.
+    pub models_dir: PathBuf,
     pub results: PathBuf,
     pub force: bool,
     /// Set by Ctrl-C: stop sending, stop the server, keep nothing of the current run.
@@ -218,9 +220,14 @@ pub fn launch(
         ServerKind::Vllm => {
             let spec = EnvSpec::new(s.vllm.clone().unwrap_or_default(), s.device);
             let python = spec.python(&ctx.cache);
-            let models = ctx.cache.join("models").join(&run.model);
+            // The models folder (where `repro bench` prepares models.toml's models), a folder
+            // of an older setup, a path; else a hub id, which vLLM downloads itself.
+            let models = ctx.models_dir.join(&run.model);
+            let legacy = ctx.cache.join("models").join(&run.model);
             let model_path = if models.is_dir() {
                 models.display().to_string()
+            } else if legacy.is_dir() {
+                legacy.display().to_string()
             } else if ctx.project_root.join(&run.model).is_dir() {
                 ctx.project_root.join(&run.model).display().to_string()
             } else {

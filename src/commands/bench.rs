@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use repro::bench::recipe::{self, Arrival};
+use repro::bench::recipe::{self, Arrival, ServerKind};
 use repro::bench::runner::{self, RunState};
 use repro::bench::{BenchError, BenchRecipe, Context, Event};
+use repro::env::EnvSpec;
+use repro::plan::prepare::{steps_for, Need, PrepareRequest, Prepared, Step, StepState};
 
 use super::Output;
 use crate::cli::{BenchArgs, MockServerArgs, ServerGuardArgs};
@@ -57,17 +59,22 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     let ctx = Context {
         project_root: out.project.root.clone(),
         cache: repro::env::cache_dir(&out.project.root),
+        models_dir: args.models_dir.clone(),
         results: args.results.clone(),
         force: args.force,
         interrupted: Arc::new(AtomicBool::new(false)),
         guard: std::env::current_exe().ok(),
     };
+    let models = out.project.models()?;
+    let steps = preparation(&recipes, &models, &ctx, &out)?;
     if args.dry_run {
+        print!("{}", super::prepare::explain(&steps));
         for (name, recipe) in &recipes {
             dry_run(name, recipe, &ctx, &out)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
+    prepare(&steps, &models, &ctx, &args, &out)?;
     let ctx = Context {
         interrupted: install_interrupt(),
         ..ctx
@@ -171,6 +178,99 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the `vllm` servers of the recipes need before they can start: their environments and
+/// their models of models.toml (other servers bring their own).
+fn preparation(
+    recipes: &[(String, BenchRecipe)],
+    models: &repro::config::Models,
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<Vec<Prepared>> {
+    let mut needs = Vec::new();
+    for (_, recipe) in recipes {
+        let server = &recipe.server;
+        if server.kind != ServerKind::Vllm {
+            continue;
+        }
+        let env = EnvSpec::new(server.vllm.clone().unwrap_or_default(), server.device);
+        for run in recipe.runs() {
+            needs.push(Need {
+                env: env.clone(),
+                repro_env: true,
+                model: models.contains(&run.model).then(|| run.model.clone()),
+            });
+        }
+    }
+    let request = PrepareRequest {
+        plans: &[],
+        models,
+        models_dir: &ctx.models_dir,
+        cache: &ctx.cache,
+        project_root: &out.project.root,
+        device: Default::default(),
+        envs: true,
+        model_files: true,
+    };
+    Ok(steps_for(&needs, &request)?)
+}
+
+/// Do the steps not done before any server starts; with `--no-prepare`, stop and say how.
+fn prepare(
+    steps: &[Prepared],
+    models: &repro::config::Models,
+    ctx: &Context,
+    args: &BenchArgs,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let todo: Vec<&Prepared> = steps
+        .iter()
+        .filter(|s| !matches!(s.state, StepState::Done(_)))
+        .collect();
+    if todo.is_empty() {
+        return Ok(());
+    }
+    if args.no_prepare {
+        let lines: Vec<String> = todo
+            .iter()
+            .map(|s| format!("  {}: {}", s.step, command_for(&s.step, &ctx.models_dir)))
+            .collect();
+        anyhow::bail!(
+            "the servers need what is not here, and --no-prepare says not to make it (no server was started):\n{}",
+            lines.join("\n")
+        );
+    }
+    let inputs = super::prepare::Inputs {
+        models,
+        models_dir: &ctx.models_dir,
+        cache: ctx.cache.clone(),
+        kv_cache_gib: 4,
+        python: None,
+    };
+    super::prepare::run(steps, &inputs, out)
+}
+
+/// The command that makes a step by hand.
+fn command_for(step: &Step, models_dir: &std::path::Path) -> String {
+    let dir = match models_dir.to_str() {
+        Some("models") => String::new(),
+        _ => format!(" --models-dir {}", models_dir.display()),
+    };
+    match step {
+        Step::Env(spec) => format!(
+            "`repro env setup --vllm {}{}`",
+            spec.vllm,
+            if spec.device == repro::config::machines::Device::Cpu {
+                " --device cpu"
+            } else {
+                ""
+            }
+        ),
+        Step::Fetch { model } => format!("`repro models fetch {model}{dir}`"),
+        Step::Synth { model, .. } => format!("`repro models synth {model}{dir}`"),
+        Step::Tensorize { name, .. } => format!("`repro models tensorize {name}{dir}`"),
+    }
 }
 
 fn dry_run(name: &str, recipe: &BenchRecipe, ctx: &Context, out: &Output) -> anyhow::Result<()> {

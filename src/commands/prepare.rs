@@ -118,6 +118,16 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                     )
                 })?;
         }
+        Step::Synth { model, env } => {
+            let entry = ctx
+                .models
+                .models
+                .get(model)
+                .ok_or_else(|| repro::models::ModelError::Unknown(model.clone()))?;
+            let python = ctx.python.clone().unwrap_or_else(|| env.python(&ctx.cache));
+            let dir = ctx.models_dir.join(model);
+            repro::models::synth::synthesize(&python, &ctx.cache, model, entry, None, &dir, false)?;
+        }
         Step::Tensorize { name, from, env } => {
             let python = ctx.python.clone().unwrap_or_else(|| env.python(&ctx.cache));
             if !out.quiet {

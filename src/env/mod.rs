@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod host;
 pub mod setup;
 
 use crate::config::machines::Device;

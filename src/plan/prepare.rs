@@ -31,6 +31,8 @@ pub enum Step {
         from: String,
         env: EnvSpec,
     },
+    /// `repro models synth NAME`: a shape of models.toml that no hub has (made in `env`).
+    Synth { model: String, env: EnvSpec },
 }
 
 impl fmt::Display for Step {
@@ -50,6 +52,7 @@ impl fmt::Display for Step {
             Step::Tensorize { name, from, .. } => {
                 write!(f, "model {name} (tensorizer copy of {from})")
             }
+            Step::Synth { model, .. } => write!(f, "model {model} (synthetic, random weights)"),
         }
     }
 }
@@ -86,31 +89,62 @@ pub struct PrepareRequest<'a> {
     pub model_files: bool,
 }
 
+/// What one run needs made before it: the environment it runs in, the model it loads (a name
+/// of models.toml).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub env: EnvSpec,
+    /// Whether the environment is repro's (not `--python`).
+    pub repro_env: bool,
+    pub model: Option<String>,
+}
+
 /// Every step the plans need, done or not, in the order they must run.
 pub fn steps(req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
+    let needs: Vec<Need> = req
+        .plans
+        .iter()
+        .flat_map(|p| &p.tasks)
+        .map(|task| Need {
+            env: EnvSpec::new(&*task.vllm, req.device),
+            repro_env: req.envs,
+            model: task
+                .config
+                .model
+                .as_ref()
+                .filter(|_| req.model_files)
+                .map(|m| m.name.clone()),
+        })
+        .collect();
+    steps_for(&needs, req)
+}
+
+/// Every step `needs` call for, done or not, in the order they must run: environments, then
+/// downloads (or synthetic models, for shapes no hub has), then tensorizer copies.
+pub fn steps_for(needs: &[Need], req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
     let mut envs: Vec<EnvSpec> = Vec::new();
-    let mut fetches: Vec<String> = Vec::new();
+    let mut fetches: Vec<(String, EnvSpec)> = Vec::new();
     let mut copies: Vec<(String, String, EnvSpec)> = Vec::new();
-    for task in req.plans.iter().flat_map(|p| &p.tasks) {
-        let spec = EnvSpec::new(&*task.vllm, req.device);
-        if req.envs && !envs.contains(&spec) {
+    for need in needs {
+        let spec = need.env.clone();
+        if need.repro_env && !envs.contains(&spec) {
             envs.push(spec.clone());
         }
-        let Some(model) = task.config.model.as_ref().filter(|_| req.model_files) else {
+        let Some(model) = &need.model else {
             continue;
         };
-        let source = match req.models.tensorized.get(&model.name) {
+        let source = match req.models.tensorized.get(model) {
             Some(copy) => {
-                let target = (model.name.clone(), copy.from.clone(), spec);
+                let target = (model.clone(), copy.from.clone(), spec.clone());
                 if !copies.contains(&target) {
                     copies.push(target);
                 }
                 &copy.from
             }
-            None => &model.name,
+            None => model,
         };
-        if !fetches.contains(source) {
-            fetches.push(source.clone());
+        if !fetches.iter().any(|(m, _)| m == source) {
+            fetches.push((source.clone(), spec));
         }
     }
     let mut steps = Vec::new();
@@ -121,12 +155,19 @@ pub fn steps(req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
             state,
         });
     }
-    for model in fetches {
+    for (model, env) in fetches {
         let state = fetch_state(req, &model)?;
-        steps.push(Prepared {
-            step: Step::Fetch { model },
-            state,
-        });
+        let synthetic_only = req
+            .models
+            .models
+            .get(&model)
+            .is_some_and(|m| m.synthetic_only());
+        let step = if synthetic_only {
+            Step::Synth { model, env }
+        } else {
+            Step::Fetch { model }
+        };
+        steps.push(Prepared { step, state });
     }
     for (name, from, env) in copies {
         let state = copy_state(req.models_dir, &name, &from)?;
@@ -178,8 +219,8 @@ fn fetch_state(req: &PrepareRequest, name: &str) -> Result<StepState, ModelError
             "incomplete: resume the download of {}@{}",
             model.repo, model.revision
         )),
-        Presence::Absent if model.synthetic_only() => StepState::Impossible(format!(
-            "missing, and on no hub: make it with `repro models synth {name}`"
+        Presence::Absent if model.synthetic_only() => StepState::Todo(format!(
+            "missing, and on no hub: made locally with random weights (`repro models synth {name}`)"
         )),
         Presence::Absent => StepState::Todo(format!(
             "missing: download {}@{} ({}B parameters)",
