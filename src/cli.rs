@@ -73,6 +73,9 @@ pub enum Command {
     /// vLLM's CPU build, Slurm, and which parts machines.toml gives it
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Turn the paper's env.json (what run_test.py reads) into a recipe with the same runs
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -159,6 +162,32 @@ pub struct ParseArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The env.json: {"env": {…}, "default_params": {…}, "configs": [{…}, …]}
+    #[arg(value_name = "ENV_JSON")]
+    pub env_json: PathBuf,
+    /// Write the recipe here (default: print it)
+    #[arg(short, long, value_name = "RECIPE.toml")]
+    pub output: Option<PathBuf>,
+    /// Replace the file -o names if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The recipe's results folder (default: the -o file's name, else the env.json's folder's)
+    #[arg(long, value_name = "NAME")]
+    pub folder: Option<String>,
+    /// The recipe's title (default: "Imported from <ENV_JSON>")
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The vLLM version its runs use
+    #[arg(long, value_name = "VERSION", default_value = "0.10.1.1")]
+    pub vllm: String,
+    /// Print the logs its runs write (run_test.py's output_*.txt names), one a line, instead
+    /// of the recipe
+    #[arg(long)]
+    pub runs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +420,17 @@ pub enum EnvAction {
     /// Show the environments repro has set up
     List,
 }
+
+const IMPORT_EXAMPLES: &str = "Examples:
+  repro import figures/figure-9/env.json                  # print the recipe
+  repro import env.json -o figures/my-sweep.toml          # write it (--force to replace)
+  repro import env.json --runs                            # the logs run_test.py would write
+
+The runs keep run_test.py's order and log names (fixed params, then swept ones; a value with
+a `/` cut to its last part; spaces to `_`). A model folder named like a models.toml entry
+(`./models/qwen-4b`) becomes that entry; a hub id that is an entry's `repo` is loaded from its
+local copy; other folders and hub ids are loaded as given. Keys starting with `_` and `notes`
+are dropped with a warning; anything a recipe cannot say is an error naming the key.";
 
 const FIGURE_EXAMPLES: &str = "Examples:
   repro figure 2 --engine fake --results /tmp/r     # the whole pipeline, no GPU or Python needed

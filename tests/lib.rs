@@ -9,6 +9,7 @@ mod cpu_engine;
 mod doctor;
 mod env;
 mod figure;
+mod import;
 mod models;
 mod patch;
 mod prepare;

@@ -6,6 +6,7 @@ mod env;
 mod fake_engine;
 mod figure;
 mod figure_on;
+mod import;
 mod merge;
 mod models;
 mod pack;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Figure(args) => figure::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Doctor(args) => doctor::run(args, out),
+        Command::Import(args) => import::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
