@@ -5,6 +5,7 @@ mod common;
 mod archive;
 mod bench;
 mod cli;
+mod compare;
 mod cpu_engine;
 mod doctor;
 mod env;

@@ -1,6 +1,7 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod bench;
+mod compare;
 mod doctor;
 mod env;
 mod fake_engine;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(args, out),
         Command::Doctor(args) => doctor::run(args, out),
         Command::Import(args) => import::run(args, out),
+        Command::Compare(args) => compare::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
