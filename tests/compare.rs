@@ -108,7 +108,7 @@ fn labels_pair_by_name_and_the_odd_ones_are_named() {
         line("graph_capturing")
     );
     assert!(
-        stdout.contains("output_model_yi-6b.txt  A 4.0000  B 5.0000  1.25x"),
+        stdout.contains("  output_model_yi-6b.txt      A    4.0000  B    5.0000  1.25x"),
         "{stdout}"
     );
 
@@ -183,7 +183,7 @@ fn runs_named_differently_pair_by_model() {
         ])
         .success();
     assert!(
-        out.stdout.contains("output_model_qwen-14b_max_model_len_16752.txt (output_model_qwen-14b.txt)  A 2.0000  B 6.0000  3.00x"),
+        out.stdout.contains("output_model_qwen-14b_max_model_len_16752.txt (output_model_qwen-14b.txt)  A    2.0000  B    6.0000  3.00x"),
         "{}",
         out.stdout
     );

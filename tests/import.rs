@@ -13,7 +13,8 @@ use repro::recipe::Recipe;
 use crate::common::{fixture, shared_reference, Test};
 
 /// Every env.json shape, with what `run_test.py` does with it (`<name>.run_test.json`).
-const SHAPES: [&str; 7] = [
+const SHAPES: [&str; 8] = [
+    "numbers-and-duplicates",
     "env-values",
     "sweeps",
     "dashes-underscores",

@@ -51,8 +51,19 @@ pub fn text(report: &Report, per_label: bool) -> String {
     if per_label {
         for stage in &report.stages {
             let _ = writeln!(out, "\n{}", stage.stage.key());
-            for row in &stage.rows {
-                let _ = writeln!(out, "  {}", row_text(row));
+            let names: Vec<String> = stage.rows.iter().map(row_name).collect();
+            let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+            for (row, name) in stage.rows.iter().zip(&names) {
+                let ratio = match row.ratio {
+                    Ok(r) => format!("{r:.2}x"),
+                    Err(problem) => problem.as_str().to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {name:<width$}  A {:>9}  B {:>9}  {ratio}",
+                    value_text(row.a),
+                    value_text(row.b)
+                );
             }
         }
     }
@@ -63,22 +74,13 @@ fn value_text(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.4}"))
 }
 
-fn row_text(row: &Row) -> String {
-    let ratio = match row.ratio {
-        Ok(r) => format!("{r:.2}x"),
-        Err(problem) => problem.as_str().to_string(),
-    };
-    let b = if row.b_label != row.label {
-        format!(" ({})", row.b_label)
+/// A row's label, with B's where it differs (paired by model).
+fn row_name(row: &Row) -> String {
+    if row.b_label == row.label {
+        row.label.clone()
     } else {
-        String::new()
-    };
-    format!(
-        "{}{b}  A {}  B {}  {ratio}",
-        row.label,
-        value_text(row.a),
-        value_text(row.b)
-    )
+        format!("{} ({})", row.label, row.b_label)
+    }
 }
 
 /// What is worth a warning: labels in one table only, labels without a ratio, notes.
@@ -256,17 +258,39 @@ pub struct CompareBar {
     pub ratios: Vec<f64>,
 }
 
+/// A table's folder by its last two names (`figure-10/gpu1`), or the file's name where it is
+/// not called as the paper calls it.
+fn short_name(side: &Side) -> String {
+    let path = &side.path;
+    let named = path
+        .file_name()
+        .is_some_and(|n| n == crate::table::AVERAGE_FILE);
+    let shown = if named {
+        path.parent().unwrap_or(path)
+    } else {
+        path
+    };
+    let mut names: Vec<String> = shown
+        .components()
+        .rev()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .take(2)
+        .collect();
+    names.reverse();
+    names.join("/")
+}
+
 /// The chart of a comparison; stages without a ratio are left out.
 pub fn chart(report: &Report) -> CompareChart {
-    let name = |side: &Side| {
-        side.path
-            .parent()
-            .map(|p| p.display().to_string())
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| side.path.display().to_string())
-    };
     CompareChart {
-        title: format!("B: {}  /  A: {}", name(&report.b), name(&report.a)),
+        title: format!(
+            "B = {}, A = {}",
+            short_name(&report.b),
+            short_name(&report.a)
+        ),
         ylabel: "B / A".into(),
         bars: report
             .stages

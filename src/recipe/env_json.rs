@@ -47,10 +47,10 @@ pub struct Imported {
 /// An `env.json` that cannot become a recipe; nothing is written.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("`{}` is not JSON: {source}", path.display())]
+    #[error("`{}` is not JSON: {error}", path.display())]
     NotJson {
         path: PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error("`{}` is {found}, not an object with `configs` (the env.json that run_test.py reads: {{\"env\": {{…}}, \"default_params\": {{…}}, \"configs\": [{{…}}]}})", path.display())]
     NotAnObject { path: PathBuf, found: &'static str },
@@ -157,9 +157,9 @@ impl Reader<'_> {
     }
 
     fn matrix(&mut self, text: &str) -> Result<Matrix, ImportError> {
-        let value: Value = serde_json::from_str(text).map_err(|source| ImportError::NotJson {
+        let value: Value = serde_json::from_str(text).map_err(|error| ImportError::NotJson {
             path: self.path.to_path_buf(),
-            source,
+            error,
         })?;
         let Value::Object(top) = value else {
             return Err(ImportError::NotAnObject {
@@ -396,8 +396,13 @@ impl Reader<'_> {
                     notes.push(format!("{path}: models.toml's {entry}"));
                     return Ok(m.repo.clone());
                 }
+                let relative = if path.starts_with('/') {
+                    ""
+                } else {
+                    " (relative to the folder repro runs in)"
+                };
                 self.warnings.push(format!(
-                    "`{key}`: `{path}` is not in models.toml: the runs load that folder as given (relative to where repro runs)"
+                    "`{key}`: `{path}` is not in models.toml: the runs load that folder as given{relative}"
                 ));
                 Ok(value.to_string())
             }
