@@ -200,6 +200,16 @@ fn comments_are_dropped_and_named() {
 }
 
 #[test]
+fn logs_the_paper_s_glob_misses_are_a_warning() {
+    Test::new()
+        .arg("import")
+        .arg(fixture("import/sweeps.json"))
+        .run()
+        .success()
+        .stderr_has("7 of the 15 logs do not start with `output_model_`");
+}
+
+#[test]
 fn the_same_flag_spelled_twice_is_a_warning() {
     Test::new()
         .arg("import")

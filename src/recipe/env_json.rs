@@ -6,6 +6,28 @@
 //! value with a `/` cut to its last component, spaces turned into `_`. [`import`] writes a
 //! recipe whose planner gives the same runs under the same names, and checks that it does by
 //! parsing the recipe it wrote.
+//!
+//! What `run_test.py` does that is easy to miss (each checked against a run of it,
+//! `tests/fixtures/import/*.run_test.json`):
+//! - A config's key that overrides a default keeps the default's place (`{**defaults, **cfg}`),
+//!   so a scalar overriding a swept default moves into the fixed part of the name, there.
+//! - A value's `str()` names the log: `True`, `1e-05`, `1e+20`, `-0.0`, `None`; `""` gives
+//!   `key_` (so `key__next`). The `/` cut applies to any value with a `/`, not only paths
+//!   (`"a/b c/d e"` → `d_e`), after a trailing `/` is stripped; only spaces become `_`.
+//! - A string is split with `shlex.split` (quotes group, `\` escapes, `#` is no comment); one
+//!   starting with `{` is passed whole, but a JSON list string (`"[1, 2]"`) is split. An
+//!   unclosed quote stops run_test.py (`ValueError`).
+//! - `null` passes a bare flag and names it `key_None`; an object or a list in a list passes
+//!   Python's `repr`, which vLLM cannot read. A key given twice keeps its first place and its
+//!   last value. `max_model_len` and `max-model-len` are both passed; vLLM keeps the later.
+//! - Comment keys inside `configs`/`default_params` are passed to vLLM as flags; at the top
+//!   level any key but the three is ignored; no `configs` (or an empty list in a sweep) runs
+//!   nothing, silently.
+//! - Two runs with one name overwrite each other's log (`tee`), and `| tee` hides the engine's
+//!   exit status, so `check=True` never stops it: a crashed run leaves its log and it goes on.
+//! - A log whose name does not start with `output_model_` (a default param before `model`, or
+//!   no `model`) is averaged by `avg_results.py` but left out when `run_figure.sh` rewrites
+//!   each iteration's `comparison_results.json` from `output_model_*`.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -439,6 +461,15 @@ impl Reader<'_> {
                 first.insert(name.clone(), i);
                 names.push(name);
             }
+        }
+        // run_figure.sh's glob (the table module's LOG_PREFIX, which a recipe does not import).
+        let glob = "output_model_";
+        let unglobbed = names.iter().filter(|n| !n.starts_with(glob)).count();
+        if unglobbed > 0 {
+            self.warnings.push(format!(
+                "{unglobbed} of the {} logs do not start with `{glob}` (a param comes before `model`): run_figure.sh's second pass over `{glob}*` leaves them out of each iteration's comparison_results.json",
+                names.len()
+            ));
         }
         Ok(names)
     }
