@@ -73,6 +73,12 @@ pub enum Command {
     /// vLLM's CPU build, Slurm, and which parts machines.toml gives it
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Turn the paper's env.json (what run_test.py reads) into a recipe with the same runs
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
+    /// Compare two average tables: per stage the ratio B / A (the paper's compare_2_avgs.py)
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -95,6 +101,7 @@ impl Command {
         match self {
             Command::Parse(_) | Command::Table(_) | Command::Render(_) | Command::Status(_) => true,
             Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
+            Command::Import(_) | Command::Compare(_) => true,
             Command::Figure(args) => args.dry_run,
             Command::Bench(args) => args.dry_run,
             Command::Models(args) => matches!(
@@ -190,6 +197,64 @@ pub struct ParseArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The env.json: {"env": {…}, "default_params": {…}, "configs": [{…}, …]}
+    #[arg(value_name = "ENV_JSON")]
+    pub env_json: PathBuf,
+    /// Write the recipe here (default: print it)
+    #[arg(short, long, value_name = "RECIPE.toml")]
+    pub output: Option<PathBuf>,
+    /// Replace the file -o names if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The recipe's results folder (default: the -o file's name, else the env.json's folder's)
+    #[arg(long, value_name = "NAME")]
+    pub folder: Option<String>,
+    /// The recipe's title (default: "Imported from <ENV_JSON>")
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The vLLM version its runs use
+    #[arg(long, value_name = "VERSION", default_value = "0.10.1.1")]
+    pub vllm: String,
+    /// Print the logs its runs write (run_test.py's output_*.txt names), one a line, instead
+    /// of the recipe
+    #[arg(long)]
+    pub runs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base: an avg_comparison_results.json, or a folder holding one (a figure or a part)
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// Compared with the base: the ratios are B / A
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Pair runs by log name, or by model name (as figures 10, 11 and 13 pair two parts whose
+    /// runs are named differently)
+    #[arg(long, value_enum, default_value = "label")]
+    pub by: CompareBy,
+    /// A stage to compare (repeatable; default: compare_2_avgs.py's nine, `all`: all 18)
+    #[arg(long = "stage", value_name = "STAGE")]
+    pub stages: Vec<String>,
+    /// Print JSON (every label's values and ratio, each stage's mean) instead of the table
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV (one line per stage and label) instead of the table
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw the ratios: a .pdf or .svg file
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareBy {
+    Label,
+    Model,
 }
 
 #[derive(Debug, Args)]
@@ -434,6 +499,27 @@ pub enum EnvAction {
     /// Show the environments repro has set up
     List,
 }
+
+const IMPORT_EXAMPLES: &str = "Examples:
+  repro import figures/figure-9/env.json                  # print the recipe
+  repro import env.json -o figures/my-sweep.toml          # write it (--force to replace)
+  repro import env.json --runs                            # the logs run_test.py would write
+
+The runs keep run_test.py's order and log names (fixed params, then swept ones; a value with
+a `/` cut to its last part; spaces to `_`). A model folder named like a models.toml entry
+(`./models/qwen-4b`) becomes that entry; a hub id that is an entry's `repo` is loaded from its
+local copy; other folders and hub ids are loaded as given. Keys starting with `_` and `notes`
+are dropped with a warning; anything a recipe cannot say is an error naming the key.";
+
+const COMPARE_EXAMPLES: &str = "Examples:
+  repro compare results/figure-10/gpu0 results/figure-10/gpu1
+  repro compare a/avg_comparison_results.json b/avg_comparison_results.json --json
+  repro compare results/figure-13/case0 results/figure-13/case1 --by model --out case.pdf
+  repro compare A B --stage load_weights --stage total_time --csv -v
+
+Prints per stage the mean of B / A over the labels both tables have (compare_2_avgs.py's
+\"Avg Speedup\"); -v adds each label's values and ratio. Labels in one table only, and labels
+whose A value is 0 or missing, are named on stderr and left out of the mean.";
 
 const FIGURE_EXAMPLES: &str = "Examples:
   repro figure 2 --engine fake --results /tmp/r     # the whole pipeline, no GPU or Python needed

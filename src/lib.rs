@@ -7,6 +7,7 @@ pub mod archive;
 pub mod artifacts;
 pub mod assets;
 pub mod bench;
+pub mod compare;
 pub mod config;
 pub mod disk;
 pub mod doctor;

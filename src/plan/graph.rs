@@ -18,6 +18,7 @@ use super::task::{ConfigInputs, EngineKind, ModelRef, Phase, Task};
 use crate::artifacts::layout::{self, RunPaths};
 use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::config::Models;
+use crate::recipe::model::{self, ModelSource};
 use crate::recipe::{Combination, Layout, Recipe};
 
 /// What to plan.
@@ -85,6 +86,8 @@ pub enum PlanError {
     NotSplit { figure: String, index: u32 },
     #[error("`{figure}`: model `{model}` is not in models.toml (add it there, or fix the recipe)")]
     UnknownModel { figure: String, model: String },
+    #[error("`{figure}` evicts the page cache before each run, but model `{model}` is a hub id whose files the engine finds itself: add it to models.toml (its `repo`) or give its local folder")]
+    CannotEvict { figure: String, model: String },
     #[error("`{figure}` has no run of model `{model}` (its models: {available})")]
     ModelNotInRecipe {
         figure: String,
@@ -230,7 +233,7 @@ fn run_paths(
         Layout::Versions => layout::versions_run(group, phase, version),
         Layout::Flat => (
             group.to_path_buf(),
-            layout::flat_log_name(combination.model().unwrap_or("output"), phase),
+            layout::flat_log_name(combination.model().map_or("output", model::basename), phase),
         ),
     };
     let cpu = sample_cpu.then(|| match (layout, phase) {
@@ -281,6 +284,42 @@ fn only_models(
         .collect())
 }
 
+/// The model a run loads and the folder its files are in: an entry of models.toml (its local
+/// copy under `models_dir`), or a folder or hub id of the recipe, loaded as given (a hub id's
+/// files are the engine's to find, so they cannot be evicted from the page cache).
+fn resolve_model(
+    req: &PlanRequest<'_>,
+    combination: &Combination,
+    evict: bool,
+) -> Result<(Option<ModelRef>, Option<PathBuf>), PlanError> {
+    let Some(value) = combination.model() else {
+        return Ok((None, None));
+    };
+    let unknown = || PlanError::UnknownModel {
+        figure: req.recipe.folder.clone(),
+        model: value.to_string(),
+    };
+    match model::source(req.models, value).ok_or_else(unknown)? {
+        ModelSource::Entry(name) => {
+            let info = req.models.get(name).ok_or_else(unknown)?;
+            let dir = req.models_dir.join(name);
+            let model_ref = ModelRef {
+                name: name.to_string(),
+                repo: info.repo.clone(),
+                revision: info.revision.clone(),
+                synthetic: is_synthetic(&dir),
+            };
+            Ok((Some(model_ref), Some(dir)))
+        }
+        ModelSource::Path(path) => Ok((None, Some(PathBuf::from(path)))),
+        ModelSource::Hub(id) if evict => Err(PlanError::CannotEvict {
+            figure: req.recipe.folder.clone(),
+            model: id.to_string(),
+        }),
+        ModelSource::Hub(_) => Ok((None, None)),
+    }
+}
+
 /// Expand a recipe into its tasks.
 pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let recipe = req.recipe;
@@ -319,33 +358,11 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     // Resolve each combination once; its tasks share the result.
     let mut configs = Vec::with_capacity(combinations.len());
     for combination in &combinations {
-        let model = match combination.model() {
-            None => None,
-            Some(name) => {
-                let info = req
-                    .models
-                    .get(name)
-                    .ok_or_else(|| PlanError::UnknownModel {
-                        figure: recipe.folder.clone(),
-                        model: name.to_string(),
-                    })?;
-                let dir = req.models_dir.join(name);
-                let model_ref = ModelRef {
-                    name: name.to_string(),
-                    repo: info.repo.clone(),
-                    revision: info.revision.clone(),
-                    synthetic: is_synthetic(&dir),
-                };
-                Some((model_ref, dir))
-            }
-        };
-        let engine_args = combination.engine_args(
-            model
-                .as_ref()
-                .map(|(_, dir)| dir.to_string_lossy())
-                .as_deref(),
-        );
-        let (model, model_dir) = model.unzip();
+        let (model, model_dir) = resolve_model(req, combination, evict)?;
+        // An entry of models.toml is loaded from its local copy; anything else as given.
+        let local_copy = model.as_ref().and(model_dir.as_ref());
+        let engine_args =
+            combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
         configs.push(Arc::new(ConfigInputs {
             figure: recipe.folder.clone(),
             part: part.clone(),

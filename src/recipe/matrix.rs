@@ -120,7 +120,8 @@ impl Combination {
     }
 
     /// The engine's arguments, as `run_test.py` builds them: `--key value`; a string value is
-    /// split like a shell would (`"1 2 4"` → three arguments), an empty string gives the flag alone.
+    /// split by Python's `shlex.split` (`"1 2 4"` → three arguments, quotes group words), an
+    /// empty string gives the flag alone, a string starting with `{` (JSON) stays one argument.
     /// `model_path` replaces the `model` value (a name in `models.toml`) with its local path.
     pub fn engine_args(&self, model_path: Option<&str>) -> Vec<String> {
         let mut args = Vec::new();
@@ -129,7 +130,7 @@ impl Combination {
             match (value, model_path) {
                 (Scalar::Str(_), Some(path)) if key == "model" => args.push(path.to_string()),
                 (Scalar::Str(s), _) if s.trim_start().starts_with('{') => args.push(s.clone()),
-                (Scalar::Str(s), _) => args.extend(s.split_whitespace().map(str::to_string)),
+                (Scalar::Str(s), _) => args.extend(split_words(s)),
                 (other, _) => args.push(other.python_str()),
             }
         }
@@ -143,6 +144,13 @@ impl Combination {
             _ => None,
         }
     }
+}
+
+/// A string param's words (`shlex.split`). [`Recipe::parse`](super::Recipe::parse) refuses a
+/// value that does not split; should one get here, it is split at whitespace.
+fn split_words(value: &str) -> Vec<String> {
+    super::shlex::split(value)
+        .unwrap_or_else(|_| value.split_whitespace().map(str::to_string).collect())
 }
 
 #[cfg(test)]
@@ -214,5 +222,21 @@ mod tests {
             ["--model", "m", "--cuda-graph-sizes", "1", "2", "4"]
         );
         assert_eq!(run.label(), "model_m_cuda-graph-sizes_1_2_4");
+        let run = &expand(
+            &Params::new(),
+            &params("model = \"m\"\nx = \"--a 'b c'\"\ny = ' {\"k\": \"v w\"}'"),
+        )[0];
+        assert_eq!(
+            run.engine_args(None),
+            [
+                "--model",
+                "m",
+                "--x",
+                "--a",
+                "b c",
+                "--y",
+                " {\"k\": \"v w\"}"
+            ]
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! Recipes (`figures/<id>.toml`): one per experiment of the paper — the run matrix (the paper's
 //! `env.json`), iterations, the split across machines or cases, and the figures drawn from it.
 
+pub mod env_json;
 pub mod matrix;
+pub mod model;
 pub mod plot;
+pub(crate) mod shlex;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -200,10 +203,12 @@ impl Recipe {
                 None => error,
             }
         })?;
+        recipe.check_words(path, text)?;
         if let Some(models) = models {
             for combination in recipe.all_combinations() {
                 if let Some(model) = combination.model() {
-                    if !models.contains(model) {
+                    // A hub id or a folder is loaded as given (see `model`).
+                    if model::source(models, model).is_none() {
                         let offset = text.find(&format!("\"{model}\""));
                         return Err(ConfigError::at(
                             path,
@@ -226,6 +231,39 @@ impl Recipe {
             }
         }
         Ok(recipe)
+    }
+
+    /// Every string param must split into the engine's words as `run_test.py` splits it.
+    fn check_words(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let part_configs = self
+            .split
+            .iter()
+            .flat_map(|s| &s.parts)
+            .flat_map(|p| p.configs.iter().flatten());
+        let params = std::iter::once(&self.run.default_params)
+            .chain(&self.run.configs)
+            .chain(part_configs);
+        for (key, value) in params.flatten() {
+            let values = match value {
+                ParamValue::One(one) => std::slice::from_ref(one),
+                ParamValue::Sweep(list) => list.as_slice(),
+            };
+            for s in values.iter().filter_map(|v| match v {
+                Scalar::Str(s) if !s.trim_start().starts_with('{') => Some(s),
+                _ => None,
+            }) {
+                if let Err(e) = shlex::split(s) {
+                    let offset = text.find(s.as_str());
+                    return Err(ConfigError::at(
+                        path,
+                        text,
+                        offset,
+                        format!("`{key}`: the value does not split into arguments as Python's shlex.split does ({e}): close its quotes or escape the character"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Load `<dir>/<id>.toml`, or the shipped recipe of that id where the file is absent.

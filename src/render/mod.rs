@@ -2,6 +2,7 @@
 //! function from the chart model (`figures::*Data`) to an SVG document drawn with plotters;
 //! `pdf` turns the SVG into a PDF with the font embedded.
 
+mod compare_bars;
 mod cpu_heatmap;
 mod grouped_bars;
 mod line_chart;
