@@ -498,22 +498,6 @@ fn help_of_new_commands_has_examples() {
     }
 }
 
-/// A stand-in "python" that checks what the runner gives the harness and hands over to the fake
-/// engine.
-fn stand_in_python(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(
-        path,
-        format!(
-            "#!/bin/sh\nharness=\"$1\"; shift\ngrep -q 'initialize_engine took' \"$harness\" || exit 9\ngrep -q NewLineFormatter \"$VLLM_LOGGING_CONFIG_PATH\" || exit 8\nexec {} __fake-engine \"$@\"\n",
-            REPRO
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 /// `--engine real` without vLLM, through the stand-in.
 #[test]
 fn the_real_engine_runs_the_harness_with_the_logging_config() {

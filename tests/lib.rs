@@ -18,3 +18,4 @@ mod render;
 mod resume;
 mod slurm;
 mod table;
+mod trust;

@@ -247,7 +247,7 @@ fn clash_way_out(forced: bool) -> &'static str {
 
 /// `--force` over a clash: each figure folder of the other kind is moved under `replaced/`, so
 /// the figure is made from one kind of data only.
-fn set_aside_clashes(clashes: &[Clash], results: &Path, quiet: bool) -> anyhow::Result<()> {
+fn set_aside_clashes(clashes: &[Clash], results: &Path) -> anyhow::Result<()> {
     if clashes.is_empty() {
         return Ok(());
     }
@@ -256,14 +256,13 @@ fn set_aside_clashes(clashes: &[Clash], results: &Path, quiet: bool) -> anyhow::
         let kept = replaced
             .keep(&clash.folder)
             .with_context(|| format!("moving `{}` aside", clash.folder.display()))?;
-        if !quiet {
-            eprintln!(
-                "note: --force: moved `{}` ({}) to `{}`",
-                clash.folder.display(),
-                clash.mix.other,
-                kept.display()
-            );
-        }
+        // Said even with -q: the user's data moved.
+        eprintln!(
+            "note: --force: moved `{}` ({}) to `{}`",
+            clash.folder.display(),
+            clash.mix.other,
+            kept.display()
+        );
     }
     Ok(())
 }
@@ -351,7 +350,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
         );
     }
     let _lock = repro::artifacts::lock::lock(&args.results)?;
-    set_aside_clashes(&clashes, &args.results, out.quiet)?;
+    set_aside_clashes(&clashes, &args.results)?;
     let to_run = plans
         .iter()
         .any(|p| p.states(args.force).iter().any(|(s, _)| s.runs()));

@@ -94,6 +94,22 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// A stand-in "python" that checks what the runner gives the harness and hands over to the fake
+/// engine: the real engine's path without vLLM.
+pub fn stand_in_python(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\nharness=\"$1\"; shift\ngrep -q 'initialize_engine took' \"$harness\" || exit 9\ngrep -q NewLineFormatter \"$VLLM_LOGGING_CONFIG_PATH\" || exit 8\nexec {} __fake-engine \"$@\"\n",
+            REPRO
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// What a run of the binary gave back.
 #[derive(Debug)]
 pub struct Outcome {
