@@ -493,7 +493,7 @@ fn merge_refuses_unlisted_files_and_dry_runs_write_nothing() {
 #[test]
 fn an_interrupted_run_is_reported_as_interrupted_and_cleaned_on_the_rerun() {
     let t = Test::new();
-    let mut child = t
+    let child = t
         .bare_command()
         .args([
             "figure",
