@@ -48,26 +48,134 @@ impl Project {
         crate::config::from_toml(&path, &text)
     }
 
+    /// The recipe a command-line word names, checked against `models.toml`: a path to a
+    /// `.toml` file, a figure of the paper (`3` is in recipe `rest`), a recipe of the project's
+    /// `figures/` or a shipped one. Its results folder may not be another recipe's.
+    pub fn named_recipe(&self, word: &str) -> Result<NamedRecipe, RecipeError> {
+        let models = self.models()?;
+        let path = Path::new(word);
+        let named = if word.ends_with(".toml") || (word.contains('/') && path.is_file()) {
+            NamedRecipe {
+                name: path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| word.to_string()),
+                recipe: Recipe::load_file(path, Some(&models))?,
+                file: path.to_path_buf(),
+            }
+        } else {
+            let id = crate::figures::recipe_id(word).unwrap_or_else(|_| word.to_string());
+            NamedRecipe {
+                recipe: Recipe::load(&self.figures_dir(), &id, Some(&models))?,
+                file: self.recipe_file(&id),
+                name: id,
+            }
+        };
+        self.check_folder(&named)?;
+        Ok(named)
+    }
+
+    /// Every recipe: the paper's (the project's copy where it has one), then the project's own
+    /// `figures/*.toml`, by name.
+    pub fn all_recipes(&self) -> Result<Vec<NamedRecipe>, RecipeError> {
+        let models = self.models()?;
+        let mut names: Vec<String> = crate::recipe::builtin_ids().map(str::to_string).collect();
+        names.extend(self.own_recipe_names());
+        let mut all: Vec<NamedRecipe> = Vec::new();
+        for name in names {
+            let named = NamedRecipe {
+                recipe: Recipe::load(&self.figures_dir(), &name, Some(&models))?,
+                file: self.recipe_file(&name),
+                name,
+            };
+            if let Some(other) = all.iter().find(|o| o.recipe.folder == named.recipe.folder) {
+                return Err(folder_taken(&named, other));
+            }
+            all.push(named);
+        }
+        Ok(all)
+    }
+
+    /// The names of the project's recipes that are not the paper's, sorted.
+    pub fn own_recipe_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.figures_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stem = name.strip_suffix(".toml")?.to_string();
+                let builtin = crate::recipe::builtin_ids().any(|b| b == stem);
+                (!builtin && !stem.starts_with('.') && e.path().is_file()).then_some(stem)
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn figures_dir(&self) -> PathBuf {
+        self.root.join("figures")
+    }
+
+    fn recipe_file(&self, name: &str) -> PathBuf {
+        let path = self.figures_dir().join(format!("{name}.toml"));
+        if path.is_file() {
+            path
+        } else {
+            Path::new("<builtin>/figures").join(format!("{name}.toml"))
+        }
+    }
+
+    /// A recipe may not write into another recipe's folder (a copy of `figures/7.toml` that kept
+    /// `folder = "figure-7"`).
+    fn check_folder(&self, named: &NamedRecipe) -> Result<(), RecipeError> {
+        for other in self.all_recipes()? {
+            if other.recipe.folder == named.recipe.folder && other.name != named.name {
+                return Err(folder_taken(named, &other));
+            }
+        }
+        Ok(())
+    }
+
     /// The recipe `figures/<id>.toml`, checked against `models.toml`.
     pub fn recipe(&self, id: &str) -> Result<Recipe, RecipeError> {
         let models = self.models()?;
         Recipe::load(&self.root.join("figures"), id, Some(&models))
     }
 
-    /// The recipe whose data lives in a results folder (`figure-10` → recipe `10`).
+    /// The recipe whose data lives in a results folder (`figure-10` → recipe `10`, `my-sweep`
+    /// → the project's recipe with that folder).
     pub fn recipe_for_folder(&self, folder: &str) -> Result<Option<Recipe>, RecipeError> {
-        let Some(id) = folder.strip_prefix("figure-") else {
-            return Ok(None);
-        };
-        let known = crate::recipe::builtin_ids().any(|b| b == id)
-            || self
-                .root
-                .join("figures")
-                .join(format!("{id}.toml"))
-                .is_file();
-        if !known {
-            return Ok(None);
-        }
-        self.recipe(id).map(Some)
+        Ok(self
+            .all_recipes()?
+            .into_iter()
+            .find(|named| named.recipe.folder == folder)
+            .map(|named| named.recipe))
+    }
+}
+
+/// A recipe and the name a user calls it by.
+#[derive(Debug, Clone)]
+pub struct NamedRecipe {
+    /// `10`, `rest`, `my-sweep`.
+    pub name: String,
+    pub recipe: Recipe,
+    /// Where it was read from (`figures/my-sweep.toml`, `<builtin>/figures/10.toml`).
+    pub file: PathBuf,
+}
+
+impl NamedRecipe {
+    /// Whether it is one of the paper's experiments.
+    pub fn is_papers(&self) -> bool {
+        crate::recipe::builtin_ids().any(|b| b == self.name)
+    }
+}
+
+fn folder_taken(named: &NamedRecipe, other: &NamedRecipe) -> RecipeError {
+    RecipeError::FolderTaken {
+        path: named.file.clone(),
+        folder: named.recipe.folder.clone(),
+        other: other.name.clone(),
+        other_path: other.file.clone(),
     }
 }

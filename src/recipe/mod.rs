@@ -32,17 +32,28 @@ pub const BUILTIN: [(&str, &str); 11] = [
     ("rest", include_str!("../../figures/rest.toml")),
 ];
 
+/// Whether `name` can be a results folder of its own: one plain component.
+fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains('/')
+        && !name.contains('\\')
+        && name != "replaced"
+}
+
 /// Ids of the shipped recipes, in order.
 pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(id, _)| *id)
 }
 
-/// One experiment of the paper.
+/// One experiment: the paper's, or anyone's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
     pub title: String,
-    /// The results folder of its data (`figure-7`, `figure-rest`).
+    /// The results folder of its data (`figure-7`, `figure-rest`); by default the recipe's
+    /// name (its file name without `.toml`).
+    #[serde(default)]
     pub folder: String,
     pub run: RunSpec,
     #[serde(default)]
@@ -187,8 +198,16 @@ impl Split {
 /// A recipe that cannot be found.
 #[derive(Debug, thiserror::Error)]
 pub enum RecipeError {
-    #[error("no recipe `{id}`: expected `{}` or one of the shipped recipes ({})", path.display(), builtin_ids().collect::<Vec<_>>().join(", "))]
+    #[error("no recipe `{id}`: expected `{}`, a path to a recipe file (`….toml`), a figure of the paper (1–15, 17) or a shipped recipe ({})", path.display(), builtin_ids().collect::<Vec<_>>().join(", "))]
     NotFound { id: String, path: PathBuf },
+    #[error("`{}` writes its results to `{folder}`, the folder of recipe `{other}` (`{}`): give it a `folder = \"…\"` of its own, or leave `folder` out (it defaults to the recipe's name)", path.display(), other_path.display())]
+    FolderTaken {
+        path: PathBuf,
+        folder: String,
+        other: String,
+        other_path: PathBuf,
+    },
+
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -203,7 +222,25 @@ impl Recipe {
                 None => error,
             }
         })?;
+        let mut recipe = recipe;
         recipe.check_words(path, text)?;
+        if recipe.folder.is_empty() {
+            recipe.folder = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+        }
+        if !is_folder_name(&recipe.folder) {
+            return Err(ConfigError::at(
+                path,
+                text,
+                text.find("folder"),
+                format!(
+                    "`folder = \"{}\"` must be one folder name (no `/`, not hidden, not `replaced`)",
+                    recipe.folder
+                ),
+            ));
+        }
         if let Some(models) = models {
             for combination in recipe.all_combinations() {
                 if let Some(model) = combination.model() {
@@ -264,6 +301,15 @@ impl Recipe {
             }
         }
         Ok(())
+    }
+
+    /// Load a recipe file anywhere (`repro figure path/to/x.toml`).
+    pub fn load_file(path: &Path, models: Option<&Models>) -> Result<Recipe, RecipeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Recipe::parse(path, &text, models)?)
     }
 
     /// Load `<dir>/<id>.toml`, or the shipped recipe of that id where the file is absent.
