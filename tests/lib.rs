@@ -9,6 +9,7 @@ mod cpu_engine;
 mod doctor;
 mod env;
 mod figure;
+mod ledger;
 mod models;
 mod patch;
 mod prepare;
