@@ -205,25 +205,22 @@ pub fn ledger_of_text(name: &str, text: &str, opts: Options) -> Result<Ledger, u
 }
 
 /// Read a file as text the way a person's editor would: refuse binaries, replace the odd bad
-/// byte (a log cut inside a UTF-8 character) instead of failing.
-fn read_text(path: &Path) -> Result<String, LedgerError> {
+/// byte (a log cut inside a UTF-8 character) instead of failing. Errors name `shown`.
+fn read_text(path: &Path, shown: &Path) -> Result<String, LedgerError> {
+    let shown = || shown.to_path_buf();
     if path.is_dir() {
-        return Err(LedgerError::Directory {
-            path: path.to_path_buf(),
-        });
+        return Err(LedgerError::Directory { path: shown() });
     }
     let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
-        path: path.to_path_buf(),
+        path: shown(),
         source,
     })?;
     if bytes.is_empty() {
-        return Err(LedgerError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(LedgerError::Empty { path: shown() });
     }
     if let Some(at) = bytes.iter().position(|b| *b == 0) {
         return Err(LedgerError::Binary {
-            path: path.to_path_buf(),
+            path: shown(),
             why: format!("a NUL byte at offset {at}"),
         });
     }
@@ -231,7 +228,7 @@ fn read_text(path: &Path) -> Result<String, LedgerError> {
     let bad = text.matches('\u{fffd}').count();
     if bad * 100 > text.chars().count().max(1) {
         return Err(LedgerError::Binary {
-            path: path.to_path_buf(),
+            path: shown(),
             why: format!("{bad} bytes are not UTF-8"),
         });
     }
@@ -240,9 +237,16 @@ fn read_text(path: &Path) -> Result<String, LedgerError> {
 
 /// The ledger of one log file.
 pub fn ledger_of_file(path: &Path, opts: Options) -> Result<Ledger, LedgerError> {
-    let text = read_text(path)?;
-    ledger_of_text(&path.display().to_string(), &text, opts).map_err(|lines| LedgerError::NotVllm {
-        path: path.to_path_buf(),
+    ledger_of_file_as(path, &path.display().to_string(), opts)
+}
+
+/// The ledger of a file, named `name` in the ledger and in errors (a run's `server.log`, not
+/// the temporary folder it was read from).
+pub fn ledger_of_file_as(path: &Path, name: &str, opts: Options) -> Result<Ledger, LedgerError> {
+    let shown = Path::new(name);
+    let text = read_text(path, shown)?;
+    ledger_of_text(name, &text, opts).map_err(|lines| LedgerError::NotVllm {
+        path: shown.to_path_buf(),
         lines,
     })
 }
