@@ -155,7 +155,7 @@ struct ProcessBuilder {
 }
 
 impl ProcessBuilder {
-    fn timed_markers(&self, wanted: fn(Marker) -> bool) -> impl Iterator<Item = (usize, i64)> + '_ {
+    fn timed_markers(&self, wanted: fn(Marker) -> bool) -> impl Iterator<Item = Mark> + '_ {
         self.markers
             .iter()
             .filter(move |(m, _, _)| wanted(*m))
@@ -225,7 +225,7 @@ impl RunBuilder<'_, '_> {
 
     /// The latest timed engine banner before `line`, of any process (V0 prints no
     /// `Starting to load model` before 0.6).
-    fn banner_before(&self, line: usize) -> Option<(usize, i64)> {
+    fn banner_before(&self, line: usize) -> Option<Mark> {
         self.processes
             .values()
             .flat_map(|p| p.timed_markers(|m| matches!(m, Marker::EngineBanner { .. })))
@@ -233,82 +233,85 @@ impl RunBuilder<'_, '_> {
             .max_by_key(|(l, _)| *l)
     }
 
+    fn span(
+        &mut self,
+        key: &str,
+        id: &str,
+        (start_s, end_s): (f64, f64),
+        line: usize,
+        derived: bool,
+    ) {
+        self.spans.push(Span {
+            key: key.to_string(),
+            process: id.to_string(),
+            start_s,
+            end_s,
+            line,
+            derived,
+        });
+    }
+
+    /// A process's values, printed and derived, in [`KEYS`] order; their spans go on the time line.
     fn values_of(&mut self, id: &str, engine_ready_anywhere: bool) -> IndexMap<String, Value> {
-        let mut values = IndexMap::new();
-        let Some(p) = self.processes.get(id) else {
-            return values;
-        };
-        for info in KEYS {
-            let Some(hits) = p.hits.get(info.name) else {
-                continue;
-            };
-            let Some(last) = hits.last().copied() else {
-                continue;
-            };
-            let value = match info.combine {
-                Combine::Last => last.value,
-                Combine::Sum => hits.iter().map(|h| h.value).sum(),
-            };
-            if info.unit == Unit::Seconds && info.name != "init_engine_compilation_s" {
-                for h in hits {
-                    if let Some(end) = self.at(h.t) {
-                        self.spans.push(Span {
-                            key: info.name.to_string(),
-                            process: id.to_string(),
-                            start_s: end - h.value,
-                            end_s: end,
-                            line: h.line,
-                            derived: false,
-                        });
-                    }
-                }
-            }
-            values.insert(
-                info.name.to_string(),
-                Value {
-                    value,
-                    line: last.line,
-                    at_s: self.at(last.t),
-                    lines: hits.len(),
-                    derived_from: None,
-                },
-            );
-        }
+        let mut values = self.printed(id);
         for (key, from, to) in self.derivations(id, engine_ready_anywhere) {
             if values.contains_key(key) || to.1 < from.1 {
                 continue;
             }
-            let value = seconds(to.1 - from.1);
-            let (start, end) = (self.at(Some(from.1)), self.at(Some(to.1)));
-            if let (Some(start_s), Some(end_s)) = (start, end) {
-                self.spans.push(Span {
-                    key: key.to_string(),
-                    process: id.to_string(),
-                    start_s,
-                    end_s,
-                    line: to.0,
-                    derived: true,
-                });
+            let end = self.at(to.1);
+            if let (Some(start_s), Some(end_s)) = (self.at(from.1), end) {
+                self.span(key, id, (start_s, end_s), to.0, true);
             }
-            values.insert(
-                key.to_string(),
-                Value {
-                    value,
-                    line: to.0,
-                    at_s: end,
-                    lines: 1,
-                    derived_from: Some([from.0, to.0]),
-                },
-            );
+            let value = Value {
+                value: seconds(to.1 - from.1),
+                line: to.0,
+                at_s: end,
+                lines: 1,
+                derived_from: Some([from.0, to.0]),
+            };
+            values.insert(key.to_string(), value);
         }
-        // Back into KEYS order, derived values among printed ones.
-        let mut ordered = IndexMap::new();
+        values.sort_by(|a, _, b, _| key_rank(a).cmp(&key_rank(b)));
+        values
+    }
+
+    /// What the process printed: the last line of a key, or the sum of its lines.
+    fn printed(&mut self, id: &str) -> IndexMap<String, Value> {
+        let mut values = IndexMap::new();
+        let Some(p) = self.processes.get(id) else {
+            return values;
+        };
+        let mut spans = Vec::new();
         for info in KEYS {
-            if let Some(v) = values.shift_remove(info.name) {
-                ordered.insert(info.name.to_string(), v);
+            let Some(hits) = p.hits.get(info.name).filter(|h| !h.is_empty()) else {
+                continue;
+            };
+            let last = hits[hits.len() - 1];
+            let value = match info.combine {
+                Combine::Last => last.value,
+                Combine::Sum => hits.iter().map(|h| h.value).sum(),
+            };
+            // A printed duration ends at its line; the compile share of init engine is a sum.
+            if info.unit == Unit::Seconds && info.name != "init_engine_compilation_s" {
+                for h in hits {
+                    if let Some(end) = self.at(h.t) {
+                        spans.push((info.name, (end - h.value, end), h.line));
+                    }
+                }
             }
+            let value = Value {
+                value,
+                line: last.line,
+                at_s: self.at(last.t),
+                lines: hits.len(),
+                derived_from: None,
+            };
+            values.insert(info.name.to_string(), value);
         }
-        ordered
+        for (key, range, line) in spans {
+            self.span(key, id, range, line, false);
+        }
+        values
     }
 
     /// Stages only timestamps bracket in this process: `(key, (from line, t), (to line, t))`.
@@ -629,14 +632,13 @@ fn build_run(reads: &[Read], opts: Options) -> Run {
         if let (Some(server_t), Some(engine_t), Some(start_s), Some(end_s)) =
             (server_t, engine_t, b.at(engine_t), b.at(server_t))
         {
-            b.spans.push(Span {
-                key: "serve_ready_after_engine_s".into(),
-                process: "run".into(),
-                start_s,
-                end_s,
-                line: *line,
-                derived: true,
-            });
+            b.span(
+                "serve_ready_after_engine_s",
+                "run",
+                (start_s, end_s),
+                *line,
+                true,
+            );
             run_level(
                 &mut summary,
                 "serve_ready_after_engine_s",
