@@ -642,7 +642,8 @@ fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
             &[
                 "Start-up (s)",
                 "healthy",
-                "model loading",
+                "1st token",
+                "loading",
                 "init engine",
                 "rate_100.0",
             ][..],

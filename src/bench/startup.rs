@@ -50,6 +50,11 @@ fn definitions() -> IndexMap<String, String> {
     .collect()
 }
 
+/// Seconds to the microsecond (a clock's float noise off the JSON).
+fn micros(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 /// What the runner measured around the server.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Measured {
@@ -74,7 +79,7 @@ pub fn startup(
         measured.load_started_after,
         first.and_then(|r| r.first_token),
     ) {
-        (Some(load), Some(token)) => Some(load.as_secs_f64() + token),
+        (Some(load), Some(token)) => Some(micros(load.as_secs_f64() + token)),
         _ => None,
     };
     let (ledger, ledger_error) = match log {
@@ -90,10 +95,10 @@ pub fn startup(
         }
     };
     Startup {
-        spawn_to_healthy_s: measured.healthy_after.map(|d| d.as_secs_f64()),
+        spawn_to_healthy_s: measured.healthy_after.map(|d| micros(d.as_secs_f64())),
         health_path: health_path.map(str::to_string),
         spawn_to_first_token_s,
-        first_request_ttft_s: first.and_then(RequestRecord::ttft),
+        first_request_ttft_s: first.and_then(RequestRecord::ttft).map(micros),
         ledger,
         ledger_error,
         definitions: definitions(),
