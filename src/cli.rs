@@ -29,9 +29,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read vLLM logs and print their stage timings
+    /// Read vLLM logs and print their stage timings (the paper's rules), or any version's
+    /// start-up ledger (--ledger)
     #[command(
-        after_help = "Examples:\n  repro parse output_model_qwen-4b.txt\n  repro parse --json results/figure-7/iterations/1/output_model_*"
+        after_help = "Examples:\n  repro parse output_model_qwen-4b.txt\n  repro parse --json results/figure-7/iterations/1/output_model_*\n  repro parse --ledger server.log\n  repro parse --ledger --json --min-gap 5 results/bench-cpu-smoke/rate_2.0/server.log\n\nThe default reads a log with the paper's profile_log.py rules (the numbers of its tables);\na log that looks cut or crashed is named in a warning and has \"complete\": false in --json.\n--ledger reads any vLLM version's log (see docs/ledger.md for its keys and JSON schema)."
     )]
     Parse(ParseArgs),
     /// Write the paper's comparison tables (JSON) from the raw logs of a results folder
@@ -197,6 +198,13 @@ pub struct ParseArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+    /// Any vLLM version's start-up: every timed line per process, a summary (last line and
+    /// slowest rank), the time line and the silences no line accounts for
+    #[arg(long)]
+    pub ledger: bool,
+    /// With --ledger: list silences between two lines of at least this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = repro::parse::ledger::DEFAULT_MIN_GAP_S, requires = "ledger")]
+    pub min_gap: f64,
 }
 
 #[derive(Debug, Args)]

@@ -180,6 +180,54 @@ fn a_run_writes_records_and_a_summary_and_a_rerun_skips_it() {
 }
 
 #[test]
+fn a_run_records_its_servers_start_up() {
+    // The mock "starts" for 500 ms and logs it as vLLM would: 0.20 s loading, 0.30 s engine.
+    let text = recipe(
+        "--ttft-ms 5 --gap-ms 1 --startup-delay-ms 500",
+        "arrival = \"closed\"\nconcurrency = 2\nrequests = 4",
+        "",
+    );
+    let t = Test::new().write("benchmarks/s.toml", text);
+    let out = t.command().args(["bench", "s"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("start-up: healthy")
+            && stderr.contains("its log: model loading 0.2 s, init engine 0.3 s"),
+        "{stderr}"
+    );
+    let s = json(&t.path("results/bench-s/default/summary.json"));
+    let startup = &s["startup"];
+    let healthy = startup["spawn_to_healthy_s"].as_f64().unwrap();
+    assert!(
+        healthy >= 0.5,
+        "the mock listens only after 500 ms: {healthy}"
+    );
+    let first_token = startup["spawn_to_first_token_s"].as_f64().unwrap();
+    assert!(first_token > healthy, "{first_token} <= {healthy}");
+    assert!(startup["first_request_ttft_s"].as_f64().unwrap() >= 0.005);
+    assert_eq!(startup["health_path"], "/health");
+    assert_eq!(startup["ledger_error"], serde_json::Value::Null);
+    let ledger = &startup["ledger"];
+    assert_eq!(
+        (ledger["schema_version"].clone(), ledger["log"].clone()),
+        (1.into(), "server.log".into())
+    );
+    let run = &ledger["runs"][0];
+    assert_eq!(run["vllm_version"], "0.0.0+mock");
+    assert_eq!(run["complete"], true);
+    assert_eq!(run["ready"]["kind"], "server");
+    assert_eq!(run["summary"]["load_weights_s"]["last"], 0.2);
+    assert_eq!(run["summary"]["model_loading_s"]["last"], 0.2);
+    assert_eq!(run["summary"]["init_engine_s"]["last"], 0.3);
+    assert_eq!(run["processes"][1]["role"], "engine_core");
+    assert!(startup["definitions"]["spawn_to_healthy_s"]
+        .as_str()
+        .unwrap()
+        .contains("spawned"));
+}
+
+#[test]
 fn failures_are_counted_never_dropped() {
     let text = recipe(
         "--ttft-ms 2 --gap-ms 1 --fail-rate 0.3 --cut-rate 0.3 --seed 7",
@@ -351,6 +399,7 @@ fn refused_connections_at_a_url_server_are_counted() {
             "30",
         ])
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -386,6 +435,14 @@ fn refused_connections_at_a_url_server_are_counted() {
     let s = json(&dir.join("summary.json"));
     assert_eq!(s["outcomes"]["ok"], 5, "{}", s["outcomes"]);
     assert_eq!(s["outcomes"]["refused"], 7, "{}", s["outcomes"]);
+    // repro did not start this server: no spawn time, no log, the first request's TTFT only.
+    let startup = &s["startup"];
+    assert_eq!(startup["spawn_to_healthy_s"], serde_json::Value::Null);
+    assert!(startup["first_request_ttft_s"].as_f64().unwrap() > 0.0);
+    assert!(startup["ledger_error"]
+        .as_str()
+        .unwrap()
+        .contains("did not start"));
     for file in ["records.jsonl", "summary.json", "run.json"] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         assert!(
@@ -596,6 +653,17 @@ fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
         (
             "bench-p-compare",
             &["Latency (ms)", "rate_50.0", "rate_100.0"][..],
+        ),
+        (
+            "bench-p-startup",
+            &[
+                "Start-up (s)",
+                "healthy",
+                "1st token",
+                "loading",
+                "init engine",
+                "rate_100.0",
+            ][..],
         ),
     ] {
         let pdf = t.path(&format!("out/{stem}.pdf"));

@@ -11,6 +11,7 @@ mod doctor;
 mod env;
 mod figure;
 mod import;
+mod ledger;
 mod models;
 mod patch;
 mod prepare;

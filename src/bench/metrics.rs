@@ -159,6 +159,10 @@ pub struct Summary {
     pub itl: Dist,
     pub e2e: Dist,
     pub arrivals: Arrivals,
+    /// The server's start-up (spawn → healthy, its log's ledger, the first token); `null` in
+    /// summaries written before repro recorded it.
+    #[serde(default)]
+    pub startup: Option<super::startup::Startup>,
     pub definitions: IndexMap<String, String>,
 }
 
@@ -249,6 +253,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
                     .collect(),
             ),
         },
+        startup: None,
         definitions: definitions()
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

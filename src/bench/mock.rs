@@ -1,7 +1,9 @@
 //! A mock OpenAI-compatible server for tests and load-generator benchmarks (`repro
 //! __mock-server`): loopback only, streams SSE completions with a set time to first token and gap
 //! between tokens, and fails on request — a share of 500s, streams cut mid-way, never healthy,
-//! or dying after N requests. It exits by itself after `lifetime`.
+//! or dying after N requests. It exits by itself after `lifetime`. While it "starts" (its
+//! `startup_delay`) it prints a few lines worded as vLLM's, so a run's server log has a start-up
+//! ledger (`parse::ledger`): their durations are the configured ones, not measured.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,9 +64,53 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        tokio::time::sleep(opts.startup_delay).await;
+        let load = opts.startup_delay.mul_f64(0.4);
+        let engine = opts.startup_delay.saturating_sub(load);
+        let pid = std::process::id();
+        say(
+            "api_server.py:1",
+            None,
+            "vLLM API server version 0.0.0+mock",
+        );
+        say(
+            "core.py:1",
+            Some(pid),
+            "Initializing a V1 LLM engine (v0.0.0+mock) with config: model='mock'",
+        );
+        say(
+            "gpu_model_runner.py:1",
+            Some(pid),
+            "Starting to load model mock...",
+        );
+        tokio::time::sleep(load).await;
+        let secs = load.as_secs_f64();
+        say(
+            "default_loader.py:1",
+            Some(pid),
+            &format!("Loading weights took {secs:.2} seconds"),
+        );
+        say(
+            "gpu_model_runner.py:2",
+            Some(pid),
+            &format!("Model loading took 0.0010 GiB and {secs:.6} seconds"),
+        );
+        tokio::time::sleep(engine).await;
+        say(
+            "core.py:2",
+            Some(pid),
+            &format!(
+                "init engine (profile, create kv cache, warmup model) took {:.2} seconds",
+                engine.as_secs_f64()
+            ),
+        );
         let listener = TcpListener::bind(("127.0.0.1", opts.port)).await?;
-        ready(listener.local_addr()?);
+        let addr = listener.local_addr()?;
+        say(
+            "api_server.py:2",
+            None,
+            &format!("Starting vLLM API server 0 on http://{addr}"),
+        );
+        ready(addr);
         let opts = Arc::new(opts);
         let counter = Arc::new(AtomicU64::new(0));
         let lifetime = tokio::time::sleep(opts.lifetime);
@@ -80,6 +126,40 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
             }
         }
     })
+}
+
+/// `MM-DD HH:MM:SS.mmm` of now, UTC, as vLLM stamps its lines.
+fn vllm_stamp() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let (days, secs) = ((now.as_secs() / 86_400) as i64, now.as_secs() % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!(
+        "{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        now.subsec_millis()
+    )
+}
+
+/// Print one vLLM-like log line (the engine core's, with its prefix, where `pid` is given) on
+/// stderr: stdout's first line stays `listening on …` for scripts.
+fn say(location: &str, pid: Option<u32>, message: &str) {
+    use std::io::Write;
+    let prefix = pid.map_or(String::new(), |p| format!("(EngineCore_0 pid={p}) "));
+    let mut out = std::io::stderr().lock();
+    let _ = writeln!(out, "{prefix}INFO {} [{location}] {message}", vllm_stamp());
+    let _ = out.flush();
 }
 
 /// One keep-alive connection: requests one after another until the client closes.

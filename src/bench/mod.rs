@@ -14,6 +14,7 @@ pub mod recipe;
 pub mod record;
 pub mod runner;
 pub mod server;
+pub mod startup;
 pub mod workload;
 
 pub use recipe::{BenchRecipe, BenchRecipeError, BenchRun};

@@ -23,6 +23,7 @@ use super::metrics::{self, Offered, Summary};
 use super::recipe::{Arrival, BenchRecipe, BenchRun, ServerKind};
 use super::record::RequestRecord;
 use super::server::{self, Server, ServerError, Stopped};
+use super::startup;
 use super::workload::{self, WorkloadError};
 use crate::env::EnvSpec;
 
@@ -426,6 +427,7 @@ fn one_run(
         command: launch.argv.as_deref(),
     });
     let log = tmp.join("server.log");
+    let spawned = Instant::now();
     let mut server = match &launch.argv {
         Some(argv) => {
             if recipe.server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
@@ -508,6 +510,10 @@ fn one_run(
     };
     manifest.health_path = Some(health_path);
     manifest.healthy_after_s = Some(health_started.elapsed().as_secs_f64());
+    let mut measured = startup::Measured {
+        healthy_after: server.is_some().then(|| spawned.elapsed()),
+        load_started_after: None,
+    };
     on_event(Event::Healthy {
         label: &run.label,
         after: health_started.elapsed(),
@@ -551,6 +557,7 @@ fn one_run(
     };
     let sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
     let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
+    measured.load_started_after = server.is_some().then(|| spawned.elapsed());
     let records = load::run(
         rt,
         client,
@@ -590,7 +597,14 @@ fn one_run(
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(BenchError::Interrupted);
     }
-    let summary = metrics::summarize(&records, recipe.slo.seconds(), offered);
+    let mut summary = metrics::summarize(&records, recipe.slo.seconds(), offered);
+    // The server has stopped: its log is whole.
+    summary.startup = Some(startup::startup(
+        measured,
+        Some(health_path),
+        &records,
+        launch.argv.is_some().then_some(log.as_path()),
+    ));
     write_records(&tmp.join("records.jsonl"), &records)?;
     let summary_path = tmp.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";

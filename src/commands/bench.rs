@@ -110,6 +110,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             } => {
                 if !out.quiet {
                     eprintln!("  {label}: done → {}", dir.display());
+                    if let Some(startup) = &summary.startup {
+                        eprintln!("  {label}: start-up: {}", startup_words(startup));
+                    }
                 }
                 rows.push((
                     format!("{name}/{label}"),
@@ -319,6 +322,33 @@ fn dry_run(name: &str, recipe: &BenchRecipe, ctx: &Context, out: &Output) -> any
         }
     }
     Ok(())
+}
+
+/// `healthy 41.2 s after spawn, first token at 41.3 s; its log: model loading 2.1 s, …`.
+fn startup_words(s: &repro::bench::startup::Startup) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = s.spawn_to_healthy_s {
+        parts.push(format!("healthy {h:.1} s after spawn"));
+    }
+    if let Some(t) = s.spawn_to_first_token_s {
+        parts.push(format!("first token at {t:.1} s"));
+    }
+    let mut text = parts.join(", ");
+    let logged: Vec<String> = [
+        ("model loading", "model_loading_s"),
+        ("torch.compile", "torch_compile_s"),
+        ("graph capture", "graph_capture_s"),
+        ("init engine", "init_engine_s"),
+    ]
+    .iter()
+    .filter_map(|(name, key)| s.ledger_value(key).map(|v| format!("{name} {v:.1} s")))
+    .collect();
+    match (&s.ledger_error, logged.is_empty()) {
+        (Some(error), _) => text.push_str(&format!("; its log: {error}")),
+        (None, false) => text.push_str(&format!("; its log: {}", logged.join(", "))),
+        (None, true) => {}
+    }
+    text
 }
 
 pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {

@@ -151,7 +151,8 @@ fn bench_folders(results: &Path) -> Vec<String> {
     names
 }
 
-/// Draw a benchmark's charts (`bench-<name>-{ttft,tpot,cdf,cdf-e2e}`) from `results/bench-<name>`.
+/// Draw a benchmark's charts (`bench-<name>-{ttft,tpot,cdf,cdf-e2e,compare,startup}`) from
+/// `results/bench-<name>`.
 fn render_bench(
     results: &Path,
     name: &str,
@@ -180,6 +181,14 @@ fn render_bench(
         written.push(write_chart(
             &chart,
             &format!("bench-{name}-compare"),
+            out_dir,
+            format,
+        )?);
+    }
+    if let Some(chart) = figures::bench::startup_chart(&runs) {
+        written.push(write_chart(
+            &chart,
+            &format!("bench-{name}-startup"),
             out_dir,
             format,
         )?);

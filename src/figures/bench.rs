@@ -292,11 +292,70 @@ pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
     })
 }
 
+/// Reads one start-up measure (seconds) out of a run's summary.
+type StartupMeasure = fn(&crate::bench::startup::Startup) -> Option<f64>;
+
+/// Start-up beside the load: one group of bars per start-up measure (seconds), one bar per run
+/// — what repro timed from outside (spawn → healthy, → first token) and what the server's log
+/// says (`parse::ledger`: model loading, torch.compile, graph capture, init engine, and the
+/// silences no stage accounts for). Measures no run has are left out; `None` where no run
+/// recorded its start-up (summaries written before repro did).
+pub fn startup_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
+    use super::grouped::{Series, SERIES_COLORS};
+    // Short ticks (the bars are figure 14's, 800 px wide): spawn → healthy, spawn → first
+    // token, then the log's model loading, torch.compile, graph capture, init engine, and the
+    // silences no stage accounts for.
+    let measures: [(&str, StartupMeasure); 7] = [
+        ("healthy", |s| s.spawn_to_healthy_s),
+        ("1st token", |s| s.spawn_to_first_token_s),
+        ("loading", |s| s.ledger_value("model_loading_s")),
+        ("compile", |s| s.ledger_value("torch_compile_s")),
+        ("capture", |s| s.ledger_value("graph_capture_s")),
+        ("init engine", |s| s.ledger_value("init_engine_s")),
+        ("unlogged", |s| {
+            let run = s.ledger.as_ref()?.last_run()?;
+            Some(run.timeline.as_ref()?.unaccounted_s)
+        }),
+    ];
+    let with_startup: Vec<&BenchRunData> = runs
+        .iter()
+        .filter(|r| r.summary.startup.is_some())
+        .collect();
+    if with_startup.is_empty() {
+        return None;
+    }
+    let value =
+        |run: &BenchRunData, get: StartupMeasure| run.summary.startup.as_ref().and_then(get);
+    let kept: Vec<&(&str, StartupMeasure)> = measures
+        .iter()
+        .filter(|(_, get)| with_startup.iter().any(|r| value(r, *get).is_some()))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let series = with_startup
+        .iter()
+        .enumerate()
+        .map(|(i, run)| Series {
+            name: run.label.clone(),
+            color: SERIES_COLORS[i % SERIES_COLORS.len()].to_string(),
+            means: kept.iter().map(|(_, get)| value(run, *get)).collect(),
+            stderrs: vec![None; kept.len()],
+        })
+        .collect();
+    Some(super::GroupedBarsData {
+        groups: kept.iter().map(|(name, _)| name.to_string()).collect(),
+        series,
+        ylabel: "Start-up (s)".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bench::metrics::{summarize, Offered, Slo};
     use crate::bench::record::{Outcome, RequestRecord};
+    use std::time::Duration;
 
     fn run(label: &str, params: &[(&str, serde_json::Value)], ttft: f64) -> BenchRunData {
         let mut r = RequestRecord::not_sent(0, Some(0.0), 1, 2);
@@ -316,6 +375,42 @@ mod tests {
             summary,
             cdfs: Some(IndexMap::from([("ttft".to_string(), vec![(ttft, 1.0)])])),
         }
+    }
+
+    #[test]
+    fn startup_bars_hold_what_the_runs_recorded() {
+        use crate::bench::startup::{startup, Measured};
+        let mut runs = [
+            run("a", &[], 0.05),
+            run("b", &[], 0.08),
+            run("old", &[], 0.1),
+        ];
+        assert!(
+            startup_chart(&runs).is_none(),
+            "no run recorded its start-up"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        std::fs::write(&log, "INFO 01-01 10:00:00.000 [c.py:1] Starting to load model m...\nINFO 01-01 10:00:01.000 [c.py:2] Model loading took 1.0 GiB and 0.75 seconds\nINFO 01-01 10:00:09.000 [c.py:3] init engine (profile, create kv cache, warmup model) took 8.00 seconds\n").unwrap();
+        for (run, healthy) in runs.iter_mut().zip([9.5, 10.5]) {
+            let measured = Measured {
+                healthy_after: Some(Duration::from_secs_f64(healthy)),
+                load_started_after: Some(Duration::from_secs_f64(healthy)),
+            };
+            run.summary.startup = Some(startup(measured, Some("/health"), &[], Some(&log)));
+        }
+        let chart = startup_chart(&runs).unwrap();
+        assert_eq!(
+            chart.groups,
+            ["healthy", "loading", "init engine", "unlogged"]
+        );
+        let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"], "the run without a start-up has no bars");
+        // The 8 s between the last two lines are init engine's; no stage inside it says what.
+        assert_eq!(
+            chart.series[1].means,
+            [Some(10.5), Some(0.75), Some(8.0), Some(8.0)]
+        );
     }
 
     #[test]

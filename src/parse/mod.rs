@@ -4,6 +4,7 @@
 //! engine; older versions simply lack some lines, which become `None`). Figure 1 times older
 //! releases by the harness's own `initialize_engine took X seconds` line, read by [`engine_init`].
 
+pub mod ledger;
 mod profile;
 mod stage;
 mod timestamp;
@@ -14,6 +15,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+pub use ledger::{completeness, Completeness};
 pub use stage::{Stage, StageTimings, UnknownStage};
 pub use timestamp::BadTimestamp;
 

@@ -1,0 +1,686 @@
+//! What vLLM prints during start-up, version by version, and the stable key each number goes
+//! under. The wordings come from vLLM's sources and from real logs (the paper's figure-1 logs
+//! of 0.3.1 … 0.11.0, logs pasted into vLLM's issues up to 0.23); `docs/ledger.md` lists them.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The unit of a key's values (also the key's suffix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Seconds,
+    #[serde(rename = "GiB")]
+    Gib,
+    Tokens,
+    Blocks,
+    /// A multiple (`Maximum concurrency … 68.81x`).
+    Times,
+}
+
+impl Unit {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Gib => "GiB",
+            Unit::Tokens => "tokens",
+            Unit::Blocks => "blocks",
+            Unit::Times => "x",
+        }
+    }
+}
+
+/// How one process's repeated lines of a key combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// The last line wins (the paper's rule: a later line overwrites an earlier one).
+    Last,
+    /// The lines add up: each is separate work (one graph compiled per shape or range).
+    Sum,
+}
+
+/// A key of the ledger.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyInfo {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub combine: Combine,
+    pub meaning: &'static str,
+}
+
+const fn key(name: &'static str, unit: Unit, meaning: &'static str) -> KeyInfo {
+    KeyInfo {
+        name,
+        unit,
+        combine: Combine::Last,
+        meaning,
+    }
+}
+
+const fn summed(name: &'static str, unit: Unit, meaning: &'static str) -> KeyInfo {
+    KeyInfo {
+        name,
+        unit,
+        combine: Combine::Sum,
+        meaning,
+    }
+}
+
+/// Every key, in the order of a start-up (the order of the ledger's tables).
+pub const KEYS: &[KeyInfo] = &[
+    key(
+        "startup_s",
+        Unit::Seconds,
+        "first timestamped line to engine ready (derived)",
+    ),
+    key(
+        "tokenizer_init_s",
+        Unit::Seconds,
+        "Init Tokenizer took (paper's patch)",
+    ),
+    key(
+        "model_init_s",
+        Unit::Seconds,
+        "Initializing Model took (paper's patch)",
+    ),
+    key(
+        "weights_prefetch_s",
+        Unit::Seconds,
+        "checkpoint prefetch into the page cache",
+    ),
+    key(
+        "runai_stream_s",
+        Unit::Seconds,
+        "Run:ai streamer: time to stream the files",
+    ),
+    key(
+        "tensorizer_deserialize_s",
+        Unit::Seconds,
+        "tensorizer: time to deserialize",
+    ),
+    key("load_weights_s", Unit::Seconds, "Loading weights took"),
+    key(
+        "model_loading_s",
+        Unit::Seconds,
+        "Model loading took … and Y seconds",
+    ),
+    key("model_loading_gib", Unit::Gib, "memory of the loaded model"),
+    key(
+        "dynamo_transform_s",
+        Unit::Seconds,
+        "Dynamo bytecode transform time",
+    ),
+    summed(
+        "graph_compile_general_shape_s",
+        Unit::Seconds,
+        "Inductor compile, general/dynamic shape or compile range",
+    ),
+    summed(
+        "graph_compile_shapes_s",
+        Unit::Seconds,
+        "Inductor compile of specific shapes (compile_sizes)",
+    ),
+    summed(
+        "graph_compile_cached_s",
+        Unit::Seconds,
+        "compiled graphs loaded from vLLM's cache",
+    ),
+    key("torch_compile_s", Unit::Seconds, "torch.compile … in total"),
+    key(
+        "memory_profiling_s",
+        Unit::Seconds,
+        "memory profiling run (includes torch.compile on V1)",
+    ),
+    key(
+        "initial_warmup_s",
+        Unit::Seconds,
+        "Initial profiling/warmup run took",
+    ),
+    key("kv_cache_gib", Unit::Gib, "memory given to the KV cache"),
+    key("kv_cache_tokens", Unit::Tokens, "GPU KV cache size (V1)"),
+    key("kv_cache_blocks", Unit::Blocks, "# GPU blocks (V0)"),
+    key(
+        "kv_cache_cpu_blocks",
+        Unit::Blocks,
+        "# CPU blocks (V0 swap space)",
+    ),
+    key(
+        "max_concurrency_x",
+        Unit::Times,
+        "Maximum concurrency for N tokens per request",
+    ),
+    key(
+        "graph_capture_estimate_gib",
+        Unit::Gib,
+        "Estimated CUDA graph memory",
+    ),
+    key(
+        "graph_capture_s",
+        Unit::Seconds,
+        "Graph capturing finished in (whole seconds)",
+    ),
+    key(
+        "graph_capture_gib",
+        Unit::Gib,
+        "memory the CUDA graphs took",
+    ),
+    key(
+        "init_engine_s",
+        Unit::Seconds,
+        "init engine (profile, create kv cache, warmup model) took",
+    ),
+    key(
+        "init_engine_compilation_s",
+        Unit::Seconds,
+        "the (compilation: …) part of init engine",
+    ),
+    key(
+        "mm_warmup_s",
+        Unit::Seconds,
+        "Multi-modal warmup completed in",
+    ),
+    key(
+        "mm_warmup_readonly_s",
+        Unit::Seconds,
+        "Readonly multi-modal warmup completed in",
+    ),
+    key(
+        "serve_ready_after_engine_s",
+        Unit::Seconds,
+        "engine ready to API server ready (derived)",
+    ),
+    key(
+        "initialize_engine_s",
+        Unit::Seconds,
+        "initialize_engine took (the paper's harness)",
+    ),
+];
+
+pub fn key_info(name: &str) -> Option<&'static KeyInfo> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// What a line means beyond its numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// `Starting to load model …`
+    LoadStart,
+    /// The model is in memory (`Model loading took`, `Loading model weights took`).
+    ModelLoaded,
+    /// `Initializing a V1 LLM engine (v…)`, `Initializing an LLM engine (v…)`.
+    EngineBanner { v1: bool },
+    /// The KV cache is sized (`# GPU blocks`, `GPU KV cache size`, `Available KV cache …`).
+    KvCacheSized,
+    /// `Graph capturing finished`.
+    GraphCaptured,
+    /// `init engine (…) took`: the engine core is ready.
+    EngineReady,
+    /// `initialize_engine took`: the paper's harness built the `LLM`.
+    HarnessReady,
+    /// The API server listens (`Starting vLLM API server`, `Application startup complete`).
+    ServerReady,
+    /// A line printed only before the engine starts (a new run begins here after a finished one).
+    StartPhase,
+    /// `Traceback (most recent call last):`
+    Traceback,
+    /// A fatal start-up error (`EngineCore failed to start`, `initialization failed`).
+    Fatal,
+}
+
+/// One wording: a literal that must be on the line (cheap to test), its regex, the keys its
+/// groups fill, and what the line marks.
+struct Rule {
+    needle: &'static str,
+    pattern: String,
+    values: &'static [(&'static str, usize)],
+    marker: Option<Marker>,
+}
+
+fn rule(
+    needle: &'static str,
+    pattern: impl Into<String>,
+    values: &'static [(&'static str, usize)],
+    marker: Option<Marker>,
+) -> Rule {
+    Rule {
+        needle,
+        pattern: pattern.into(),
+        values,
+        marker,
+    }
+}
+
+/// `s`, `secs`, `seconds` after a number, as different versions write it.
+const SECS: &str = r"\s?s(?:ec(?:ond)?s?)?\b";
+
+/// In order: the first rule whose needle and regex match a line decides it.
+static RULES: LazyLock<Vec<(Rule, Regex)>> = LazyLock::new(|| {
+    let num = r"(\d+(?:\.\d+)?|\.\d+)";
+    let int = r"(\d[\d,]*)";
+    let rules = vec![
+        rule(
+            "Loading model weights took",
+            format!(r"Loading model weights took {num}\s?Gi?B"),
+            &[("model_loading_gib", 1)],
+            Some(Marker::ModelLoaded),
+        ),
+        rule(
+            "Loading weights took",
+            format!(r"Loading weights took {num}{SECS}"),
+            &[("load_weights_s", 1)],
+            None,
+        ),
+        rule(
+            "Model loading took",
+            format!(r"Model loading took {num}\s?Gi?B(?: memory)?(?: and {num}{SECS})?"),
+            &[("model_loading_gib", 1), ("model_loading_s", 2)],
+            Some(Marker::ModelLoaded),
+        ),
+        rule(
+            "Dynamo bytecode transform time",
+            format!(r"Dynamo bytecode transform time: {num}{SECS}"),
+            &[("dynamo_transform_s", 1)],
+            None,
+        ),
+        rule(
+            "Compiling a graph for",
+            format!(
+                r"Compiling a graph for (?:general shape|dynamic shape|shape None|compile range [^\n]*?) takes {num}{SECS}"
+            ),
+            &[("graph_compile_general_shape_s", 1)],
+            None,
+        ),
+        rule(
+            "Compiling a graph for",
+            format!(r"Compiling a graph for (?:shape|size|compile size) \S+ takes {num}{SECS}"),
+            &[("graph_compile_shapes_s", 1)],
+            None,
+        ),
+        rule(
+            "from the cache, took",
+            format!(
+                r"Directly load the compiled graph(?:\(s\))? for .*? from the cache, took {num}{SECS}"
+            ),
+            &[("graph_compile_cached_s", 1)],
+            None,
+        ),
+        rule(
+            "torch.compile ",
+            format!(r"torch\.compile (?:takes|took) {num}{SECS} in total"),
+            &[("torch_compile_s", 1)],
+            None,
+        ),
+        rule(
+            "Memory profiling results",
+            format!(
+                r"Memory profiling results: duration={num}{SECS}(?:.*?kv_cache_size={num}\s?GiB)?"
+            ),
+            &[("memory_profiling_s", 1), ("kv_cache_gib", 2)],
+            Some(Marker::KvCacheSized),
+        ),
+        rule(
+            "Memory profiling takes",
+            format!(r"Memory profiling takes {num}{SECS}"),
+            &[("memory_profiling_s", 1)],
+            None,
+        ),
+        rule(
+            "reserved for KV Cache is",
+            format!(r"reserved for KV Cache is {num}\s?GiB"),
+            &[("kv_cache_gib", 1)],
+            Some(Marker::KvCacheSized),
+        ),
+        rule(
+            "Available KV cache memory",
+            format!(r"Available KV cache memory: {num}\s?GiB"),
+            &[("kv_cache_gib", 1)],
+            Some(Marker::KvCacheSized),
+        ),
+        rule(
+            "KV cache size:",
+            format!(r"KV cache size: {int} tokens"),
+            &[("kv_cache_tokens", 1)],
+            Some(Marker::KvCacheSized),
+        ),
+        rule(
+            " blocks: ",
+            format!(r"# \w+ blocks: {int}, # CPU blocks: {int}"),
+            &[("kv_cache_blocks", 1), ("kv_cache_cpu_blocks", 2)],
+            Some(Marker::KvCacheSized),
+        ),
+        rule(
+            "Maximum concurrency for",
+            format!(r"Maximum concurrency for {int} tokens per request: {num}x"),
+            &[("max_concurrency_x", 2)],
+            None,
+        ),
+        rule(
+            "Initial profiling/warmup run took",
+            format!(r"Initial profiling/warmup run took {num}{SECS}"),
+            &[("initial_warmup_s", 1)],
+            None,
+        ),
+        rule(
+            "Estimated CUDA graph memory",
+            format!(r"Estimated CUDA graph memory: {num}\s?GiB"),
+            &[("graph_capture_estimate_gib", 1)],
+            None,
+        ),
+        rule(
+            "Graph capturing finished in",
+            format!(r"Graph capturing finished in {num}{SECS}(?:, took {num}\s?GiB)?"),
+            &[("graph_capture_s", 1), ("graph_capture_gib", 2)],
+            Some(Marker::GraphCaptured),
+        ),
+        rule(
+            "warmup model) took",
+            format!(
+                r"init engine \(profile, create kv cache, warmup model\) took {num}{SECS}(?: \(compilation: {num}{SECS}\))?"
+            ),
+            &[("init_engine_s", 1), ("init_engine_compilation_s", 2)],
+            Some(Marker::EngineReady),
+        ),
+        rule(
+            "initialize_engine took",
+            format!(r"initialize_engine took {num}{SECS}"),
+            &[("initialize_engine_s", 1)],
+            Some(Marker::HarnessReady),
+        ),
+        rule(
+            "Init Tokenizer took",
+            format!(r"Init Tokenizer took {num}{SECS}"),
+            &[("tokenizer_init_s", 1)],
+            None,
+        ),
+        rule(
+            "Initializing Model took",
+            format!(r"Initializing Model took {num}{SECS}"),
+            &[("model_init_s", 1)],
+            None,
+        ),
+        rule(
+            "into page cache finished in",
+            format!(r"into page cache finished in {num}{SECS}"),
+            &[("weights_prefetch_s", 1)],
+            None,
+        ),
+        rule(
+            "Overall time to stream",
+            format!(r"Overall time to stream .*?: {num}{SECS}"),
+            &[("runai_stream_s", 1)],
+            None,
+        ),
+        rule(
+            "Deserialized ",
+            format!(r"Deserialized {num}\s?\w+ in {num}{SECS}"),
+            &[("tensorizer_deserialize_s", 2)],
+            None,
+        ),
+        rule(
+            "Readonly multi-modal warmup completed in",
+            format!(r"Readonly multi-modal warmup completed in {num}{SECS}"),
+            &[("mm_warmup_readonly_s", 1)],
+            None,
+        ),
+        rule(
+            "ulti-modal warmup completed in",
+            format!(r"[Mm]ulti-modal warmup completed in {num}{SECS}"),
+            &[("mm_warmup_s", 1)],
+            None,
+        ),
+        rule(
+            "Starting to load model",
+            "Starting to load model",
+            &[],
+            Some(Marker::LoadStart),
+        ),
+        rule(
+            "LLM engine",
+            r"Initializing an? (V[01] )?LLM engine",
+            &[],
+            None,
+        ),
+        rule(
+            "Starting vLLM ",
+            r"Starting vLLM (?:API )?server",
+            &[],
+            Some(Marker::ServerReady),
+        ),
+        rule(
+            "Application startup complete",
+            "Application startup complete",
+            &[],
+            Some(Marker::ServerReady),
+        ),
+        rule(
+            "Uvicorn running on",
+            "Uvicorn running on",
+            &[],
+            Some(Marker::ServerReady),
+        ),
+        rule(
+            "Traceback (most recent call last)",
+            r"Traceback \(most recent call last\)",
+            &[],
+            Some(Marker::Traceback),
+        ),
+        rule(
+            "failed to start",
+            r"(?:EngineCore|WorkerProc|Engine core proc|core engine process).* failed to start",
+            &[],
+            Some(Marker::Fatal),
+        ),
+        rule(
+            "initialization failed",
+            r"[Ee]ngine core initialization failed",
+            &[],
+            Some(Marker::Fatal),
+        ),
+    ];
+    rules
+        .into_iter()
+        .map(|r| {
+            let regex = Regex::new(&r.pattern).expect("valid regex");
+            (r, regex)
+        })
+        .collect()
+});
+
+static START_PHASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"No plugins for group|Automatically detected platform|vLLM API server version|non-default args|This model supports multiple tasks|Resolved architecture|^\s*[█▀▄ ]+version\s",
+    )
+    .expect("valid regex")
+});
+static VERSION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let v = r"(\d+\.\d+[0-9A-Za-z.+_-]*)";
+    [
+        format!(r"LLM engine \(v{v}\)"),
+        format!(r"vLLM (?:API )?server version {v}"),
+        format!(r"[█▀▄]\s+version\s+{v}"),
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("valid regex"))
+    .collect()
+});
+static RANK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\brank (\d+) in world size (\d+)|world_size=(\d+) rank=(\d+)")
+        .expect("valid regex")
+});
+
+/// What one message says: numbers under keys, and what it marks.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Reading {
+    pub values: Vec<(&'static str, f64)>,
+    pub marker: Option<Marker>,
+    /// The vLLM version a banner names.
+    pub version: Option<String>,
+    /// `(rank, world size)` from `rank N in world size M` / `world_size=M rank=N`.
+    pub rank: Option<(u32, u32)>,
+}
+
+impl Reading {
+    /// Whether the line is one vLLM prints (a number, a marker or a banner).
+    pub fn is_vllm(&self) -> bool {
+        !self.values.is_empty() || self.marker.is_some() || self.version.is_some()
+    }
+}
+
+fn number(text: &str) -> Option<f64> {
+    let clean: String = text.chars().filter(|c| *c != ',').collect();
+    clean.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
+/// Read one message.
+pub fn read(message: &str) -> Reading {
+    let mut reading = Reading::default();
+    for (rule, regex) in RULES.iter() {
+        if !message.contains(rule.needle) {
+            continue;
+        }
+        let Some(caps) = regex.captures(message) else {
+            continue;
+        };
+        for (key, group) in rule.values {
+            if let Some(value) = caps.get(*group).and_then(|m| number(m.as_str())) {
+                reading.values.push((key, value));
+            }
+        }
+        reading.marker = rule.marker;
+        if rule.needle == "LLM engine" {
+            reading.marker = Some(Marker::EngineBanner {
+                v1: caps.get(1).is_some_and(|m| m.as_str().starts_with("V1")),
+            });
+        }
+        break;
+    }
+    reading.version = VERSION
+        .iter()
+        .find_map(|re| re.captures(message).map(|c| c[1].to_string()));
+    if reading.marker.is_none() && (reading.version.is_some() || START_PHASE.is_match(message)) {
+        reading.marker = Some(Marker::StartPhase);
+    }
+    if let Some(caps) = RANK.captures(message) {
+        let get = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+        reading.rank = match (get(1), get(2), get(3), get(4)) {
+            (Some(rank), Some(world), _, _) => Some((rank, world)),
+            (_, _, Some(world), Some(rank)) => Some((rank, world)),
+            _ => None,
+        };
+    }
+    reading
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(message: &str) -> Vec<(&'static str, f64)> {
+        read(message).values
+    }
+
+    #[test]
+    fn every_rule_key_is_a_key() {
+        for (rule, _) in RULES.iter() {
+            for (key, _) in rule.values {
+                assert!(key_info(key).is_some(), "{key}");
+            }
+        }
+    }
+
+    #[test]
+    fn model_loading_in_every_wording() {
+        assert_eq!(
+            values("Loading model weights took 12.4036 GB"),
+            [("model_loading_gib", 12.4036)]
+        );
+        assert_eq!(
+            values("Model loading took 12.4037 GB and 2.632754 seconds"),
+            [
+                ("model_loading_gib", 12.4037),
+                ("model_loading_s", 2.632754)
+            ]
+        );
+        assert_eq!(
+            values("Model loading took 7.4152 GiB and 1.103479 seconds"),
+            [("model_loading_gib", 7.4152), ("model_loading_s", 1.103479)]
+        );
+        assert_eq!(
+            values("Model loading took 19.78 GiB memory and 129.689615 seconds"),
+            [
+                ("model_loading_gib", 19.78),
+                ("model_loading_s", 129.689615)
+            ]
+        );
+    }
+
+    #[test]
+    fn compile_lines() {
+        assert_eq!(
+            values("torch.compile takes 7.09 s in total"),
+            [("torch_compile_s", 7.09)]
+        );
+        assert_eq!(
+            values("torch.compile took 75.32 s in total"),
+            [("torch_compile_s", 75.32)]
+        );
+        assert_eq!(
+            values("Compiling a graph for compile range (1, 65536) takes 59.23 s"),
+            [("graph_compile_general_shape_s", 59.23)]
+        );
+        assert_eq!(
+            values("Compiling a graph for shape 8 takes 1.5 s"),
+            [("graph_compile_shapes_s", 1.5)]
+        );
+        assert_eq!(
+            values("Directly load the compiled graph(s) for dynamic shape from the cache, took 5.747 s"),
+            [("graph_compile_cached_s", 5.747)]
+        );
+        assert!(
+            values("Directly load the compiled graph for shape None from the cache").is_empty()
+        );
+    }
+
+    #[test]
+    fn engine_lines_and_markers() {
+        let r = read("init engine (profile, create kv cache, warmup model) took 443.17 s (compilation: 75.32 s)");
+        assert_eq!(
+            r.values,
+            [
+                ("init_engine_s", 443.17),
+                ("init_engine_compilation_s", 75.32)
+            ]
+        );
+        assert_eq!(r.marker, Some(Marker::EngineReady));
+        let r = read("Graph capturing finished in 2 secs.");
+        assert_eq!(
+            (r.values, r.marker),
+            (vec![("graph_capture_s", 2.0)], Some(Marker::GraphCaptured))
+        );
+        assert_eq!(
+            values("Memory profiling results: duration=18.41 seconds, total_gpu_memory=191.98GiB, initial_memory_usage=71.40GiB, kv_cache_size=95.28GiB, gpu_memory_utilization=0.98."),
+            [("memory_profiling_s", 18.41), ("kv_cache_gib", 95.28)]
+        );
+        assert_eq!(
+            values("GPU KV cache size: 1,505,068 tokens"),
+            [("kv_cache_tokens", 1_505_068.0)]
+        );
+        assert_eq!(
+            values("# GPU blocks: 9008, # CPU blocks: 512"),
+            [("kv_cache_blocks", 9008.0), ("kv_cache_cpu_blocks", 512.0)]
+        );
+        let banner = read("Initializing a V1 LLM engine (v0.10.1.1) with config: model='x'");
+        assert_eq!(banner.marker, Some(Marker::EngineBanner { v1: true }));
+        assert_eq!(banner.version.as_deref(), Some("0.10.1.1"));
+        let art = read("  ▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.23.1rc1.dev531+ga65f93fb2");
+        assert_eq!(art.version.as_deref(), Some("0.23.1rc1.dev531+ga65f93fb2"));
+        assert_eq!(art.marker, Some(Marker::StartPhase));
+        assert_eq!(
+            read("rank 1 in world size 2 is assigned as DP rank 0").rank,
+            Some((1, 2))
+        );
+        assert!(!read("some unrelated line").is_vllm());
+    }
+}
