@@ -550,3 +550,47 @@ fn an_interrupted_run_is_reported_as_interrupted_and_cleaned_on_the_rerun() {
     .success();
     assert!(!t.path("r/figure-2/uncached/failed").exists());
 }
+
+/// A log cut short parses as the paper's parser reads it (plausible partial totals), but
+/// nothing lets it pass for a whole run: `parse` warns and says `complete: false`, the tables
+/// name it in their note, and `table` warns.
+#[test]
+fn a_truncated_log_is_flagged_wherever_its_numbers_go() {
+    let t = Test::new();
+    let paper = published(&t);
+    let group = t.path("cut/figure-2");
+    copy_tree(&paper.join("figure-2"), &group);
+    let log = group.join("iterations/2/output_model_llama3-3b.txt");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let cut = text.len() / 2;
+    std::fs::write(&log, &text[..text[..cut].rfind('\n').unwrap() + 1]).unwrap();
+
+    let out = t
+        .run_with(["parse".as_ref(), "--json".as_ref(), log.as_os_str()])
+        .success();
+    assert!(out.stdout.contains("\"complete\": false"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("output_model_llama3-3b.txt"),
+        "{}",
+        out.stderr
+    );
+
+    // The paper's tables beside the cut log would change: kept, until asked.
+    t.run_with(["table", "2", "--results", "cut"])
+        .failure()
+        .stderr_has("iterations/2/output_model_llama3-3b.txt` is incomplete")
+        .stderr_has("2 table file(s) left as they are");
+    t.run_with(["table", "2", "--results", "cut", "--force"])
+        .success()
+        .stderr_has("iterations/2/output_model_llama3-3b.txt` is incomplete");
+    let avg = std::fs::read_to_string(group.join("avg_comparison_results.json")).unwrap();
+    assert!(
+        avg.contains("INCOMPLETE LOGS, their numbers are partial: 2/output_model_llama3-3b.txt"),
+        "{avg}"
+    );
+    // The other iterations' tables are still the paper's bytes.
+    assert_eq!(
+        std::fs::read(group.join("iterations/3/comparison_results.json")).unwrap(),
+        std::fs::read(paper.join("figure-2/iterations/3/comparison_results.json")).unwrap()
+    );
+}

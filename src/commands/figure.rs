@@ -279,6 +279,15 @@ fn write_tables(plan: &Plan) -> anyhow::Result<WriteReport> {
             continue;
         }
         let table = repro::table::group_table(&group.dir, group.label_order.as_deref())?;
+        for run in &table.runs {
+            for log in &run.incomplete {
+                eprintln!(
+                    "warning: `{}` is incomplete ({}): its numbers are partial, and its tables say so",
+                    run.dir.join(&log.label).display(),
+                    log.reason
+                );
+            }
+        }
         let mut policy = Policy {
             replace_foreign: None,
         };

@@ -34,6 +34,13 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
                 for skipped in &run.skipped {
                     eprintln!("warning: left out (as the paper does): {skipped}");
                 }
+                for log in &run.incomplete {
+                    eprintln!(
+                        "warning: `{}` is incomplete ({}): its numbers are partial, and its tables say so",
+                        run.dir.join(&log.label).display(),
+                        log.reason
+                    );
+                }
             }
             for warning in &group.warnings {
                 eprintln!("warning: `{}`: {warning}", group.dir.display());

@@ -82,6 +82,13 @@ impl<'a> Loader<'a> {
                     .iter()
                     .map(|e| format!("left out (as the paper does): {e}")),
             );
+            self.pending.extend(run.incomplete.iter().map(|log| {
+                format!(
+                    "`{}` is incomplete ({}): its numbers are partial",
+                    run.dir.join(&log.label).display(),
+                    log.reason
+                )
+            }));
         }
         self.pending.extend(
             group

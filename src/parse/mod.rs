@@ -142,5 +142,21 @@ pub fn parse_file(path: &Path) -> Result<ParsedLog, ParseError> {
     parse_text(decode(&bytes).map_err(log_error)?).map_err(log_error)
 }
 
+/// Read and parse one log file, and say whether the engine got to the end of its start-up
+/// (the paper's numbers are the same either way; a cut or crashed log's are partial).
+pub fn parse_file_checked(path: &Path) -> Result<(ParsedLog, Completeness), ParseError> {
+    let bytes = std::fs::read(path).map_err(|source| ParseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let log_error = |source| ParseError::Log {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = decode(&bytes).map_err(log_error)?;
+    let parsed = parse_text(text).map_err(log_error)?;
+    Ok((parsed, completeness(text)))
+}
+
 #[cfg(test)]
 mod tests;

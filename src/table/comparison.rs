@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 use crate::num::Num;
 use crate::parse::{self, ParseError, Stage, StageTimings};
 
+/// A log that did not get to the end of the engine's start-up (cut, or crashed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incomplete {
+    /// Its label in the table (the log's file name).
+    pub label: String,
+    /// Why, as the ledger says (`crashed during start-up at line 8 (…)`).
+    pub reason: String,
+}
+
 /// Labels (log file names) and, per label, its stage timings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Comparison {
@@ -68,23 +77,32 @@ impl Comparison {
     }
 
     /// `compare_logs.py` on these logs, in the given order: a log that cannot be parsed is left
-    /// out (the paper prints "Error parsing" and goes on) and returned beside the result.
-    pub fn from_logs(paths: &[PathBuf]) -> (Comparison, Vec<ParseError>) {
+    /// out (the paper prints "Error parsing" and goes on) and returned beside the result, and
+    /// so is every log that was cut or crashed before the engine was up (it stays in, with the
+    /// partial numbers the paper's parser gives it).
+    pub fn from_logs(paths: &[PathBuf]) -> (Comparison, Vec<ParseError>, Vec<Incomplete>) {
         let mut comparison = Comparison::default();
         let mut skipped = Vec::new();
+        let mut incomplete = Vec::new();
         for path in paths {
-            match parse::parse_file(path) {
-                Ok(log) => {
+            match parse::parse_file_checked(path) {
+                Ok((log, completeness)) => {
                     let label = path
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
+                    if !completeness.complete {
+                        incomplete.push(Incomplete {
+                            label: label.clone(),
+                            reason: completeness.reason,
+                        });
+                    }
                     comparison.push(label, log.stages);
                 }
                 Err(e) => skipped.push(e),
             }
         }
-        (comparison, skipped)
+        (comparison, skipped, incomplete)
     }
 
     /// The bytes of the paper's JSON file.

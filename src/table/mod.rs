@@ -45,6 +45,9 @@ pub struct RunTable {
     pub source: Source,
     /// Logs that could not be parsed, left out as the paper leaves them out.
     pub skipped: Vec<ParseError>,
+    /// Logs cut or crashed before the engine was up: in the table with partial numbers, and
+    /// named in its note.
+    pub incomplete: Vec<comparison::Incomplete>,
 }
 
 /// A group (a figure or one split part) with its runs and their average.
@@ -183,9 +186,10 @@ pub fn run_table(
             comparison,
             source: Source::File,
             skipped: vec![],
+            incomplete: vec![],
         }));
     }
-    let (comparison, skipped) = Comparison::from_logs(&logs);
+    let (comparison, skipped, incomplete) = Comparison::from_logs(&logs);
     Ok(Some(RunTable {
         dir: dir.to_path_buf(),
         name,
@@ -193,6 +197,7 @@ pub fn run_table(
         comparison,
         source: Source::Logs,
         skipped,
+        incomplete,
     }))
 }
 
@@ -313,7 +318,7 @@ impl WriteReport {
 /// the average. Each file is replaced atomically, and only where that replaces bytes repro
 /// wrote (or `policy` says to replace foreign ones, keeping them).
 pub fn write_group(group: &GroupTable, policy: &mut Policy<'_>) -> Result<WriteReport, TableError> {
-    let note = group.provenance.note();
+    let provenance = group.provenance.note();
     let mut report = WriteReport::default();
     let mut write = |dir: &Path, name: &str, bytes: Vec<u8>| -> Result<(), TableError> {
         let outcome =
@@ -329,14 +334,47 @@ pub fn write_group(group: &GroupTable, policy: &mut Policy<'_>) -> Result<WriteR
         .iter()
         .filter(|run| run.source == Source::Logs && !run.comparison.labels.is_empty())
     {
+        let note = table_note(provenance, &run.incomplete, None);
         write(
             &run.dir,
             COMPARISON_FILE,
-            run.comparison.to_json_noted(note),
+            run.comparison.to_json_noted(note.as_deref()),
         )?;
     }
     if let Some(avg) = &group.average {
-        write(&group.dir, AVERAGE_FILE, avg.to_json_noted(note))?;
+        let incomplete: Vec<(&str, &comparison::Incomplete)> = group
+            .iterations()
+            .flat_map(|run| run.incomplete.iter().map(move |i| (run.name.as_str(), i)))
+            .collect();
+        let note = table_note(provenance, &[], Some(&incomplete));
+        write(&group.dir, AVERAGE_FILE, avg.to_json_noted(note.as_deref()))?;
     }
     Ok(report)
+}
+
+/// A table's note: what its runs are (fake, synthetic), and which of its logs were cut or
+/// crashed — `None` for complete real runs of real models, whose files stay the paper's bytes.
+fn table_note(
+    provenance: Option<&str>,
+    incomplete: &[comparison::Incomplete],
+    in_iterations: Option<&[(&str, &comparison::Incomplete)]>,
+) -> Option<String> {
+    let mut parts: Vec<String> = provenance.map(str::to_string).into_iter().collect();
+    let logs: Vec<String> = match in_iterations {
+        Some(found) => found
+            .iter()
+            .map(|(iteration, i)| format!("{iteration}/{} ({})", i.label, i.reason))
+            .collect(),
+        None => incomplete
+            .iter()
+            .map(|i| format!("{} ({})", i.label, i.reason))
+            .collect(),
+    };
+    if !logs.is_empty() {
+        parts.push(format!(
+            "INCOMPLETE LOGS, their numbers are partial: {}",
+            logs.join("; ")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" | "))
 }
