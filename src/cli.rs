@@ -64,7 +64,8 @@ pub enum Command {
         after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
     )]
     Render(RenderArgs),
-    /// Run a figure's experiments (skipping runs already done), then write its tables
+    /// Run a recipe's experiments (a figure of the paper, or any recipe), skipping runs already
+    /// done, then write its tables
     #[command(after_help = FIGURE_EXAMPLES)]
     Figure(FigureArgs),
     /// Show which runs of each figure exist (done, failed, missing) and on which machine
@@ -267,8 +268,9 @@ pub enum CompareBy {
 
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// A figure (1–17, `rest`) or `all`
-    #[arg(value_name = "FIGURE")]
+    /// A recipe (a figure of the paper, a recipe name or a path to a `.toml`), a folder in the
+    /// paper's layout (`DIR/iterations/<i>/output_*.txt`), or `all`
+    #[arg(value_name = "RECIPE|DIR")]
     pub figure: String,
     /// The results folder (holds figure-<id>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
@@ -284,8 +286,9 @@ pub struct PackArgs {
     /// The results folder to pack
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
-    /// Pack only this figure's data (repeatable; figures 3–6, 8, 17 are in `rest`)
-    #[arg(long, value_name = "N")]
+    /// Pack only this recipe's data: a figure of the paper (3–6, 8, 17 are in `rest`), a recipe
+    /// name or a path to a `.toml` (repeatable)
+    #[arg(long, value_name = "RECIPE")]
     pub figure: Vec<String>,
     /// The archive to write (default: `<host>-results.tar.zst`); its folder must exist
     #[arg(short, long, value_name = "FILE")]
@@ -531,6 +534,8 @@ whose A value is 0 or missing, are named on stderr and left out of the mean.";
 
 const FIGURE_EXAMPLES: &str = "Examples:
   repro figure 2 --engine fake --results /tmp/r     # the whole pipeline, no GPU or Python needed
+  repro figure my-sweep --engine fake               # figures/my-sweep.toml, results in my-sweep/
+  repro figure ~/exp/batch.toml --dry-run           # a recipe file anywhere
   repro figure 10 --gpu 1                           # this machine runs figure 10's second GPU
   repro figure 13 --case 1 --dry-run -v             # what would run, and why (task keys)
   repro figure all --iterations 2 --timeout 30m     # every unsplit figure, shorter
@@ -545,7 +550,12 @@ REPRO_FAKE_FAIL, REPRO_FAKE_CRASH, REPRO_FAKE_HANG, REPRO_FAKE_FLAKY; REPRO_FAKE
 
 const STATUS_EXAMPLES: &str = "Examples:
   repro status
-  repro status --results /data/n2-results -v        # every run, with its host";
+  repro status 10 --results /data/n2-results -v     # figure 10 only, every run, with its origin
+  repro status my-sweep                             # the project's figures/my-sweep.toml
+
+Each line: how many runs of the recipe (or split part) are present, for the phases the data
+was made with, and where they came from: made here, merged from another machine, or not made
+by repro (the paper's published data; merged from …), then what failed or is missing.";
 
 /// Which engine runs the experiments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -558,8 +568,9 @@ pub enum EngineArg {
 
 #[derive(Debug, Args)]
 pub struct FigureArgs {
-    /// A figure (1–17, `rest`) or `all`
-    #[arg(value_name = "FIGURE")]
+    /// A figure of the paper (1–15, 17, `rest`), a recipe of the project's `figures/` by name,
+    /// a path to a recipe file, or `all` (the paper's and the project's recipes)
+    #[arg(value_name = "RECIPE")]
     pub figure: String,
     /// Run this GPU part of a split figure (figure 10)
     #[arg(long, value_name = "I", conflicts_with_all = ["cpu", "case"])]
@@ -657,6 +668,9 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Only this recipe (a figure of the paper, a recipe name, or a path to a `.toml`)
+    #[arg(value_name = "RECIPE")]
+    pub recipe: Option<String>,
     /// The results folder
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,

@@ -25,23 +25,18 @@ use super::progress::{describe, Progress};
 use super::Output;
 use crate::cli::{EngineArg, FigureArgs};
 
-/// The recipes a `<figure|all>` argument names: `(id, recipe)`.
+/// The recipes a `<recipe|all>` argument names: `(name, recipe)` — `all` is the paper's and the
+/// project's own.
 fn recipes(out: &Output, figure: &str) -> anyhow::Result<Vec<(String, Recipe)>> {
-    let ids: Vec<String> = if figure == "all" {
-        repro::recipe::builtin_ids().map(str::to_string).collect()
+    let named = if figure == "all" {
+        out.project.all_recipes()?
     } else {
-        let folder = repro::figures::data_folder(figure)?;
-        vec![folder.trim_start_matches("figure-").to_string()]
+        vec![out
+            .project
+            .named_recipe(figure)
+            .with_context(|| format!("loading the recipe `{figure}`"))?]
     };
-    ids.into_iter()
-        .map(|id| {
-            let recipe = out
-                .project
-                .recipe(&id)
-                .with_context(|| format!("loading the recipe of figure {id}"))?;
-            Ok((id, recipe))
-        })
-        .collect()
+    Ok(named.into_iter().map(|n| (n.name, n.recipe)).collect())
 }
 
 /// The part flag given, as `(kind, index)`.
@@ -88,7 +83,7 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
         let Some(part) = choose_part(&recipe, flag, all)? else {
             if !out.quiet {
                 eprintln!(
-                    "figure {id}: skipped (split by {}; pass --{} <I> to run a part)",
+                    "{id}: skipped (split by {}; pass --{} <I> to run a part)",
                     recipe.split.as_ref().map_or("", |s| s.kind.as_str()),
                     recipe.split.as_ref().map_or("", |s| s.kind.as_str())
                 );
@@ -108,7 +103,7 @@ fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Resul
             only_models: &args.models,
             cpu_kv_cache_gib: kv_cache_gib(args, out)?,
         };
-        plans.push(plan::plan(&request).with_context(|| format!("planning figure {id}"))?);
+        plans.push(plan::plan(&request).with_context(|| format!("planning `{id}`"))?);
     }
     Ok(plans)
 }

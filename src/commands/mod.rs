@@ -77,41 +77,72 @@ pub fn existing_results(results: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The figure folders a `<figure|all>` argument names under a results folder: `(name, path)`.
-/// `all` lists every `figure-*` folder present; a single figure must exist.
-pub fn figure_folders(
+/// A results folder to table or draw: the recipe it belongs to, if one does.
+pub struct DataFolder {
+    /// How to call it in messages (`figure-7`, `results/mine`).
+    pub name: String,
+    pub dir: std::path::PathBuf,
+    /// Given as a folder (`repro table DIR`): it must hold runs.
+    pub explicit: bool,
+}
+
+/// The folders a `<recipe|DIR|all>` argument names under a results folder. `all`: the folder of
+/// every recipe (the paper's and the project's) that is present; a recipe's folder must exist;
+/// a folder in the paper's layout is taken as it is.
+pub fn data_folders(
+    project: &repro::project::Project,
     results: &std::path::Path,
-    figure: &str,
-) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
+    word: &str,
+) -> anyhow::Result<Vec<DataFolder>> {
     use anyhow::bail;
-    existing_results(results)?;
-    if figure == "all" {
+    let path = std::path::Path::new(word);
+    let path_like = word.contains('/') || word.starts_with('.');
+    if path_like && path.is_dir() {
+        return Ok(vec![explicit_folder(path)]);
+    }
+    if word == "all" {
+        existing_results(results)?;
         let mut found = Vec::new();
-        for entry in std::fs::read_dir(results)? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name.strip_prefix("figure-") {
-                if entry.file_type()?.is_dir() {
-                    found.push((id.to_string(), entry.path()));
-                }
+        for named in project.all_recipes()? {
+            let dir = results.join(&named.recipe.folder);
+            if dir.is_dir() {
+                found.push(DataFolder {
+                    name: named.recipe.folder,
+                    dir,
+                    explicit: false,
+                });
             }
         }
-        found.sort_by(|a, b| repro::table::collate::compare(&a.0, &b.0));
         return Ok(found);
     }
-    let folder = repro::figures::data_folder(figure)?;
-    let path = results.join(&folder);
-    if !path.is_dir() {
-        bail!(
-            "`{}` does not exist: no data for figure {figure} in `{}`",
-            path.display(),
-            results.display()
-        );
+    match project.named_recipe(word) {
+        Ok(named) => {
+            existing_results(results)?;
+            let dir = results.join(&named.recipe.folder);
+            if !dir.is_dir() {
+                bail!(
+                    "`{}` does not exist: no data for `{word}` in `{}` (run `repro figure {word}` first, or pass --results DIR)",
+                    dir.display(),
+                    results.display()
+                );
+            }
+            Ok(vec![DataFolder {
+                name: named.recipe.folder,
+                dir,
+                explicit: false,
+            }])
+        }
+        Err(_) if path.is_dir() => Ok(vec![explicit_folder(path)]),
+        Err(e) => Err(e.into()),
     }
-    Ok(vec![(
-        folder.trim_start_matches("figure-").to_string(),
-        path,
-    )])
+}
+
+fn explicit_folder(path: &std::path::Path) -> DataFolder {
+    DataFolder {
+        name: path.display().to_string(),
+        dir: path.to_path_buf(),
+        explicit: true,
+    }
 }
 
 /// The order of a group's averaged labels, where its recipe fixes one: the figure folder's

@@ -15,7 +15,7 @@ pub fn run(args: PackArgs, out: Output) -> anyhow::Result<ExitCode> {
     } else {
         let mut folders = Vec::new();
         for figure in &args.figure {
-            let folder = repro::figures::data_folder(figure)?;
+            let folder = out.project.named_recipe(figure)?.recipe.folder;
             if !args.results.join(&folder).is_dir() {
                 bail!(
                     "no data for figure {figure}: `{}` does not exist",

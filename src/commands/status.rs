@@ -25,8 +25,12 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
     let origins = Origins::read(&args.results);
     let here = super::hostname();
     let mut text = String::new();
-    for id in repro::recipe::builtin_ids() {
-        let recipe = out.project.recipe(id)?;
+    let recipes = match &args.recipe {
+        Some(word) => vec![out.project.named_recipe(word)?],
+        None => out.project.all_recipes()?,
+    };
+    for named in recipes {
+        let recipe = named.recipe;
         let parts: Vec<Option<u32>> = match &recipe.split {
             None => vec![None],
             Some(split) => split.parts.iter().map(|p| Some(p.index)).collect(),

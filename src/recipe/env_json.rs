@@ -467,7 +467,7 @@ impl Reader<'_> {
         let unglobbed = names.iter().filter(|n| !n.starts_with(glob)).count();
         if unglobbed > 0 {
             self.warnings.push(format!(
-                "{unglobbed} of the {} logs do not start with `{glob}` (a param comes before `model`): run_figure.sh's second pass over `{glob}*` leaves them out of each iteration's comparison_results.json",
+                "{unglobbed} of the {} logs do not start with `{glob}` (a param comes before `model`): the paper's run_figure.sh leaves them out of each iteration's comparison_results.json (its glob is `{glob}*`); repro's tables keep every `output_*` log",
                 names.len()
             ));
         }

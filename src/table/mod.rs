@@ -22,8 +22,13 @@ use crate::parse::ParseError;
 use crate::plan::EngineKind;
 
 pub use crate::artifacts::layout::{AVERAGE_FILE, COMPARISON_FILE};
-/// The paper's shell glob for a run folder's logs.
-pub const LOG_PREFIX: &str = "output_model_";
+/// A run folder's logs: `output_*`. The paper's `fix_comparisons.sh` globs `output_model_*`,
+/// which leaves out the runs of a sweep whose first parameter is not `model`
+/// (`output_max-num-seqs_16_model_x.txt`); on the paper's folders, which hold no other
+/// `output_*` logs, the two are the same.
+pub const LOG_PREFIX: &str = "output_";
+/// The log of a run without parameters.
+const BARE_LOG: &str = "output.txt";
 
 /// Where a run folder's table came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,13 +157,14 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TableError + '_ {
     }
 }
 
-/// The `output_model_*` logs of a run folder, in the paper's glob order.
+/// The `output_*` logs of a run folder, in the paper's glob order.
 pub fn run_logs(dir: &Path) -> Result<Vec<PathBuf>, TableError> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io_error(dir))? {
         let entry = entry.map_err(io_error(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(LOG_PREFIX) && entry.file_type().map_err(io_error(dir))?.is_file() {
+        let is_log = name.starts_with(LOG_PREFIX) || name == BARE_LOG;
+        if is_log && entry.file_type().map_err(io_error(dir))?.is_file() {
             names.push(name);
         }
     }
