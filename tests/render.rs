@@ -451,7 +451,7 @@ fn svg_output_is_written_when_asked() {
     t.run().success();
     let svg = std::fs::read_to_string(out.join("figure2.svg")).unwrap();
     assert!(svg.contains("Total: 20.95s"));
-    assert!(svg.contains("url(#hatch)"));
+    assert!(svg.contains("url(#hatch4)"), "the `////` hatch");
 }
 
 #[test]
