@@ -204,4 +204,25 @@ mod tests {
         assert!(svg.contains("Core ID") && svg.contains("CPU Usage (%)"));
         assert!(render(&ChartData::CpuHeatmap(data), Format::Pdf).is_ok());
     }
+
+    #[test]
+    fn a_short_heatmap_gets_decimal_time_ticks() {
+        let data = crate::figures::CpuHeatmapData {
+            samples: vec![vec![10.0, 90.0]; 4],
+            cores: 2,
+            interval_s: 0.1,
+            xlabel: "Time (s)".into(),
+            ylabel: "Core ID".into(),
+            colorbar_label: "CPU Usage (%)".into(),
+        };
+        let svg = data.to_svg().unwrap();
+        for tick in ["0.00", "0.05", "0.10", "0.15", "0.20", "0.25", "0.30"] {
+            assert!(svg.contains(&format!(">{tick}<")), "no tick {tick}");
+        }
+        assert_eq!(
+            svg.matches(">0<").count(),
+            2,
+            "core 0 and the colorbar's 0 only"
+        );
+    }
 }
