@@ -318,7 +318,7 @@ fn banner_band(banner: &str, width: f64) -> (String, f64) {
 }
 
 const BANNER_PT: f64 = 10.0;
-const BANNER_MARGIN_PT: f64 = 4.0;
+const BANNER_MARGIN_PT: f64 = 3.0;
 const BANNER_COLOR: &str = "#C00000";
 
 /// `s` broken at spaces into lines no wider than `width_pt`.
