@@ -389,7 +389,6 @@ pub struct Axis<'a> {
     pub rotation: f64,
     /// Horizontal alignment of x tick labels (`set_xticklabels(ha=…)`).
     pub ha: Ha,
-    pub marks: bool,
     pub label: &'a str,
     pub label_pt: f64,
 }
@@ -402,7 +401,6 @@ impl<'a> Axis<'a> {
             tick_pt: style::FONT_SIZE,
             rotation: 0.0,
             ha: Ha::Center,
-            marks: true,
             label: "",
             label_pt: style::FONT_SIZE,
         }
@@ -554,52 +552,16 @@ impl Figure {
 
     /// An axis: tick marks pointing out, labels past them, the axis label past the labels.
     pub fn axis(&mut self, ax: &Axes, a: &Axis<'_>) {
-        let f = ax.frame;
-        let out = if a.marks { pt(style::TICK_LENGTH) } else { 0.0 };
-        let gap = out + pt(style::TICK_PAD);
-        let mut boxes: Vec<Rect> = Vec::new();
-        for (v, label) in &a.ticks {
-            let style = TextStyle {
-                pt: a.tick_pt,
-                rotation: a.rotation,
-                ..TextStyle::default()
-            };
-            let placed = match a.side {
-                Side::Bottom => {
-                    let x = ax.x_px(*v);
-                    if a.marks {
-                        self.tick_mark((x, f.y1), (x, f.y1 + out));
-                    }
-                    let t = TextStyle {
-                        ha: a.ha,
-                        va: Va::Top,
-                        ..style
-                    };
-                    self.text(label, x, f.y1 + gap, &t)
-                }
-                Side::Left | Side::Right => {
-                    let y = ax.y_px(*v);
-                    let (edge, sign, ha) = match a.side {
-                        Side::Left => (f.x0, -1.0, Ha::Right),
-                        _ => (f.x1, 1.0, Ha::Left),
-                    };
-                    if a.marks {
-                        self.tick_mark((edge, y), (edge + sign * out, y));
-                    }
-                    let t = TextStyle {
-                        ha,
-                        va: Va::CenterBaseline,
-                        ..style
-                    };
-                    self.text(label, edge + sign * gap, y, &t)
-                }
-            };
-            boxes.extend(placed);
-        }
+        let boxes: Vec<Rect> = a
+            .ticks
+            .iter()
+            .filter_map(|(v, label)| self.tick(ax, a, *v, label))
+            .collect();
         if a.label.is_empty() {
             return;
         }
         // The label sits `labelpad` past the tick labels, or past the spine and its ticks.
+        let (f, out) = (ax.frame, pt(style::TICK_LENGTH));
         let spine = match a.side {
             Side::Bottom => Rect::spanning((f.x0, f.y1), (f.x1, f.y1 + out)),
             Side::Left => Rect::spanning((f.x0 - out, f.y0), (f.x0, f.y1)),
@@ -612,13 +574,13 @@ impl Figure {
             ha: Ha::Center,
             ..TextStyle::default()
         };
-        match a.side {
+        let (x, y, t) = match a.side {
             Side::Bottom => {
                 let t = TextStyle {
                     va: Va::Top,
                     ..label
                 };
-                self.text(a.label, (f.x0 + f.x1) / 2.0, around.y1 + pad, &t);
+                ((f.x0 + f.x1) / 2.0, around.y1 + pad, t)
             }
             Side::Left | Side::Right => {
                 let (x, va) = match a.side {
@@ -631,9 +593,52 @@ impl Figure {
                     anchor_mode: true,
                     ..label
                 };
-                self.text(a.label, x, (f.y0 + f.y1) / 2.0, &t);
+                (x, (f.y0 + f.y1) / 2.0, t)
             }
-        }
+        };
+        self.text(a.label, x, y, &t);
+    }
+
+    /// One tick: its mark pointing out of the axes, its label past it; the label's box.
+    fn tick(&mut self, ax: &Axes, a: &Axis<'_>, v: f64, label: &str) -> Option<Rect> {
+        let f = ax.frame;
+        let out = pt(style::TICK_LENGTH);
+        let gap = out + pt(style::TICK_PAD);
+        let style = TextStyle {
+            pt: a.tick_pt,
+            rotation: a.rotation,
+            ..TextStyle::default()
+        };
+        let (mark, at, t) = match a.side {
+            Side::Bottom => {
+                let x = ax.x_px(v);
+                let t = TextStyle {
+                    ha: a.ha,
+                    va: Va::Top,
+                    ..style
+                };
+                (((x, f.y1), (x, f.y1 + out)), (x, f.y1 + gap), t)
+            }
+            Side::Left | Side::Right => {
+                let y = ax.y_px(v);
+                let (edge, sign, ha) = match a.side {
+                    Side::Left => (f.x0, -1.0, Ha::Right),
+                    _ => (f.x1, 1.0, Ha::Left),
+                };
+                let t = TextStyle {
+                    ha,
+                    va: Va::CenterBaseline,
+                    ..style
+                };
+                (
+                    ((edge, y), (edge + sign * out, y)),
+                    (edge + sign * gap, y),
+                    t,
+                )
+            }
+        };
+        self.tick_mark(mark.0, mark.1);
+        self.text(label, at.0, at.1, &t)
     }
 
     fn tick_mark(&mut self, a: (f64, f64), b: (f64, f64)) {
@@ -661,247 +666,6 @@ impl Figure {
         };
         self.rect(layout.bbox.padded(p), &paint);
         self.put_text(&layout, t);
-    }
-}
-
-/// What a legend entry shows beside its text.
-#[derive(Debug, Clone)]
-pub enum Handle<'a> {
-    /// A patch of the bar: fill, black edge of this width (points) or none, hatch slashes.
-    Patch {
-        fill: &'a str,
-        edge: Option<f64>,
-        hatch: usize,
-    },
-    /// A line with a round marker or not.
-    Line { color: &'a str, marker: bool },
-}
-
-/// Where a legend goes: matplotlib's `loc` codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Loc {
-    /// The first of the other places that covers the fewest marks (`loc="best"`).
-    Best,
-    UpperRight,
-    UpperLeft,
-    LowerLeft,
-    LowerRight,
-    Right,
-    CenterLeft,
-    CenterRight,
-    LowerCenter,
-    UpperCenter,
-    Center,
-}
-
-impl Loc {
-    /// The places `best` tries, in matplotlib's order.
-    const TRIED: [Loc; 10] = [
-        Loc::UpperRight,
-        Loc::UpperLeft,
-        Loc::LowerLeft,
-        Loc::LowerRight,
-        Loc::Right,
-        Loc::CenterLeft,
-        Loc::CenterRight,
-        Loc::LowerCenter,
-        Loc::UpperCenter,
-        Loc::Center,
-    ];
-
-    /// The legend's fractional corner (x right, y down) that is put at the same fraction of the
-    /// box it is placed in.
-    fn anchor(self) -> (f64, f64) {
-        match self {
-            Loc::Best | Loc::UpperRight => (1.0, 0.0),
-            Loc::UpperLeft => (0.0, 0.0),
-            Loc::LowerLeft => (0.0, 1.0),
-            Loc::LowerRight => (1.0, 1.0),
-            Loc::Right | Loc::CenterRight => (1.0, 0.5),
-            Loc::CenterLeft => (0.0, 0.5),
-            Loc::LowerCenter => (0.5, 1.0),
-            Loc::UpperCenter => (0.5, 0.0),
-            Loc::Center => (0.5, 0.5),
-        }
-    }
-}
-
-/// A legend: its entries, font size, title, and where it is placed.
-#[derive(Debug, Clone)]
-pub struct Legend<'a> {
-    pub entries: Vec<(&'a str, Handle<'a>)>,
-    pub pt: f64,
-    pub title: Option<&'a str>,
-    pub title_pt: f64,
-    /// The title flush left (`alignment="left"`) or centred.
-    pub title_left: bool,
-    pub loc: Loc,
-    /// Placed in this canvas box (`bbox_to_anchor`; a point is a box of no size); the axes'
-    /// frame where `None`.
-    pub anchor: Option<Rect>,
-    /// `borderaxespad`, in font sizes.
-    pub border_axes_pad: f64,
-}
-
-impl<'a> Legend<'a> {
-    pub fn new(entries: Vec<(&'a str, Handle<'a>)>, pt: f64) -> Legend<'a> {
-        Legend {
-            entries,
-            pt,
-            title: None,
-            title_pt: style::FONT_SIZE,
-            title_left: false,
-            loc: Loc::Best,
-            anchor: None,
-            border_axes_pad: style::LEGEND_BORDER_AXES_PAD,
-        }
-    }
-}
-
-/// Marks a `best` legend should not cover: bars, texts (their boxes) and points.
-#[derive(Debug, Default, Clone)]
-pub struct Occupied {
-    pub boxes: Vec<Rect>,
-    pub points: Vec<(f64, f64)>,
-}
-
-impl Occupied {
-    fn badness(&self, r: &Rect) -> usize {
-        self.boxes.iter().filter(|b| b.overlaps(r)).count()
-            + self.points.iter().filter(|p| r.contains(**p)).count()
-    }
-}
-
-impl Figure {
-    /// Draw a legend (`ax.legend(…)`), on top of what is drawn; its box.
-    pub fn legend(&mut self, ax: &Axes, l: &Legend<'_>, occupied: &Occupied) -> Rect {
-        let f = pt(l.pt);
-        let lp = text::measure("lp", l.pt, false);
-        // A row is as tall as its text (at least "lp" tall) or its handle, whichever is taller
-        // above the baseline, plus the text's descent (matplotlib's baseline-aligned packing).
-        let rows: Vec<(f64, f64)> = l
-            .entries
-            .iter()
-            .map(|(label, _)| {
-                let e = text::measure(label, l.pt, false);
-                let (h, d) = (pt(e.height.max(lp.height)), pt(e.descent.max(lp.descent)));
-                ((h - d).max(style::LEGEND_HANDLE_HEIGHT * f), d)
-            })
-            .collect();
-        let widest = l
-            .entries
-            .iter()
-            .map(|(label, _)| pt(text::measure(label, l.pt, false).width))
-            .fold(0.0, f64::max);
-        let handle_w = style::LEGEND_HANDLE_LENGTH * f;
-        let text_dx = handle_w + style::LEGEND_HANDLE_TEXT_PAD * f;
-        let sep = style::LEGEND_LABEL_SPACING * f;
-        let title = l.title.map(|t| {
-            let tp = text::measure("lp", l.title_pt, false);
-            let e = text::measure(t, l.title_pt, false);
-            (t, pt(e.width), pt(e.height.max(tp.height)))
-        });
-        let body_w = text_dx + widest;
-        let inner_w = title.map_or(body_w, |t| body_w.max(t.1));
-        let body_h: f64 =
-            rows.iter().map(|(a, d)| a + d).sum::<f64>() + sep * (rows.len().max(1) - 1) as f64;
-        let title_h = title.map_or(0.0, |t| t.2 + sep);
-        let border = style::LEGEND_BORDER_PAD * f;
-        let (w, h) = (inner_w + 2.0 * border, body_h + title_h + 2.0 * border);
-        let place = |loc: Loc| {
-            let parent = l.anchor.unwrap_or(ax.frame);
-            let inset = parent.padded(-l.border_axes_pad * f);
-            let (fx, fy) = loc.anchor();
-            let x0 = inset.x0 + fx * (inset.width() - w);
-            let y0 = inset.y0 + fy * (inset.height() - h);
-            Rect {
-                x0,
-                y0,
-                x1: x0 + w,
-                y1: y0 + h,
-            }
-        };
-        let frame = if l.loc == Loc::Best {
-            let mut best = (usize::MAX, place(Loc::UpperRight));
-            for loc in Loc::TRIED {
-                let r = place(loc);
-                let bad = occupied.badness(&r);
-                if bad < best.0 {
-                    best = (bad, r);
-                }
-                if bad == 0 {
-                    break;
-                }
-            }
-            best.1
-        } else {
-            place(l.loc)
-        };
-        self.rect(
-            frame,
-            &Paint {
-                fill: Some("#ffffff"),
-                fill_opacity: Some(style::LEGEND_ALPHA),
-                edge: Some((style::LEGEND_EDGE, style::PATCH_LINE_WIDTH)),
-                radius: style::LEGEND_ROUNDING * f,
-                ..Paint::default()
-            },
-        );
-        let (x, mut y) = (frame.x0 + border, frame.y0 + border);
-        if let Some((t, tw, th)) = title {
-            let tx = if l.title_left {
-                x
-            } else {
-                x + (inner_w - tw) / 2.0
-            };
-            let style = TextStyle {
-                pt: l.title_pt,
-                va: Va::Top,
-                ..TextStyle::default()
-            };
-            self.text(t, tx, y, &style);
-            y += th + sep;
-        }
-        for ((label, handle), (above, below)) in l.entries.iter().zip(&rows) {
-            let baseline = y + above;
-            match handle {
-                Handle::Patch { fill, edge, hatch } => {
-                    let r = Rect {
-                        x0: x,
-                        x1: x + handle_w,
-                        y0: baseline - style::LEGEND_HANDLE_HEIGHT * f,
-                        y1: baseline,
-                    };
-                    let paint = Paint {
-                        fill: Some(fill),
-                        edge: edge.map(|w| ("#000000", w)),
-                        hatch: *hatch,
-                        ..Paint::default()
-                    };
-                    self.rect(r, &paint);
-                }
-                Handle::Line { color, marker } => {
-                    let cy = baseline - style::LEGEND_HANDLE_HEIGHT * f / 2.0;
-                    self.line(
-                        &[(x, cy), (x + handle_w, cy)],
-                        color,
-                        style::LINE_WIDTH,
-                        false,
-                    );
-                    if *marker {
-                        let r = pt(style::MARKER_SIZE) / 2.0;
-                        self.circle((x + handle_w / 2.0, cy), r, color, 0.0);
-                    }
-                }
-            }
-            let t = TextStyle {
-                pt: l.pt,
-                ..TextStyle::default()
-            };
-            self.text(label, x + text_dx, baseline, &t);
-            y = baseline + below + sep;
-        }
-        frame
     }
 }
 

@@ -3,7 +3,8 @@
 //! with round markers of 6 pt (where a line has few points), tick labels of 13 pt, axis labels
 //! and the title of 15 pt, the legend of 13 pt where it covers least.
 
-use super::figure::{tight_layout, Axes, Axis, Figure, Handle, Legend, Occupied, Side};
+use super::figure::{tight_layout, Axes, Axis, Figure, Side};
+use super::legend::{Handle, Legend, Occupied};
 use super::style::{self, pt};
 use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};

@@ -8,6 +8,7 @@ mod cpu_heatmap;
 pub mod figure;
 pub mod geom;
 mod grouped_bars;
+pub mod legend;
 mod line_chart;
 pub mod pdf;
 pub mod png;

@@ -2,9 +2,8 @@
 //! (`figure-rest/plot.py`: 8 × 5 in, `tight_layout()`, bars 0.35 wide in C0 and C1, values of
 //! 11 pt, tick labels of 15 pt, the legend of 13 pt where it covers least).
 
-use super::figure::{
-    bar_x_limits, tight_layout, y_limit, Axis, Figure, Handle, Legend, Occupied, Paint, Side,
-};
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::legend::{Handle, Legend, Occupied};
 use super::style;
 use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};

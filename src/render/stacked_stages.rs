@@ -3,8 +3,9 @@
 //! right (`figure-2/plot.py`: 1.5 × 5.5 in, edges 1.1 pt, legends of 11 pt anchored in axes
 //! fractions).
 
-use super::figure::{bar_x_limits, Axis, Figure, Handle, Legend, Loc, Occupied, Paint, Side};
+use super::figure::{bar_x_limits, Axis, Figure, Paint, Side};
 use super::geom::Rect;
+use super::legend::{Handle, Legend, Loc, Occupied};
 use super::style::BAR_WIDTH;
 use super::text::{Ha, TextStyle, Va};
 use super::{style, Render, RenderError};
