@@ -59,9 +59,10 @@ pub enum Command {
     Models(ModelsArgs),
     /// Set up Python environments with a pinned vLLM
     Env(EnvArgs),
-    /// Draw the figures (PDF) from the data of a results folder
+    /// Draw the figures (PDF, SVG or PNG) from the data of a results folder, as the paper's
+    /// plot.py scripts draw them
     #[command(
-        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results."
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n  repro render 2 --results results --out figs --format png --dpi 300\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results.\nTo compare with the paper's PDFs side by side: bench/compare_figures.py --ours figs --paper DIR --beside look/"
     )]
     Render(RenderArgs),
     /// Run a recipe's experiments (a figure of the paper, or any recipe), skipping runs already
@@ -470,12 +471,17 @@ pub struct RenderArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "pdf")]
     pub format: RenderFormat,
+    /// Pixels per inch of `--format png` (the pages are the paper's size in inches)
+    #[arg(long, value_name = "N", default_value_t = 150, value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub dpi: u32,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum RenderFormat {
     Pdf,
     Svg,
+    /// A raster image on white, `--dpi` pixels per inch
+    Png,
 }
 
 #[derive(Debug, Args)]

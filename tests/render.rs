@@ -451,7 +451,7 @@ fn svg_output_is_written_when_asked() {
     t.run().success();
     let svg = std::fs::read_to_string(out.join("figure2.svg")).unwrap();
     assert!(svg.contains("Total: 20.95s"));
-    assert!(svg.contains("url(#hatch)"));
+    assert!(svg.contains("url(#hatch4)"), "the `////` hatch");
 }
 
 #[test]
@@ -466,4 +466,189 @@ fn a_malformed_log_is_named_when_its_figure_fails() {
         .failure()
         .stderr_has("output_model_qwen-4b.txt`: line 1 has no timestamp")
         .stderr_has("error: figure 7: computing from `results/figure-7`");
+}
+
+/// Every leaf the SVG draws (shapes and texts) with its box on the page, and its text if any.
+fn drawn(svg: &str) -> Vec<(Option<String>, svg2pdf::usvg::Rect)> {
+    use svg2pdf::usvg::{self, fontdb, Node};
+    let mut db = fontdb::Database::new();
+    db.load_font_data(dejavu::sans::regular().to_vec());
+    db.load_font_data(dejavu::sans::bold().to_vec());
+    let options = usvg::Options {
+        fontdb: std::sync::Arc::new(db),
+        font_family: "DejaVu Sans".into(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).unwrap();
+    fn walk(group: &usvg::Group, out: &mut Vec<(Option<String>, usvg::Rect)>) {
+        for node in group.children() {
+            match node {
+                Node::Group(g) => walk(g, out),
+                Node::Text(t) => {
+                    let text = t.chunks().iter().map(|c| c.text()).collect::<String>();
+                    out.push((Some(text), t.abs_bounding_box()));
+                }
+                other => out.push((None, other.abs_stroke_bounding_box())),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(tree.root(), &mut out);
+    out
+}
+
+/// Issue 13, item 9: the FAKE ENGINE banner has a band of its own above the figure; it covers
+/// neither the plot's frame nor its legends (figure 2's legends reach the top of the axes).
+#[test]
+fn the_fake_banner_sits_above_everything_drawn() {
+    let (t, results) = Test::new().fake_figure("2", &["--iterations", "1"]);
+    t.run().success();
+    let out = t.path("figs");
+    Test::new()
+        .args(["-q", "render", "2", "--format", "svg", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .success();
+    let svg = std::fs::read_to_string(out.join("figure2.svg")).unwrap();
+    // The banner's lines are the texts before the drawing's group.
+    let (head, _) = svg.split_once("<g transform=").unwrap();
+    let line = regex::Regex::new(r"<text [^>]*>([^<]+)</text>").unwrap();
+    let banner_lines: Vec<String> = line.captures_iter(head).map(|c| c[1].to_string()).collect();
+    assert!(
+        banner_lines.concat().contains("FAKE ENGINE"),
+        "{banner_lines:?}"
+    );
+    let marks = drawn(&svg);
+    let is_banner = |text: &Option<String>| {
+        text.as_ref()
+            .is_some_and(|s| banner_lines.iter().any(|b| b.replace("&amp;", "&") == *s))
+    };
+    let bottom = marks
+        .iter()
+        .filter(|(text, _)| is_banner(text))
+        .map(|(_, r)| r.bottom())
+        .fold(f32::NEG_INFINITY, f32::max);
+    assert!(bottom.is_finite(), "no banner drawn");
+    let rest: Vec<_> = marks.iter().filter(|(text, _)| !is_banner(text)).collect();
+    assert!(rest.len() > 30, "the figure's marks: {}", rest.len());
+    for (text, r) in rest {
+        assert!(
+            r.top() > bottom,
+            "{text:?} at {r:?} reaches into the banner (bottom {bottom})"
+        );
+    }
+}
+
+/// Issue 13, item 9: a short fake run of figure 12 (a few samples, well under a second) gets a
+/// time axis of distinct decimal ticks (0.00, 0.05, …), not `0 0 0 0 0 0 0`.
+#[test]
+fn a_short_run_gets_decimal_time_ticks() {
+    let (t, results) = Test::new().fake_figure("12", &["--iterations", "1"]);
+    t.run().success();
+    let out = t.path("figs");
+    Test::new()
+        .args(["-q", "render", "12", "--format", "svg", "--results"])
+        .arg(&results)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .success();
+    let svg = std::fs::read_to_string(out.join("figure12.svg")).unwrap();
+    // Numeric labels grouped by the row they sit on: the time axis is the row below the image.
+    let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let label = regex::Regex::new(r#"<text x="[^"]+" y="([^"]+)"[^>]*>([0-9.]+)</text>"#).unwrap();
+    for c in label.captures_iter(&svg) {
+        rows.entry(c[1].to_string())
+            .or_default()
+            .push(c[2].to_string());
+    }
+    let time = rows
+        .values()
+        .filter(|r| r.len() >= 3)
+        .max_by_key(|r| r.len())
+        .unwrap_or_else(|| panic!("no row of tick labels in {rows:?}"));
+    let mut distinct = time.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), time.len(), "repeated time ticks: {time:?}");
+    if let Some(last) = time.last() {
+        let seconds: f64 = last.parse().unwrap();
+        if seconds < 1.0 {
+            assert!(last.contains('.'), "{time:?}");
+        }
+    }
+    if let Some(text) = pdftotext_of_render(&t, &results, "12") {
+        assert!(text.contains("Time (s)"));
+    }
+}
+
+/// Render one figure as PDF into a folder of its own and read its text back.
+fn pdftotext_of_render(t: &Test, results: &Path, figure: &str) -> Option<String> {
+    let out = t.path("pdf");
+    Test::new()
+        .args(["-q", "render", figure, "--results"])
+        .arg(results)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .success();
+    pdftotext(&out.join(format!("figure{figure}.pdf")))
+}
+
+/// `--format png --dpi`: the page at that many pixels per inch, as big as the PDF page.
+#[test]
+fn png_output_has_the_pdf_page_size_at_the_dpi_asked_for() {
+    let Some(figures) = published_figures() else {
+        return;
+    };
+    let t = Test::new();
+    let results = t.path("results");
+    copy_tree(&figures.join("figure-2"), &results.join("figure-2"));
+    let out = t.path("out");
+    for (format, dpi) in [("png", "200"), ("pdf", "200")] {
+        Test::new()
+            .args([
+                "-q",
+                "render",
+                "2",
+                "--format",
+                format,
+                "--dpi",
+                dpi,
+                "--results",
+            ])
+            .arg(&results)
+            .arg("--out")
+            .arg(&out)
+            .run()
+            .success();
+    }
+    let png = std::fs::read(out.join("figure2.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap()) as f64;
+    let (w, h) = (be(16), be(20));
+    // The paper's page: 352.3 × 327.0 pt, i.e. 4.89 × 4.54 in.
+    assert!((w - 352.3 / 72.0 * 200.0).abs() < 3.0, "{w} px wide");
+    assert!((h - 327.0 / 72.0 * 200.0).abs() < 3.0, "{h} px high");
+    if let Ok(info) = Command::new("pdfinfo")
+        .arg(out.join("figure2.pdf"))
+        .output()
+    {
+        let info = String::from_utf8_lossy(&info.stdout);
+        let size = info.lines().find(|l| l.starts_with("Page size:")).unwrap();
+        let pts: Vec<f64> = size
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!((pts[0] / 72.0 * 200.0 - w).abs() < 2.0, "{size} vs {w} px");
+        assert!((pts[1] / 72.0 * 200.0 - h).abs() < 2.0, "{size} vs {h} px");
+    }
+    Test::new()
+        .args(["render", "2", "--format", "png", "--dpi", "0", "--results"])
+        .arg(&results)
+        .run()
+        .failure()
+        .stderr_has("--dpi");
 }

@@ -1,4 +1,4 @@
-//! `repro render <figure|all> --results DIR --out OUT [--format pdf|svg]`
+//! `repro render <figure|all> --results DIR --out OUT [--format pdf|svg|png] [--dpi N]`
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +33,7 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let format = match args.format {
         RenderFormat::Pdf => Format::Pdf,
         RenderFormat::Svg => Format::Svg,
+        RenderFormat::Png => Format::Png { dpi: args.dpi },
     };
     let models = out.project.models()?;
     let mut loader = Loader::new(&models);

@@ -1,86 +1,101 @@
-//! Figure 14: a group of bars per model, one bar per load format, with a legend.
+//! Figure 14 (and a benchmark's compare chart): a group of bars per model, one bar per load
+//! format, with a legend (`figure-14/plot.py`: 8 × 5 in, `tight_layout()`, bars 0.25 wide, caps
+//! of 5 pt, values of 11 pt, tick labels of 15 pt, the legend of 13 pt where it covers least).
 
-use super::regression_bars::{text_px, x_ticks};
-use super::svg::{self, Align, Baseline, Text, PX_PER_PT};
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::legend::{Handle, Legend, Occupied};
+use super::style;
+use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::GroupedBarsData;
 
-/// Bar width in group units (`width = 0.25`).
-const WIDTH: f64 = 0.25;
+/// Bar width in group units (`width = 0.25`); more than three series share 0.8.
+fn bar_width(series: usize) -> f64 {
+    (0.8 / series.max(1) as f64).min(0.25)
+}
 
 impl Render for GroupedBarsData {
-    fn to_svg(&self) -> Result<String, RenderError> {
+    fn figure(&self) -> Result<Figure, RenderError> {
         let groups = self.groups.len() as f64;
         let k = self.series.len() as f64;
-        let ymax = svg::y_limit(
+        let width = bar_width(self.series.len());
+        // Bar i of a group is centred at x + (i − (k − 1) / 2) · width.
+        let offset = |i: usize| (i as f64 - (k - 1.0) / 2.0) * width;
+        let half = k * width / 2.0;
+        let x_limits = bar_x_limits(-half, groups - 1.0 + half);
+        let top = y_limit(
             self.series
                 .iter()
                 .flat_map(|s| s.means.iter().zip(&s.stderrs))
                 .map(|(m, e)| m.unwrap_or(0.0) + e.unwrap_or(0.0)),
         );
-        let half = k * WIDTH / 2.0;
-        svg::draw_svg(800, 560, |root, overlay| {
-            let mut chart = svg::bar_axes(
-                root,
-                -half - 0.1..groups - 1.0 + half + 0.1,
-                ymax,
-                &self.ylabel,
-                15.0,
-                10.0,
-                (50, 80),
-            )?;
-            // Bar i of a group is centred at x + (i − (k − 1) / 2) · width.
-            let offset = |i: usize| (i as f64 - (k - 1.0) / 2.0) * WIDTH;
+        for s in &self.series {
+            super::figure::color(&s.color)?;
+        }
+        tight_layout(|at| {
+            let mut fig = Figure::new(8.0, 5.0);
+            let ax = fig.axes(at, x_limits, (0.0, top));
+            let mut occupied = Occupied::default();
             for (i, s) in self.series.iter().enumerate() {
-                let fill = svg::color(&s.color)?;
                 for (g, mean) in s.means.iter().enumerate() {
                     if let Some(m) = mean {
                         let x = g as f64 + offset(i);
-                        svg::centered_bar(&mut chart, x, WIDTH, *m, fill)?;
+                        fig.bar(&ax, x, width, (0.0, *m), &Paint::fill(&s.color));
+                        occupied.boxes.push(ax.bar_rect(x, width, 0.0, *m));
                     }
                 }
             }
-            svg::spines(&chart, overlay);
             for (i, s) in self.series.iter().enumerate() {
                 for (g, (mean, err)) in s.means.iter().zip(&s.stderrs).enumerate() {
-                    let Some(m) = mean else { continue };
-                    let x = g as f64 + offset(i);
-                    if let Some(e) = err {
-                        svg::error_bar(&chart, overlay, x, *m, *e, 10.0);
+                    if let (Some(m), Some(e)) = (mean, err) {
+                        let x = g as f64 + offset(i);
+                        fig.error_bar(&ax, x, *m, *e, 5.0);
+                        occupied.points.push(ax.px(x, m + e));
+                        occupied.points.push(ax.px(x, m - e));
                     }
-                    let (tx, ty) = svg::px(&chart, x, m / 2.0);
-                    svg::value_label(overlay, tx, ty, &format!("{m:.2}"), 11.0);
                 }
             }
-            let positions = svg::at_indices(&self.groups);
-            x_ticks(&chart, overlay, &positions, 15.0, 0.0);
-            // Legend, upper right.
-            let (xr, yr) = chart.plotting_area().get_pixel_range();
-            let line = 13.0 * PX_PER_PT * 1.4;
-            let widest = self
+            fig.frame(&ax);
+            for (i, s) in self.series.iter().enumerate() {
+                for (g, mean) in s.means.iter().enumerate() {
+                    let Some(m) = mean else { continue };
+                    let (x, y) = ax.px(g as f64 + offset(i), m / 2.0);
+                    let t = TextStyle {
+                        pt: 11.0,
+                        color: "#ffffff",
+                        ha: Ha::Center,
+                        va: Va::Bottom,
+                        ..TextStyle::default()
+                    };
+                    occupied
+                        .boxes
+                        .extend(fig.text(&format!("{m:.2}"), x, y, &t));
+                }
+            }
+            let ticks = self
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(g, name)| (g as f64, name.clone()))
+                .collect();
+            fig.axis(&ax, &Axis::new(Side::Bottom, ticks).tick_pt(15.0));
+            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
+                .label(&self.ylabel, 15.0);
+            fig.axis(&ax, &y);
+            let entries = self
                 .series
                 .iter()
-                .map(|s| text_px(&s.name, 13.0))
-                .fold(0.0, f64::max);
-            let (w, h) = (widest + 50.0, line * k + 12.0);
-            let (lx, ly) = (xr.end as f64 - w - 8.0, yr.start as f64 + 8.0);
-            overlay.rect((lx, ly), (w, h), "#ffffff", "#cccccc", 4.0);
-            for (i, s) in self.series.iter().enumerate() {
-                let y = ly + 6.0 + line * (i as f64 + 0.5);
-                overlay.rect((lx + 8.0, y - 7.0), (26.0, 14.0), &s.color, &s.color, 0.0);
-                overlay.text(
-                    lx + 42.0,
-                    y,
-                    &s.name,
-                    Text {
-                        pt: 13.0,
-                        align: Align::Start,
-                        baseline: Baseline::Middle,
-                        ..Text::default()
-                    },
-                );
-            }
-            Ok(())
+                .map(|s| {
+                    let handle = Handle::Patch {
+                        fill: &s.color,
+                        edge: None,
+                        hatch: 0,
+                    };
+                    (s.name.as_str(), handle)
+                })
+                .collect();
+            fig.legend(&ax, &Legend::new(entries, 13.0), &occupied);
+            Ok(fig)
         })
     }
 }

@@ -1,18 +1,19 @@
-//! Lines with markers (the serving benchmarks' latency–throughput curves and CDFs): a title, axis
-//! labels, a legend, x and y ranges with headroom.
+//! Lines with markers (the serving benchmarks' latency–throughput curves and CDFs) in the
+//! paper's house style: 8 × 5 in, `tight_layout()`, matplotlib's colour cycle, lines of 1.5 pt
+//! with round markers of 6 pt (where a line has few points), tick labels of 13 pt, axis labels
+//! and the title of 15 pt, the legend of 13 pt where it covers least.
 
-use plotters::prelude::*;
-
-use super::svg::{self, plot_error};
+use super::figure::{tight_layout, Axes, Axis, Figure, Side};
+use super::legend::{Handle, Legend, Occupied};
+use super::style::{self, pt};
+use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::bench::LineChartData;
 
-/// Colours of the lines, in turn (Paul Tol's bright scheme, as the bar charts use).
-const PALETTE: [&str; 7] = [
-    "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
-];
+/// Lines with more points than this are drawn without markers (a CDF).
+const MARKERS_UP_TO: usize = 30;
 
-/// `lo..hi` around the values with 8 % headroom; from 0 where every value is ≥ 0.
+/// `lo..hi` around the values with matplotlib's 5 % margin; from 0 where every value is ≥ 0.
 fn range(values: impl Iterator<Item = f64>, fixed_max: Option<f64>) -> std::ops::Range<f64> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in values.filter(|v| v.is_finite()) {
@@ -30,63 +31,64 @@ fn range(values: impl Iterator<Item = f64>, fixed_max: Option<f64>) -> std::ops:
     if span <= 0.0 {
         return lo..lo + hi.abs().max(1.0);
     }
-    lo - if lo < 0.0 { span * 0.08 } else { 0.0 }..hi + span * 0.08
+    let margin = style::AXES_MARGIN * span;
+    lo - if lo < 0.0 { margin } else { 0.0 }..hi + margin
 }
 
 impl Render for LineChartData {
-    fn to_svg(&self) -> Result<String, RenderError> {
+    fn figure(&self) -> Result<Figure, RenderError> {
         let points = || self.series.iter().flat_map(|s| s.points.iter());
         let x = range(points().map(|p| p.0), None);
         let y = range(points().map(|p| p.1), self.ymax);
-        let (xd, yd) = (svg::tick_decimals(x.end), svg::tick_decimals(y.end));
-        svg::draw_svg(820, 560, |root, _overlay| {
-            let mut chart = ChartBuilder::on(root)
-                .caption(&self.title, svg::font(14.0))
-                .margin(12)
-                .margin_right(24)
-                .x_label_area_size(60)
-                .y_label_area_size(85)
-                .build_cartesian_2d(x, y)
-                .map_err(plot_error)?;
-            chart
-                .configure_mesh()
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(BLACK.mix(0.08))
-                .x_labels(8)
-                .y_labels(8)
-                .x_label_formatter(&|v| format!("{v:.xd$}"))
-                .y_label_formatter(&|v| format!("{v:.yd$}"))
-                .label_style(svg::font(10.0))
-                .x_desc(&self.xlabel)
-                .y_desc(&self.ylabel)
-                .axis_desc_style(svg::font(13.0))
-                .draw()
-                .map_err(plot_error)?;
+        let color = |i: usize| style::CYCLE[i % style::CYCLE.len()];
+        tight_layout(|at| {
+            let mut fig = Figure::new(8.0, 5.0);
+            let ax: Axes = fig.axes(at, (x.start, x.end), (y.start, y.end));
+            let mut occupied = Occupied::default();
             for (i, s) in self.series.iter().enumerate() {
-                let c = svg::color(PALETTE[i % PALETTE.len()])?;
-                let style = c.stroke_width(2);
-                chart
-                    .draw_series(LineSeries::new(s.points.iter().copied(), style))
-                    .map_err(plot_error)?
-                    .label(s.label.as_str())
-                    .legend(move |(lx, ly)| {
-                        PathElement::new(vec![(lx, ly), (lx + 20, ly)], c.stroke_width(2))
-                    });
-                chart
-                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 4, c.filled())))
-                    .map_err(plot_error)?;
+                let line: Vec<(f64, f64)> = s.points.iter().map(|&(a, b)| ax.px(a, b)).collect();
+                fig.line(&line, color(i), style::LINE_WIDTH, false);
+                if s.points.len() <= MARKERS_UP_TO {
+                    for p in &line {
+                        fig.circle(*p, pt(style::MARKER_SIZE) / 2.0, color(i), 0.0);
+                    }
+                }
+                occupied.points.extend(line);
             }
+            fig.frame(&ax);
+            let xa = Axis::new(Side::Bottom, ax.auto_x_ticks(13.0))
+                .tick_pt(13.0)
+                .label(&self.xlabel, 15.0);
+            fig.axis(&ax, &xa);
+            let ya = Axis::new(Side::Left, ax.auto_y_ticks(13.0, false))
+                .tick_pt(13.0)
+                .label(&self.ylabel, 15.0);
+            fig.axis(&ax, &ya);
+            // `ax.set_title`: centred, `axes.titlepad` (6 pt) above the frame.
+            let (cx, top) = ax.at(0.5, 1.0);
+            let title = TextStyle {
+                pt: 15.0,
+                ha: Ha::Center,
+                va: Va::Baseline,
+                ..TextStyle::default()
+            };
+            fig.text(&self.title, cx, top - pt(6.0), &title);
             if !self.series.is_empty() {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.4))
-                    .label_font(svg::font(10.0))
-                    .draw()
-                    .map_err(plot_error)?;
+                let entries = self
+                    .series
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let handle = Handle::Line {
+                            color: color(i),
+                            marker: s.points.len() <= MARKERS_UP_TO,
+                        };
+                        (s.label.as_str(), handle)
+                    })
+                    .collect();
+                fig.legend(&ax, &Legend::new(entries, 13.0), &occupied);
             }
-            Ok(())
+            Ok(fig)
         })
     }
 }
@@ -123,6 +125,7 @@ mod tests {
             "bench m: TTFT vs load",
             "<polyline",
             "<circle",
+            ">10<",
         ] {
             assert!(svg.contains(needle), "SVG lacks {needle:?}");
         }

@@ -6,10 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use svg2pdf::usvg::{self, fontdb};
 
+use super::style::{FONT, PX_PER_IN};
 use super::RenderError;
-
-/// Pixels per inch of the SVGs: a 700 px wide chart is a 7 in wide page.
-pub const DPI: f32 = 100.0;
 
 fn fonts() -> Arc<fontdb::Database> {
     static DB: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
@@ -17,23 +15,29 @@ fn fonts() -> Arc<fontdb::Database> {
         let mut db = fontdb::Database::new();
         db.load_font_data(dejavu::sans::regular().to_vec());
         db.load_font_data(dejavu::sans::bold().to_vec());
-        db.set_sans_serif_family("DejaVu Sans");
+        db.set_sans_serif_family(FONT);
         Arc::new(db)
     })
     .clone()
 }
 
-pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, RenderError> {
+/// The SVG read back, its text shaped with the bundled DejaVu Sans.
+pub(crate) fn tree(svg: &str) -> Result<usvg::Tree, RenderError> {
     let options = usvg::Options {
         fontdb: fonts(),
-        font_family: "DejaVu Sans".to_string(),
+        font_family: FONT.to_string(),
         ..usvg::Options::default()
     };
-    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Svg(e.to_string()))?;
+    usvg::Tree::from_str(svg, &options).map_err(|e| RenderError::Svg(e.to_string()))
+}
+
+pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, RenderError> {
     svg2pdf::to_pdf(
-        &tree,
+        &tree(svg)?,
         svg2pdf::ConversionOptions::default(),
-        svg2pdf::PageOptions { dpi: DPI },
+        svg2pdf::PageOptions {
+            dpi: PX_PER_IN as f32,
+        },
     )
     .map_err(|e| RenderError::Pdf(e.to_string()))
 }

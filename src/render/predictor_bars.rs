@@ -1,67 +1,76 @@
-//! Figure 17: predicted and measured startup latency side by side per held-out model.
+//! Figure 17: predicted and measured startup latency side by side per held-out model
+//! (`figure-rest/plot.py`: 8 × 5 in, `tight_layout()`, bars 0.35 wide in C0 and C1, values of
+//! 11 pt, tick labels of 15 pt, the legend of 13 pt where it covers least).
 
-use super::regression_bars::{text_px, x_ticks};
-use super::svg::{self, Align, Baseline, Text, PX_PER_PT};
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::legend::{Handle, Legend, Occupied};
+use super::style;
+use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::PredictorBarsData;
 
 const WIDTH: f64 = 0.35;
 /// Where the predicted (left) and measured (right) bar of a model sit around its tick.
 const SHIFT: [f64; 2] = [-WIDTH / 2.0, WIDTH / 2.0];
-const SERIES: [(&str, &str); 2] = [("Predicted", "#1f77b4"), ("Truth", "#ff7f0e")];
+const SERIES: [&str; 2] = ["Predicted", "Truth"];
 
 impl Render for PredictorBarsData {
-    fn to_svg(&self) -> Result<String, RenderError> {
+    fn figure(&self) -> Result<Figure, RenderError> {
         let n = self.models.len() as f64;
-        let ymax = svg::y_limit(self.predicted.iter().chain(&self.truth).copied());
-        svg::draw_svg(800, 560, |root, overlay| {
-            let mut chart = svg::bar_axes(
-                root,
-                -0.6..n - 0.4,
-                ymax,
-                &self.ylabel,
-                15.0,
-                10.0,
-                (50, 80),
-            )?;
-            let columns = [&self.predicted, &self.truth];
-            for (s, values) in columns.iter().enumerate() {
-                let fill = svg::color(SERIES[s].1)?;
-                for (i, v) in values.iter().enumerate() {
-                    svg::centered_bar(&mut chart, i as f64 + SHIFT[s], WIDTH, *v, fill)?;
-                }
-            }
-            svg::spines(&chart, overlay);
+        let x_limits = bar_x_limits(-WIDTH, n - 1.0 + WIDTH);
+        let top = y_limit(self.predicted.iter().chain(&self.truth).copied());
+        let columns = [&self.predicted, &self.truth];
+        tight_layout(|at| {
+            let mut fig = Figure::new(8.0, 5.0);
+            let ax = fig.axes(at, x_limits, (0.0, top));
+            let mut occupied = Occupied::default();
             for (s, values) in columns.iter().enumerate() {
                 for (i, v) in values.iter().enumerate() {
-                    let (tx, ty) = svg::px(&chart, i as f64 + SHIFT[s], v / 2.0);
-                    svg::value_label(overlay, tx, ty, &format!("{v:.2}"), 11.0);
+                    let x = i as f64 + SHIFT[s];
+                    fig.bar(&ax, x, WIDTH, (0.0, *v), &Paint::fill(style::CYCLE[s]));
+                    occupied.boxes.push(ax.bar_rect(x, WIDTH, 0.0, *v));
                 }
             }
-            let positions = svg::at_indices(&self.models);
-            x_ticks(&chart, overlay, &positions, 15.0, 0.0);
-            let (xr, yr) = chart.plotting_area().get_pixel_range();
-            let line = 13.0 * PX_PER_PT * 1.4;
-            let w = text_px("Predicted", 13.0) + 50.0;
-            let h = line * 2.0 + 12.0;
-            let (lx, ly) = (xr.end as f64 - w - 8.0, yr.start as f64 + 8.0);
-            overlay.rect((lx, ly), (w, h), "#ffffff", "#cccccc", 4.0);
-            for (i, (name, color)) in SERIES.iter().enumerate() {
-                let y = ly + 6.0 + line * (i as f64 + 0.5);
-                overlay.rect((lx + 8.0, y - 7.0), (26.0, 14.0), color, color, 0.0);
-                overlay.text(
-                    lx + 42.0,
-                    y,
-                    name,
-                    Text {
-                        pt: 13.0,
-                        align: Align::Start,
-                        baseline: Baseline::Middle,
-                        ..Text::default()
-                    },
-                );
+            fig.frame(&ax);
+            for (s, values) in columns.iter().enumerate() {
+                for (i, v) in values.iter().enumerate() {
+                    let (x, y) = ax.px(i as f64 + SHIFT[s], v / 2.0);
+                    let t = TextStyle {
+                        pt: 11.0,
+                        color: "#ffffff",
+                        ha: Ha::Center,
+                        va: Va::Bottom,
+                        ..TextStyle::default()
+                    };
+                    occupied
+                        .boxes
+                        .extend(fig.text(&format!("{v:.2}"), x, y, &t));
+                }
             }
-            Ok(())
+            let ticks = self
+                .models
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (i as f64, m.clone()))
+                .collect();
+            fig.axis(&ax, &Axis::new(Side::Bottom, ticks).tick_pt(15.0));
+            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
+                .label(&self.ylabel, 15.0);
+            fig.axis(&ax, &y);
+            let entries = SERIES
+                .iter()
+                .enumerate()
+                .map(|(s, name)| {
+                    let handle = Handle::Patch {
+                        fill: style::CYCLE[s],
+                        edge: None,
+                        hatch: 0,
+                    };
+                    (*name, handle)
+                })
+                .collect();
+            fig.legend(&ax, &Legend::new(entries, 13.0), &occupied);
+            Ok(fig)
         })
     }
 }

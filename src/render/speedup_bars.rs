@@ -1,46 +1,55 @@
 //! Figures 10, 11, 13: mean ratio per stage with its standard error, `Total Time` grey
-//! (`compare_2_archs` of `utils.py`).
+//! (`compare_2_archs` of `utils.py`: 8 × 5 in, `tight_layout()`, tick labels of 13 pt turned 30°
+//! and right-aligned, the y label of 15 pt, values of 10 pt, caps of 10 pt).
 
-use super::regression_bars::{left_overhang, tick_area, x_ticks};
-use super::svg;
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::style::{self, BAR_WIDTH};
+use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::SpeedupBarsData;
 
 impl Render for SpeedupBarsData {
-    fn to_svg(&self) -> Result<String, RenderError> {
+    fn figure(&self) -> Result<Figure, RenderError> {
         let n = self.bars.len() as f64;
-        let ticks: Vec<&str> = self.bars.iter().map(|b| b.label.as_str()).collect();
-        let x_area = tick_area(&ticks, 13.0, 30.0, false);
-        let ymax = svg::y_limit(self.bars.iter().map(|b| b.mean + b.stderr.unwrap_or(0.0)));
-        let left = left_overhang(ticks.first().copied(), 13.0, 30.0);
-        svg::draw_svg(820 + left, 500 + x_area, |root, overlay| {
-            let area = root.margin(0, 0, left, 0);
-            let mut chart = svg::bar_axes(
-                &area,
-                -0.6..n - 0.4,
-                ymax,
-                &self.ylabel,
-                15.0,
-                10.0,
-                (x_area, 95),
-            )?;
-            let fills = self
+        let x_limits = bar_x_limits(-BAR_WIDTH / 2.0, n - 1.0 + BAR_WIDTH / 2.0);
+        let top = y_limit(self.bars.iter().map(|b| b.mean + b.stderr.unwrap_or(0.0)));
+        tight_layout(|at| {
+            let mut fig = Figure::new(8.0, 5.0);
+            let ax = fig.axes(at, x_limits, (0.0, top));
+            for (i, b) in self.bars.iter().enumerate() {
+                let fill = super::figure::color(&b.color)?;
+                fig.bar(&ax, i as f64, BAR_WIDTH, (0.0, b.mean), &Paint::fill(fill));
+            }
+            for (i, b) in self.bars.iter().enumerate() {
+                if let Some(err) = b.stderr {
+                    fig.error_bar(&ax, i as f64, b.mean, err, 10.0);
+                }
+            }
+            fig.frame(&ax);
+            for (i, b) in self.bars.iter().enumerate() {
+                let (x, y) = ax.px(i as f64, b.mean / 2.0);
+                let t = TextStyle {
+                    color: "#ffffff",
+                    ha: Ha::Center,
+                    va: Va::Bottom,
+                    ..TextStyle::default()
+                };
+                fig.text(&format!("{:.2}", b.mean), x, y, &t);
+            }
+            let ticks = self
                 .bars
                 .iter()
-                .map(|b| svg::color(&b.color).map(|c| (b.mean, c)));
-            svg::column_bars(&mut chart, fills.collect::<Result<Vec<_>, _>>()?)?;
-            svg::spines(&chart, overlay);
-            for (i, b) in self.bars.iter().enumerate() {
-                let x = i as f64;
-                if let Some(err) = b.stderr {
-                    svg::error_bar(&chart, overlay, x, b.mean, err, 20.0);
-                }
-                let (tx, ty) = svg::px(&chart, x, b.mean / 2.0);
-                svg::value_label(overlay, tx, ty, &format!("{:.2}", b.mean), 10.0);
-            }
-            let positions = svg::at_indices(&ticks);
-            x_ticks(&chart, overlay, &positions, 13.0, 30.0);
-            Ok(())
+                .enumerate()
+                .map(|(i, b)| (i as f64, b.label.clone()))
+                .collect();
+            let x = Axis::new(Side::Bottom, ticks)
+                .tick_pt(13.0)
+                .turned(30.0, Ha::Right);
+            fig.axis(&ax, &x);
+            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
+                .label(&self.ylabel, 15.0);
+            fig.axis(&ax, &y);
+            Ok(fig)
         })
     }
 }
