@@ -129,12 +129,28 @@ impl Project {
     /// A recipe may not write into another recipe's folder (a copy of `figures/7.toml` that kept
     /// `folder = "figure-7"`).
     fn check_folder(&self, named: &NamedRecipe) -> Result<(), RecipeError> {
-        for other in self.all_recipes()? {
-            if other.recipe.folder == named.recipe.folder && other.name != named.name {
-                return Err(folder_taken(named, &other));
-            }
+        match self
+            .unchecked_recipes()
+            .find(|o| o.recipe.folder == named.recipe.folder && o.name != named.name)
+        {
+            Some(other) => Err(folder_taken(named, &other)),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Every recipe that parses, not checked against models.toml: where only their folders
+    /// matter, one recipe naming a model this project lacks must not stop the others.
+    fn unchecked_recipes(&self) -> impl Iterator<Item = NamedRecipe> + '_ {
+        let mut names: Vec<String> = crate::recipe::builtin_ids().map(str::to_string).collect();
+        names.extend(self.own_recipe_names());
+        names.into_iter().filter_map(|name| {
+            let recipe = Recipe::load(&self.figures_dir(), &name, None).ok()?;
+            Some(NamedRecipe {
+                file: self.recipe_file(&name),
+                name,
+                recipe,
+            })
+        })
     }
 
     /// The recipe `figures/<id>.toml`, checked against `models.toml`.
@@ -146,11 +162,10 @@ impl Project {
     /// The recipe whose data lives in a results folder (`figure-10` → recipe `10`, `my-sweep`
     /// → the project's recipe with that folder).
     pub fn recipe_for_folder(&self, folder: &str) -> Result<Option<Recipe>, RecipeError> {
-        Ok(self
-            .all_recipes()?
-            .into_iter()
-            .find(|named| named.recipe.folder == folder)
-            .map(|named| named.recipe))
+        match self.unchecked_recipes().find(|n| n.recipe.folder == folder) {
+            Some(named) => self.named_recipe(&named.name).map(|n| Some(n.recipe)),
+            None => Ok(None),
+        }
     }
 }
 

@@ -40,7 +40,8 @@ fn unknown_figure_is_an_error_that_lists_the_figures() {
     t.args(["table", "16", "--results", "results"])
         .run()
         .failure()
-        .stderr_has("unknown figure `16`");
+        .stderr_has("no recipe `16`")
+        .stderr_has("a figure of the paper (1–15, 17)");
 }
 
 #[test]

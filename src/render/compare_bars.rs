@@ -1,7 +1,9 @@
 //! `repro compare --out`: per stage the mean ratio B / A as a bar with its standard error, each
 //! label's ratio as a dot on it, and a dashed line at 1 (no difference).
 
-use super::svg::{self, Align, Baseline, Text};
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::style::{self, BAR_WIDTH};
+use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::compare::output::CompareChart;
 
@@ -18,42 +20,26 @@ fn fill(stage: &str) -> &'static str {
 }
 
 impl Render for CompareChart {
-    fn to_svg(&self) -> Result<String, RenderError> {
+    fn figure(&self) -> Result<Figure, RenderError> {
         let n = self.bars.len().max(1) as f64;
-        let tops = self.bars.iter().flat_map(|b| {
+        let x_limits = bar_x_limits(-BAR_WIDTH / 2.0, n - 1.0 + BAR_WIDTH / 2.0);
+        let top = y_limit(self.bars.iter().flat_map(|b| {
             let bar = b.mean + b.stderr.unwrap_or(0.0);
             b.ratios.iter().copied().chain([bar, 1.0])
-        });
-        let ymax = svg::y_limit(tops);
-        let (x_area, width) = (150, 110 + 80 * self.bars.len().max(4) as u32);
-        svg::draw_svg(width, 560, |root, overlay| {
-            let area = root.margin(40, 0, 20, 0);
-            let mut chart = svg::bar_axes(
-                &area,
-                -0.6..n - 0.4,
-                ymax,
-                &self.ylabel,
-                14.0,
-                10.0,
-                (x_area, 80),
-            )?;
+        }));
+        tight_layout(|at| {
+            let width = (1.5 + 0.8 * self.bars.len().max(4) as f64).min(16.0);
+            let mut fig = Figure::new(width, 5.0);
+            let ax = fig.axes(at, x_limits, (0.0, top));
             for (i, bar) in self.bars.iter().enumerate() {
-                svg::centered_bar(
-                    &mut chart,
-                    i as f64,
-                    0.7,
-                    bar.mean,
-                    svg::color(fill(&bar.label))?,
-                )?;
+                let paint = Paint::fill(fill(&bar.label));
+                fig.bar(&ax, i as f64, BAR_WIDTH, (0.0, bar.mean), &paint);
             }
-            svg::spines(&chart, overlay);
-            let (x0, one) = svg::px(&chart, -0.6, 1.0);
-            let (x1, _) = svg::px(&chart, n - 0.4, 1.0);
-            overlay.raw(&format!(
-                "<line x1=\"{x0:.2}\" y1=\"{one:.2}\" x2=\"{x1:.2}\" y2=\"{one:.2}\" stroke=\"#d62728\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\n"
-            ));
+            // No difference: a dashed line at 1.
+            let (x0, one) = ax.px(x_limits.0, 1.0);
+            let (x1, _) = ax.px(x_limits.1, 1.0);
+            fig.line(&[(x0, one), (x1, one)], "#d62728", 1.2, true);
             for (i, bar) in self.bars.iter().enumerate() {
-                let x = i as f64;
                 let m = bar.ratios.len();
                 for (k, ratio) in bar.ratios.iter().enumerate() {
                     // Spread the dots across the bar so equal ratios stay visible.
@@ -62,41 +48,42 @@ impl Render for CompareChart {
                     } else {
                         0.0
                     };
-                    let (cx, cy) = svg::px(&chart, x + dx, *ratio);
-                    overlay.raw(&format!(
-                        "<circle cx=\"{cx:.2}\" cy=\"{cy:.2}\" r=\"3\" fill=\"#000000\" fill-opacity=\"0.55\"/>\n"
-                    ));
+                    fig.circle(ax.px(i as f64 + dx, *ratio), 3.0, "#404040", 0.5);
                 }
                 if let Some(err) = bar.stderr {
-                    svg::error_bar(&chart, overlay, x, bar.mean, err, 14.0);
+                    fig.error_bar(&ax, i as f64, bar.mean, err, 10.0);
                 }
-                let (tx, ty) = svg::px(&chart, x, bar.mean / 2.0);
-                svg::value_label(overlay, tx, ty, &format!("{:.2}", bar.mean), 10.0);
-                let (lx, ly) = svg::px(&chart, x, 0.0);
-                overlay.text(
-                    lx,
-                    ly + 8.0,
-                    &bar.label,
-                    Text {
-                        pt: 10.0,
-                        align: Align::End,
-                        baseline: Baseline::Top,
-                        rotate: 35.0,
-                        ..Text::default()
-                    },
-                );
             }
-            overlay.text(
-                width as f64 / 2.0,
-                12.0,
-                &self.title,
-                Text {
-                    pt: 11.0,
-                    baseline: Baseline::Top,
-                    ..Text::default()
-                },
-            );
-            Ok(())
+            fig.frame(&ax);
+            for (i, bar) in self.bars.iter().enumerate() {
+                let (x, y) = ax.px(i as f64, bar.mean / 2.0);
+                let t = TextStyle {
+                    color: "#ffffff",
+                    ha: Ha::Center,
+                    va: Va::Bottom,
+                    ..TextStyle::default()
+                };
+                fig.text(&format!("{:.2}", bar.mean), x, y, &t);
+            }
+            let ticks = self
+                .bars
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (i as f64, b.label.clone()))
+                .collect();
+            fig.axis(&ax, &Axis::new(Side::Bottom, ticks).turned(30.0, Ha::Right));
+            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
+                .label(&self.ylabel, 12.0);
+            fig.axis(&ax, &y);
+            let (tx, ty) = ax.at(0.5, 1.0);
+            let title = TextStyle {
+                pt: 12.0,
+                ha: Ha::Center,
+                va: Va::Bottom,
+                ..TextStyle::default()
+            };
+            fig.text(&self.title, tx, ty - 6.0, &title);
+            Ok(fig)
         })
     }
 }
@@ -129,8 +116,8 @@ mod tests {
         let svg = chart.to_svg().unwrap();
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains("stroke-dasharray"));
-        assert!(svg.contains(">load_weights</text>"));
-        assert!(svg.contains(">1.50</text>"));
+        assert!(svg.contains("load_weights"), "{svg}");
+        assert!(svg.contains("1.50"), "{svg}");
         crate::render::pdf::svg_to_pdf(&svg).unwrap();
     }
 }
