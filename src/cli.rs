@@ -62,7 +62,7 @@ pub enum Command {
     /// Draw the figures (PDF, SVG or PNG) from the data of a results folder, as the paper's
     /// plot.py scripts draw them
     #[command(
-        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render 7 --results results --out figs --format svg\n  repro render 2 --results results --out figs --format png --dpi 300\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results.\nTo compare with the paper's PDFs side by side: bench/compare_figures.py --ours figs --paper DIR --beside look/"
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render my-sweep --out figs             # figures/my-sweep.toml's results\n  repro render ./some/folder --out figs        # any folder in the paper's layout\n  repro render 7 --results results --out figs --format svg\n  repro render 2 --results results --out figs --format png --dpi 300\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results.\nTo compare with the paper's PDFs side by side: bench/compare_figures.py --ours figs --paper DIR --beside look/"
     )]
     Render(RenderArgs),
     /// Run a recipe's experiments (a figure of the paper, or any recipe), skipping runs already
@@ -458,9 +458,11 @@ pub enum ModelsAction {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// A figure (1–15, 17, `rest`), a benchmark's folder (`bench-<name>`) or `all` (every
-    /// figure and every `bench-*` folder)
-    #[arg(value_name = "FIGURE")]
+    /// A figure of the paper (1–15, 17, `rest`), a recipe by name or path (its `[[plot]]`s, or
+    /// without them a stacked bar per run and the stages against each swept parameter), a
+    /// folder in the paper's layout, a benchmark's folder (`bench-<name>`), or `all` (every
+    /// figure, the project's recipes and every `bench-*` folder)
+    #[arg(value_name = "WHAT")]
     pub figure: String,
     /// The results folder (holds figure-<id>/ folders); only read
     #[arg(long, value_name = "DIR", default_value = "results")]

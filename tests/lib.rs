@@ -9,6 +9,7 @@ mod compare;
 mod cpu_engine;
 mod doctor;
 mod env;
+mod experiments;
 mod figure;
 mod import;
 mod ledger;

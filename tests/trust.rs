@@ -552,8 +552,8 @@ fn an_interrupted_run_is_reported_as_interrupted_and_cleaned_on_the_rerun() {
 }
 
 /// A log cut short parses as the paper's parser reads it (plausible partial totals), but
-/// nothing lets it pass for a whole run: `parse` warns and says `complete: false`, the tables
-/// name it in their note, and `table` warns.
+/// nothing lets it pass for a whole run: `parse` warns and says `complete: false`, the tables'
+/// record names it, and `table` warns.
 #[test]
 fn a_truncated_log_is_flagged_wherever_its_numbers_go() {
     let t = Test::new();
@@ -583,10 +583,11 @@ fn a_truncated_log_is_flagged_wherever_its_numbers_go() {
     t.run_with(["table", "2", "--results", "cut", "--force"])
         .success()
         .stderr_has("iterations/2/output_model_llama3-3b.txt` is incomplete");
-    let avg = std::fs::read_to_string(group.join("avg_comparison_results.json")).unwrap();
+    // The table stays in the paper's format; its record names the cut log.
+    let record = std::fs::read_to_string(group.join("manifests/tables.json")).unwrap();
     assert!(
-        avg.contains("INCOMPLETE LOGS, their numbers are partial: 2/output_model_llama3-3b.txt"),
-        "{avg}"
+        record.contains("INCOMPLETE LOGS, their numbers are partial: 2/output_model_llama3-3b.txt"),
+        "{record}"
     );
     // The other iterations' tables are still the paper's bytes.
     assert_eq!(

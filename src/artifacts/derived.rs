@@ -2,7 +2,8 @@
 //! replace a file repro did not write: each folder's `manifests/tables.json` records the bytes
 //! repro wrote there. A table file that is not recorded (the paper's own, a merged one, a hand
 //! edit) is replaced only when the new bytes are the same, or when asked (its old bytes are then
-//! kept under `replaced/`).
+//! kept under `replaced/`). The record also holds what a reader of a table must know that the
+//! paper's format has no place for (a log of its runs was cut or crashed).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,9 @@ const RECORD_SCHEMA: u32 = 1;
 struct Record {
     schema: u32,
     files: Vec<FileRecord>,
+    /// File name → what its numbers rest on that the file cannot say.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    notes: std::collections::BTreeMap<String, String>,
 }
 
 fn record_path(dir: &Path) -> PathBuf {
@@ -53,18 +57,22 @@ pub struct Policy<'a> {
     pub replace_foreign: Option<&'a mut Replaced>,
 }
 
-/// Write `bytes` to `dir/name` unless that replaces bytes repro did not write there.
+/// Write `bytes` to `dir/name` unless that replaces bytes repro did not write there; `note`
+/// goes into the record beside it.
 pub fn write(
     dir: &Path,
     name: &str,
     bytes: &[u8],
+    note: Option<&str>,
     policy: &mut Policy<'_>,
 ) -> std::io::Result<Written> {
     let path = dir.join(name);
     let mut record = read_record(dir);
     let mut outcome = Written::Written;
+    let note_changes = record.notes.get(name).map(String::as_str) != note;
     match std::fs::read(&path) {
-        Ok(current) if current == bytes => return Ok(Written::Unchanged),
+        Ok(current) if current == bytes && !note_changes => return Ok(Written::Unchanged),
+        Ok(current) if current == bytes => outcome = Written::Unchanged,
         Ok(_) => {
             let ours = record
                 .files
@@ -82,14 +90,22 @@ pub fn write(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    super::atomic_write(&path, bytes)?;
+    if outcome != Written::Unchanged {
+        super::atomic_write(&path, bytes)?;
+    }
+    match note {
+        Some(note) => record.notes.insert(name.to_string(), note.to_string()),
+        None => record.notes.remove(name),
+    };
     record.schema = RECORD_SCHEMA;
-    record.files.retain(|f| f.path != name);
-    record.files.push(FileRecord {
-        path: name.to_string(),
-        size: bytes.len() as u64,
-        blake3: blake3::hash(bytes).to_hex().to_string(),
-    });
+    if outcome != Written::Unchanged {
+        record.files.retain(|f| f.path != name);
+        record.files.push(FileRecord {
+            path: name.to_string(),
+            size: bytes.len() as u64,
+            blake3: blake3::hash(bytes).to_hex().to_string(),
+        });
+    }
     let mut json = serde_json::to_vec_pretty(&record).expect("plain data");
     json.push(b'\n');
     super::atomic_write(&record_path(dir), &json)?;
@@ -112,11 +128,11 @@ mod tests {
         let d = dir.path();
         std::fs::write(d.join("t.json"), "paper").unwrap();
         assert_eq!(
-            write(d, "t.json", b"paper", &mut leave()).unwrap(),
+            write(d, "t.json", b"paper", None, &mut leave()).unwrap(),
             Written::Unchanged
         );
         assert_eq!(
-            write(d, "t.json", b"other", &mut leave()).unwrap(),
+            write(d, "t.json", b"other", None, &mut leave()).unwrap(),
             Written::KeptForeign
         );
         assert_eq!(std::fs::read_to_string(d.join("t.json")).unwrap(), "paper");
@@ -125,7 +141,8 @@ mod tests {
         let mut force = Policy {
             replace_foreign: Some(&mut replaced),
         };
-        let Written::ReplacedForeign { kept } = write(d, "t.json", b"other", &mut force).unwrap()
+        let Written::ReplacedForeign { kept } =
+            write(d, "t.json", b"other", None, &mut force).unwrap()
         else {
             panic!("not replaced")
         };
@@ -133,13 +150,13 @@ mod tests {
         assert_eq!(std::fs::read_to_string(d.join("t.json")).unwrap(), "other");
         // Now the bytes are repro's: the next write replaces them without asking.
         assert_eq!(
-            write(d, "t.json", b"third", &mut leave()).unwrap(),
+            write(d, "t.json", b"third", None, &mut leave()).unwrap(),
             Written::Written
         );
         // A hand edit of repro's file makes it foreign again.
         std::fs::write(d.join("t.json"), "edited").unwrap();
         assert_eq!(
-            write(d, "t.json", b"fourth", &mut leave()).unwrap(),
+            write(d, "t.json", b"fourth", None, &mut leave()).unwrap(),
             Written::KeptForeign
         );
     }

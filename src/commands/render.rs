@@ -5,30 +5,56 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use repro::figures::{self, Loader};
+use repro::project::NamedRecipe;
 use repro::render::{self, Format};
 
 use super::Output;
 use crate::cli::{RenderArgs, RenderFormat};
 
-/// The figures an argument names: one, the six of `rest`, or all of them.
-fn figure_list(arg: &str) -> anyhow::Result<Vec<&'static str>> {
-    Ok(match arg {
-        "all" => figures::ALL.to_vec(),
-        "rest" => figures::REST.to_vec(),
-        one => {
-            figures::data_folder(one)?;
-            let index = figures::ALL.iter().position(|f| *f == one);
-            vec![figures::ALL[index.context("figure id")?]]
+/// What a `render` argument names.
+enum Target {
+    /// Figures of the paper, by id.
+    Paper(Vec<&'static str>),
+    /// A recipe: its `[[plot]]`s, or the default charts where it has none.
+    Recipe(Box<NamedRecipe>),
+    /// A folder in the paper's layout: the default charts.
+    Folder(PathBuf),
+}
+
+/// The targets an argument names: `all` (the paper's figures, the project's recipes), a paper
+/// figure or `rest`, a recipe by name or path, or a folder in the paper's layout.
+fn targets(out: &Output, arg: &str) -> anyhow::Result<Vec<Target>> {
+    if arg == "all" {
+        let mut targets = vec![Target::Paper(figures::ALL.to_vec())];
+        for name in out.project.own_recipe_names() {
+            targets.push(Target::Recipe(Box::new(out.project.named_recipe(&name)?)));
         }
-    })
+        return Ok(targets);
+    }
+    if arg == "rest" {
+        return Ok(vec![Target::Paper(figures::REST.to_vec())]);
+    }
+    if let Some(id) = figures::ALL.iter().find(|f| **f == arg) {
+        return Ok(vec![Target::Paper(vec![id])]);
+    }
+    let path = Path::new(arg);
+    if (arg.contains('/') || arg.starts_with('.')) && path.is_dir() {
+        return Ok(vec![Target::Folder(path.to_path_buf())]);
+    }
+    match out.project.named_recipe(arg) {
+        Ok(named) => Ok(vec![Target::Recipe(Box::new(named))]),
+        Err(_) if path.is_dir() => Ok(vec![Target::Folder(path.to_path_buf())]),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
-    if !args.results.is_dir() {
-        bail!(
-            "results folder `{}` does not exist (pass --results DIR)",
-            args.results.display()
-        );
+    let bench_only = args.figure.strip_prefix("bench-").map(str::to_string);
+    let explicit_folder = bench_only.is_none()
+        && Path::new(&args.figure).is_dir()
+        && (args.figure.contains('/') || args.figure.starts_with('.'));
+    if !explicit_folder {
+        super::existing_results(&args.results)?;
     }
     let format = match args.format {
         RenderFormat::Pdf => Format::Pdf,
@@ -38,37 +64,57 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let mut loader = Loader::new(&models);
     let mut failed = 0;
-    let (figure_ids, benches) = match args.figure.strip_prefix("bench-") {
-        Some(name) => (vec![], vec![name.to_string()]),
-        None if args.figure == "all" => (figure_list("all")?, bench_folders(&args.results)),
-        None => (figure_list(&args.figure)?, vec![]),
+    let (targets, benches) = match bench_only {
+        Some(name) => (vec![], vec![name]),
+        None if args.figure == "all" => (targets(&out, "all")?, bench_folders(&args.results)),
+        None => (targets(&out, &args.figure)?, vec![]),
     };
-    for figure in figure_ids {
-        match render_one(&out, &mut loader, figure, &args.results, &args.out, format) {
-            Ok(Some(path)) => {
-                if !out.quiet {
-                    println!("figure {figure}: wrote {}", path.display());
+    let mut report = |what: String, result: anyhow::Result<Vec<PathBuf>>| match result {
+        Ok(paths) => {
+            for path in paths.iter().filter(|_| !out.quiet) {
+                println!("{what}: wrote {}", path.display());
+            }
+        }
+        Err(error) => {
+            failed += 1;
+            eprintln!("error: {what}: {error:#}");
+        }
+    };
+    let ctx = Drawing {
+        out: &out,
+        out_dir: &args.out,
+        format,
+    };
+    for target in targets {
+        match target {
+            Target::Paper(ids) => {
+                for figure in ids {
+                    let result = paper_figure(&ctx, &mut loader, figure, &args.results);
+                    report(format!("figure {figure}"), result.map(Vec::from_iter));
                 }
             }
-            Ok(None) => {}
-            Err(error) => {
-                failed += 1;
-                eprintln!("error: figure {figure}: {error:#}");
+            Target::Recipe(named) => {
+                let dir = args.results.join(&named.recipe.folder);
+                if !dir.is_dir() {
+                    eprintln!("{}: no data in `{}`, skipped", named.name, dir.display());
+                    continue;
+                }
+                let result = recipe_charts(&ctx, &mut loader, &named, &dir);
+                report(named.name.clone(), result);
+            }
+            Target::Folder(dir) => {
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "results".into());
+                let result = default_charts(&ctx, &name, None, &dir);
+                report(dir.display().to_string(), result);
             }
         }
     }
     for name in benches {
-        match render_bench(&args.results, &name, &args.out, format) {
-            Ok(paths) => {
-                for path in paths.iter().filter(|_| !out.quiet) {
-                    println!("bench {name}: wrote {}", path.display());
-                }
-            }
-            Err(error) => {
-                failed += 1;
-                eprintln!("error: bench {name}: {error:#}");
-            }
-        }
+        let result = render_bench(&args.results, &name, &args.out, format);
+        report(format!("bench {name}"), result);
     }
     Ok(if failed > 0 {
         ExitCode::from(repro::exit::FAILURE)
@@ -77,14 +123,51 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Draw one figure; `None` where its data is not there (reported, not an error).
-fn render_one(
-    out: &Output,
+/// Where and how charts are written.
+struct Drawing<'a> {
+    out: &'a Output,
+    out_dir: &'a Path,
+    format: Format,
+}
+
+impl Drawing<'_> {
+    /// Draw `chart` (stamped as `dir`'s runs are: fake, synthetic) into `<out>/<stem>.<ext>`.
+    fn write(
+        &self,
+        what: &str,
+        chart: &repro::figures::ChartData,
+        dir: &Path,
+        stem: &str,
+    ) -> anyhow::Result<PathBuf> {
+        let provenance = repro::table::provenance(dir);
+        if let Some((fake, real)) = &provenance.mixed {
+            bail!(
+                "`{}` mixes fake-engine runs (e.g. `{}`) with real data (e.g. `{}`): keep them in separate results folders, or rerun the figure with --force",
+                dir.display(),
+                fake.display(),
+                real.display()
+            );
+        }
+        let banner = provenance.note();
+        if let (Some(note), false) = (banner, self.out.quiet) {
+            eprintln!("note: {what} says so on it: {note}");
+        }
+        let bytes = render::render_with_banner(chart, self.format, banner).context("drawing")?;
+        let path = self
+            .out_dir
+            .join(format!("{stem}.{}", self.format.extension()));
+        repro::artifacts::atomic_write(&path, &bytes)
+            .with_context(|| format!("writing `{}`", path.display()))?;
+        Ok(path)
+    }
+}
+
+/// Draw one figure of the paper; `None` where its data is not there (reported, not an error).
+fn paper_figure(
+    ctx: &Drawing<'_>,
     loader: &mut Loader<'_>,
     figure: &str,
     results: &Path,
-    out_dir: &Path,
-    format: Format,
 ) -> anyhow::Result<Option<PathBuf>> {
     let folder = figures::data_folder(figure)?;
     let dir = results.join(&folder);
@@ -93,46 +176,141 @@ fn render_one(
         return Ok(None);
     }
     let recipe_id = figures::recipe_id(figure)?;
-    let recipe = out.project.recipe(&recipe_id)?;
+    let recipe = ctx.out.project.recipe(&recipe_id)?;
     let spec = recipe
         .plots
         .iter()
         .find(|p| p.figure == figure)
         .with_context(|| format!("recipe `{recipe_id}` has no [[plot]] for figure {figure}"))?;
-    if let Some(missing) = figures::missing_data(spec, &dir) {
+    draw_plot(
+        ctx,
+        loader,
+        &format!("figure {figure}"),
+        &recipe,
+        spec,
+        &dir,
+    )
+}
+
+/// A recipe's `[[plot]]`s, or the default charts of any experiment where it has none.
+fn recipe_charts(
+    ctx: &Drawing<'_>,
+    loader: &mut Loader<'_>,
+    named: &NamedRecipe,
+    dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    if named.recipe.plots.is_empty() {
+        return default_charts(ctx, &named.name, Some(&named.recipe), dir);
+    }
+    let mut written = Vec::new();
+    for spec in &named.recipe.plots {
+        let what = format!("{} (figure {})", named.name, spec.figure);
+        written.extend(draw_plot(ctx, loader, &what, &named.recipe, spec, dir)?);
+    }
+    Ok(written)
+}
+
+/// Draw one `[[plot]]`; `None` where its data is not there (reported, not an error).
+fn draw_plot(
+    ctx: &Drawing<'_>,
+    loader: &mut Loader<'_>,
+    what: &str,
+    recipe: &repro::recipe::Recipe,
+    spec: &repro::recipe::PlotSpec,
+    dir: &Path,
+) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(missing) = figures::missing_data(spec, dir) {
         eprintln!(
-            "figure {figure}: no data in `{}` ({missing}), skipped",
+            "{what}: no data in `{}` ({missing}), skipped",
             dir.display()
         );
         return Ok(None);
     }
-    let built = match loader.build(&recipe, spec, &dir) {
+    let built = match loader.build(recipe, spec, dir) {
         Ok(built) => built,
         Err(error) => {
             for note in loader.take_notes() {
-                eprintln!("warning: figure {figure}: {note}");
+                eprintln!("warning: {what}: {note}");
             }
             return Err(error).with_context(|| format!("computing from `{}`", dir.display()));
         }
     };
-    if !out.quiet {
+    if !ctx.out.quiet {
         for note in &built.notes {
-            eprintln!("warning: figure {figure}: {note}");
+            eprintln!("warning: {what}: {note}");
         }
     }
-    if out.verbose {
-        println!("figure {figure}: {}", built.data.summary());
+    if ctx.out.verbose {
+        println!("{what}: {}", built.data.summary());
     }
-    let banner = repro::table::provenance(&dir).note();
-    if let (Some(note), false) = (banner, out.quiet) {
-        eprintln!("note: figure {figure} says so on it: {note}");
+    let stem = Path::new(&spec.output)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| spec.figure.clone());
+    ctx.write(what, &built.data, dir, &stem).map(Some)
+}
+
+/// The charts of any experiment, per group (the folder, or each split part):
+/// `<name>[-<part>]-stages` (a stacked bar per run) and `<name>[-<part>]-<param>` for each
+/// parameter the recipe sweeps.
+fn default_charts(
+    ctx: &Drawing<'_>,
+    name: &str,
+    recipe: Option<&repro::recipe::Recipe>,
+    dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    use repro::figures::default::{self, ParamChart};
+    use repro::figures::ChartData;
+    let groups = repro::table::find_groups(dir)?;
+    if groups.is_empty() {
+        bail!(
+            "`{}` has no runs in the paper's layout (`iterations/<i>/output_*.txt`)",
+            dir.display()
+        );
     }
-    let bytes = render::render_with_banner(&built.data, format, banner).context("drawing")?;
-    let name = Path::new(&spec.output).with_extension(format.extension());
-    let path = out_dir.join(name);
-    repro::artifacts::atomic_write(&path, &bytes)
-        .with_context(|| format!("writing `{}`", path.display()))?;
-    Ok(Some(path))
+    let mut written = Vec::new();
+    for group_dir in groups {
+        let part_folder = group_dir
+            .strip_prefix(dir)
+            .ok()
+            .and_then(|p| p.to_str())
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let part = recipe.and_then(|r| r.part_of_folder(part_folder.as_deref()?));
+        let order = recipe.and_then(|r| r.label_order(part));
+        let group = repro::table::group_table(&group_dir, order.as_deref())?;
+        let Some(average) = &group.average else {
+            continue;
+        };
+        let stem = match &part_folder {
+            Some(p) => format!("{name}-{p}"),
+            None => name.to_string(),
+        };
+        let combinations = recipe.map(|r| r.combinations(part)).unwrap_or_default();
+        let ticks = default::run_ticks(average, &combinations);
+        let stages = default::run_stages(&stem, average, &ticks)?;
+        let what = format!("{stem} (stages)");
+        written.push(ctx.write(
+            &what,
+            &ChartData::RunStages(stages),
+            &group_dir,
+            &format!("{stem}-stages"),
+        )?);
+        for (param, values) in recipe
+            .map(|r| default::swept_params(r, part))
+            .unwrap_or_default()
+        {
+            let title = format!("{stem}: the stages against {param}");
+            let chart = match default::param_chart(&title, &param, &values, average, &combinations)?
+            {
+                ParamChart::Lines(lines) => ChartData::Lines(lines),
+                ParamChart::Bars(bars) => ChartData::GroupedBars(bars),
+            };
+            let what = format!("{stem} ({param})");
+            written.push(ctx.write(&what, &chart, &group_dir, &format!("{stem}-{param}"))?);
+        }
+    }
+    Ok(written)
 }
 
 /// The names of the `bench-<name>` folders under `results`, sorted.

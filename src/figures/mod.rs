@@ -3,6 +3,7 @@
 //! models.toml) to a chart model that `render` turns into a picture.
 
 pub mod bench;
+pub mod default;
 pub mod grouped;
 pub mod heatmap;
 pub mod labels;
@@ -63,6 +64,10 @@ pub enum ChartData {
     CpuHeatmap(CpuHeatmapData),
     GroupedBars(GroupedBarsData),
     PredictorBars(PredictorBarsData),
+    /// Any experiment: one stacked bar of the stages per run.
+    RunStages(default::RunStagesData),
+    /// Any experiment: the main stages against a swept numeric parameter.
+    Lines(bench::LineChartData),
 }
 
 /// A figure whose numbers cannot be computed from the data present.
@@ -140,6 +145,22 @@ impl ChartData {
                         format!("{g} {}", m.map_or("-".to_string(), |m| format!("{m:.2}")))
                     });
                     format!("{}: {}", s.name, means.collect::<Vec<_>>().join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            ChartData::RunStages(d) => values(
+                &mut d
+                    .runs
+                    .iter()
+                    .zip(&d.totals)
+                    .map(|(r, t)| (r.clone(), t.unwrap_or(0.0))),
+            ),
+            ChartData::Lines(d) => d
+                .series
+                .iter()
+                .map(|s| {
+                    let points = s.points.iter().map(|(x, y)| format!("{x}: {y:.2}"));
+                    format!("{}: {}", s.label, points.collect::<Vec<_>>().join(", "))
                 })
                 .collect::<Vec<_>>()
                 .join("; "),

@@ -18,6 +18,15 @@ pub enum Scalar {
 }
 
 impl Scalar {
+    /// The value as a number, where it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Scalar::Int(i) => Some(*i as f64),
+            Scalar::Float(f) => Some(*f),
+            Scalar::Bool(_) | Scalar::Str(_) => None,
+        }
+    }
+
     /// Python's `str(value)`.
     pub fn python_str(&self) -> String {
         match self {

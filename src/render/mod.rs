@@ -15,6 +15,7 @@ pub mod pdf;
 pub mod png;
 mod predictor_bars;
 mod regression_bars;
+mod run_stages;
 mod speedup_bars;
 mod stacked_stages;
 pub mod style;
@@ -63,6 +64,8 @@ impl Render for ChartData {
             ChartData::CpuHeatmap(d) => d.figure(),
             ChartData::GroupedBars(d) => d.figure(),
             ChartData::PredictorBars(d) => d.figure(),
+            ChartData::RunStages(d) => d.figure(),
+            ChartData::Lines(d) => d.figure(),
         }
     }
 }

@@ -322,65 +322,57 @@ impl WriteReport {
 
 /// Write a group's tables into its folders: every run folder's table that came from logs, and
 /// the average. Each file is replaced atomically, and only where that replaces bytes repro
-/// wrote (or `policy` says to replace foreign ones, keeping them).
+/// wrote (or `policy` says to replace foreign ones, keeping them). A fake or synthetic table
+/// says so in its `note`; the logs that were cut or crashed are named in the folder's table
+/// record (`manifests/tables.json`), so that the file itself stays the paper's bytes.
 pub fn write_group(group: &GroupTable, policy: &mut Policy<'_>) -> Result<WriteReport, TableError> {
     let provenance = group.provenance.note();
     let mut report = WriteReport::default();
-    let mut write = |dir: &Path, name: &str, bytes: Vec<u8>| -> Result<(), TableError> {
+    let mut write = |dir: &Path, name: &str, bytes: Vec<u8>, note: Option<String>| {
         let outcome =
-            derived::write(dir, name, &bytes, policy).map_err(|source| TableError::Write {
-                path: dir.join(name),
-                source,
+            derived::write(dir, name, &bytes, note.as_deref(), policy).map_err(|source| {
+                TableError::Write {
+                    path: dir.join(name),
+                    source,
+                }
             })?;
         report.add(dir.join(name), outcome);
-        Ok(())
+        Ok::<(), TableError>(())
     };
     for run in group
         .runs
         .iter()
         .filter(|run| run.source == Source::Logs && !run.comparison.labels.is_empty())
     {
-        let note = table_note(provenance, &run.incomplete, None);
-        write(
-            &run.dir,
-            COMPARISON_FILE,
-            run.comparison.to_json_noted(note.as_deref()),
-        )?;
+        let bytes = run.comparison.to_json_noted(provenance);
+        let logs: Vec<String> = run
+            .incomplete
+            .iter()
+            .map(|i| format!("{} ({})", i.label, i.reason))
+            .collect();
+        write(&run.dir, COMPARISON_FILE, bytes, incomplete_note(&logs))?;
     }
     if let Some(avg) = &group.average {
-        let incomplete: Vec<(&str, &comparison::Incomplete)> = group
+        let logs: Vec<String> = group
             .iterations()
-            .flat_map(|run| run.incomplete.iter().map(move |i| (run.name.as_str(), i)))
+            .flat_map(|run| {
+                run.incomplete
+                    .iter()
+                    .map(move |i| format!("{}/{} ({})", run.name, i.label, i.reason))
+            })
             .collect();
-        let note = table_note(provenance, &[], Some(&incomplete));
-        write(&group.dir, AVERAGE_FILE, avg.to_json_noted(note.as_deref()))?;
+        let bytes = avg.to_json_noted(provenance);
+        write(&group.dir, AVERAGE_FILE, bytes, incomplete_note(&logs))?;
     }
     Ok(report)
 }
 
-/// A table's note: what its runs are (fake, synthetic), and which of its logs were cut or
-/// crashed — `None` for complete real runs of real models, whose files stay the paper's bytes.
-fn table_note(
-    provenance: Option<&str>,
-    incomplete: &[comparison::Incomplete],
-    in_iterations: Option<&[(&str, &comparison::Incomplete)]>,
-) -> Option<String> {
-    let mut parts: Vec<String> = provenance.map(str::to_string).into_iter().collect();
-    let logs: Vec<String> = match in_iterations {
-        Some(found) => found
-            .iter()
-            .map(|(iteration, i)| format!("{iteration}/{} ({})", i.label, i.reason))
-            .collect(),
-        None => incomplete
-            .iter()
-            .map(|i| format!("{} ({})", i.label, i.reason))
-            .collect(),
-    };
-    if !logs.is_empty() {
-        parts.push(format!(
+/// The record's note of a table some of whose logs were cut or crashed.
+fn incomplete_note(logs: &[String]) -> Option<String> {
+    (!logs.is_empty()).then(|| {
+        format!(
             "INCOMPLETE LOGS, their numbers are partial: {}",
             logs.join("; ")
-        ));
-    }
-    (!parts.is_empty()).then(|| parts.join(" | "))
+        )
+    })
 }

@@ -1,0 +1,191 @@
+//! Experiments beyond the paper's figures: any recipe by name or path runs, tables, renders,
+//! packs and reports like a paper figure; any folder in the paper's layout tables as the
+//! paper's scripts table it.
+
+use std::path::Path;
+
+use crate::common::*;
+
+/// A researcher's sweep: figure 7's models, swept over `max-num-seqs`, no `[[plot]]`.
+const SWEEP: &str = r#"
+title = "KV cache profiling vs max-num-seqs"
+[run]
+vllm = "0.10.1.1"
+iterations = 2
+env = { VLLM_USE_V1 = "1", VLLM_LOGGING_LEVEL = "DEBUG" }
+default_params = { max-num-seqs = [16, 160] }
+configs = [{ model = "qwen-0.5b" }, { model = "qwen-4b" }]
+"#;
+
+#[test]
+fn a_recipe_of_any_name_runs_tables_renders_and_packs_like_a_figure() {
+    let t = Test::new().write("figures/my-sweep.toml", SWEEP);
+    t.run_with(["figure", "my-sweep", "--engine", "fake", "--dry-run"])
+        .success()
+        .stdout_has("my-sweep (KV cache profiling vs max-num-seqs): 12 tasks, 0 done, 12 to run")
+        .stdout_has("my-sweep/iterations/2/output_model_qwen-4b_max-num-seqs_160.txt");
+    t.run_with(["figure", "my-sweep", "--engine", "fake"])
+        .success()
+        .stdout_has("my-sweep: 12 ran (12 ok, 0 failed)");
+    let group = t.path("results/my-sweep");
+    assert!(group.join("avg_comparison_results.json").is_file());
+    // Resumable like any figure.
+    t.run_with(["figure", "my-sweep", "--engine", "fake"])
+        .success()
+        .stdout_has("0 ran (0 ok, 0 failed), 12 already done");
+    t.run_with(["status", "my-sweep"]).success().stdout_has(
+        "my-sweep         12 of 12 present (warm-up + iterations 1–2): 12 made here (fake engine)",
+    );
+    t.run_with(["-q", "table", "my-sweep"]).success();
+    // Without a [[plot]]: a stacked bar per run and the stages against the swept parameter.
+    t.run_with(["render", "my-sweep", "--out", "figs", "--format", "svg"])
+        .success()
+        .stdout_has("my-sweep: wrote figs/my-sweep-stages.svg")
+        .stdout_has("my-sweep: wrote figs/my-sweep-max-num-seqs.svg");
+    let stages = std::fs::read_to_string(t.path("figs/my-sweep-stages.svg")).unwrap();
+    assert!(stages.contains("qwen-4b, 160"), "a tick per run");
+    assert!(stages.contains("FAKE ENGINE"));
+    // `render all` covers the project's recipe too.
+    t.run_with(["render", "all", "--out", "all", "--format", "svg"])
+        .success()
+        .stdout_has("my-sweep: wrote all/my-sweep-stages.svg");
+    t.run_with(["-q", "pack", "--figure", "my-sweep", "-o", "sweep.tar.zst"])
+        .success();
+    t.run_with(["-q", "merge", "sweep.tar.zst", "--results", "elsewhere"])
+        .success();
+    assert_eq!(
+        snapshot(&t.path("elsewhere/my-sweep")),
+        snapshot(&group),
+        "the pack carries the recipe's folder whole"
+    );
+}
+
+#[test]
+fn a_recipe_file_anywhere_runs_into_its_folder() {
+    let t = Test::new().write(
+        "elsewhere/batch.toml",
+        SWEEP.replace("title", "folder = \"batch-study\"\ntitle"),
+    );
+    let recipe = t.path("elsewhere/batch.toml");
+    t.run_with([
+        "-q".as_ref(),
+        "figure".as_ref(),
+        recipe.as_os_str(),
+        "--engine".as_ref(),
+        "fake".as_ref(),
+        "--iterations".as_ref(),
+        "1".as_ref(),
+    ])
+    .success();
+    assert!(t
+        .path("results/batch-study/iterations/1/output_model_qwen-0.5b_max-num-seqs_16.txt")
+        .is_file());
+    t.run_with(["status".as_ref(), recipe.as_os_str()])
+        .success()
+        .stdout_has("batch-study      8 of 8 present (warm-up + iteration 1; the recipe has 2)");
+}
+
+#[test]
+fn recipes_that_cannot_be_run_say_why() {
+    let t = Test::new();
+    let e = t.run_with(["figure", "nope", "--engine", "fake"]).failure();
+    assert!(
+        e.stderr
+            .contains("no recipe `nope`: expected `./figures/nope.toml`"),
+        "{}",
+        e.stderr
+    );
+    // A copy of figure 7 that kept its folder would write into the paper's figure 7.
+    let seven =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("figures/7.toml"))
+            .unwrap();
+    let t = t.write("figures/my-seven.toml", seven);
+    let e = t
+        .run_with(["figure", "my-seven", "--engine", "fake"])
+        .failure();
+    assert!(
+        e.stderr.contains(
+            "`./figures/my-seven.toml` writes its results to `figure-7`, the folder of recipe `7`"
+        ),
+        "{}",
+        e.stderr
+    );
+    assert!(e.stderr.contains("leave `folder` out"), "{}", e.stderr);
+    let t = t.write(
+        "figures/x.toml",
+        SWEEP.replace("title", "folder = \"../up\"\ntitle"),
+    );
+    t.run_with(["figure", "x", "--engine", "fake"])
+        .failure()
+        .stderr_has("must be one folder name")
+        .stderr_has("figures/x.toml:2:");
+    assert!(!t.path("results").exists(), "nothing was written");
+}
+
+/// A folder in the paper's layout, not made by repro, with a crashed run: `repro table DIR`
+/// writes what the paper's `compare_logs.py` + `avg_results.py` write for it, byte for byte.
+#[test]
+fn any_folder_in_the_papers_layout_tables_as_the_papers_scripts_do() {
+    let t = Test::new();
+    let dir = t.path("exp");
+    copy_tree(&fixture("layout/exp"), &dir);
+    let out = t.run_with(["table", "exp"]).success();
+    assert!(
+        out.stderr
+            .contains("iterations/2/output_model_qwen-1.8b_max-num-seqs_160.txt` is incomplete"),
+        "the crashed run is named: {}",
+        out.stderr
+    );
+    let expected = fixture("layout/expected");
+    for rel in [
+        "avg_comparison_results.json",
+        "uncached/comparison_results.json",
+        "iterations/1/comparison_results.json",
+        "iterations/2/comparison_results.json",
+    ] {
+        assert_eq!(
+            std::fs::read(dir.join(rel)).unwrap(),
+            std::fs::read(expected.join(rel)).unwrap(),
+            "{rel} differs from the paper's scripts' output"
+        );
+    }
+    // Its default charts draw from it too.
+    t.run_with(["render", "./exp", "--out", "figs", "--format", "svg"])
+        .success()
+        .stdout_has("exp-stages.svg");
+}
+
+#[test]
+fn a_folder_not_in_the_papers_layout_is_refused_naming_what_is_missing() {
+    let t = Test::new().write("flat/notes.txt", "hello\n");
+    let e = t.run_with(["table", "./flat"]).failure();
+    assert!(
+        e.stderr.contains("`./flat` has no runs in the paper's layout: expected `./flat/iterations/<i>/output_*.txt`"),
+        "{}",
+        e.stderr
+    );
+    let t = t
+        .write(
+            "empty-iter/iterations/1/output_model_a.txt",
+            "not a vllm log\n",
+        )
+        .write("empty-iter/iterations/2/notes.txt", "");
+    let e = t.run_with(["table", "./empty-iter"]).failure();
+    assert!(
+        e.stderr.contains("iterations/2` holds no `output_*` log"),
+        "{}",
+        e.stderr
+    );
+    let t = t.write("bad/iterations/1/output_model_a.txt", "not a vllm log\n");
+    let e = t.run_with(["table", "./bad"]).failure();
+    assert!(
+        e.stderr
+            .contains("no log in `./bad/iterations/1` is a vLLM log"),
+        "{}",
+        e.stderr
+    );
+    assert!(
+        !t.path("bad/iterations/1/comparison_results.json").exists(),
+        "nothing written"
+    );
+}
