@@ -82,7 +82,7 @@ fn plan_recipe(
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let model = t.config.model.as_ref().map(|m| m.name.clone());
+            let model = t.config.key.model.as_ref().map(|m| m.name.clone());
             (log, t.config.engine_args.clone(), model, t.key.0.clone())
         })
         .collect()

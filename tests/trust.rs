@@ -512,7 +512,7 @@ fn an_interrupted_run_is_reported_as_interrupted_and_cleaned_on_the_rerun() {
         .unwrap();
     // Wait until the hanging run has started (its stderr file exists), then Ctrl-C.
     let stderr_file = t.path("r/figure-2/uncached/manifests/output_model_llama3-3b.stderr");
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if stderr_file.exists() {
             break;
         }

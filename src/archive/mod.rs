@@ -17,7 +17,7 @@ pub const PACK_MANIFEST: &str = "repro-pack.json";
 /// Something that stops a pack or merge; nothing has been changed when it is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("cannot read or write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot read or write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::derived::TABLES_RECORD;
+use super::key::EngineKind;
 use super::layout::{
     AVERAGE_FILE, COMPARISON_FILE, CPU_USAGE_FILE, FAILED_DIR, MANIFEST_DIR, SAMPLES_DIR,
     TEMP_PREFIX,
 };
 use super::manifest::{FilesCheck, Manifest, RunStatus};
 use super::replaced::REPLACED_DIR;
-use crate::plan::EngineKind;
 
 /// A run manifest found in the folder.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ impl Inventory {
     pub fn intact(&self, engine: EngineKind) -> impl Iterator<Item = &RunEntry> {
         self.runs
             .iter()
-            .filter(move |r| r.is_intact() && r.manifest.key_inputs.engine == engine)
+            .filter(move |r| r.is_intact() && r.manifest.key_inputs.engine() == engine)
     }
 
     /// What the folder holds that a run of `engine` must not be mixed with: real runs or

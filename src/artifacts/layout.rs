@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::Phase;
+use super::key::Phase;
 
 /// The paper's per-run-folder table (`compare_logs.py`).
 pub const COMPARISON_FILE: &str = "comparison_results.json";

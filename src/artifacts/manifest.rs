@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::key::KeyInputs;
 use super::FileRecord;
-use crate::plan::KeyInputs;
 
 /// Bump on an incompatible change of the format; older manifests are then re-run, not misread.
 /// Schema 2 added `files`; schema 1 manifests (no file hashes) are still read, as runs whose
@@ -217,10 +217,7 @@ impl Manifest {
 
 /// This machine's name and CPU model, as far as they can be found.
 pub fn host_identity() -> (String, Option<String>) {
-    let name = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "unknown".into());
+    let name = crate::sys::hostname();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|text| {

@@ -3,6 +3,7 @@
 
 pub mod derived;
 pub mod inventory;
+pub mod key;
 pub mod layout;
 pub mod lock;
 pub mod manifest;

@@ -101,7 +101,7 @@ pub enum BenchError {
         log: PathBuf,
         tail: String,
     },
-    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -284,13 +284,6 @@ struct RunManifest<'a> {
     requests: u64,
     host: String,
     repro_version: &'static str,
-}
-
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "local".into())
 }
 
 /// Remove temporary folders of this label left by processes that are gone.
@@ -478,7 +471,7 @@ fn one_run(
         started_unix_s,
         wall_s: 0.0,
         requests: w.requests,
-        host: hostname(),
+        host: crate::sys::hostname(),
         repro_version: env!("CARGO_PKG_VERSION"),
     };
     let health_started = Instant::now();

@@ -21,7 +21,7 @@ const POLL: Duration = Duration::from_secs(2);
 
 /// `figure-10/gpu1` for a split part, `figure-2` otherwise.
 pub fn part_name(plan: &Plan) -> String {
-    match plan.tasks.first().and_then(|t| t.config.part.clone()) {
+    match plan.tasks.first().and_then(|t| t.config.key.part.clone()) {
         Some(part) if plan.groups.first().is_some_and(|g| g.part.is_some()) => {
             format!("{}/{part}", plan.figure)
         }

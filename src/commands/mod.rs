@@ -169,11 +169,3 @@ pub fn label_order(
     };
     Ok(recipe.label_order(part))
 }
-
-/// This machine's name, for default file names.
-pub fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "local".into())
-}

@@ -30,7 +30,7 @@ pub fn run(args: PackArgs, out: Output) -> anyhow::Result<ExitCode> {
     };
     let output = args
         .output
-        .unwrap_or_else(|| format!("{}-results.tar.zst", super::hostname()).into());
+        .unwrap_or_else(|| format!("{}-results.tar.zst", repro::sys::hostname()).into());
     let report = archive::pack(&args.results, folders.as_deref(), &output, args.force)
         .with_context(|| format!("packing `{}`", args.results.display()))?;
     if !out.quiet {

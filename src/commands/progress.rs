@@ -32,6 +32,7 @@ fn stage_of(line: &str) -> Option<&'static str> {
 pub fn describe(task: &Task) -> String {
     let part = task
         .config
+        .key
         .part
         .as_deref()
         .map(|p| format!("/{p}"))
@@ -40,7 +41,7 @@ pub fn describe(task: &Task) -> String {
         repro::plan::Phase::Warmup => "warm-up".to_string(),
         repro::plan::Phase::Iteration(i) => format!("iteration {i}"),
     };
-    format!("{}{part} {phase} {}", task.config.figure, task.label())
+    format!("{}{part} {phase} {}", task.config.key.figure, task.label())
 }
 
 pub struct Progress {

@@ -23,7 +23,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
     super::existing_results(&args.results)?;
     let models = out.project.models()?;
     let origins = Origins::read(&args.results);
-    let here = super::hostname();
+    let here = repro::sys::hostname();
     let mut text = String::new();
     let recipes = match &args.recipe {
         Some(word) => vec![out.project.named_recipe(word)?],

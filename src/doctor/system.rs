@@ -6,17 +6,12 @@ use std::process::Command;
 
 use super::{Check, CheckId, Level};
 use crate::run::evict;
-pub use crate::run::slurm::which;
 use crate::samplers::gpu::GpuInventory;
+pub use crate::sys::which;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
-pub fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
-}
+pub use crate::sys::hostname;
 
 pub fn gpus(inventory: &GpuInventory) -> Check {
     match inventory {
@@ -79,7 +74,7 @@ pub fn cuda_visible_devices(value: Option<&str>) -> Check {
 }
 
 /// The nearest folder that exists at or above `path` (a results folder may not exist yet).
-pub use crate::disk::{existing_ancestor, free_bytes};
+pub use crate::sys::{existing_ancestor, free_bytes};
 
 /// Results are logs and small JSON files: a few MB a figure; 1 GiB leaves room for samples.
 const RESULTS_NEED: u64 = 1 << 30;
@@ -224,7 +219,7 @@ pub fn slurm() -> Check {
     let tools = ["sbatch", "squeue", "sacct"];
     let missing: Vec<&str> = tools
         .iter()
-        .filter(|t| crate::run::slurm::which(t).is_none())
+        .filter(|t| crate::sys::which(t).is_none())
         .copied()
         .collect();
     match missing.len() {

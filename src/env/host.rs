@@ -78,13 +78,13 @@ pub fn probe() -> Probe {
     let libstdcxx = find_lib("libstdc++.so.6");
     Probe {
         python,
-        gxx: crate::run::slurm::which("g++").is_some(),
+        gxx: crate::sys::which("g++").is_some(),
         libnuma: find_lib("libnuma.so.1"),
         glibcxx_3_4_32: libstdcxx
             .as_deref()
             .is_some_and(|l| has_version(l, "GLIBCXX_3.4.32")),
         libstdcxx,
-        patchelf: crate::run::slurm::which("patchelf").is_some(),
+        patchelf: crate::sys::which("patchelf").is_some(),
     }
 }
 

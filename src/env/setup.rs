@@ -47,7 +47,7 @@ pub const CPU_VERSIONS: [&str; 1] = ["0.10.1.1"];
 /// A setup that could not finish; what was done stays in the log.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("cannot read or write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot read or write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

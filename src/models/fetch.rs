@@ -139,7 +139,7 @@ fn check_space(dir: &Path, files: &[HubFile]) -> Result<(), ModelError> {
             f.size.saturating_sub(done)
         })
         .sum();
-    match crate::disk::free_bytes(dir) {
+    match crate::sys::free_bytes(dir) {
         Some(free) if free < need => Err(ModelError::NoSpace {
             dir: dir.to_path_buf(),
             need,

@@ -36,7 +36,7 @@ pub enum HubError {
     Network { url: String, message: String },
     #[error("{url}: unexpected answer: {message}")]
     BadResponse { url: String, message: String },
-    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

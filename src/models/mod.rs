@@ -81,7 +81,7 @@ pub struct ModelManifest {
 /// model: partial files stay under `.partial/` for the next `fetch` to resume.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("cannot read or write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot read or write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -42,7 +42,7 @@ pub const BUILTIN: [(&str, [(&str, &str); 5]); 1] = [(
 /// Why patches cannot be applied, reverted or checked. Nothing was changed when one is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum PatchError {
-    #[error("cannot read or write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot read or write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -14,7 +14,8 @@ use indexmap::IndexMap;
 
 use crate::config::machines::Device;
 
-use super::task::{ConfigInputs, EngineKind, ModelRef, Phase, Task};
+use super::task::{ConfigInputs, Task};
+use crate::artifacts::key::{ConfigKey, EngineKind, ModelRef, Phase};
 use crate::artifacts::layout::{self, RunPaths};
 use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::config::Models;
@@ -364,17 +365,19 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         let engine_args =
             combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
         configs.push(Arc::new(ConfigInputs {
-            figure: recipe.folder.clone(),
-            part: part.clone(),
-            label: combination.label(),
-            params: combination.params.clone(),
-            env: env.clone(),
-            model,
-            patch_hash: req.patch_hash.clone(),
-            engine: req.engine,
-            device: req.device,
-            evict_page_cache: evict,
-            sample_cpu: recipe.run.sample_cpu,
+            key: ConfigKey {
+                figure: recipe.folder.clone(),
+                part: part.clone(),
+                label: combination.label(),
+                params: combination.params.clone(),
+                env: env.clone(),
+                model,
+                patch_hash: req.patch_hash.clone(),
+                engine: req.engine,
+                device: req.device,
+                evict_page_cache: evict,
+                sample_cpu: recipe.run.sample_cpu,
+            },
             engine_args,
             model_dir,
         }));

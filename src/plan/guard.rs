@@ -35,7 +35,7 @@ impl std::fmt::Display for Clash {
 /// The clash of `plan`'s figure folder with its engine, if any.
 pub fn clash(plan: &Plan) -> Option<Clash> {
     let folder = plan.results.join(&plan.figure);
-    let engine = plan.tasks.first()?.config.engine;
+    let engine = plan.tasks.first()?.config.key.engine;
     let mix = Inventory::scan(&folder).mixes_with(engine)?;
     Some(Clash {
         folder,

@@ -7,7 +7,8 @@ pub mod prepare;
 pub mod status;
 pub mod task;
 
+pub use crate::artifacts::key::{EngineKind, KeyInputs, ModelRef, Phase, TaskKey};
 pub use graph::{
     plan, task_state, Foreign, Group, Plan, PlanError, PlanRequest, Reason, TaskState,
 };
-pub use task::{ConfigInputs, EngineKind, KeyInputs, ModelRef, Phase, Task, TaskKey};
+pub use task::{ConfigInputs, Task};

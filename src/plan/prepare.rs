@@ -110,6 +110,7 @@ pub fn steps(req: &PrepareRequest) -> Result<Vec<Prepared>, ModelError> {
             repro_env: req.envs,
             model: task
                 .config
+                .key
                 .model
                 .as_ref()
                 .filter(|_| req.model_files)

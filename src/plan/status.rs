@@ -89,8 +89,8 @@ pub fn presence(task: &Task, here: &str, origins: &Origins, results: &Path) -> P
         .filter(|m| m.accounts_for(&task.paths.run_dir, task.paths.log_name()));
     match (intact, log_present) {
         (Some(m), true) => {
-            let engine = m.key_inputs.engine;
-            let synthetic = m.key_inputs.model.as_ref().is_some_and(|m| m.synthetic);
+            let engine = m.key_inputs.engine();
+            let synthetic = m.key_inputs.synthetic();
             if m.host.name == here {
                 Presence::MadeHere { engine, synthetic }
             } else {

@@ -157,7 +157,6 @@ pub fn run(
 
     let mut phase = Phase::Running;
     let mut stopped = Stopped::No;
-    let interrupts_at_start = interrupt.count();
     let status = loop {
         while let Ok(line) = lines_rx.recv_timeout(POLL) {
             on_line(&line);
@@ -165,7 +164,9 @@ pub fn run(
         if let Some(output) = handle.try_wait().map_err(ChildError::Wait)? {
             break output.status;
         }
-        let presses = interrupt.count() - interrupts_at_start;
+        // Every press counts, even one that came while the child was being started: a run is
+        // only ever started while there has been none (the runner checks before each).
+        let presses = interrupt.count();
         let now = Instant::now();
         phase = match phase {
             Phase::Running if presses > 0 || now - start >= spec.timeout => {

@@ -113,7 +113,7 @@ pub struct Summary {
 /// An error that stops the whole run (the results folder cannot be written).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -139,6 +139,7 @@ fn job(
 ) -> Result<ChildSpec, RunError> {
     let mut env: Vec<(String, String)> = task
         .config
+        .key
         .env
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -147,7 +148,7 @@ fn job(
     env.push(("REPRO_ITERATION".into(), task.phase().env_value()));
     env.push(("REPRO_ATTEMPT".into(), attempt.to_string()));
     env.push(("REPRO_RUN_LABEL".into(), task.label().to_string()));
-    if task.config.evict_page_cache {
+    if task.config.key.evict_page_cache {
         env.push(("REPRO_PAGE_CACHE_EVICTED".into(), "1".into()));
     }
     if task.paths.cpu_samples.is_some() {
@@ -166,7 +167,7 @@ fn job(
                 "VLLM_LOGGING_CONFIG_PATH".into(),
                 harness.logging_config.to_string_lossy().into_owned(),
             ));
-            if task.config.device == crate::config::machines::Device::Cpu {
+            if task.config.key.device == crate::config::machines::Device::Cpu {
                 let dir = harness::inductor_cache(&harness.cache, &task.vllm);
                 env.push((
                     "TORCHINDUCTOR_CACHE_DIR".into(),
@@ -312,7 +313,7 @@ fn make_way(
         return Ok(());
     }
     let regenerable = previous.is_some_and(|m| {
-        m.key_inputs.engine == EngineKind::Fake
+        m.key_inputs.engine() == EngineKind::Fake
             && m.accounts_for(&task.paths.run_dir, task.paths.log_name())
     });
     if regenerable {
@@ -390,7 +391,7 @@ fn run_task(
     let mut eviction: Option<EvictionRecord> = None;
     let evict_dir = task.config.model_dir.as_ref().filter(|dir| {
         // The fake engine reads no model files: without a model folder there is nothing to evict.
-        task.config.evict_page_cache && (ctx.engine.kind() != EngineKind::Fake || dir.exists())
+        task.config.key.evict_page_cache && (ctx.engine.kind() != EngineKind::Fake || dir.exists())
     });
     if let Some(dir) = evict_dir {
         match evict::evict(dir, ctx.options.drop_caches) {
@@ -485,7 +486,7 @@ fn run_task(
         ended: manifest::now_rfc3339(),
         host: ctx.host.clone(),
         vllm: task.vllm.to_string(),
-        patch_hash: task.config.patch_hash.clone(),
+        patch_hash: task.config.key.patch_hash.clone(),
         repro_version: env!("CARGO_PKG_VERSION").into(),
         samplers,
         eviction,

@@ -44,7 +44,7 @@ pub enum SlurmError {
     },
     #[error("`sbatch --parsable` printed {0:?}, not a job id")]
     BadJobId(String),
-    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -257,13 +257,7 @@ pub fn sbatch_on_path() -> Option<PathBuf> {
     which("sbatch")
 }
 
-/// The first `name` on PATH.
-pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
+pub use crate::sys::which;
 
 /// Write the script, `sbatch` it, and append the job to the part's record.
 pub fn submit(sub: &Submission) -> Result<JobRecord, SlurmError> {

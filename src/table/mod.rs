@@ -18,8 +18,8 @@ pub use comparison::{Comparison, ComparisonFileError};
 
 use crate::artifacts::derived::{self, Policy};
 use crate::artifacts::inventory::Inventory;
+use crate::artifacts::key::EngineKind;
 use crate::parse::ParseError;
-use crate::plan::EngineKind;
 
 pub use crate::artifacts::layout::{AVERAGE_FILE, COMPARISON_FILE};
 /// A run folder's logs: `output_*`. The paper's `fix_comparisons.sh` globs `output_model_*`,
@@ -102,13 +102,7 @@ pub fn provenance(dir: &Path) -> Provenance {
     let fake = inventory.intact(EngineKind::Fake).next();
     let real = inventory.mixes_with(EngineKind::Fake);
     Provenance {
-        synthetic_model: intact().any(|r| {
-            r.manifest
-                .key_inputs
-                .model
-                .as_ref()
-                .is_some_and(|m| m.synthetic)
-        }),
+        synthetic_model: intact().any(|r| r.manifest.key_inputs.synthetic()),
         fake_engine: fake.is_some(),
         mixed: fake
             .zip(real)
@@ -143,7 +137,7 @@ pub enum TableError {
         fake: PathBuf,
         real: PathBuf,
     },
-    #[error("cannot write `{}`: {}", path.display(), crate::disk::problem(source, path))]
+    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
     Write {
         path: PathBuf,
         source: std::io::Error,

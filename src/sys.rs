@@ -1,8 +1,25 @@
-//! Facts about the filesystem under a path, and I/O failures described as a user needs them:
-//! which folder, and what to do (free space, write permission) — not just the OS's words.
+//! Facts about this machine that every layer asks for — its name, a program on PATH, the free
+//! space under a path — and I/O failures described as a user needs them: which folder, and what
+//! to do (free space, write permission), not just the OS's words.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// This machine's name (`unknown` where the system will not say).
+pub fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The first `name` on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
 
 /// The path itself if it exists, else its nearest existing parent.
 pub fn existing_ancestor(path: &Path) -> PathBuf {
