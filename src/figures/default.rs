@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::parse::Stage;
 use crate::recipe::{Combination, Recipe, Scalar};
-use crate::table::{stats, Comparison};
+use crate::stats;
+use crate::table::Comparison;
 
 use super::bench::{LineChartData, Series as Line};
 use super::grouped::{GroupedBarsData, Series as Bars, SERIES_COLORS};

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::recipe::plot::GroupedBars;
-use crate::table::{stats, Comparison};
+use crate::stats;
+use crate::table::Comparison;
 
 use super::labels;
 use super::FigureError;

@@ -25,34 +25,7 @@ pub use speedup::SpeedupBarsData;
 pub use stacked::StackedStagesData;
 pub use versions::VersionBarsData;
 
-/// An id that is not one of the paper's figures.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown figure `{0}`: use 1–15, 17, `rest` (figures 3–6, 8 and 17) or `all`")]
-pub struct UnknownFigure(pub String);
-
-/// Every figure the paper has, in order.
-pub const ALL: [&str; 16] = [
-    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "17",
-];
-
-/// Figures drawn from the data of the `rest` experiment.
-pub const REST: [&str; 6] = ["3", "4", "5", "6", "8", "17"];
-
-/// The results folder holding a figure's data: `figure-<id>`, or `figure-rest`.
-pub fn data_folder(figure: &str) -> Result<String, UnknownFigure> {
-    if figure == "rest" || REST.contains(&figure) {
-        Ok("figure-rest".to_string())
-    } else if ALL.contains(&figure) {
-        Ok(format!("figure-{figure}"))
-    } else {
-        Err(UnknownFigure(figure.to_string()))
-    }
-}
-
-/// The recipe a figure's plot is in (`7` → `7`, `17` → `rest`).
-pub fn recipe_id(figure: &str) -> Result<String, UnknownFigure> {
-    data_folder(figure).map(|f| f.trim_start_matches("figure-").to_string())
-}
+pub use crate::recipe::paper::{data_folder, recipe_id, FigureId, UnknownFigure, ALL, REST};
 
 /// What one figure draws.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +81,15 @@ pub enum FigureError {
     NoData(String),
     #[error("the plot spec: {0}")]
     Spec(String),
+}
+
+impl From<crate::recipe::labels::LabelError> for FigureError {
+    fn from(e: crate::recipe::labels::LabelError) -> Self {
+        FigureError::Label {
+            label: e.label,
+            why: e.why,
+        }
+    }
 }
 
 impl ChartData {

@@ -34,7 +34,7 @@ pub fn predictor_bars(
         .iter()
         .map(|r| (r.truth - r.predicted).powi(2))
         .collect();
-    let rmse = crate::table::stats::mean(&squares).unwrap_or(0.0).sqrt();
+    let rmse = crate::stats::mean(&squares).unwrap_or(0.0).sqrt();
     Ok(PredictorBarsData {
         models: results
             .iter()

@@ -4,7 +4,8 @@
 
 use crate::config::models::{Fact, Models};
 use crate::recipe::plot::{RegressionBars, XValue};
-use crate::table::{stats, Comparison};
+use crate::stats;
+use crate::table::Comparison;
 
 use super::labels::{self, CBF_COLORS};
 use super::FigureError;
@@ -27,18 +28,7 @@ pub struct Bar {
     pub in_fit: bool,
 }
 
-/// `y = slope · x + intercept`, fitted by ordinary least squares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fit {
-    pub slope: f64,
-    pub intercept: f64,
-}
-
-impl Fit {
-    pub fn at(&self, x: f64) -> f64 {
-        self.slope * x + self.intercept
-    }
-}
+pub use crate::stats::{least_squares, pearson, Fit};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegressionBarsData {
@@ -57,44 +47,6 @@ pub struct RegressionBarsData {
     pub tick_rotation: f64,
     /// Iterations a bar's run has no value in (a failed run): its mean is over the others.
     pub missing: Vec<String>,
-}
-
-/// `sklearn.linear_model.LinearRegression` on one feature: `None` below two distinct x.
-pub fn least_squares(xs: &[f64], ys: &[f64]) -> Option<Fit> {
-    let n = xs.len();
-    if n < 2 || ys.len() != n {
-        return None;
-    }
-    let mx = stats::mean(xs)?;
-    let my = stats::mean(ys)?;
-    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
-    if sxx == 0.0 {
-        return None;
-    }
-    let slope = sxy / sxx;
-    Some(Fit {
-        slope,
-        intercept: my - slope * mx,
-    })
-}
-
-/// `scipy.stats.pearsonr(x, y)[0]`: `None` below two points or without spread.
-pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
-    if xs.len() < 2 || ys.len() != xs.len() {
-        return None;
-    }
-    let mx = stats::mean(xs)?;
-    let my = stats::mean(ys)?;
-    let dx: Vec<f64> = xs.iter().map(|x| x - mx).collect();
-    let dy: Vec<f64> = ys.iter().map(|y| y - my).collect();
-    let nx = dx.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let ny = dy.iter().map(|v| v * v).sum::<f64>().sqrt();
-    if nx == 0.0 || ny == 0.0 {
-        return None;
-    }
-    let r: f64 = dx.iter().zip(&dy).map(|(a, b)| (a / nx) * (b / ny)).sum();
-    Some(r.clamp(-1.0, 1.0))
 }
 
 /// A run of one iteration that the figure draws, with what it is sorted by.

@@ -3,7 +3,8 @@
 
 use crate::parse::Stage;
 use crate::recipe::plot::SpeedupBars;
-use crate::table::{stats, Comparison};
+use crate::stats;
+use crate::table::Comparison;
 
 use super::labels;
 use super::FigureError;
@@ -42,7 +43,10 @@ fn pair_runs<'a>(
     skipped: &mut Vec<String>,
 ) -> Result<Vec<(usize, usize, &'a str)>, FigureError> {
     let names = |c: &'a Comparison| -> Result<Vec<&'a str>, FigureError> {
-        c.labels.iter().map(|l| labels::model_name(l)).collect()
+        c.labels
+            .iter()
+            .map(|l| labels::model_name(l).map_err(FigureError::from))
+            .collect()
     };
     let (base_names, compared_names) = (names(base)?, names(compared)?);
     let mut taken = vec![false; compared.labels.len()];

@@ -140,7 +140,7 @@ pub fn version_bars(
         .enumerate()
         .map(|(i, (version, seconds))| {
             let date = spec.release_dates.get(i).cloned().unwrap_or_default();
-            let mean = crate::table::stats::mean(&seconds).unwrap_or(0.0);
+            let mean = crate::stats::mean(&seconds).unwrap_or(0.0);
             let value = labels::round2(mean);
             VersionBar {
                 tick: format!("{version}\n{date}"),

@@ -186,7 +186,7 @@ fn run_script(job: &Job, source: &Path, staging: &Path) -> Result<ScriptReport, 
         .stderr_to_stdout()
         .stdout_file(file)
         .unchecked();
-    let env = crate::run::harness::engine_env(job.cache, job.vllm, job.device, job.kv_cache_gib);
+    let env = crate::env::harness::engine_env(job.cache, job.vllm, job.device, job.kv_cache_gib);
     for (k, v) in &env {
         expr = expr.env(k, v);
     }

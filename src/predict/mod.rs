@@ -5,8 +5,8 @@
 //! measured `actual_total_time`.
 
 use crate::config::models::{Fact, Models};
-use crate::figures::labels;
 use crate::parse::Stage;
+use crate::recipe::labels;
 use crate::table::Comparison;
 
 /// A predictor that cannot be trained or used.
@@ -36,13 +36,13 @@ pub struct Line {
 /// `LinearRegression().fit(x, y)` on one feature: centre both, slope = Sxy / Sxx. Where all x
 /// are equal (or there is one point) sklearn's least-norm solution is slope 0 through the mean.
 pub fn ols(xs: &[f64], ys: &[f64]) -> Option<Line> {
-    if let Some(fit) = crate::figures::regression::least_squares(xs, ys) {
+    if let Some(fit) = crate::stats::least_squares(xs, ys) {
         return Some(Line {
             slope: fit.slope,
             intercept: fit.intercept,
         });
     }
-    let intercept = crate::table::stats::mean(ys)?;
+    let intercept = crate::stats::mean(ys)?;
     (xs.len() == ys.len()).then_some(Line {
         slope: 0.0,
         intercept,

@@ -2,8 +2,10 @@
 //! `env.json`), iterations, the split across machines or cases, and the figures drawn from it.
 
 pub mod env_json;
+pub mod labels;
 pub mod matrix;
 pub mod model;
+pub mod paper;
 pub mod plot;
 pub(crate) mod shlex;
 

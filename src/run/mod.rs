@@ -9,7 +9,6 @@ pub mod child;
 pub mod evict;
 pub mod executor;
 pub mod fake;
-pub mod harness;
 pub mod slurm;
 
 use std::collections::HashMap;
@@ -26,6 +25,7 @@ use crate::artifacts::manifest::{
 use crate::artifacts::replaced::Replaced;
 use crate::artifacts::stage::Staged;
 use crate::artifacts::FileRecord;
+use crate::env::harness;
 use crate::plan::{EngineKind, Plan, Task, TaskState};
 use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
 pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};

@@ -5,7 +5,7 @@ use crate::num::Num;
 use crate::parse::{Stage, StageTimings};
 
 use super::comparison::Comparison;
-use super::stats;
+use crate::stats;
 
 /// Something about the iterations that the user should know; the average is still made.
 #[derive(Debug, Clone, PartialEq)]

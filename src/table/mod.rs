@@ -9,7 +9,6 @@ pub mod average;
 pub mod collate;
 pub mod comparison;
 pub mod pyjson;
-pub mod stats;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
 //! numpy's arithmetic, bit for bit: `np.mean` adds with numpy's pairwise summation, starting
-//! from the identity 0. Below 8 values that is a left-to-right sum; above, it is not.
+//! from the identity 0. Below 8 values that is a left-to-right sum; above, it is not. And the
+//! fits the paper's scripts make with scikit-learn and scipy (least squares, Pearson's r).
 
 /// `np.add.reduce` of a 1-D float64 array.
 pub fn numpy_sum(values: &[f64]) -> f64 {
@@ -56,6 +57,57 @@ pub fn std_ddof1(values: &[f64]) -> Option<f64> {
     let m = mean(values)?;
     let squares: Vec<f64> = values.iter().map(|x| (x - m) * (x - m)).collect();
     Some((numpy_sum(&squares) / (values.len() - 1) as f64).sqrt())
+}
+
+/// `y = slope · x + intercept`, fitted by ordinary least squares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub slope: f64,
+    pub intercept: f64,
+}
+
+impl Fit {
+    pub fn at(&self, x: f64) -> f64 {
+        self.slope * x + self.intercept
+    }
+}
+
+/// `sklearn.linear_model.LinearRegression` on one feature: `None` below two distinct x.
+pub fn least_squares(xs: &[f64], ys: &[f64]) -> Option<Fit> {
+    let n = xs.len();
+    if n < 2 || ys.len() != n {
+        return None;
+    }
+    let mx = mean(xs)?;
+    let my = mean(ys)?;
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    Some(Fit {
+        slope,
+        intercept: my - slope * mx,
+    })
+}
+
+/// `scipy.stats.pearsonr(x, y)[0]`: `None` below two points or without spread.
+pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    if xs.len() < 2 || ys.len() != xs.len() {
+        return None;
+    }
+    let mx = mean(xs)?;
+    let my = mean(ys)?;
+    let dx: Vec<f64> = xs.iter().map(|x| x - mx).collect();
+    let dy: Vec<f64> = ys.iter().map(|y| y - my).collect();
+    let nx = dx.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let ny = dy.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if nx == 0.0 || ny == 0.0 {
+        return None;
+    }
+    let r: f64 = dx.iter().zip(&dy).map(|(a, b)| (a / nx) * (b / ny)).sum();
+    Some(r.clamp(-1.0, 1.0))
 }
 
 #[cfg(test)]
