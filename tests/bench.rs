@@ -484,7 +484,8 @@ fn a_killed_run_is_absent_and_redone_alone_and_leaves_no_server() {
             .flatten()
             .any(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                name.starts_with(".tmp-ttft-ms_1500-") && e.path().join("server.log").is_file()
+                name.starts_with(".repro-tmp-ttft-ms_1500-")
+                    && e.path().join("server.log").is_file()
             })
     };
     for signal in [

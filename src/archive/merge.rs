@@ -23,6 +23,7 @@ use super::{io_err, ArchiveError, PACK_MANIFEST};
 use crate::artifacts::atomic_write;
 use crate::artifacts::origins::{Origin, Origins};
 use crate::artifacts::replaced::Replaced;
+use crate::artifacts::stage::move_into_place;
 
 const JOURNAL: &str = ".repro-merge-journal.json";
 
@@ -501,13 +502,10 @@ fn apply(
             std::process::abort();
         }
         let dest = results.join(&mv.rel);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
         if let Some(backup) = &mv.backup {
-            std::fs::rename(&dest, backup).map_err(io_err(&dest))?;
+            move_into_place(&dest, backup).map_err(io_err(&dest))?;
         }
-        std::fs::rename(&mv.staged, &dest).map_err(io_err(&dest))?;
+        move_into_place(&mv.staged, &dest).map_err(io_err(&dest))?;
     }
     // The merge is complete: the replaced local files leave staging for `replaced/`, kept.
     for mv in moves {

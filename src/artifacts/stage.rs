@@ -1,5 +1,6 @@
-//! Files that appear only when complete: written under a temporary name in their final folder,
-//! then renamed into place (a rename within a folder is atomic).
+//! Files and folders that appear only when complete: written under a temporary name in their
+//! final folder, then renamed into place (a rename within a folder is atomic). Every rename
+//! into a results folder goes through here.
 
 use std::fs::File;
 use std::io;
@@ -41,20 +42,93 @@ impl Staged {
     }
 }
 
-/// Delete temporary files left by an interrupted run under `root` (a results tree), returning
-/// them. Only call this while holding the results lock: another repro may be writing them.
+/// What takes an older folder out of the way (and keeps it).
+pub type KeepAside<'a> = dyn FnMut(&Path) -> io::Result<()> + 'a;
+
+/// A folder being filled (a benchmark run's results); dropped without [`StagedDir::commit`],
+/// it is deleted with what is in it.
+#[derive(Debug)]
+pub struct StagedDir {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl StagedDir {
+    /// A new temporary folder in `parent` (created), named after `name`.
+    pub fn new(parent: &Path, name: &str) -> io::Result<StagedDir> {
+        std::fs::create_dir_all(parent)?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{TEMP_PREFIX}{name}-"))
+            .tempdir_in(parent)?;
+        Ok(StagedDir { dir: Some(dir) })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().expect("not committed").path()
+    }
+
+    /// Rename the folder to `dest`. Where `dest` exists, it is first moved to `aside` (when
+    /// given: the caller keeps it, e.g. under `replaced/`), else removed after the rename.
+    pub fn commit(mut self, dest: &Path, aside: Option<&mut KeepAside<'_>>) -> io::Result<()> {
+        let dir = self.dir.take().expect("not committed").keep();
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let old = match (dest.exists(), aside) {
+            (false, _) => None,
+            (true, Some(keep)) => {
+                keep(dest)?;
+                None
+            }
+            (true, None) => {
+                let old = dest.with_file_name(format!(
+                    "{TEMP_PREFIX}old-{}-{}",
+                    dest.file_name().unwrap_or_default().to_string_lossy(),
+                    std::process::id()
+                ));
+                std::fs::rename(dest, &old)?;
+                Some(old)
+            }
+        };
+        std::fs::rename(&dir, dest)?;
+        if let Some(old) = old {
+            let _ = std::fs::remove_dir_all(old);
+        }
+        if let Some(parent) = dest.parent().and_then(|p| std::fs::File::open(p).ok()) {
+            let _ = parent.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Rename `from` to `to` (a merge's staged file into the results), creating `to`'s folder.
+pub fn move_into_place(from: &Path, to: &Path) -> io::Result<()> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::rename(from, to)
+}
+
+/// Delete temporary files and folders left by an interrupted run under `root` (a results
+/// tree), returning them. Only call this while holding the results lock: another repro may be
+/// writing them.
 pub fn remove_leftovers(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     if !root.is_dir() {
         return Ok(removed);
     }
-    for entry in walkdir::WalkDir::new(root) {
+    let mut walk = walkdir::WalkDir::new(root).into_iter();
+    while let Some(entry) = walk.next() {
         let entry = entry.map_err(io::Error::other)?;
-        let is_temp = entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX);
-        if is_temp && entry.file_type().is_file() {
-            std::fs::remove_file(entry.path())?;
-            removed.push(entry.into_path());
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
         }
+        if entry.file_type().is_dir() {
+            walk.skip_current_dir();
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+        removed.push(entry.into_path());
     }
     Ok(removed)
 }
@@ -84,13 +158,55 @@ mod tests {
     }
 
     #[test]
+    fn a_staged_folder_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("rate_2.0");
+        let staged = StagedDir::new(dir.path(), "rate_2.0").unwrap();
+        std::fs::write(staged.path().join("summary.json"), "{}").unwrap();
+        let temp = staged.path().to_path_buf();
+        drop(staged);
+        assert!(!temp.exists() && !dest.exists(), "dropped: gone");
+
+        let staged = StagedDir::new(dir.path(), "rate_2.0").unwrap();
+        std::fs::write(staged.path().join("summary.json"), "one").unwrap();
+        staged.commit(&dest, None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "one"
+        );
+        // Over an older one: replaced, or handed to the caller to keep.
+        let staged = StagedDir::new(dir.path(), "rate_2.0").unwrap();
+        std::fs::write(staged.path().join("summary.json"), "two").unwrap();
+        let kept = dir.path().join("kept");
+        let mut keep = |old: &Path| std::fs::rename(old, &kept);
+        staged.commit(&dest, Some(&mut keep)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dest.join("summary.json")).unwrap(),
+            "two"
+        );
+        assert_eq!(
+            std::fs::read_to_string(kept.join("summary.json")).unwrap(),
+            "one"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary left: {names:?}");
+    }
+
+    #[test]
     fn leftovers_are_found_and_removed() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("x/y")).unwrap();
         std::fs::write(dir.path().join("x/y/.repro-tmp-a.txt-123"), "").unwrap();
         std::fs::write(dir.path().join("x/y/keep.txt"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("x/.repro-tmp-rate_2.0-abc/sub")).unwrap();
+        std::fs::write(dir.path().join("x/.repro-tmp-rate_2.0-abc/sub/f"), "").unwrap();
         let removed = remove_leftovers(dir.path()).unwrap();
-        assert_eq!(removed.len(), 1);
+        assert_eq!(removed.len(), 2);
+        assert!(!dir.path().join("x/.repro-tmp-rate_2.0-abc").exists());
         assert!(dir.path().join("x/y/keep.txt").exists());
     }
 }

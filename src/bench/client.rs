@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use super::recipe::Endpoint;
 use super::record::{Outcome, RequestRecord};
 use super::workload::Request;
+use crate::recipe::bench::Endpoint;
 
 /// Where and how requests go.
 #[derive(Debug, Clone)]

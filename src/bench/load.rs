@@ -7,7 +7,8 @@
 //! the runtime; the request stamps its own send time when it starts, so the recorded send lag
 //! includes the runtime's scheduling delay.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::run::Interrupt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,11 +27,11 @@ pub enum Plan {
 }
 
 /// Sleep until `t` with sub-millisecond accuracy, waking at least every 100 ms to look at
-/// `interrupted`. Returns false if interrupted.
-fn sleep_until(t: Instant, interrupted: &AtomicBool) -> bool {
+/// Ctrl-C. Returns false if interrupted.
+fn sleep_until(t: Instant, interrupt: &Interrupt) -> bool {
     const SPIN: Duration = Duration::from_micros(20);
     loop {
-        if interrupted.load(Ordering::SeqCst) {
+        if interrupt.count() > 0 {
             return false;
         }
         let now = Instant::now();
@@ -53,7 +54,7 @@ pub fn run(
     requests: Vec<Request>,
     plan: &Plan,
     max_duration: Duration,
-    interrupted: &Arc<AtomicBool>,
+    interrupt: &Interrupt,
 ) -> Vec<RequestRecord> {
     let requests: Arc<Vec<Request>> = Arc::new(requests);
     let t0 = Instant::now();
@@ -69,7 +70,7 @@ pub fn run(
             let mut pending = Vec::with_capacity(requests.len());
             for (req, &at) in requests.iter().zip(times) {
                 let when = t0 + Duration::from_secs_f64(at.max(0.0));
-                if when > stop_at || !sleep_until(when, interrupted) {
+                if when > stop_at || !sleep_until(when, interrupt) {
                     pending.push(Err(RequestRecord::not_sent(
                         req.id,
                         Some(at),
@@ -104,19 +105,19 @@ pub fn run(
             let next = Arc::new(AtomicUsize::new(0));
             let workers: Vec<_> = (0..*concurrency)
                 .map(|_| {
-                    let (client, target, requests, next, interrupted) = (
+                    let (client, target, requests, next, interrupt) = (
                         client.clone(),
                         target.clone(),
                         requests.clone(),
                         next.clone(),
-                        interrupted.clone(),
+                        interrupt.clone(),
                     );
                     rt.spawn(async move {
                         let mut done = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::SeqCst);
                             let Some(req) = requests.get(i) else { break };
-                            if Instant::now() >= stop_at || interrupted.load(Ordering::SeqCst) {
+                            if Instant::now() >= stop_at || interrupt.count() > 0 {
                                 done.push(RequestRecord::not_sent(
                                     req.id,
                                     None,

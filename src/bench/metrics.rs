@@ -55,8 +55,13 @@ pub struct Slo {
 }
 
 impl Slo {
-    pub fn is_set(&self) -> bool {
-        self.ttft.is_some() || self.tpot.is_some() || self.e2e.is_some()
+    /// The recipe's objectives, in seconds.
+    pub fn of(spec: &crate::recipe::bench::SloSpec) -> Slo {
+        Slo {
+            ttft: spec.ttft.map(|d| d.as_secs_f64()),
+            tpot: spec.tpot.map(|d| d.as_secs_f64()),
+            e2e: spec.e2e.map(|d| d.as_secs_f64()),
+        }
     }
 
     /// Whether an ok request meets every objective.

@@ -2,20 +2,20 @@
 //! it with a seeded workload, and measure what its users feel — TTFT, TPOT, ITL, E2E latency,
 //! throughput and goodput against SLOs — keeping every request's raw record.
 //!
-//! recipe (toml) → workload (requests + send times) → server (child process group) → load
-//! (async HTTP/SSE client) → records → metrics (summary) → curves (plot data).
+//! recipe (`recipe::bench`) → plan (`plan::bench`: a task per run, keyed) → workload (requests
+//! and send times) → server (a background child of `run::child`) → load (async HTTP/SSE
+//! client) → records → metrics (summary) → curves (plot data); each run driven by
+//! `run::folder`.
 
 pub mod client;
 pub mod curves;
 pub mod load;
 pub mod metrics;
 pub mod mock;
-pub mod recipe;
 pub mod record;
 pub mod runner;
 pub mod server;
 pub mod startup;
 pub mod workload;
 
-pub use recipe::{BenchRecipe, BenchRecipeError, BenchRun};
-pub use runner::{run_benchmark, BenchError, Context, Event, RunState};
+pub use runner::{run_benchmark, BenchError, Context, Event};

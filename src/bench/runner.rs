@@ -1,16 +1,16 @@
 //! Running a benchmark: per run of its matrix, start the server, wait until it is healthy,
-//! drive the load, stop the server, and write the results — all into a temporary folder that is
-//! renamed into place only when complete. A finished run (its folder exists and its key matches
-//! the recipe) is skipped; an interrupted one left only a temporary folder and is redone.
+//! drive the load, stop the server, and write the results. A run is a [`FolderJob`] of the
+//! runner's folder driver (`run::folder`): staged in a temporary folder, recorded in `run.json`
+//! with the hash of every file, renamed into place only when complete, kept as `<label>.failed/`
+//! when not; a finished run (its key matches and its files are the recorded ones) is skipped.
+//! Its server is a background child of the runner's (`run::child::Background`).
 //!
 //! Layout (format 1): `<results>/bench-<name>/<label>/{records.jsonl, summary.json, server.log,
-//! run.json, cdf.json, cpu.json}`; a run that failed is kept for inspection as `<label>.failed/` and redone next time;
-//! `curves.json` / `curves.csv` beside the runs hold the latency–throughput points of the runs.
+//! run.json, cdf.json, cpu.json, gpu.json}`; `curves.json` / `curves.csv` beside the runs hold
+//! the latency–throughput points of the runs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use indexmap::IndexMap;
@@ -20,15 +20,27 @@ use super::client::Target;
 use super::curves;
 use super::load::{self, Plan};
 use super::metrics::{self, Offered, Summary};
-use super::recipe::{Arrival, BenchRecipe, BenchRun, ServerKind};
 use super::record::RequestRecord;
-use super::server::{self, Server, ServerError, Stopped};
+use super::server::{self, ServerError};
 use super::startup;
 use super::workload::{self, WorkloadError};
+use crate::artifacts::key::TaskKey;
+use crate::artifacts::replaced::Replaced;
+use crate::artifacts::FileRecord;
 use crate::env::EnvSpec;
+use crate::plan::bench::BenchTask;
+use crate::recipe::bench::{Arrival, BenchRecipe, BenchRun, ServerKind};
+use crate::run::child::{Background, BackgroundSpec, Ended};
+use crate::run::folder::{
+    self, drive_error, DriveError, Driven, FolderJob, FolderState, FolderStatus, JobOutcome,
+};
+use crate::run::Interrupt;
 
 /// Version of the files a run writes.
 pub const FORMAT: u32 = 1;
+
+/// The files a complete run has.
+pub const REQUIRED: [&str; 2] = ["summary.json", "records.jsonl"];
 
 /// Where a benchmark runs and what it may reuse.
 #[derive(Debug, Clone)]
@@ -41,9 +53,9 @@ pub struct Context {
     pub models_dir: PathBuf,
     pub results: PathBuf,
     pub force: bool,
-    /// Set by Ctrl-C: stop sending, stop the server, keep nothing of the current run.
-    pub interrupted: Arc<AtomicBool>,
-    /// The repro executable, to run servers under `repro __server-guard` (see `server`).
+    /// Ctrl-C: stop sending, stop the server, keep nothing of the current run.
+    pub interrupt: Interrupt,
+    /// The repro executable, to run servers under `repro __server-guard` (see `run::guard`).
     pub guard: Option<PathBuf>,
 }
 
@@ -101,53 +113,12 @@ pub enum BenchError {
         log: PathBuf,
         tail: String,
     },
-    #[error("cannot write `{}`: {}", path.display(), crate::sys::problem(source, path))]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Drive(#[from] DriveError),
     #[error("cannot start the async runtime or HTTP client: {0}")]
     Runtime(String),
     #[error("interrupted")]
     Interrupted,
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> BenchError + '_ {
-    move |source| BenchError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// The identity of a run's results: everything that decides them.
-#[derive(Serialize)]
-struct Key<'a> {
-    format: u32,
-    server: &'a super::recipe::ServerSpec,
-    run: &'a BenchRun,
-    slo: &'a super::recipe::SloSpec,
-}
-
-pub fn run_key(recipe: &BenchRecipe, run: &BenchRun) -> String {
-    let key = Key {
-        format: FORMAT,
-        server: &recipe.server,
-        run,
-        slo: &recipe.slo,
-    };
-    let json = serde_json::to_vec(&key).expect("a key serialises");
-    blake3::hash(&json).to_hex()[..16].to_string()
-}
-
-/// Whether a run's results are there, and if not why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunState {
-    Done,
-    Missing,
-    /// Results exist from a different recipe (its key changed).
-    Stale,
-    /// The last attempt failed (kept as `<label>.failed/`).
-    FailedBefore,
 }
 
 /// The folder of a benchmark's results.
@@ -155,28 +126,9 @@ pub fn bench_dir(results: &Path, name: &str) -> PathBuf {
     results.join(format!("bench-{name}"))
 }
 
-pub fn state(dir: &Path, key: &str) -> RunState {
-    let run_json = dir.join("run.json");
-    if dir.join("summary.json").is_file() && dir.join("records.jsonl").is_file() {
-        let recorded = std::fs::read(&run_json)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .and_then(|v| v["key"].as_str().map(str::to_string));
-        return if recorded.as_deref() == Some(key) {
-            RunState::Done
-        } else {
-            RunState::Stale
-        };
-    }
-    let failed = dir.with_file_name(format!(
-        "{}.failed",
-        dir.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    if failed.is_dir() {
-        RunState::FailedBefore
-    } else {
-        RunState::Missing
-    }
+/// Whether a planned run is done, and if not why.
+pub fn state(task: &BenchTask) -> FolderState {
+    folder::state(&task.folder, &REQUIRED)
 }
 
 /// What serves a run: the command to start (if any), its environment and the model path.
@@ -260,57 +212,361 @@ pub fn launch(
 
 /// `run.json`: how a run went.
 #[derive(Debug, Serialize)]
-struct RunManifest<'a> {
+struct RunManifest {
     format: u32,
-    benchmark: &'a str,
-    label: &'a str,
-    key: &'a str,
+    benchmark: String,
+    label: String,
+    key: TaskKey,
     /// `complete`, or why not.
-    status: &'a str,
+    status: FolderStatus,
     error: Option<String>,
-    params: &'a IndexMap<String, crate::recipe::Scalar>,
-    model: &'a str,
+    params: IndexMap<String, crate::recipe::Scalar>,
+    model: String,
     server_kind: ServerKind,
     /// The command that started the server (no secrets: the API key is never in it).
-    command: Option<&'a [String]>,
+    command: Option<Vec<String>>,
     /// Environment added to the server's (the recipe's `server.env`).
-    env: &'a IndexMap<String, String>,
-    base_url: &'a str,
-    health_path: Option<&'a str>,
+    env: IndexMap<String, String>,
+    base_url: String,
+    health_path: Option<&'static str>,
     healthy_after_s: Option<f64>,
-    server_stop: Option<Stopped>,
+    server_stop: Option<Ended>,
     started_unix_s: f64,
     wall_s: f64,
     requests: u64,
     host: String,
     repro_version: &'static str,
+    /// Every file of the run's folder, with its hash.
+    files: Option<Vec<FileRecord>>,
 }
 
-/// Remove temporary folders of this label left by processes that are gone.
-fn clean_stale_tmp(bench: &Path, label: &str) {
-    let prefix = format!(".tmp-{label}-");
-    let Ok(entries) = std::fs::read_dir(bench) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(&prefix)
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
+/// One run of a benchmark, as the folder driver runs it.
+struct BenchJob<'a> {
+    name: &'a str,
+    recipe: &'a BenchRecipe,
+    run: &'a BenchRun,
+    key: &'a TaskKey,
+    ctx: &'a Context,
+    rt: &'a tokio::runtime::Runtime,
+    client: &'a reqwest::Client,
+    on_event: &'a mut dyn FnMut(Event),
+    /// The summary of a complete run, for the event after it is in place.
+    summary: Option<Summary>,
+}
+
+impl FolderJob for BenchJob<'_> {
+    type Manifest = RunManifest;
+    type Error = BenchError;
+
+    fn run(
+        &mut self,
+        staging: &Path,
+        interrupt: &Interrupt,
+    ) -> Result<JobOutcome<RunManifest, BenchError>, DriveError> {
+        let wall = Instant::now();
+        let mut manifest = self.manifest();
+        let outcome = self.serve_and_load(staging, interrupt, &mut manifest);
+        manifest.wall_s = wall.elapsed().as_secs_f64();
+        Ok(match outcome {
+            Ok(summary) => {
+                self.summary = Some(summary);
+                JobOutcome::Complete(manifest)
+            }
+            Err(BenchError::Interrupted) => JobOutcome::Interrupted,
+            Err(BenchError::Drive(e)) => return Err(e),
+            Err(error) => {
+                manifest.status = match &error {
+                    BenchError::Server(_) => FolderStatus::NotHealthy,
+                    BenchError::ServerDied { .. } => FolderStatus::ServerDied,
+                    _ => FolderStatus::Failed,
+                };
+                manifest.error = Some(error.to_string());
+                JobOutcome::Failed(manifest, error)
+            }
+        })
+    }
+
+    fn record_files(manifest: &mut RunManifest, files: Vec<FileRecord>) {
+        manifest.files = Some(files);
+    }
+}
+
+impl BenchJob<'_> {
+    fn manifest(&self) -> RunManifest {
+        RunManifest {
+            format: FORMAT,
+            benchmark: self.name.to_string(),
+            label: self.run.label.clone(),
+            key: self.key.clone(),
+            status: FolderStatus::Complete,
+            error: None,
+            params: self.run.params.clone(),
+            model: self.run.model.clone(),
+            server_kind: self.recipe.server.kind,
+            command: None,
+            env: IndexMap::new(),
+            base_url: String::new(),
+            health_path: None,
+            healthy_after_s: None,
+            server_stop: None,
+            started_unix_s: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            wall_s: 0.0,
+            requests: self.run.workload.requests,
+            host: crate::sys::hostname(),
+            repro_version: env!("CARGO_PKG_VERSION"),
+            files: None,
+        }
+    }
+
+    /// Start the server (unless it is a URL's), wait until it is healthy, drive the load, stop
+    /// the server, write the results into `staging`.
+    fn serve_and_load(
+        &mut self,
+        staging: &Path,
+        interrupt: &Interrupt,
+        manifest: &mut RunManifest,
+    ) -> Result<Summary, BenchError> {
+        let (recipe, run, ctx) = (self.recipe, self.run, self.ctx);
+        let w = &run.workload;
+        let requests = workload::requests(w, &ctx.project_root)?;
+        let times = workload::schedule(w, &ctx.project_root)?;
+        let api_key = match &recipe.server.api_key_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?),
+            None => None,
         };
-        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-        if !alive || pid as u32 == std::process::id() {
-            let _ = std::fs::remove_dir_all(entry.path());
+        let port = match recipe.server.kind {
+            ServerKind::Url => None,
+            _ => Some(server::free_port().map_err(drive_error(staging))?),
+        };
+        let launch = launch(recipe, run, ctx, port)?;
+        manifest.command = launch.argv.clone();
+        manifest.env = launch.env.clone();
+        manifest.base_url = launch.base_url.clone();
+        (self.on_event)(Event::Starting {
+            label: &run.label,
+            command: launch.argv.as_deref(),
+        });
+        let log = staging.join("server.log");
+        let spawned = Instant::now();
+        let mut server = self.start_server(&launch, &log)?;
+        let health_started = Instant::now();
+        let healthy = self.rt.block_on(server::wait_healthy(
+            self.client,
+            &launch.base_url,
+            api_key.as_deref(),
+            recipe.server.health_timeout,
+            server.as_mut(),
+            interrupt,
+        ));
+        let health_path = match healthy {
+            Ok(path) => path,
+            Err(error) => {
+                manifest.server_stop = server.as_mut().map(Background::stop);
+                return Err(match error {
+                    ServerError::Interrupted => BenchError::Interrupted,
+                    error => BenchError::Server(error),
+                });
+            }
+        };
+        let healthy_after = server.is_some().then(|| spawned.elapsed());
+        manifest.health_path = Some(health_path);
+        manifest.healthy_after_s = Some(health_started.elapsed().as_secs_f64());
+        (self.on_event)(Event::Healthy {
+            label: &run.label,
+            after: health_started.elapsed(),
+            path: health_path,
+        });
+        (self.on_event)(Event::Loading {
+            label: &run.label,
+            requests: w.requests,
+        });
+        let target = Target {
+            base_url: launch.base_url.clone(),
+            endpoint: w.endpoint,
+            model: run.model.clone(),
+            ignore_eos: w.ignore_eos,
+            api_key: api_key.map(super::client::ApiKey),
+            timeout: w.request_timeout,
+        };
+        let (plan, offered) = load_plan(w, times.as_deref());
+        let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
+        let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
+        let measured = startup::Measured {
+            healthy_after,
+            load_started_after: server.is_some().then(|| spawned.elapsed()),
+        };
+        let records = load::run(
+            self.rt,
+            self.client,
+            &target,
+            requests,
+            &plan,
+            w.max_duration,
+            interrupt,
+        );
+        let samples = (cpu_samples(cpu_sampler), gpu_samples(gpu_sampler));
+        let died = server.as_mut().and_then(|s| s.exited());
+        manifest.server_stop = server.as_mut().map(Background::stop);
+        if interrupt.count() > 0 {
+            return Err(BenchError::Interrupted);
+        }
+        let mut summary = metrics::summarize(&records, metrics::Slo::of(&recipe.slo), offered);
+        // The server has stopped: its log is whole.
+        summary.startup = Some(startup::startup(
+            measured,
+            Some(health_path),
+            &records,
+            launch.argv.is_some().then_some(log.as_path()),
+        ));
+        write_results(staging, &records, &summary, &samples)?;
+        if let Some(status) = died {
+            return Err(BenchError::ServerDied {
+                status,
+                failed: records.len() - summary.outcomes["ok"],
+                requests: records.len(),
+                log: self
+                    .ctx
+                    .results
+                    .join(format!("bench-{}", self.name))
+                    .join(format!("{}.failed", run.label))
+                    .join("server.log"),
+                tail: server::tail(&log, 15),
+            });
+        }
+        Ok(summary)
+    }
+
+    /// The server as a background child, or `None` for a server by URL.
+    fn start_server(&self, launch: &Launch, log: &Path) -> Result<Option<Background>, BenchError> {
+        let Some(argv) = &launch.argv else {
+            return Ok(None);
+        };
+        let server = &self.recipe.server;
+        if server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
+            let vllm = server.vllm.clone().unwrap_or_default();
+            return Err(BenchError::NoEnv {
+                env: EnvSpec::new(vllm.clone(), server.device).dir(&self.ctx.cache),
+                vllm,
+                cpu: server.device == crate::config::machines::Device::Cpu,
+            });
+        }
+        let spec = BackgroundSpec {
+            program: &argv[0],
+            args: &argv[1..],
+            env: &launch.env,
+            log,
+            grace: server.stop_grace,
+            guard: self.ctx.guard.as_deref(),
+        };
+        Ok(Some(Background::spawn(&spec).map_err(ServerError::from)?))
+    }
+}
+
+/// How the load is offered: open loop at the schedule's times, or closed at a concurrency.
+fn load_plan(w: &crate::recipe::bench::WorkloadSpec, times: Option<&[f64]>) -> (Plan, Offered) {
+    match times {
+        Some(times) => (
+            Plan::Open(times.to_vec()),
+            Offered {
+                target_rate: match w.arrival {
+                    Arrival::Trace => {
+                        let span = times.last().copied().unwrap_or(0.0);
+                        (span > 0.0).then(|| (times.len() - 1) as f64 / span)
+                    }
+                    _ => w.rate,
+                },
+                concurrency: None,
+            },
+        ),
+        None => (
+            Plan::Closed {
+                concurrency: w.concurrency.unwrap_or(1),
+            },
+            Offered {
+                target_rate: None,
+                concurrency: w.concurrency,
+            },
+        ),
+    }
+}
+
+/// Per-core busy %, 10 Hz, during the load (figure 12's sampler); unavailable is a value.
+fn cpu_samples(
+    sampler: Result<crate::samplers::cpu::CpuSampler, impl std::fmt::Display>,
+) -> serde_json::Value {
+    match sampler {
+        Ok(sampler) => {
+            let samples = sampler.stop();
+            serde_json::json!({
+                "source": "/proc/stat",
+                "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
+                "per_core_percent": samples.samples,
+                "sampler_cpu_s": samples.thread_cpu.as_secs_f64(),
+            })
+        }
+        Err(unavailable) => {
+            serde_json::json!({"source": "/proc/stat", "unavailable": unavailable.to_string()})
         }
     }
 }
 
-/// Every run of a benchmark; returns how many runs failed. Stops early when interrupted.
+/// GPU memory and utilisation during the load (NVML); without a driver, the reason.
+fn gpu_samples(sampler: Result<crate::samplers::gpu::GpuSampler, String>) -> serde_json::Value {
+    match sampler {
+        Ok(sampler) => serde_json::json!({
+            "source": "nvml",
+            "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
+            "samples": sampler.stop(),
+        }),
+        Err(unavailable) => serde_json::json!({"source": "nvml", "unavailable": unavailable}),
+    }
+}
+
+/// The run's files: records, summary, CDFs, samples.
+fn write_results(
+    dir: &Path,
+    records: &[RequestRecord],
+    summary: &Summary,
+    (cpu, gpu): &(serde_json::Value, serde_json::Value),
+) -> Result<(), BenchError> {
+    let mut lines = Vec::new();
+    for r in records {
+        serde_json::to_writer(&mut lines, r).expect("a record serialises");
+        lines.write_all(b"\n").expect("writing to memory");
+    }
+    write(dir, "records.jsonl", &lines)?;
+    write(dir, "summary.json", pretty(summary).as_bytes())?;
+    write(
+        dir,
+        "cdf.json",
+        pretty(&curves::run_cdfs(records)).as_bytes(),
+    )?;
+    for (name, samples) in [("cpu.json", cpu), ("gpu.json", gpu)] {
+        let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
+        write(dir, name, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Pretty JSON with a final newline.
+fn pretty(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("results serialise") + "\n"
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BenchError> {
+    let path = dir.join(name);
+    crate::artifacts::atomic_write(&path, bytes).map_err(|e| drive_error(&path)(e).into())
+}
+
+/// Every run of a benchmark (its plan); returns how many runs failed. Stops early when
+/// interrupted.
 pub fn run_benchmark(
     name: &str,
     recipe: &BenchRecipe,
+    tasks: &[BenchTask],
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<usize, BenchError> {
@@ -328,351 +584,73 @@ pub fn run_benchmark(
         .build()
         .map_err(|e| BenchError::Runtime(e.to_string()))?;
     let bench = bench_dir(&ctx.results, name);
+    let mut replaced = Replaced::new(&ctx.results);
     let mut failed = 0;
-    for run in recipe.runs() {
-        if ctx.interrupted.load(Ordering::SeqCst) {
+    for task in tasks {
+        if ctx.interrupt.count() > 0 {
             return Err(BenchError::Interrupted);
         }
-        let key = run_key(recipe, &run);
-        let dir = bench.join(&run.label);
-        if !ctx.force && state(&dir, &key) == RunState::Done {
-            on_event(Event::Skipped { label: &run.label });
+        let label = &task.run.label;
+        if !ctx.force && state(task) == FolderState::Done {
+            on_event(Event::Skipped { label });
             continue;
         }
-        match one_run(name, recipe, &run, &key, ctx, &rt, &client, on_event) {
-            Ok(()) => {}
-            Err(BenchError::Interrupted) => return Err(BenchError::Interrupted),
-            Err(error) => {
+        let mut job = BenchJob {
+            name,
+            recipe,
+            run: &task.run,
+            key: &task.folder.key,
+            ctx,
+            rt: &rt,
+            client: &client,
+            on_event: &mut *on_event,
+            summary: None,
+        };
+        let driven = folder::drive(&mut job, &task.folder, &mut replaced, &ctx.interrupt)?;
+        let summary = job.summary.take();
+        match driven {
+            Driven::Complete => {
+                let summary = summary.expect("a complete run has a summary");
+                on_event(Event::Finished {
+                    label,
+                    summary: &summary,
+                    dir: &task.folder.dir,
+                });
+            }
+            Driven::Interrupted => return Err(BenchError::Interrupted),
+            Driven::Failed(error) => {
                 failed += 1;
-                let kept = bench.join(format!("{}.failed", run.label));
-                let kept = kept.is_dir().then_some(kept);
+                let kept = task.folder.failed_dir();
                 on_event(Event::Failed {
-                    label: &run.label,
+                    label,
                     error: &error,
-                    kept: kept.as_deref(),
+                    kept: kept.is_dir().then_some(kept.as_path()),
                 });
             }
         }
     }
-    write_curves(&bench, recipe)?;
+    write_curves(&bench, tasks)?;
     Ok(failed)
 }
 
 /// Write `curves.json` and `curves.csv` from the complete runs of the folder.
-pub fn write_curves(bench: &Path, recipe: &BenchRecipe) -> Result<(), BenchError> {
+pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError> {
     let mut points = Vec::new();
-    for run in recipe.runs() {
-        let path = bench.join(&run.label).join("summary.json");
+    for task in tasks {
+        let path = task.folder.dir.join("summary.json");
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
         let Ok(summary) = serde_json::from_slice::<Summary>(&bytes) else {
             continue;
         };
-        points.push(curves::point(&run.label, &summary));
+        points.push(curves::point(&task.run.label, &summary));
     }
     if points.is_empty() {
         return Ok(());
     }
-    let json = bench.join("curves.json");
     let text = serde_json::to_string_pretty(&points).expect("points serialise") + "\n";
-    write_file(&json, text.as_bytes()).map_err(io_err(&json))?;
-    let csv = bench.join("curves.csv");
-    write_file(&csv, curves::to_csv(&points).as_bytes()).map_err(io_err(&csv))?;
+    write(bench, "curves.json", text.as_bytes())?;
+    write(bench, "curves.csv", curves::to_csv(&points).as_bytes())?;
     Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn one_run(
-    name: &str,
-    recipe: &BenchRecipe,
-    run: &BenchRun,
-    key: &str,
-    ctx: &Context,
-    rt: &tokio::runtime::Runtime,
-    client: &reqwest::Client,
-    on_event: &mut dyn FnMut(Event),
-) -> Result<(), BenchError> {
-    let bench = bench_dir(&ctx.results, name);
-    std::fs::create_dir_all(&bench).map_err(io_err(&bench))?;
-    clean_stale_tmp(&bench, &run.label);
-    let started_unix_s = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    let wall = Instant::now();
-    let w = &run.workload;
-    let requests = workload::requests(w, &ctx.project_root)?;
-    let times = workload::schedule(w, &ctx.project_root)?;
-    let api_key = match &recipe.server.api_key_env {
-        Some(var) => Some(std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?),
-        None => None,
-    };
-    let port = match recipe.server.kind {
-        ServerKind::Url => None,
-        _ => Some(server::free_port().map_err(io_err(&bench))?),
-    };
-    let tmp = bench.join(format!(".tmp-{}-{}", run.label, std::process::id()));
-    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    let launch = launch(recipe, run, ctx, port)?;
-    on_event(Event::Starting {
-        label: &run.label,
-        command: launch.argv.as_deref(),
-    });
-    let log = tmp.join("server.log");
-    let spawned = Instant::now();
-    let mut server = match &launch.argv {
-        Some(argv) => {
-            if recipe.server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(BenchError::NoEnv {
-                    env: EnvSpec::new(
-                        recipe.server.vllm.clone().unwrap_or_default(),
-                        recipe.server.device,
-                    )
-                    .dir(&ctx.cache),
-                    vllm: recipe.server.vllm.clone().unwrap_or_default(),
-                    cpu: recipe.server.device == crate::config::machines::Device::Cpu,
-                });
-            }
-            match Server::spawn(
-                &argv[0],
-                &argv[1..],
-                &launch.env,
-                &log,
-                recipe.server.stop_grace,
-                ctx.guard.as_deref(),
-            ) {
-                Ok(server) => Some(server),
-                Err(error) => {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                    return Err(error.into());
-                }
-            }
-        }
-        None => None,
-    };
-    let mut manifest = RunManifest {
-        format: FORMAT,
-        benchmark: name,
-        label: &run.label,
-        key,
-        status: "complete",
-        error: None,
-        params: &run.params,
-        model: &run.model,
-        server_kind: recipe.server.kind,
-        command: launch.argv.as_deref(),
-        env: &launch.env,
-        base_url: &launch.base_url,
-        health_path: None,
-        healthy_after_s: None,
-        server_stop: None,
-        started_unix_s,
-        wall_s: 0.0,
-        requests: w.requests,
-        host: crate::sys::hostname(),
-        repro_version: env!("CARGO_PKG_VERSION"),
-    };
-    let health_started = Instant::now();
-    let healthy = rt.block_on(server::wait_healthy(
-        client,
-        &launch.base_url,
-        api_key.as_deref(),
-        recipe.server.health_timeout,
-        server.as_mut(),
-        &ctx.interrupted,
-    ));
-    let health_path = match healthy {
-        Ok(path) => path,
-        Err(error) => {
-            if let Some(s) = server.as_mut() {
-                manifest.server_stop = Some(s.stop());
-            }
-            if matches!(error, ServerError::Interrupted) {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(BenchError::Interrupted);
-            }
-            let error = BenchError::Server(error);
-            manifest.status = "not_healthy";
-            manifest.error = Some(error.to_string());
-            manifest.wall_s = wall.elapsed().as_secs_f64();
-            keep_failed(&tmp, &bench, &run.label, &manifest);
-            return Err(error);
-        }
-    };
-    manifest.health_path = Some(health_path);
-    manifest.healthy_after_s = Some(health_started.elapsed().as_secs_f64());
-    let mut measured = startup::Measured {
-        healthy_after: server.is_some().then(|| spawned.elapsed()),
-        load_started_after: None,
-    };
-    on_event(Event::Healthy {
-        label: &run.label,
-        after: health_started.elapsed(),
-        path: health_path,
-    });
-    on_event(Event::Loading {
-        label: &run.label,
-        requests: w.requests,
-    });
-    let target = Target {
-        base_url: launch.base_url.clone(),
-        endpoint: w.endpoint,
-        model: run.model.clone(),
-        ignore_eos: w.ignore_eos,
-        api_key: api_key.map(super::client::ApiKey),
-        timeout: w.request_timeout,
-    };
-    let (plan, offered) = match (&times, w.arrival) {
-        (Some(times), arrival) => (
-            Plan::Open(times.clone()),
-            Offered {
-                target_rate: match arrival {
-                    Arrival::Trace => {
-                        let span = times.last().copied().unwrap_or(0.0);
-                        (span > 0.0).then(|| (times.len() - 1) as f64 / span)
-                    }
-                    _ => w.rate,
-                },
-                concurrency: None,
-            },
-        ),
-        (None, _) => (
-            Plan::Closed {
-                concurrency: w.concurrency.unwrap_or(1),
-            },
-            Offered {
-                target_rate: None,
-                concurrency: w.concurrency,
-            },
-        ),
-    };
-    let sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
-    let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
-    measured.load_started_after = server.is_some().then(|| spawned.elapsed());
-    let records = load::run(
-        rt,
-        client,
-        &target,
-        requests,
-        &plan,
-        w.max_duration,
-        &ctx.interrupted,
-    );
-    // Per-core busy %, 10 Hz, during the load (figure 12's sampler); unavailable is a value.
-    let cpu = match sampler {
-        Ok(sampler) => {
-            let samples = sampler.stop();
-            serde_json::json!({
-                "source": "/proc/stat",
-                "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
-                "per_core_percent": samples.samples,
-                "sampler_cpu_s": samples.thread_cpu.as_secs_f64(),
-            })
-        }
-        Err(unavailable) => {
-            serde_json::json!({"source": "/proc/stat", "unavailable": unavailable.to_string()})
-        }
-    };
-    // GPU memory and utilisation during the load (NVML); without a driver, the reason.
-    let gpu = match gpu_sampler {
-        Ok(sampler) => {
-            serde_json::json!({"source": "nvml", "interval_s": crate::samplers::INTERVAL.as_secs_f64(), "samples": sampler.stop()})
-        }
-        Err(unavailable) => serde_json::json!({"source": "nvml", "unavailable": unavailable}),
-    };
-    let died = server.as_mut().and_then(|s| s.exited());
-    if let Some(s) = server.as_mut() {
-        manifest.server_stop = Some(s.stop());
-    }
-    if ctx.interrupted.load(Ordering::SeqCst) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(BenchError::Interrupted);
-    }
-    let mut summary = metrics::summarize(&records, recipe.slo.seconds(), offered);
-    // The server has stopped: its log is whole.
-    summary.startup = Some(startup::startup(
-        measured,
-        Some(health_path),
-        &records,
-        launch.argv.is_some().then_some(log.as_path()),
-    ));
-    write_records(&tmp.join("records.jsonl"), &records)?;
-    let summary_path = tmp.join("summary.json");
-    let text = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-    write_file(&summary_path, text.as_bytes()).map_err(io_err(&summary_path))?;
-    let cdf_path = tmp.join("cdf.json");
-    let text =
-        serde_json::to_string_pretty(&curves::run_cdfs(&records)).expect("cdfs serialise") + "\n";
-    write_file(&cdf_path, text.as_bytes()).map_err(io_err(&cdf_path))?;
-    for (name, samples) in [("cpu.json", &cpu), ("gpu.json", &gpu)] {
-        let path = tmp.join(name);
-        let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
-        write_file(&path, text.as_bytes()).map_err(io_err(&path))?;
-    }
-    manifest.wall_s = wall.elapsed().as_secs_f64();
-    if let Some(status) = died {
-        let error = BenchError::ServerDied {
-            status,
-            failed: records.len() - summary.outcomes["ok"],
-            requests: records.len(),
-            log: bench
-                .join(format!("{}.failed", run.label))
-                .join("server.log"),
-            tail: server::tail(&log, 15),
-        };
-        manifest.status = "server_died";
-        manifest.error = Some(error.to_string());
-        keep_failed(&tmp, &bench, &run.label, &manifest);
-        return Err(error);
-    }
-    write_manifest(&tmp, &manifest)?;
-    let dir = bench.join(&run.label);
-    if dir.exists() {
-        let old = bench.join(format!(".old-{}-{}", run.label, std::process::id()));
-        std::fs::rename(&dir, &old).map_err(io_err(&dir))?;
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    std::fs::rename(&tmp, &dir).map_err(io_err(&dir))?;
-    let _ = std::fs::remove_dir_all(bench.join(format!("{}.failed", run.label)));
-    if let Ok(d) = std::fs::File::open(&bench) {
-        let _ = d.sync_all();
-    }
-    on_event(Event::Finished {
-        label: &run.label,
-        summary: &summary,
-        dir: &dir,
-    });
-    Ok(())
-}
-
-/// Write a result file atomically, with the umask's permissions as every other file.
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::artifacts::atomic_write(path, bytes)
-}
-
-fn write_records(path: &Path, records: &[RequestRecord]) -> Result<(), BenchError> {
-    let mut text = Vec::new();
-    for r in records {
-        serde_json::to_writer(&mut text, r).expect("a record serialises");
-        text.write_all(b"\n").expect("writing to memory");
-    }
-    write_file(path, &text).map_err(io_err(path))
-}
-
-fn write_manifest(dir: &Path, manifest: &RunManifest) -> Result<(), BenchError> {
-    let path = dir.join("run.json");
-    let text = serde_json::to_string_pretty(manifest).expect("manifest serialises") + "\n";
-    write_file(&path, text.as_bytes()).map_err(io_err(&path))
-}
-
-/// Keep a failed run's folder as `<label>.failed/` (replacing an older one).
-fn keep_failed(tmp: &Path, bench: &Path, label: &str, manifest: &RunManifest) {
-    let _ = write_manifest(tmp, manifest);
-    let failed = bench.join(format!("{label}.failed"));
-    let _ = std::fs::remove_dir_all(&failed);
-    if std::fs::rename(tmp, &failed).is_err() {
-        let _ = std::fs::remove_dir_all(tmp);
-    }
 }

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp, Gamma, Normal};
 use rand_pcg::Pcg64Mcg;
 
-use super::recipe::{Arrival, LenDist, PromptSpec, WorkloadSpec};
+use crate::recipe::bench::{Arrival, LenDist, PromptSpec, WorkloadSpec};
 
 /// One request's content.
 #[derive(Debug, Clone, PartialEq)]
@@ -260,7 +260,7 @@ pub fn schedule(w: &WorkloadSpec, base: &Path) -> Result<Option<Vec<f64>>, Workl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::recipe::BenchRecipe;
+    use crate::recipe::bench::BenchRecipe;
 
     fn workload(extra: &str) -> WorkloadSpec {
         let text = format!(

@@ -1,87 +1,104 @@
 //! `repro bench`: run serving benchmarks; `repro __mock-server`: the mock server they test with.
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use repro::bench::recipe::{self, Arrival, ServerKind};
-use repro::bench::runner::{self, RunState};
-use repro::bench::{BenchError, BenchRecipe, Context, Event};
+use repro::bench::runner;
+use repro::bench::{BenchError, Context, Event};
 use repro::env::EnvSpec;
+use repro::plan::bench::BenchTask;
 use repro::plan::prepare::{steps_for, Need, PrepareRequest, Prepared, Step, StepState};
+use repro::recipe::bench::BenchRecipe;
+use repro::recipe::bench::{self as recipe, Arrival, ServerKind};
+use repro::run::folder::FolderState;
+use repro::run::Interrupt;
 
 use super::Output;
 use crate::cli::{BenchArgs, MockServerArgs, ServerGuardArgs};
-
-/// First Ctrl-C: stop sending, stop the server gracefully, keep finished runs. Second: kill the
-/// servers' process groups at once and exit with 130.
-fn install_interrupt() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let presses = Arc::new(AtomicUsize::new(0));
-    let f = flag.clone();
-    let result = ctrlc::set_handler(move || {
-        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!(
-                "interrupted: stopping the load and the server (Ctrl-C again to kill at once)"
-            );
-            f.store(true, Ordering::SeqCst);
-        } else {
-            repro::bench::server::kill_all_now();
-            std::process::exit(repro::exit::INTERRUPTED.into());
-        }
-    });
-    if let Err(e) = result {
-        eprintln!(
-            "warning: cannot handle Ctrl-C ({e}); an interrupt will not stop servers gracefully"
-        );
-    }
-    flag
-}
 
 fn ms(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1}", x * 1000.0))
         .unwrap_or_else(|| "-".into())
 }
 
-pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let dir = out.project.root.join("benchmarks");
-    let names = if args.name == "all" {
-        recipe::available(&dir)
-    } else {
-        vec![args.name.clone()]
-    };
-    let mut recipes = Vec::new();
-    for name in &names {
-        recipes.push((name.clone(), BenchRecipe::load(&dir, name)?));
+/// A benchmark to run: its name, recipe and planned runs.
+struct Planned {
+    name: String,
+    recipe: BenchRecipe,
+    tasks: Vec<BenchTask>,
+}
+
+/// What `repro bench` was asked, resolved once: the recipes and their plans, where runs go.
+struct Settings {
+    benchmarks: Vec<Planned>,
+    ctx: Context,
+}
+
+impl Settings {
+    fn resolve(args: &BenchArgs, out: &Output) -> anyhow::Result<Settings> {
+        let dir = out.project.root.join("benchmarks");
+        let names = if args.name == "all" {
+            recipe::available(&dir)
+        } else {
+            vec![args.name.clone()]
+        };
+        let mut benchmarks = Vec::new();
+        for name in names {
+            let recipe = BenchRecipe::load(&dir, &name)?;
+            let tasks = repro::plan::bench::plan(&name, &recipe, &args.results);
+            benchmarks.push(Planned {
+                name,
+                recipe,
+                tasks,
+            });
+        }
+        let ctx = Context {
+            project_root: out.project.root.clone(),
+            cache: repro::env::cache_dir(&out.project.root),
+            models_dir: args.models_dir.clone(),
+            results: args.results.clone(),
+            force: args.force,
+            interrupt: Interrupt::default(),
+            guard: std::env::current_exe().ok(),
+        };
+        Ok(Settings { benchmarks, ctx })
     }
-    let ctx = Context {
-        project_root: out.project.root.clone(),
-        cache: repro::env::cache_dir(&out.project.root),
-        models_dir: args.models_dir.clone(),
-        results: args.results.clone(),
-        force: args.force,
-        interrupted: Arc::new(AtomicBool::new(false)),
-        guard: std::env::current_exe().ok(),
-    };
+}
+
+pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
+    let Settings { benchmarks, ctx } = Settings::resolve(&args, &out)?;
     let models = out.project.models()?;
-    let steps = preparation(&recipes, &models, &ctx, &out)?;
+    let steps = preparation(&benchmarks, &models, &ctx, &out)?;
     if args.dry_run {
         print!("{}", super::prepare::explain(&steps));
-        for (name, recipe) in &recipes {
-            dry_run(name, recipe, &ctx, &out)?;
+        for planned in &benchmarks {
+            dry_run(planned, &ctx, &out)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
-    prepare(&steps, &models, &ctx, &args, &out)?;
+    refuse_unprepared(&steps, &ctx, &args)?;
+    // One repro at a time in a results folder: leftovers of an interrupted run are then ours
+    // to remove.
+    let _lock = repro::artifacts::lock::lock(&args.results)?;
+    for planned in &benchmarks {
+        let dir = runner::bench_dir(&args.results, &planned.name);
+        repro::artifacts::stage::remove_leftovers(&dir)
+            .with_context(|| format!("cleaning `{}`", dir.display()))?;
+    }
+    prepare(&steps, &models, &ctx, &out)?;
     let ctx = Context {
-        interrupted: install_interrupt(),
+        interrupt: super::interrupt::install()?,
         ..ctx
     };
     let mut failed = 0;
     let mut rows = Vec::new();
-    for (name, recipe) in &recipes {
+    for Planned {
+        name,
+        recipe,
+        tasks,
+    } in &benchmarks
+    {
         if !out.quiet {
             eprintln!("bench {name}: {}", recipe.title);
         }
@@ -135,7 +152,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
             _ => {}
         };
-        match runner::run_benchmark(name, recipe, &ctx, &mut on_event) {
+        match runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event) {
             Ok(n) => failed += n,
             Err(BenchError::Interrupted) => {
                 eprintln!(
@@ -186,23 +203,25 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
 /// What the `vllm` servers of the recipes need before they can start: their environments and
 /// their models of models.toml (other servers bring their own).
 fn preparation(
-    recipes: &[(String, BenchRecipe)],
+    benchmarks: &[Planned],
     models: &repro::config::Models,
     ctx: &Context,
     out: &Output,
 ) -> anyhow::Result<Vec<Prepared>> {
     let mut needs = Vec::new();
-    for (_, recipe) in recipes {
-        let server = &recipe.server;
+    for planned in benchmarks {
+        let server = &planned.recipe.server;
         if server.kind != ServerKind::Vllm {
             continue;
         }
         let env = EnvSpec::new(server.vllm.clone().unwrap_or_default(), server.device);
-        for run in recipe.runs() {
+        for task in &planned.tasks {
             needs.push(Need {
                 env: env.clone(),
                 repro_env: true,
-                model: models.contains(&run.model).then(|| run.model.clone()),
+                model: models
+                    .contains(&task.run.model)
+                    .then(|| task.run.model.clone()),
             });
         }
     }
@@ -219,22 +238,14 @@ fn preparation(
     Ok(steps_for(&needs, &request)?)
 }
 
-/// Do the steps not done before any server starts; with `--no-prepare`, stop and say how.
-fn prepare(
-    steps: &[Prepared],
-    models: &repro::config::Models,
-    ctx: &Context,
-    args: &BenchArgs,
-    out: &Output,
-) -> anyhow::Result<()> {
+/// With `--no-prepare`, what is missing stops the benchmark before anything is written, with
+/// the commands that make it.
+fn refuse_unprepared(steps: &[Prepared], ctx: &Context, args: &BenchArgs) -> anyhow::Result<()> {
     let todo: Vec<&Prepared> = steps
         .iter()
         .filter(|s| !matches!(s.state, StepState::Done(_)))
         .collect();
-    if todo.is_empty() {
-        return Ok(());
-    }
-    if args.no_prepare {
+    if !todo.is_empty() && args.no_prepare {
         let lines: Vec<String> = todo
             .iter()
             .map(|s| format!("  {}: {}", s.step, command_for(&s.step, &ctx.models_dir)))
@@ -243,6 +254,19 @@ fn prepare(
             "the servers need what is not here, and --no-prepare says not to make it (no server was started):\n{}",
             lines.join("\n")
         );
+    }
+    Ok(())
+}
+
+/// Do the steps not done before any server starts.
+fn prepare(
+    steps: &[Prepared],
+    models: &repro::config::Models,
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<()> {
+    if steps.iter().all(|s| matches!(s.state, StepState::Done(_))) {
+        return Ok(());
     }
     let inputs = super::prepare::Inputs {
         models,
@@ -276,17 +300,20 @@ fn command_for(step: &Step, models_dir: &std::path::Path) -> String {
     }
 }
 
-fn dry_run(name: &str, recipe: &BenchRecipe, ctx: &Context, out: &Output) -> anyhow::Result<()> {
-    println!("bench {name}: {}", recipe.title);
-    let bench = runner::bench_dir(&ctx.results, name);
-    for run in recipe.runs() {
-        let key = runner::run_key(recipe, &run);
-        let state = match runner::state(&bench.join(&run.label), &key) {
-            RunState::Done if ctx.force => "done, would rerun (--force)",
-            RunState::Done => "done, skipped",
-            RunState::Missing => "would run",
-            RunState::Stale => "would rerun: the recipe changed since",
-            RunState::FailedBefore => "would rerun: the last attempt failed",
+fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
+    let recipe = &planned.recipe;
+    println!("bench {}: {}", planned.name, recipe.title);
+    for task in &planned.tasks {
+        let run = &task.run;
+        let state = match runner::state(task) {
+            FolderState::Done if ctx.force => "done, would rerun (--force)".to_string(),
+            FolderState::Done => "done, skipped".to_string(),
+            FolderState::Missing => "would run".to_string(),
+            FolderState::Stale => "would rerun: the recipe changed since".to_string(),
+            FolderState::Changed(file) => {
+                format!("would rerun: `{file}` is not the file the run made")
+            }
+            FolderState::FailedBefore => "would rerun: the last attempt failed".to_string(),
         };
         println!("  {}: {state}", run.label);
         let w = &run.workload;
@@ -312,13 +339,13 @@ fn dry_run(name: &str, recipe: &BenchRecipe, ctx: &Context, out: &Output) -> any
             w.endpoint.path(),
             w.seed
         );
-        let launch = runner::launch(recipe, &run, ctx, None)?;
+        let launch = runner::launch(recipe, run, ctx, None)?;
         match &launch.argv {
             Some(argv) => println!("    server: {}", argv.join(" ")),
             None => println!("    server: {} (not started by repro)", launch.base_url),
         }
         if out.verbose {
-            println!("    key: {key}");
+            println!("    key: {}", task.folder.key);
         }
     }
     Ok(())
@@ -375,7 +402,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn server_guard(args: ServerGuardArgs) -> anyhow::Result<ExitCode> {
-    let code = repro::bench::server::guard(&args.command, Duration::from_millis(args.grace_ms))
+    let code = repro::run::guard::guard(&args.command, Duration::from_millis(args.grace_ms))
         .with_context(|| format!("cannot run `{}`", args.command.join(" ")))?;
     Ok(ExitCode::from(code.clamp(0, 255) as u8))
 }

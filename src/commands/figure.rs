@@ -19,7 +19,7 @@ use repro::plan::{self, EngineKind, Plan, PlanRequest};
 use repro::recipe::Layout;
 use repro::recipe::{Recipe, SplitKind};
 use repro::run::Summary;
-use repro::run::{self, Engine, Interrupt, Local, RunOptions, DEFAULT_GRACE};
+use repro::run::{self, Engine, Local, RunOptions, DEFAULT_GRACE};
 use repro::table::WriteReport;
 
 use super::progress::{describe, Progress};
@@ -193,21 +193,6 @@ fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Eng
             }
         }
     })
-}
-
-/// Ctrl-C (and SIGTERM/SIGHUP): the first stops the current run gracefully, the second kills
-/// it, a third exits at once.
-fn install_interrupt() -> anyhow::Result<Interrupt> {
-    let interrupt = Interrupt::default();
-    let handler = interrupt.clone();
-    ctrlc::set_handler(move || {
-        handler.raise();
-        if handler.count() >= 3 {
-            std::process::exit(exit::INTERRUPTED.into());
-        }
-    })
-    .context("installing the Ctrl-C handler")?;
-    Ok(interrupt)
 }
 
 /// The preparation steps the plans need (none with the fake engine, or `--no-prepare`).
@@ -387,7 +372,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let interrupt = install_interrupt()?;
+    let interrupt = super::interrupt::install()?;
     let options = RunOptions {
         fail_fast: args.fail_fast,
         timeout: args.timeout,

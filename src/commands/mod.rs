@@ -8,6 +8,7 @@ mod fake_engine;
 mod figure;
 mod figure_on;
 mod import;
+mod interrupt;
 mod merge;
 mod models;
 mod pack;

@@ -1,6 +1,7 @@
 //! Recipes (`figures/<id>.toml`): one per experiment of the paper — the run matrix (the paper's
 //! `env.json`), iterations, the split across machines or cases, and the figures drawn from it.
 
+pub mod bench;
 pub mod env_json;
 pub mod labels;
 pub mod matrix;

@@ -1,8 +1,12 @@
-//! One child process: its own process group, killed with repro (PR_SET_PDEATHSIG), stdout teed
-//! into a log file while each line is reported (stderr to a file of its own, or merged as
-//! `2>&1 | tee`), a timeout that
-//! sends SIGTERM to the group, waits a grace period, then SIGKILLs it. Ctrl-C stops it the same
-//! way; a second Ctrl-C kills at once.
+//! Child processes, one lifecycle for all of them: each in its own process group, killed with
+//! repro (`PR_SET_PDEATHSIG`, through [`super::guard`] where its group must go too), stopped by
+//! SIGTERM to the group, a grace period, then SIGKILL.
+//!
+//! - [`run`]: a run to its end (the engine) — stdout teed into a log while each line is
+//!   reported (stderr to a file of its own, or merged as `2>&1 | tee`), a timeout; Ctrl-C stops
+//!   it the same way, a second Ctrl-C kills at once.
+//! - [`Background`]: a child that runs beside repro until stopped (a server) — its output
+//!   straight to a log file (no pipe to fill), stopped on demand or when dropped.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -100,6 +104,22 @@ enum Phase {
     Killed,
 }
 
+/// Start `cmd` as the leader of its own process group, sent `death_signal` when repro (process
+/// `parent`) dies — even by `kill -9`.
+fn arm(cmd: &mut std::process::Command, death_signal: libc::c_int, parent: u32) {
+    cmd.process_group(0);
+    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
+            if libc::getppid() as u32 != parent {
+                libc::_exit(137); // repro died before the death signal was armed
+            }
+            Ok(())
+        });
+    }
+}
+
 fn signal_group(pgid: Pid, signal: Signal) {
     // ESRCH: the group is already gone, which is what we want.
     let _ = killpg(pgid, signal);
@@ -125,18 +145,7 @@ pub fn run(
     };
     let death_signal = spec.death_signal;
     let mut expr = expr.unchecked().before_spawn(move |cmd| {
-        cmd.process_group(0);
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                // Die with repro, even on `kill -9` of repro.
-                libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
-                if libc::getppid() as u32 != parent {
-                    libc::_exit(137);
-                }
-                Ok(())
-            });
-        }
+        arm(cmd, death_signal, parent);
         Ok(())
     });
     for (key, value) in &spec.env {
@@ -235,6 +244,188 @@ fn tee(
         let _ = lines.send(String::from_utf8_lossy(&pending).into_owned());
     }
     log.flush()
+}
+
+/// Process groups of running background children, for the second Ctrl-C (kill at once).
+static LIVE_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// SIGKILL every running background child's process group (second Ctrl-C).
+pub fn kill_all_now() {
+    if let Ok(groups) = LIVE_GROUPS.lock() {
+        for &pgid in groups.iter() {
+            signal_group(Pid::from_raw(pgid), Signal::SIGKILL);
+        }
+    }
+}
+
+/// How a background child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// On its own, before it was stopped.
+    Exited,
+    /// SIGTERM, within the grace period.
+    Sigterm,
+    /// SIGKILL, after the grace period.
+    Sigkill,
+}
+
+/// A background child's end.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Ended {
+    pub how: EndedBy,
+    /// The exit status as text (`exit status: 0`, `signal: 15 (SIGTERM)`).
+    pub status: String,
+}
+
+/// What to start in the background.
+#[derive(Debug, Clone)]
+pub struct BackgroundSpec<'a> {
+    pub program: &'a str,
+    pub args: &'a [String],
+    /// Added to repro's own environment.
+    pub env: &'a indexmap::IndexMap<String, String>,
+    /// Where its stdout and stderr go.
+    pub log: &'a std::path::Path,
+    /// Between SIGTERM and SIGKILL when it is stopped.
+    pub grace: Duration,
+    /// The repro executable: run it under [`super::guard`], so its whole group goes with it.
+    pub guard: Option<&'a std::path::Path>,
+}
+
+/// A child running beside repro (the leader of its own process group) until stopped.
+#[derive(Debug)]
+pub struct Background {
+    child: std::process::Child,
+    pgid: i32,
+    pub log: std::path::PathBuf,
+    pub grace: Duration,
+    ended: Option<Ended>,
+}
+
+/// A background child that could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum BackgroundError {
+    #[error("cannot start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write the log `{}`: {source}", path.display())]
+    Log {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Background {
+    /// Start it. Call this from a thread that lives as long as the child (the death signal
+    /// follows the spawning thread).
+    pub fn spawn(spec: &BackgroundSpec<'_>) -> Result<Background, BackgroundError> {
+        use std::process::Stdio;
+        let log_err = |source| BackgroundError::Log {
+            path: spec.log.to_path_buf(),
+            source,
+        };
+        let out = File::create(spec.log).map_err(log_err)?;
+        let err = out.try_clone().map_err(log_err)?;
+        let args = spec.args.iter().map(OsString::from);
+        let (program, args, death_signal) = match spec.guard {
+            Some(exe) => {
+                let (p, a) = super::guard::command_line(exe, spec.grace, spec.program, args);
+                (p, a, libc::SIGTERM)
+            }
+            None => (spec.program.into(), args.collect(), libc::SIGKILL),
+        };
+        let mut command = std::process::Command::new(program);
+        command
+            .args(args)
+            .envs(spec.env)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        arm(&mut command, death_signal, std::process::id());
+        let child = command.spawn().map_err(|source| BackgroundError::Spawn {
+            program: spec.program.to_string(),
+            source,
+        })?;
+        let pgid = child.id() as i32;
+        if let Ok(mut groups) = LIVE_GROUPS.lock() {
+            groups.push(pgid);
+        }
+        Ok(Background {
+            child,
+            pgid,
+            log: spec.log.to_path_buf(),
+            grace: spec.grace,
+            ended: None,
+        })
+    }
+
+    /// The exit status, if it has exited.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+
+    fn group_alive(&self) -> bool {
+        killpg(Pid::from_raw(self.pgid), None).is_ok()
+    }
+
+    /// SIGTERM to the group, up to the grace period for every member to go, then SIGKILL.
+    /// Idempotent.
+    pub fn stop(&mut self) -> Ended {
+        if let Some(ended) = &self.ended {
+            return ended.clone();
+        }
+        let early = self.exited();
+        let mut how = if early.is_some() {
+            EndedBy::Exited
+        } else {
+            EndedBy::Sigterm
+        };
+        signal_group(Pid::from_raw(self.pgid), Signal::SIGTERM);
+        let deadline = Instant::now() + self.grace;
+        loop {
+            let _ = self.child.try_wait();
+            if !self.group_alive() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                signal_group(Pid::from_raw(self.pgid), Signal::SIGKILL);
+                if early.is_none() {
+                    how = EndedBy::Sigkill;
+                }
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
+        let status = self
+            .child
+            .wait()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|e| format!("unknown ({e})"));
+        if let Ok(mut groups) = LIVE_GROUPS.lock() {
+            groups.retain(|&g| g != self.pgid);
+        }
+        let ended = Ended {
+            how,
+            status: early.unwrap_or(status),
+        };
+        self.ended = Some(ended.clone());
+        ended
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if self.ended.is_none() {
+            self.grace = self.grace.min(Duration::from_secs(2));
+            self.stop();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -337,5 +528,48 @@ mod tests {
         assert_eq!(outcome.stopped, Stopped::Interrupted);
         assert_eq!(outcome.ending, Ending::Signaled(libc::SIGKILL));
         assert!(outcome.wall < Duration::from_secs(5), "{:?}", outcome.wall);
+    }
+
+    fn background(log: &std::path::Path, script: &str, grace: Duration) -> Background {
+        let env = indexmap::IndexMap::new();
+        let args = ["-c".to_string(), script.to_string()];
+        Background::spawn(&BackgroundSpec {
+            program: "sh",
+            args: &args,
+            env: &env,
+            log,
+            grace,
+            guard: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn stopping_a_background_child_ends_its_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        // A shell that starts a grandchild and ignores nothing: SIGTERM ends both.
+        let mut child = background(
+            &log,
+            "echo started; sleep 30 & wait",
+            Duration::from_secs(5),
+        );
+        let pgid = child.pgid;
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(child.stop().how, EndedBy::Sigterm);
+        assert!(killpg(Pid::from_raw(pgid), None).is_err(), "group gone");
+        assert!(std::fs::read_to_string(&log).unwrap().contains("started"));
+    }
+
+    #[test]
+    fn a_background_child_ignoring_sigterm_is_killed_after_the_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        let script = "trap '' TERM; echo ready; while :; do sleep 0.05; done";
+        let mut child = background(&log, script, Duration::from_millis(300));
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        assert_eq!(child.stop().how, EndedBy::Sigkill);
+        assert!(started.elapsed() >= Duration::from_millis(300));
     }
 }

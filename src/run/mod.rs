@@ -9,6 +9,8 @@ pub mod child;
 pub mod evict;
 pub mod executor;
 pub mod fake;
+pub mod folder;
+pub mod guard;
 pub mod slurm;
 
 use std::collections::HashMap;
@@ -174,26 +176,10 @@ fn job(
                     dir.to_string_lossy().into_owned(),
                 ));
             }
-            let engine = vec![
-                python.clone().into_os_string(),
-                harness.harness.clone().into_os_string(),
-            ];
+            let script = vec![harness.harness.clone().into_os_string()];
             match guard {
-                Some(exe) => {
-                    let mut args: Vec<std::ffi::OsString> = vec![
-                        "__server-guard".into(),
-                        "--grace-ms".into(),
-                        grace.as_millis().to_string().into(),
-                        "--".into(),
-                    ];
-                    args.extend(engine);
-                    (exe.clone().into_os_string(), args)
-                }
-                None => {
-                    let mut engine = engine.into_iter();
-                    let program = engine.next().expect("python");
-                    (program, engine.collect())
-                }
+                Some(exe) => guard::command_line(exe, grace, python.clone(), script),
+                None => (python.clone().into_os_string(), script),
             }
         }
         Engine::Fake { exe, project } => {

@@ -16,8 +16,6 @@ use crate::config::machines::Device;
 use crate::config::ConfigError;
 use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 
-use super::metrics::Slo;
-
 /// The benchmark recipes shipped with repro.
 pub const BUILTIN: [(&str, &str); 1] =
     [("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml"))];
@@ -214,16 +212,6 @@ pub struct SloSpec {
     pub tpot: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     pub e2e: Option<Duration>,
-}
-
-impl SloSpec {
-    pub fn seconds(&self) -> Slo {
-        Slo {
-            ttft: self.ttft.map(|d| d.as_secs_f64()),
-            tpot: self.tpot.map(|d| d.as_secs_f64()),
-            e2e: self.e2e.map(|d| d.as_secs_f64()),
-        }
-    }
 }
 
 fn ten_minutes() -> Duration {
@@ -467,7 +455,7 @@ rate = [1.0, 2.5]
         let labels: Vec<&str> = runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["rate_1.0", "rate_2.5"]);
         assert_eq!(runs[1].workload.rate, Some(2.5));
-        assert_eq!(r.slo.seconds().ttft, Some(0.2));
+        assert_eq!(r.slo.ttft, Some(Duration::from_millis(200)));
     }
 
     #[test]
