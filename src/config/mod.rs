@@ -85,6 +85,47 @@ fn locate(text: &str, offset: usize) -> (usize, usize, String) {
     (line, column, source_line)
 }
 
+/// One step of a path into a TOML document: a key of a table, or an index of an array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where the value at `path` is in `text` (byte offsets), from the spans the TOML parser keeps
+/// — for errors found after parsing, so they point at the value itself and not at the first
+/// place its text happens to appear.
+pub fn span(text: &str, path: &[Seg<'_>]) -> Option<std::ops::Range<usize>> {
+    use toml::de::{DeArray, DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut span = root.span();
+    let mut table: Option<&DeTable<'_>> = Some(root.get_ref());
+    let mut array: Option<&DeArray<'_>> = None;
+    for seg in path {
+        let next = match seg {
+            Seg::Key(k) => table?.get(*k)?,
+            Seg::Index(i) => array?.get(*i)?,
+        };
+        span = next.span();
+        (table, array) = match next.get_ref() {
+            DeValue::Table(t) => (Some(t), None),
+            DeValue::Array(a) => (None, Some(a)),
+            _ => (None, None),
+        };
+    }
+    Some(span)
+}
+
+/// [`ConfigError::at`] the value at `path`, or the file as a whole where it is not there.
+pub fn error_at(
+    file: &Path,
+    text: &str,
+    path: &[Seg<'_>],
+    message: impl Into<String>,
+) -> ConfigError {
+    ConfigError::at(file, text, span(text, path).map(|s| s.start), message)
+}
+
 /// Parse TOML text into `T`; errors point at the offending key or value.
 pub fn from_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e| {

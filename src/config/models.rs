@@ -6,7 +6,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, Seg};
 
 /// A mixture-of-experts model's experts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,11 +110,11 @@ impl Models {
         let models: Models = super::from_toml(path, text)?;
         for (name, t) in &models.tensorized {
             if !models.models.contains_key(&t.from) {
-                let offset = text.find(&format!("from = \"{}\"", t.from));
-                return Err(ConfigError::at(
+                let at = [Seg::Key("tensorized"), Seg::Key(name), Seg::Key("from")];
+                return Err(super::error_at(
                     path,
                     text,
-                    offset,
+                    &at,
                     format!(
                         "tensorized model `{name}` is made from `{}`, which is not in [models]",
                         t.from

@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::machines::Device;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Seg};
 use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 
 /// The benchmark recipes shipped with repro.
@@ -255,31 +255,41 @@ impl BenchRecipe {
     /// Parse and check a recipe.
     pub fn parse(path: &Path, text: &str) -> Result<BenchRecipe, ConfigError> {
         let recipe: BenchRecipe = crate::config::from_toml(path, text)?;
-        let at =
-            |needle: &str, message: String| ConfigError::at(path, text, text.find(needle), message);
+        let at = |keys: &[&str], message: String| {
+            let segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
+            crate::config::error_at(path, text, &segs, message)
+        };
+        // A run's value comes from the matrix where the matrix sweeps it.
+        let workload_at = |key: &str, message: String| {
+            let table = match recipe.matrix.contains_key(key) {
+                true => "matrix",
+                false => "workload",
+            };
+            at(&[table, key], message)
+        };
         let s = &recipe.server;
         match s.kind {
             ServerKind::Vllm if s.vllm.is_none() => return Err(at(
-                "[server]",
+                &["server"],
                 "a `vllm` server needs `vllm = \"<version>\"` (its environment: `repro env setup`)"
                     .into(),
             )),
             ServerKind::Command if s.command.is_empty() => {
                 return Err(at(
-                    "[server]",
+                    &["server"],
                     "a `command` server needs `command = [\"program\", \"arg\", …]`".into(),
                 ))
             }
             ServerKind::Url => {
                 let Some(url) = &s.url else {
                     return Err(at(
-                        "[server]",
+                        &["server"],
                         "a `url` server needs `url = \"http://host:port\"`".into(),
                     ));
                 };
                 if !url.starts_with("http://") {
                     return Err(at(
-                        "url",
+                        &["server", "url"],
                         format!(
                             "`server.url` `{url}` must start with `http://` (TLS is not built in)"
                         ),
@@ -304,23 +314,26 @@ impl BenchRecipe {
                 _ => None,
             };
             if let Some(problem) = problem {
-                return Err(at("arrival", format!("run `{}`: {problem}", run.label)));
+                return Err(workload_at(
+                    "arrival",
+                    format!("run `{}`: {problem}", run.label),
+                ));
             }
             if w.requests == 0 || w.requests > 1_000_000 {
-                return Err(at(
+                return Err(workload_at(
                     "requests",
                     format!("run `{}`: `requests` must be 1 to 1000000", run.label),
                 ));
             }
             if w.output_len.is_none() && !matches!(w.prompt, PromptSpec::Dataset { .. }) {
                 return Err(at(
-                    "[workload]",
+                    &["workload"],
                     "`workload.output_len` is needed unless prompts come from a dataset".into(),
                 ));
             }
             if s.kind == ServerKind::Url && !run.server_args.is_empty() {
                 return Err(at(
-                    "[matrix]",
+                    &["matrix"],
                     format!("matrix key(s) {:?} would be server arguments, but a `url` server is not started by repro", run.server_args),
                 ));
             }

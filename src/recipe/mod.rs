@@ -16,7 +16,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Models};
+use crate::config::{error_at, ConfigError, Models, Seg};
 pub use matrix::{Combination, ParamValue, Params, Scalar};
 pub use plot::{Chart, PlotSpec};
 
@@ -234,10 +234,10 @@ impl Recipe {
                 .unwrap_or_default();
         }
         if !is_folder_name(&recipe.folder) {
-            return Err(ConfigError::at(
+            return Err(error_at(
                 path,
                 text,
-                text.find("folder"),
+                &[Seg::Key("folder")],
                 format!(
                     "`folder = \"{}\"` must be one folder name (no `/`, not hidden, not `replaced`)",
                     recipe.folder
@@ -245,27 +245,14 @@ impl Recipe {
             ));
         }
         if let Some(models) = models {
-            for combination in recipe.all_combinations() {
-                if let Some(model) = combination.model() {
-                    // A hub id or a folder is loaded as given (see `model`).
-                    if model::source(models, model).is_none() {
-                        let offset = text.find(&format!("\"{model}\""));
-                        return Err(ConfigError::at(
-                            path,
-                            text,
-                            offset,
-                            format!("model `{model}` is not in models.toml (add it there, or fix the name)"),
-                        ));
-                    }
-                }
-            }
+            recipe.check_models(path, text, models)?;
         }
         if let Some(split) = &recipe.split {
             if split.parts.is_empty() {
-                return Err(ConfigError::at(
+                return Err(error_at(
                     path,
                     text,
-                    text.find("[split]"),
+                    &[Seg::Key("split")],
                     "a split needs at least one [[split.parts]]",
                 ));
             }
@@ -273,33 +260,85 @@ impl Recipe {
         Ok(recipe)
     }
 
-    /// Every string param must split into the engine's words as `run_test.py` splits it.
-    fn check_words(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
-        let part_configs = self
-            .split
-            .iter()
-            .flat_map(|s| &s.parts)
-            .flat_map(|p| p.configs.iter().flatten());
-        let params = std::iter::once(&self.run.default_params)
-            .chain(&self.run.configs)
-            .chain(part_configs);
-        for (key, value) in params.flatten() {
-            let values = match value {
+    /// Every table of params, with where it is in the file: `[run] default_params`, each of
+    /// `[run] configs`, each of each split part's `configs`.
+    fn param_tables(&self) -> Vec<(Vec<Seg<'static>>, &Params)> {
+        use Seg::{Index, Key};
+        let mut tables = vec![(
+            vec![Key("run"), Key("default_params")],
+            &self.run.default_params,
+        )];
+        for (i, config) in self.run.configs.iter().enumerate() {
+            tables.push((vec![Key("run"), Key("configs"), Index(i)], config));
+        }
+        for (j, part) in self.split.iter().flat_map(|s| s.parts.iter().enumerate()) {
+            for (i, config) in part.configs.iter().flatten().enumerate() {
+                let at = vec![
+                    Key("split"),
+                    Key("parts"),
+                    Index(j),
+                    Key("configs"),
+                    Index(i),
+                ];
+                tables.push((at, config));
+            }
+        }
+        tables
+    }
+
+    /// Every model a run names is in models.toml, or a hub id or folder loaded as given.
+    fn check_models(&self, path: &Path, text: &str, models: &Models) -> Result<(), ConfigError> {
+        for (at, params) in self.param_tables() {
+            let Some(value) = params.get("model") else {
+                continue;
+            };
+            let names = match value {
                 ParamValue::One(one) => std::slice::from_ref(one),
                 ParamValue::Sweep(list) => list.as_slice(),
             };
-            for s in values.iter().filter_map(|v| match v {
-                Scalar::Str(s) if !s.trim_start().starts_with('{') => Some(s),
+            for name in names.iter().filter_map(|v| match v {
+                Scalar::Str(s) => Some(s),
                 _ => None,
             }) {
-                if let Err(e) = shlex::split(s) {
-                    let offset = text.find(s.as_str());
-                    return Err(ConfigError::at(
+                if model::source(models, name).is_none() {
+                    let mut at = at.clone();
+                    at.push(Seg::Key("model"));
+                    return Err(error_at(
                         path,
                         text,
-                        offset,
+                        &at,
+                        format!(
+                            "model `{name}` is not in models.toml (add it there, or fix the name)"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every string param must split into the engine's words as `run_test.py` splits it.
+    fn check_words(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        for (at, params) in self.param_tables() {
+            for (key, value) in params {
+                let values = match value {
+                    ParamValue::One(one) => std::slice::from_ref(one),
+                    ParamValue::Sweep(list) => list.as_slice(),
+                };
+                for s in values.iter().filter_map(|v| match v {
+                    Scalar::Str(s) if !s.trim_start().starts_with('{') => Some(s),
+                    _ => None,
+                }) {
+                    if let Err(e) = shlex::split(s) {
+                        let mut at = at.clone();
+                        at.push(Seg::Key(key));
+                        return Err(error_at(
+                        path,
+                        text,
+                        &at,
                         format!("`{key}`: the value does not split into arguments as Python's shlex.split does ({e}): close its quotes or escape the character"),
                     ));
+                    }
                 }
             }
         }

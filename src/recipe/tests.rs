@@ -99,3 +99,20 @@ fn errors_inside_a_plot_name_the_field_and_its_line() {
         assert!(err.contains(place), "{err}");
     }
 }
+
+/// Errors found after parsing point at the value itself, not at the first place its text
+/// appears in the file (here the title names the model first).
+#[test]
+fn a_post_parse_error_points_at_the_value_not_a_mention_of_it() {
+    let text = "title = \"why \\\"nope\\\" is slow\"\nfolder = \"f\"\n[run]\nvllm = \"1\"\nconfigs = [{ model = \"qwen-4b\" }, { model = \"nope\" }]\n";
+    let err = Recipe::parse(Path::new("r.toml"), text, Some(&models()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("model `nope` is not in models.toml"), "{err}");
+    assert!(err.contains("r.toml:5:"), "{err}");
+    let text = "title = \"t\"\nfolder = \".hidden\"\n[run]\nvllm = \"1\"\nconfigs = []\n";
+    let err = Recipe::parse(Path::new("r.toml"), text, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("r.toml:2:10"), "{err}");
+}
