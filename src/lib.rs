@@ -24,6 +24,7 @@ pub mod predict;
 pub mod project;
 pub mod recipe;
 pub mod render;
+pub mod report;
 pub mod reproduce;
 pub mod run;
 pub mod samplers;

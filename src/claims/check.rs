@@ -211,3 +211,69 @@ fn check_one(
     };
     Ok(done(outcome, data, built.notes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::{Computation, Tolerance};
+
+    fn checked(outcome: Outcome, data: Option<DataOrigin>) -> Checked {
+        Checked {
+            claim: Claim {
+                id: "x".into(),
+                figure: "12".into(),
+                claim: String::new(),
+                source: String::new(),
+                compute: Computation::BusyCores,
+                paper: 1.5,
+                holds: Tolerance::AtMost(2.0),
+                recipe: "12".into(),
+            },
+            outcome,
+            data,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn only_measurements_of_real_models_are_judged() {
+        let holds = || Outcome::Measured {
+            value: 1.0,
+            holds: true,
+        };
+        let measured = DataOrigin::Measured {
+            hosts: vec!["n1".into()],
+            foreign_from: vec![],
+        };
+        assert_eq!(
+            checked(holds(), Some(measured.clone())).verdict(),
+            Verdict::Supported
+        );
+        let published = DataOrigin::NotMadeByRepro { from: vec![None] };
+        assert_eq!(
+            checked(holds(), Some(published)).verdict(),
+            Verdict::Supported
+        );
+        let simulated = checked(holds(), Some(DataOrigin::Simulated));
+        assert_eq!(simulated.verdict(), Verdict::Simulated);
+        assert!(
+            simulated.detail().ends_with("within range)"),
+            "{}",
+            simulated.detail()
+        );
+        assert_eq!(
+            checked(holds(), Some(DataOrigin::Synthetic)).verdict(),
+            Verdict::Synthetic
+        );
+        let fails = Outcome::Measured {
+            value: 3.0,
+            holds: false,
+        };
+        let not = checked(fails, Some(measured));
+        assert_eq!(not.verdict(), Verdict::NotSupported);
+        assert_eq!(
+            not.detail(),
+            "3.00 cores (paper 1.50 cores; needs ≤ 2.00 cores)"
+        );
+    }
+}

@@ -17,6 +17,7 @@ mod patch;
 mod prepare;
 mod progress;
 mod render;
+mod report;
 mod status;
 mod table;
 
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args, out),
         Command::Compare(args) => compare::run(args, out),
         Command::Claims(args) => claims::run(args, out),
+        Command::Report(args) => report::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
