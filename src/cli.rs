@@ -82,6 +82,14 @@ pub enum Command {
     /// Compare two average tables: per stage the ratio B / A (the paper's compare_2_avgs.py)
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Check the paper's claims (claims.toml) against a results folder: supported, not
+    /// supported (measured beside the paper's value), checked on simulated data, or no data
+    #[command(after_help = CLAIMS_EXAMPLES)]
+    Claims(ClaimsArgs),
+    /// Write one self-contained HTML page: every figure (inline SVG) with its numbers, where
+    /// its data came from, the claims, the commands that reproduce it, every warning
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -105,6 +113,7 @@ impl Command {
             Command::Parse(_) | Command::Table(_) | Command::Render(_) | Command::Status(_) => true,
             Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
             Command::Import(_) | Command::Compare(_) => true,
+            Command::Claims(_) | Command::Report(_) => true,
             Command::Figure(args) => args.dry_run,
             Command::Bench(args) => args.dry_run,
             Command::Models(args) => matches!(
@@ -529,6 +538,51 @@ a `/` cut to its last part; spaces to `_`). A model folder named like a models.t
 (`./models/qwen-4b`) becomes that entry; a hub id that is an entry's `repo` is loaded from its
 local copy; other folders and hub ids are loaded as given. Keys starting with `_` and `notes`
 are dropped with a warning; anything a recipe cannot say is an error naming the key.";
+
+const CLAIMS_EXAMPLES: &str = "Examples:
+  repro claims --results results           # one line per claim: verdict, measured, paper, needs
+  repro claims --results fake -v           # with each claim's wording and where the paper says it
+  repro claims --results results --json | jq '.claims[] | select(.verdict == \"not_supported\")'
+
+Verdicts: supported; NOT supported (the measured value beside the paper's); checked on simulated
+data or on a synthetic model (fake-engine or random-weight runs are never called supported);
+no data here (the folder that is missing, and the command that makes it); cannot check (why).
+Each claim is computed from the figure it rests on, as `repro render` draws it. The claims are
+read from the project's claims.toml, else the copy built into repro; its header documents the
+format. Exits 0 whatever the verdicts.";
+
+const REPORT_EXAMPLES: &str = "Examples:
+  repro report --results results --out report      # writes report/report.html
+  repro report --results fake --out fake-report --name fake.html
+
+One HTML file, no network: figures inline as SVG, numbers as tables, per part where the data came
+from (machine, GPU or CPU, vLLM, patch, models and revisions, engine, repro version, wall time),
+the claims (as `repro claims`), the commands that reproduce each figure, and every warning (fake
+or synthetic data, missing parts, failed runs, incomplete logs). Nothing is written into
+--results.";
+
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// The results folder (holds figure-<id>/ folders); only read
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Print JSON (each claim, its computation, verdict, measured value, data) instead
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The results folder (holds figure-<id>/ folders); only read
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// The folder the page is written into (made if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The page's file name
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub name: String,
+}
 
 const COMPARE_EXAMPLES: &str = "Examples:
   repro compare results/figure-10/gpu0 results/figure-10/gpu1

@@ -4,6 +4,7 @@ mod common;
 
 mod archive;
 mod bench;
+mod claims;
 mod cli;
 mod compare;
 mod cpu_engine;
@@ -17,6 +18,7 @@ mod models;
 mod patch;
 mod prepare;
 mod render;
+mod report;
 mod resume;
 mod slurm;
 mod table;

@@ -1,6 +1,7 @@
 //! One file per subcommand: arguments → library calls → output.
 
 mod bench;
+mod claims;
 mod compare;
 mod doctor;
 mod env;
@@ -17,6 +18,7 @@ mod patch;
 mod prepare;
 mod progress;
 mod render;
+mod report;
 mod status;
 mod table;
 
@@ -57,6 +59,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(args, out),
         Command::Import(args) => import::run(args, out),
         Command::Compare(args) => compare::run(args, out),
+        Command::Claims(args) => claims::run(args, out),
+        Command::Report(args) => report::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
