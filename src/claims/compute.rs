@@ -7,7 +7,7 @@ use crate::figures::{
 };
 use crate::parse::Stage;
 use crate::recipe::plot::{Chart, PlotSpec};
-use crate::table::stats;
+use crate::stats;
 
 use super::{Computation, ErrorMeasure};
 

@@ -2,7 +2,7 @@
 
 use crate::figures::ChartData;
 use crate::recipe::plot::{Chart, PlotSpec, Resource};
-use crate::table::stats;
+use crate::stats;
 
 /// A table of text cells.
 #[derive(Debug, Clone, Default, PartialEq)]

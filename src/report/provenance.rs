@@ -146,7 +146,7 @@ impl Sets {
         }
         self.gpus.insert(gpu_text(&m.host.gpu));
         self.devices.insert(
-            match m.key_inputs.device {
+            match m.key_inputs.config.device {
                 Device::Gpu => "GPU build of vLLM",
                 Device::Cpu => "vLLM's CPU build",
             }
@@ -157,13 +157,13 @@ impl Sets {
             Some(hash) => hash.chars().take(12).collect(),
             None => "none recorded".into(),
         });
-        if let Some(model) = &m.key_inputs.model {
+        if let Some(model) = &m.key_inputs.config.model {
             let synthetic = if model.synthetic { " (synthetic)" } else { "" };
             self.models
                 .insert(format!("{} @ {}{synthetic}", model.name, model.revision));
         }
         self.engines.insert(
-            match m.key_inputs.engine {
+            match m.key_inputs.engine() {
                 EngineKind::Real => "real",
                 EngineKind::Fake => "fake (simulated)",
             }
