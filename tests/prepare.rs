@@ -131,6 +131,12 @@ fn figure_downloads_and_tensorizes_before_its_runs_and_only_once() {
     let requests = hub.requests.lock().unwrap().len();
     let out = run.run().success();
     assert!(!out.stderr.contains("prepare ["), "{}", out.stderr);
+    // The keys the runs got when planned before preparation are the keys they have after it.
+    assert!(
+        out.stdout.contains("figure-14: 0 ran (0 ok, 0 failed), 2 already done"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(hub.requests.lock().unwrap().len(), requests);
     let made = std::fs::read_to_string(run.path("tensorized-from")).unwrap();
     assert_eq!(made.lines().count(), 1, "{made}");

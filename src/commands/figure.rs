@@ -1,5 +1,9 @@
-//! `repro figure <id|all>`: plan a figure's runs, print the plan (`--dry-run`) or run what is
-//! not done, then write its tables.
+//! `repro figure <recipe|all>`: plan a recipe's runs once, print the plan (`--dry-run`) or
+//! prepare what they need and run what is not done, then write the tables.
+//!
+//! The arguments are resolved once into [`Settings`]; the plans are made once, with the keys
+//! the runs will have after preparation (the patches the environment will carry, the models as
+//! they will be), and each task's state is read once, under the results lock.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -7,15 +11,16 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use repro::artifacts::derived::Policy;
+use repro::artifacts::manifest::Manifest;
 use repro::config::machines::Device;
 use repro::config::Models;
 use repro::env::harness;
-use repro::env::setup::EnvManifest;
+use repro::env::setup::{self, EnvManifest};
 use repro::env::EnvSpec;
 use repro::exit;
 use repro::plan::guard::Clash;
 use repro::plan::prepare::{self, PrepareRequest, Prepared, StepState};
-use repro::plan::{self, EngineKind, Plan, PlanRequest};
+use repro::plan::{self, EngineKind, Plan, PlanRequest, TaskState};
 use repro::recipe::Layout;
 use repro::recipe::{Recipe, SplitKind};
 use repro::run::Summary;
@@ -26,100 +31,211 @@ use super::progress::{describe, Progress};
 use super::Output;
 use crate::cli::{EngineArg, FigureArgs};
 
-/// The recipes a `<recipe|all>` argument names: `(name, recipe)` — `all` is the paper's and the
-/// project's own.
-fn recipes(out: &Output, figure: &str) -> anyhow::Result<Vec<(String, Recipe)>> {
-    let named = if figure == "all" {
-        out.project.all_recipes()?
-    } else {
-        vec![out
-            .project
-            .named_recipe(figure)
-            .with_context(|| format!("loading the recipe `{figure}`"))?]
-    };
-    Ok(named.into_iter().map(|n| (n.name, n.recipe)).collect())
-}
-
-/// The part flag given, as `(kind, index)`.
-fn part_flag(args: &FigureArgs) -> Option<(SplitKind, u32)> {
-    args.gpu
-        .map(|i| (SplitKind::Gpu, i))
-        .or(args.cpu.map(|i| (SplitKind::Cpu, i)))
-        .or(args.case.map(|i| (SplitKind::Case, i)))
-}
-
-/// The part of `recipe` to plan; `None` in the outer option skips the recipe (`all` only).
-fn choose_part(
-    recipe: &Recipe,
-    flag: Option<(SplitKind, u32)>,
+/// What `repro figure` was asked, resolved once from the command line and the project.
+struct Settings {
+    /// `(name, recipe)`: one, or every recipe for `all`.
+    recipes: Vec<(String, Recipe)>,
     all: bool,
-) -> anyhow::Result<Option<Option<u32>>> {
-    match (&recipe.split, flag) {
-        (None, None) => Ok(Some(None)),
-        (None, Some(_)) if all => Ok(Some(None)),
-        // The planner says the figure is not split.
-        (None, Some((_, index))) => Ok(Some(Some(index))),
-        (Some(split), Some((kind, index))) if split.kind == kind => Ok(Some(Some(index))),
-        (Some(_), _) if all => Ok(None),
-        (Some(split), Some((kind, _))) => bail!(
-            "`{}` is split by {}, not by {}: pass --{} <I>",
-            recipe.folder,
-            split.kind.as_str(),
-            kind.as_str(),
-            split.kind.as_str()
-        ),
-        (Some(_), None) => Ok(Some(None)),
-    }
+    /// `--gpu I`, `--cpu I`, `--case I`.
+    part: Option<(SplitKind, u32)>,
+    engine: EngineKind,
+    device: Device,
+    results: PathBuf,
+    models_dir: PathBuf,
+    iterations: Option<u32>,
+    only_models: Vec<String>,
+    /// `VLLM_CPU_KVCACHE_SPACE` for vLLM's CPU build.
+    kv_cache_gib: u32,
+    /// `--python`: the runs use it instead of repro's environments.
+    python: Option<PathBuf>,
+    /// Set up environments and make models first (not `--no-prepare`; the real engine only).
+    prepare: bool,
+    force: bool,
+    run: RunOptions,
+    project_root: PathBuf,
+    cache: PathBuf,
 }
 
-fn make_plans(args: &FigureArgs, out: &Output, models: &Models) -> anyhow::Result<Vec<Plan>> {
-    let all = args.figure == "all";
-    let flag = part_flag(args);
-    let engine = match args.engine {
-        EngineArg::Real => EngineKind::Real,
-        EngineArg::Fake => EngineKind::Fake,
-    };
-    let mut plans = Vec::new();
-    for (id, recipe) in recipes(out, &args.figure)? {
-        let Some(part) = choose_part(&recipe, flag, all)? else {
-            if !out.quiet {
-                eprintln!(
-                    "{id}: skipped (split by {}; pass --{} <I> to run a part)",
-                    recipe.split.as_ref().map_or("", |s| s.kind.as_str()),
-                    recipe.split.as_ref().map_or("", |s| s.kind.as_str())
+impl Settings {
+    fn resolve(args: &FigureArgs, out: &Output) -> anyhow::Result<Settings> {
+        let named = if args.figure == "all" {
+            out.project.all_recipes()?
+        } else {
+            let word = &args.figure;
+            vec![out
+                .project
+                .named_recipe(word)
+                .with_context(|| format!("loading the recipe `{word}`"))?]
+        };
+        let engine = match args.engine {
+            EngineArg::Real => EngineKind::Real,
+            EngineArg::Fake => EngineKind::Fake,
+        };
+        Ok(Settings {
+            recipes: named.into_iter().map(|n| (n.name, n.recipe)).collect(),
+            all: args.figure == "all",
+            part: args
+                .gpu
+                .map(|i| (SplitKind::Gpu, i))
+                .or(args.cpu.map(|i| (SplitKind::Cpu, i)))
+                .or(args.case.map(|i| (SplitKind::Case, i))),
+            engine,
+            device: args.device.into(),
+            results: args.results.clone(),
+            models_dir: args.models_dir.clone(),
+            iterations: args.iterations,
+            only_models: args.models.clone(),
+            kv_cache_gib: kv_cache_gib(args, out)?,
+            python: args.python.clone(),
+            prepare: engine == EngineKind::Real && !args.no_prepare,
+            force: args.force,
+            run: RunOptions {
+                fail_fast: args.fail_fast,
+                timeout: args.timeout,
+                grace: DEFAULT_GRACE,
+                drop_caches: args.drop_caches,
+            },
+            project_root: out.project.root.clone(),
+            cache: repro::env::cache_dir(&out.project.root),
+        })
+    }
+
+    /// The part of `recipe` to plan; `None` in the outer option skips the recipe (`all` only).
+    fn part_of(&self, recipe: &Recipe) -> anyhow::Result<Option<Option<u32>>> {
+        match (&recipe.split, self.part) {
+            (None, None) => Ok(Some(None)),
+            (None, Some(_)) if self.all => Ok(Some(None)),
+            // The planner says the figure is not split.
+            (None, Some((_, index))) => Ok(Some(Some(index))),
+            (Some(split), Some((kind, index))) if split.kind == kind => Ok(Some(Some(index))),
+            (Some(_), _) if self.all => Ok(None),
+            (Some(split), Some((kind, _))) => bail!(
+                "`{}` is split by {}, not by {}: pass --{} <I>",
+                recipe.folder,
+                split.kind.as_str(),
+                kind.as_str(),
+                split.kind.as_str()
+            ),
+            (Some(_), None) => Ok(Some(None)),
+        }
+    }
+
+    /// Every recipe's plan, made once: the keys are those the runs will have once the
+    /// environments are set up (their patches) and the models are there.
+    fn plans(&self, models: &Models, quiet: bool) -> anyhow::Result<Vec<Plan>> {
+        let mut plans = Vec::new();
+        for (id, recipe) in &self.recipes {
+            let Some(part) = self.part_of(recipe)? else {
+                if !quiet {
+                    let kind = recipe.split.as_ref().map_or("", |s| s.kind.as_str());
+                    eprintln!("{id}: skipped (split by {kind}; pass --{kind} <I> to run a part)");
+                }
+                continue;
+            };
+            let request = PlanRequest {
+                recipe,
+                models,
+                results: &self.results,
+                part,
+                engine: self.engine,
+                iterations: self.iterations,
+                models_dir: &self.models_dir,
+                patch_hash: self.patch_hash(recipe),
+                device: self.device,
+                only_models: &self.only_models,
+                cpu_kv_cache_gib: self.kv_cache_gib,
+            };
+            plans.push(plan::plan(&request).with_context(|| format!("planning `{id}`"))?);
+        }
+        Ok(plans)
+    }
+
+    /// The hash of the profiling patches of the environment the runs use — as it is, or as
+    /// `env setup` will make it where it is missing or was made from an older recipe — so a
+    /// run made before the patches changed is stale.
+    fn patch_hash(&self, recipe: &Recipe) -> Option<String> {
+        if self.engine != EngineKind::Real || self.python.is_some() {
+            return None;
+        }
+        let [version] = recipe.run.vllm.list()[..] else {
+            return None;
+        };
+        let spec = EnvSpec::new(version, self.device);
+        let manifest = EnvManifest::read(&spec.dir(&self.cache));
+        let current = manifest.as_ref().is_some_and(|m| {
+            setup::recipe_id(&spec, &self.project_root)
+                .is_ok_and(|recipe| setup::is_current(m, &spec, &recipe))
+        });
+        match manifest {
+            Some(m) if current || !self.prepare => m.patch_hash,
+            _ if self.prepare => repro::patch::PatchSet::load(&self.project_root, version)
+                .ok()
+                .map(|set| set.hash()),
+            _ => None,
+        }
+    }
+
+    /// The preparation steps the plans need (none with the fake engine, or `--no-prepare`).
+    fn preparation(&self, models: &Models, plans: &[Plan]) -> anyhow::Result<Vec<Prepared>> {
+        if !self.prepare {
+            return Ok(vec![]);
+        }
+        Ok(prepare::steps(&PrepareRequest {
+            plans,
+            models,
+            models_dir: &self.models_dir,
+            cache: &self.cache,
+            project_root: &self.project_root,
+            device: self.device,
+            envs: self.python.is_none(),
+            model_files: true,
+        })?)
+    }
+
+    /// The Python of each vLLM version the plans need: `--python`, else the environment `repro
+    /// env setup` made. A missing one is an error before any run.
+    fn pythons(&self, plans: &[Plan]) -> anyhow::Result<HashMap<String, PathBuf>> {
+        let mut found = HashMap::new();
+        for task in plans.iter().flat_map(|p| &p.tasks) {
+            let version = &*task.vllm;
+            if found.contains_key(version) {
+                continue;
+            }
+            let python = match &self.python {
+                Some(python) => python.clone(),
+                None => EnvSpec::new(version, self.device).python(&self.cache),
+            };
+            if !python.exists() {
+                bail!(
+                    "no Python for vLLM {version} (looked for `{}`): run `repro env setup --vllm {version}{}`, or pass --python PATH (or try --engine fake)",
+                    python.display(),
+                    if self.device == Device::Cpu { " --device cpu" } else { "" }
                 );
             }
-            continue;
-        };
-        let request = PlanRequest {
-            recipe: &recipe,
-            models,
-            results: &args.results,
-            part,
-            engine,
-            iterations: args.iterations,
-            models_dir: &args.models_dir,
-            patch_hash: patch_hash(args, out, &recipe),
-            device: args.device.into(),
-            only_models: &args.models,
-            cpu_kv_cache_gib: kv_cache_gib(args, out)?,
-        };
-        plans.push(plan::plan(&request).with_context(|| format!("planning `{id}`"))?);
+            found.insert(version.to_string(), python);
+        }
+        Ok(found)
     }
-    Ok(plans)
-}
 
-/// The hash of the profiling patches in the environment a real run uses (its manifest says),
-/// so a run made before the patches changed is stale.
-fn patch_hash(args: &FigureArgs, out: &Output, recipe: &Recipe) -> Option<String> {
-    if args.engine != EngineArg::Real || args.python.is_some() {
-        return None;
+    fn engine(&self, plans: &[Plan]) -> anyhow::Result<Engine> {
+        let root = std::path::absolute(&self.project_root)
+            .with_context(|| format!("resolving `{}`", self.project_root.display()))?;
+        let exe = std::env::current_exe().context("finding the repro binary")?;
+        Ok(match self.engine {
+            EngineKind::Fake => Engine::Fake { exe, project: root },
+            EngineKind::Real => {
+                let cache = repro::env::cache_dir(&root);
+                let harness = harness::install(&cache).with_context(|| {
+                    format!("writing the engine harness under `{}`", cache.display())
+                })?;
+                Engine::Real {
+                    pythons: self.pythons(plans)?,
+                    harness,
+                    guard: Some(exe),
+                }
+            }
+        })
     }
-    let [version] = recipe.run.vllm.list()[..] else {
-        return None;
-    };
-    let spec = EnvSpec::new(version, args.device.into());
-    EnvManifest::read(&spec.dir(&repro::env::cache_dir(&out.project.root)))?.patch_hash
 }
 
 /// `--kv-cache-gib`, else the first CPU machine of machines.toml that sets one, else 4 (vLLM's
@@ -137,84 +253,158 @@ fn kv_cache_gib(args: &FigureArgs, out: &Output) -> anyhow::Result<u32> {
         .unwrap_or(4))
 }
 
-/// The Python of each vLLM version the plans need: `--python`, else the environment `repro env
-/// setup` made (`envs/vllm-<v>`, or vLLM's CPU build `envs/vllm-cpu-<v>`). A missing one is an
-/// error before any run.
-fn pythons(
-    args: &FigureArgs,
-    cache: &Path,
-    plans: &[Plan],
-) -> anyhow::Result<HashMap<String, PathBuf>> {
-    let mut found = HashMap::new();
-    for task in plans.iter().flat_map(|p| &p.tasks) {
-        let version = &*task.vllm;
-        if found.contains_key(version) {
-            continue;
-        }
-        let candidates: Vec<PathBuf> = match &args.python {
-            Some(python) => vec![python.clone()],
-            None => vec![EnvSpec::new(version, args.device.into()).python(cache)],
+/// Each task's state, read once per plan.
+type States = Vec<(TaskState, Option<Manifest>)>;
+
+pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(&args, &out)?;
+    let models = out.project.models()?;
+    let plans = settings.plans(&models, out.quiet)?;
+    if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
+        return Ok(code);
+    }
+    let clashes: Vec<Clash> = plans.iter().filter_map(plan::guard::clash).collect();
+    let steps = settings.preparation(&models, &plans)?;
+    if args.dry_run {
+        print_dry_run(&settings, &plans, &clashes, &steps, out.verbose);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !clashes.is_empty() && !settings.force {
+        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
+        bail!(
+            "fake-engine runs and real data are never mixed in one figure, and nothing ran:\n{}\n{}",
+            lines.join("\n"),
+            clash_way_out(false)
+        );
+    }
+    let _lock = repro::artifacts::lock::lock(&settings.results)?;
+    set_aside_clashes(&clashes, &settings.results)?;
+    let states: Vec<States> = plans.iter().map(|p| p.states(settings.force)).collect();
+    let to_run = states.iter().flatten().any(|(s, _)| s.runs());
+    if to_run && settings.engine == EngineKind::Real && settings.python.is_none() {
+        super::prepare::check_gpu(settings.device)?;
+    }
+    if to_run && steps.iter().any(|s| !matches!(s.state, StepState::Done(_))) {
+        let inputs = super::prepare::Inputs {
+            models: &models,
+            models_dir: &settings.models_dir,
+            cache: settings.cache.clone(),
+            kv_cache_gib: settings.kv_cache_gib,
+            python: settings.python.clone(),
         };
-        let Some(python) = candidates.iter().find(|p| p.exists()) else {
-            let tried: Vec<String> = candidates
-                .iter()
-                .map(|p| format!("`{}`", p.display()))
-                .collect();
-            bail!(
-                "no Python for vLLM {version} (looked for {}): run `repro env setup --vllm {version}{}`, or pass --python PATH (or try --engine fake)",
-                tried.join(", "),
-                if Device::from(args.device) == Device::Cpu { " --device cpu" } else { "" }
+        super::prepare::run(&steps, &inputs, &out)?;
+    }
+    let engine = settings.engine(&plans)?;
+    remove_leftovers(&plans, &settings.results, out.verbose)?;
+    let interrupt = super::interrupt::install()?;
+    let mut progress = Progress::new(out.quiet, out.verbose);
+    let mut failed = Vec::new();
+    let mut interrupted = false;
+    for (plan, states) in plans.iter().zip(&states) {
+        let summary = run::execute(
+            plan,
+            states,
+            &engine,
+            &settings.run,
+            &mut Local,
+            &mut progress,
+            &interrupt,
+        )?;
+        progress.finish();
+        let tables = write_tables(plan)?;
+        report_plan(plan, &summary, &tables, out.quiet);
+        failed.extend(summary.failed);
+        if summary.interrupted {
+            interrupted = true;
+            break;
+        }
+        if settings.run.fail_fast && !failed.is_empty() {
+            break;
+        }
+    }
+    report_failures(&failed);
+    if interrupted {
+        eprintln!("interrupted: finished runs are kept; rerun the same command to resume");
+        return Ok(ExitCode::from(exit::INTERRUPTED));
+    }
+    if !failed.is_empty() {
+        return Ok(ExitCode::from(exit::RUNS_FAILED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--dry-run`: the clashes, the preparation steps and every plan with its tasks' states.
+fn print_dry_run(
+    settings: &Settings,
+    plans: &[Plan],
+    clashes: &[Clash],
+    steps: &[Prepared],
+    verbose: bool,
+) {
+    let mut text = String::new();
+    for clash in clashes {
+        text += &format!("stops here: {clash}: {}\n", clash_way_out(settings.force));
+    }
+    text += &super::prepare::explain(steps);
+    for plan in plans {
+        let states = plan.states(settings.force);
+        text += &plan::explain::explain(plan, &states, &settings.results, verbose);
+    }
+    // A closed pipe (`… --dry-run | head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+}
+
+/// Delete what killed runs left; safe while we hold the lock.
+fn remove_leftovers(plans: &[Plan], results: &Path, verbose: bool) -> anyhow::Result<()> {
+    for plan in plans {
+        let folder = results.join(&plan.figure);
+        let removed = repro::artifacts::stage::remove_leftovers(&folder)
+            .with_context(|| format!("cleaning `{}`", folder.display()))?;
+        if verbose && !removed.is_empty() {
+            eprintln!(
+                "removed {} unfinished files of an interrupted run",
+                removed.len()
             );
-        };
-        found.insert(version.to_string(), python.clone());
-    }
-    Ok(found)
-}
-
-fn engine(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Engine> {
-    let root = std::path::absolute(&out.project.root)
-        .with_context(|| format!("resolving `{}`", out.project.root.display()))?;
-    Ok(match args.engine {
-        EngineArg::Fake => Engine::Fake {
-            exe: std::env::current_exe().context("finding the repro binary")?,
-            project: root,
-        },
-        EngineArg::Real => {
-            let cache = repro::env::cache_dir(&root);
-            let pythons = pythons(args, &cache, plans)?;
-            let harness = harness::install(&cache).with_context(|| {
-                format!("writing the engine harness under `{}`", cache.display())
-            })?;
-            let guard = Some(std::env::current_exe().context("finding the repro binary")?);
-            Engine::Real {
-                pythons,
-                harness,
-                guard,
-            }
         }
-    })
+    }
+    Ok(())
 }
 
-/// The preparation steps the plans need (none with the fake engine, or `--no-prepare`).
-fn preparation(
-    args: &FigureArgs,
-    out: &Output,
-    models: &Models,
-    plans: &[Plan],
-) -> anyhow::Result<Vec<Prepared>> {
-    if args.engine != EngineArg::Real || args.no_prepare {
-        return Ok(vec![]);
+/// What a plan's run did: its summary line, what was kept aside, an interrupted run.
+fn report_plan(plan: &Plan, summary: &Summary, tables: &WriteReport, quiet: bool) {
+    if !quiet {
+        print_summary(plan, summary, tables);
     }
-    Ok(prepare::steps(&PrepareRequest {
-        plans,
-        models,
-        models_dir: &args.models_dir,
-        cache: &repro::env::cache_dir(&out.project.root),
-        project_root: &out.project.root,
-        device: args.device.into(),
-        envs: args.python.is_none(),
-        model_files: true,
-    })?)
+    for path in &summary.replaced {
+        eprintln!("note: kept what was in a run's way: `{}`", path.display());
+    }
+    if let Some((task, result)) = &summary.interrupted_run {
+        eprintln!(
+            "interrupted: {} was stopped (its partial log: {})",
+            describe(task),
+            result.log.display()
+        );
+    }
+}
+
+/// The runs that did not succeed, each with the end of its log.
+fn report_failures(failed: &[(plan::Task, run::TaskResult)]) {
+    if failed.is_empty() {
+        return;
+    }
+    eprintln!("error: {} run(s) did not succeed:", failed.len());
+    for (task, result) in failed {
+        eprintln!(
+            "  {}: {} (log: {})",
+            describe(task),
+            result.error.as_deref().unwrap_or(result.status.as_str()),
+            result.log.display()
+        );
+        for line in &result.tail {
+            eprintln!("    | {line}");
+        }
+    }
+    eprintln!("rerun the same command to retry them; finished runs are kept");
 }
 
 /// How to get past a fake/real clash.
@@ -307,137 +497,4 @@ fn print_summary(plan: &Plan, summary: &Summary, tables: &WriteReport) {
         summary.skipped - summary.foreign,
         tables.written.len()
     );
-}
-
-pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let models = out.project.models()?;
-    let mut plans = make_plans(&args, &out, &models)?;
-    if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
-        return Ok(code);
-    }
-    let clashes: Vec<Clash> = plans.iter().filter_map(plan::guard::clash).collect();
-    let steps = preparation(&args, &out, &models, &plans)?;
-    if args.dry_run {
-        let mut text = String::new();
-        for clash in &clashes {
-            text += &format!("stops here: {clash}: {}\n", clash_way_out(args.force));
-        }
-        text += &super::prepare::explain(&steps);
-        for plan in &plans {
-            let states = plan.states(args.force);
-            text += &plan::explain::explain(plan, &states, &args.results, out.verbose);
-        }
-        // A closed pipe (`… --dry-run | head`) is not an error.
-        let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !clashes.is_empty() && !args.force {
-        let lines: Vec<String> = clashes.iter().map(|c| format!("  {c}")).collect();
-        bail!(
-            "fake-engine runs and real data are never mixed in one figure, and nothing ran:\n{}\n{}",
-            lines.join("\n"),
-            clash_way_out(false)
-        );
-    }
-    let _lock = repro::artifacts::lock::lock(&args.results)?;
-    set_aside_clashes(&clashes, &args.results)?;
-    let to_run = plans
-        .iter()
-        .any(|p| p.states(args.force).iter().any(|(s, _)| s.runs()));
-    if to_run && args.engine == EngineArg::Real && args.python.is_none() {
-        super::prepare::check_gpu(args.device.into())?;
-    }
-    if to_run && steps.iter().any(|s| !matches!(s.state, StepState::Done(_))) {
-        let ctx = super::prepare::Inputs {
-            models: &models,
-            models_dir: &args.models_dir,
-            cache: repro::env::cache_dir(&out.project.root),
-            kv_cache_gib: kv_cache_gib(&args, &out)?,
-            python: args.python.clone(),
-        };
-        super::prepare::run(&steps, &ctx, &out)?;
-        // Task keys hold the environment's patch hash and whether models are synthetic.
-        plans = make_plans(&args, &out, &models)?;
-    }
-    let engine = engine(&args, &out, &plans)?;
-    for plan in &plans {
-        // Left by a run that was killed; safe to delete while we hold the lock.
-        let folder = args.results.join(&plan.figure);
-        let removed = repro::artifacts::stage::remove_leftovers(&folder)
-            .with_context(|| format!("cleaning `{}`", folder.display()))?;
-        if out.verbose && !removed.is_empty() {
-            eprintln!(
-                "removed {} unfinished files of an interrupted run",
-                removed.len()
-            );
-        }
-    }
-    let interrupt = super::interrupt::install()?;
-    let options = RunOptions {
-        fail_fast: args.fail_fast,
-        timeout: args.timeout,
-        grace: DEFAULT_GRACE,
-        drop_caches: args.drop_caches,
-    };
-    let mut progress = Progress::new(out.quiet, out.verbose);
-    let mut failed = Vec::new();
-    let mut interrupted = false;
-    for plan in &plans {
-        let states = plan.states(args.force);
-        let summary = run::execute(
-            plan,
-            &states,
-            &engine,
-            &options,
-            &mut Local,
-            &mut progress,
-            &interrupt,
-        )?;
-        progress.finish();
-        let tables = write_tables(plan)?;
-        if !out.quiet {
-            print_summary(plan, &summary, &tables);
-        }
-        for path in &summary.replaced {
-            eprintln!("note: kept what was in a run's way: `{}`", path.display());
-        }
-        failed.extend(summary.failed);
-        if let Some((task, result)) = &summary.interrupted_run {
-            eprintln!(
-                "interrupted: {} was stopped (its partial log: {})",
-                describe(task),
-                result.log.display()
-            );
-        }
-        if summary.interrupted {
-            interrupted = true;
-            break;
-        }
-        if args.fail_fast && !failed.is_empty() {
-            break;
-        }
-    }
-    if !failed.is_empty() {
-        eprintln!("error: {} run(s) did not succeed:", failed.len());
-        for (task, result) in &failed {
-            eprintln!(
-                "  {}: {} (log: {})",
-                describe(task),
-                result.error.as_deref().unwrap_or(result.status.as_str()),
-                result.log.display()
-            );
-            for line in &result.tail {
-                eprintln!("    | {line}");
-            }
-        }
-        eprintln!("rerun the same command to retry them; finished runs are kept");
-    }
-    if interrupted {
-        eprintln!("interrupted: finished runs are kept; rerun the same command to resume");
-        return Ok(ExitCode::from(exit::INTERRUPTED));
-    }
-    if !failed.is_empty() {
-        return Ok(ExitCode::from(exit::RUNS_FAILED));
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -245,10 +245,24 @@ fn run_paths(
     RunPaths::new(run_dir, &log_name, cpu)
 }
 
-/// Whether the model folder holds a synthetic model (`repro models synth`): every run made
-/// from it says so.
-fn is_synthetic(dir: &Path) -> bool {
-    matches!(crate::models::ModelManifest::read(dir), Ok(Some(m)) if m.is_synthetic())
+/// Whether the runs load a synthetic model (`repro models synth`): every run made from one says
+/// so. A model not there yet is as preparation will make it — synthetic only where no hub has
+/// it — so the key is the same before and after it is made.
+fn is_synthetic(req: &PlanRequest<'_>, name: &str, info: &crate::config::Model) -> bool {
+    let present = |name: &str| match crate::models::ModelManifest::read(&req.models_dir.join(name))
+    {
+        Ok(Some(m)) => Some(m.is_synthetic()),
+        _ => None,
+    };
+    // A tensorizer copy is made from its source: synthetic where that is.
+    let source = req
+        .models
+        .tensorized
+        .get(name)
+        .map(|copy| copy.from.as_str());
+    present(name)
+        .or_else(|| source.and_then(present))
+        .unwrap_or_else(|| info.synthetic_only())
 }
 
 /// Keep the runs of the models asked for (`--model`), each of which the recipe must have; a
@@ -308,7 +322,7 @@ fn resolve_model(
                 name: name.to_string(),
                 repo: info.repo.clone(),
                 revision: info.revision.clone(),
-                synthetic: is_synthetic(&dir),
+                synthetic: is_synthetic(req, name, info),
             };
             Ok((Some(model_ref), Some(dir)))
         }
