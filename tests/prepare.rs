@@ -133,7 +133,8 @@ fn figure_downloads_and_tensorizes_before_its_runs_and_only_once() {
     assert!(!out.stderr.contains("prepare ["), "{}", out.stderr);
     // The keys the runs got when planned before preparation are the keys they have after it.
     assert!(
-        out.stdout.contains("figure-14: 0 ran (0 ok, 0 failed), 2 already done"),
+        out.stdout
+            .contains("figure-14: 0 ran (0 ok, 0 failed), 2 already done"),
         "{}",
         out.stdout
     );

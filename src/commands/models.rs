@@ -103,80 +103,28 @@ fn names(models: &Models, requested: &[String], all: bool) -> anyhow::Result<Vec
     Ok(requested.to_vec())
 }
 
+/// What every `repro models` action needs, resolved once.
+struct Settings {
+    models: Models,
+    models_dir: std::path::PathBuf,
+    cache: std::path::PathBuf,
+    out: Output,
+}
+
 pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let models = out.project.models()?;
+    let settings = Settings {
+        models: out.project.models()?,
+        models_dir: args.models_dir,
+        cache: repro::env::cache_dir(&out.project.root),
+        out,
+    };
     match args.action {
         ModelsAction::Fetch {
-            names: requested,
+            names,
             all,
             parallel,
-        } => {
-            let names = names(&models, &requested, all)?;
-            let hub = Hub::from_env()?;
-            let bars = Bars::new(&out);
-            let mut failed = 0;
-            for name in &names {
-                let model = &models.models[name];
-                let dir = args.models_dir.join(name);
-                match fetch::fetch_model(&hub, name, model, &dir, parallel, &bars) {
-                    Ok(Fetched::AlreadyPresent) => println!(
-                        "{name}: already present ({}@{})",
-                        model.repo, model.revision
-                    ),
-                    Ok(Fetched::Downloaded { files, bytes }) => println!(
-                        "{name}: {files} files, {} in `{}`",
-                        human_bytes(bytes),
-                        dir.display()
-                    ),
-                    Err(e) => {
-                        eprintln!("error: {name}: {e}");
-                        eprintln!("  (partial files are kept in `{}`; run the same command again to resume)", dir.join(models::PARTIAL_DIR).display());
-                        failed += 1;
-                    }
-                }
-            }
-            Ok(if failed > 0 {
-                ExitCode::from(repro::exit::FAILURE)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        ModelsAction::List => {
-            for (name, model) in &models.models {
-                let dir = args.models_dir.join(name);
-                let state = match models::presence(&dir)
-                    .with_context(|| format!("reading `{}`", dir.display()))?
-                {
-                    Presence::Absent => "missing".to_string(),
-                    Presence::Incomplete => "incomplete (fetch again to resume)".to_string(),
-                    Presence::Present(m) if m.is_synthetic() => {
-                        format!("SYNTHETIC, {}", human_bytes(m.total_size()))
-                    }
-                    Presence::Present(m) => match &m.origin {
-                        models::Origin::Hub { commit, .. } => format!(
-                            "present, {} at {}",
-                            human_bytes(m.total_size()),
-                            &commit[..commit.len().min(12)]
-                        ),
-                        models::Origin::Synthetic { .. } | models::Origin::Tensorized { .. } => {
-                            format!("present, {}", human_bytes(m.total_size()))
-                        }
-                    },
-                };
-                println!(
-                    "{name:<30} {:<45} {state}",
-                    format!("{}@{}", model.repo, model.revision)
-                );
-            }
-            for (name, copy) in &models.tensorized {
-                let state = copy_state(&args.models_dir, name, &copy.from)?;
-                println!(
-                    "{name:<30} {:<45} {state}",
-                    format!("tensorizer copy of {}", copy.from)
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => fetch(&settings, &names, all, parallel),
+        ModelsAction::List => list(&settings),
         ModelsAction::Tensorize {
             names,
             force,
@@ -185,54 +133,20 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             python,
             kv_cache_gib,
         } => {
-            let cache = repro::env::cache_dir(&out.project.root);
             let device = device.into();
             let python = match python {
                 Some(p) => p,
-                None => {
-                    let spec = repro::env::EnvSpec::new(vllm.clone(), device);
-                    let python = spec.python(&cache);
-                    if !python.is_file() {
-                        bail!(
-                            "no environment for vLLM {vllm} at `{}`: run `repro env setup --vllm {vllm}{}`, or pass --python",
-                            spec.dir(&cache).display(),
-                            if device == Device::Cpu { " --device cpu" } else { "" }
-                        );
-                    }
-                    python
-                }
+                None => env_of(&settings.cache, &vllm, device)?,
             };
-            for (name, from) in tensorize_targets(&models, &names)? {
-                let job = tensorize::Job {
-                    python: &python,
-                    cache: &cache,
-                    models_dir: &args.models_dir,
-                    name: &name,
-                    from: &from,
-                    vllm: &vllm,
-                    device,
-                    kv_cache_gib,
-                    force,
-                };
-                if !out.quiet {
-                    eprintln!(
-                        "{name}: loading `{from}` with vLLM {vllm} and serializing it (log: `{}`)…",
-                        tensorize::log_path(&cache, &name).display()
-                    );
-                }
-                match tensorize::tensorize(&job)? {
-                    Tensorized::AlreadyPresent => {
-                        println!("{name}: already made from the present `{from}`")
-                    }
-                    Tensorized::Made { bytes, took } => println!(
-                        "{name}: {} in `{}` ({:.0}s)",
-                        human_bytes(bytes),
-                        args.models_dir.join(&name).display(),
-                        took.as_secs_f64()
-                    ),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let request = TensorizeRequest {
+                names: &names,
+                force,
+                device,
+                vllm: &vllm,
+                python: &python,
+                kv_cache_gib,
+            };
+            tensorize_copies(&settings, &request)
         }
         ModelsAction::Synth {
             names,
@@ -240,79 +154,234 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             force,
             python,
         } => {
-            let cache = repro::env::cache_dir(&out.project.root);
             let python = match python {
                 Some(p) => p,
-                None => env_python(&cache)?,
+                None => env_python(&settings.cache)?,
             };
-            let names: Vec<String> = if names.iter().any(|n| n == "all") {
-                models.models.keys().cloned().collect()
-            } else {
-                names
-            };
-            for name in &names {
-                let model = models
-                    .models
-                    .get(name)
-                    .ok_or_else(|| repro::models::ModelError::Unknown(name.clone()))?;
-                let dir = args.models_dir.join(name);
-                if !out.quiet {
-                    eprintln!(
-                        "{name}: making a random-weight {} ({} of {} layers)…",
-                        model.architecture,
-                        layers.unwrap_or(model.layers),
-                        model.layers
-                    );
-                }
-                match synth::synthesize(&python, &cache, name, model, layers, &dir, force)? {
-                    Synthesized::AlreadyPresent { layers } => {
-                        println!("{name}: synthetic model with {layers} layers already present")
-                    }
-                    Synthesized::Made { layers, bytes } => println!(
-                        "{name}: SYNTHETIC model, {layers} layers, {} in `{}`",
-                        human_bytes(bytes),
-                        dir.display()
-                    ),
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            synthesize(&settings, &names, layers, force, &python)
         }
-        ModelsAction::Verify { names } => {
-            let names: Vec<String> = if names.is_empty() {
-                models
-                    .models
-                    .keys()
-                    .chain(models.tensorized.keys())
-                    .filter(|n| args.models_dir.join(n).join(models::MANIFEST).is_file())
-                    .cloned()
-                    .collect()
-            } else {
-                names
-            };
-            let mut bad = 0;
-            for name in &names {
-                let problems = models::verify(&args.models_dir.join(name))?;
-                if problems.is_empty() {
-                    println!("{name}: ok");
-                } else {
-                    bad += 1;
-                    for p in problems {
-                        println!("{name}: {p}");
-                    }
-                }
+        ModelsAction::Verify { names } => verify(&settings, names),
+    }
+}
+
+fn status(failed: usize) -> ExitCode {
+    if failed > 0 {
+        ExitCode::from(repro::exit::FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `repro models fetch`: each model downloaded, resumed where a download was cut.
+fn fetch(
+    s: &Settings,
+    requested: &[String],
+    all: bool,
+    parallel: usize,
+) -> anyhow::Result<ExitCode> {
+    let names = names(&s.models, requested, all)?;
+    let hub = Hub::from_env()?;
+    let bars = Bars::new(&s.out);
+    let mut failed = 0;
+    for name in &names {
+        let model = &s.models.models[name];
+        let dir = s.models_dir.join(name);
+        match fetch::fetch_model(&hub, name, model, &dir, parallel, &bars) {
+            Ok(Fetched::AlreadyPresent) => println!(
+                "{name}: already present ({}@{})",
+                model.repo, model.revision
+            ),
+            Ok(Fetched::Downloaded { files, bytes }) => println!(
+                "{name}: {files} files, {} in `{}`",
+                human_bytes(bytes),
+                dir.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                eprintln!(
+                    "  (partial files are kept in `{}`; run the same command again to resume)",
+                    dir.join(models::PARTIAL_DIR).display()
+                );
+                failed += 1;
             }
-            Ok(if bad > 0 {
-                ExitCode::from(repro::exit::FAILURE)
-            } else {
-                ExitCode::SUCCESS
-            })
         }
     }
+    Ok(status(failed))
+}
+
+/// `repro models list`: every model and copy, present or not.
+fn list(s: &Settings) -> anyhow::Result<ExitCode> {
+    for (name, model) in &s.models.models {
+        let dir = s.models_dir.join(name);
+        let state =
+            match models::presence(&dir).with_context(|| format!("reading `{}`", dir.display()))? {
+                Presence::Absent => "missing".to_string(),
+                Presence::Incomplete => "incomplete (fetch again to resume)".to_string(),
+                Presence::Present(m) if m.is_synthetic() => {
+                    format!("SYNTHETIC, {}", human_bytes(m.total_size()))
+                }
+                Presence::Present(m) => match &m.origin {
+                    models::Origin::Hub { commit, .. } => format!(
+                        "present, {} at {}",
+                        human_bytes(m.total_size()),
+                        &commit[..commit.len().min(12)]
+                    ),
+                    models::Origin::Synthetic { .. } | models::Origin::Tensorized { .. } => {
+                        format!("present, {}", human_bytes(m.total_size()))
+                    }
+                },
+            };
+        println!(
+            "{name:<30} {:<45} {state}",
+            format!("{}@{}", model.repo, model.revision)
+        );
+    }
+    for (name, copy) in &s.models.tensorized {
+        let state = copy_state(&s.models_dir, name, &copy.from)?;
+        println!(
+            "{name:<30} {:<45} {state}",
+            format!("tensorizer copy of {}", copy.from)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Python of the environment of vLLM `vllm` on `device`, which must be set up.
+fn env_of(
+    cache: &std::path::Path,
+    vllm: &str,
+    device: Device,
+) -> anyhow::Result<std::path::PathBuf> {
+    let spec = repro::env::EnvSpec::new(vllm, device);
+    let python = spec.python(cache);
+    if !python.is_file() {
+        bail!(
+            "no environment for vLLM {vllm} at `{}`: run `repro env setup --vllm {vllm}{}`, or pass --python",
+            spec.dir(cache).display(),
+            if device == Device::Cpu { " --device cpu" } else { "" }
+        );
+    }
+    Ok(python)
+}
+
+/// What `repro models tensorize` was asked.
+struct TensorizeRequest<'a> {
+    names: &'a [String],
+    force: bool,
+    device: Device,
+    vllm: &'a str,
+    python: &'a std::path::Path,
+    kv_cache_gib: u32,
+}
+
+/// `repro models tensorize`: each copy made (again, where its source changed).
+fn tensorize_copies(s: &Settings, r: &TensorizeRequest<'_>) -> anyhow::Result<ExitCode> {
+    for (name, from) in tensorize_targets(&s.models, r.names)? {
+        let job = tensorize::Job {
+            python: r.python,
+            cache: &s.cache,
+            models_dir: &s.models_dir,
+            name: &name,
+            from: &from,
+            vllm: r.vllm,
+            device: r.device,
+            kv_cache_gib: r.kv_cache_gib,
+            force: r.force,
+        };
+        if !s.out.quiet {
+            eprintln!(
+                "{name}: loading `{from}` with vLLM {} and serializing it (log: `{}`)…",
+                r.vllm,
+                tensorize::log_path(&s.cache, &name).display()
+            );
+        }
+        match tensorize::tensorize(&job)? {
+            Tensorized::AlreadyPresent => {
+                println!("{name}: already made from the present `{from}`")
+            }
+            Tensorized::Made { bytes, took } => println!(
+                "{name}: {} in `{}` ({:.0}s)",
+                human_bytes(bytes),
+                s.models_dir.join(&name).display(),
+                took.as_secs_f64()
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `repro models synth`: random-weight models of models.toml shapes.
+fn synthesize(
+    s: &Settings,
+    names: &[String],
+    layers: Option<u32>,
+    force: bool,
+    python: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let names: Vec<String> = if names.iter().any(|n| n == "all") {
+        s.models.models.keys().cloned().collect()
+    } else {
+        names.to_vec()
+    };
+    for name in &names {
+        let model = s
+            .models
+            .models
+            .get(name)
+            .ok_or_else(|| repro::models::ModelError::Unknown(name.clone()))?;
+        let dir = s.models_dir.join(name);
+        if !s.out.quiet {
+            eprintln!(
+                "{name}: making a random-weight {} ({} of {} layers)…",
+                model.architecture,
+                layers.unwrap_or(model.layers),
+                model.layers
+            );
+        }
+        match synth::synthesize(python, &s.cache, name, model, layers, &dir, force)? {
+            Synthesized::AlreadyPresent { layers } => {
+                println!("{name}: synthetic model with {layers} layers already present")
+            }
+            Synthesized::Made { layers, bytes } => println!(
+                "{name}: SYNTHETIC model, {layers} layers, {} in `{}`",
+                human_bytes(bytes),
+                dir.display()
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `repro models verify`: every present model's files against its manifest.
+fn verify(s: &Settings, names: Vec<String>) -> anyhow::Result<ExitCode> {
+    let names: Vec<String> = if names.is_empty() {
+        s.models
+            .models
+            .keys()
+            .chain(s.models.tensorized.keys())
+            .filter(|n| s.models_dir.join(n).join(models::MANIFEST).is_file())
+            .cloned()
+            .collect()
+    } else {
+        names
+    };
+    let mut bad = 0;
+    for name in &names {
+        let problems = models::verify(&s.models_dir.join(name))?;
+        if problems.is_empty() {
+            println!("{name}: ok");
+        } else {
+            bad += 1;
+            for p in problems {
+                println!("{name}: {p}");
+            }
+        }
+    }
+    Ok(status(bad))
 }
 
 /// The interpreter of a repro environment that has torch: the CPU one, else the paper's GPU one.
 fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
-    use repro::config::machines::Device;
     for spec in [
         repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Cpu),
         repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Gpu),
