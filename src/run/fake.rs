@@ -256,124 +256,173 @@ pub enum FakeExit {
     Failed,
 }
 
-/// Write the log of one engine start to `out`.
-pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::Result<FakeExit> {
-    let real_start = std::time::Instant::now();
-    let f = facts(models, req.model_name());
-    let mut j = Jitter(req.seed);
-    let pid = std::process::id() + 1;
-    let mut c = Clock {
-        now: SystemTime::now(),
-        speedup: req.speedup,
-        out,
-        core_prefix: format!("\x1b[1;36m(EngineCore_0 pid={pid})\x1b[0;0m "),
-    };
-    let model = req.model_path.clone();
-    let crash_half = req.failure == Some(Failure::Crash);
+/// Fixed lines of a stage, as `(level, file, message)`: written one after another.
+type Lines = [(&'static str, &'static str, &'static str)];
 
-    // Detect platform, imports, model info (front-end process).
-    c.line(
+/// The front end's first lines, before platform detection takes its time.
+const PLATFORM_CHECK: &Lines = &[
+    (
         "DEBUG",
         "__init__.py:28",
         "No plugins for group vllm.platform_plugins found.",
-    )?;
-    c.line(
+    ),
+    (
         "DEBUG",
         "__init__.py:58",
         "Checking if CUDA platform is available.",
-    )?;
-    c.advance(j.scale(0.034))?;
-    c.line(
+    ),
+];
+const PLATFORM_FOUND: &Lines = &[
+    (
         "DEBUG",
         "__init__.py:78",
         "Confirmed CUDA platform is available.",
-    )?;
-    c.line(
+    ),
+    (
         "INFO",
         "__init__.py:241",
         "Automatically detected platform cuda.",
-    )?;
-    c.advance(j.scale(1.48))?;
-    c.line(
-        "DEBUG",
-        "__init__.py:36",
-        "Available plugins for group vllm.general_plugins:",
-    )?;
-    c.line("DEBUG", "__init__.py:38", "- lora_filesystem_resolver -> vllm.plugins.lora_resolvers.filesystem_resolver:register_filesystem_resolver")?;
-    c.line("DEBUG", "__init__.py:41", "All plugins in this group will be loaded. Set `VLLM_PLUGINS` to control which plugins to load.")?;
-    let engine_start = c.now;
-    if req.failure == Some(Failure::Hang) {
-        c.out.flush()?;
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
-    }
-    c.advance(j.scale(5.2 + 0.02 * f.size))?;
-    c.line("INFO", "__init__.py:1750", "Using max model len 32768")?;
-    c.line(
+    ),
+];
+const PLUGINS: &Lines = &[
+    ("DEBUG", "__init__.py:36", "Available plugins for group vllm.general_plugins:"),
+    ("DEBUG", "__init__.py:38", "- lora_filesystem_resolver -> vllm.plugins.lora_resolvers.filesystem_resolver:register_filesystem_resolver"),
+    ("DEBUG", "__init__.py:41", "All plugins in this group will be loaded. Set `VLLM_PLUGINS` to control which plugins to load."),
+];
+const ENGINE_CONFIG: &Lines = &[
+    ("INFO", "__init__.py:1750", "Using max model len 32768"),
+    (
         "INFO",
         "scheduler.py:222",
         "Chunked prefill is enabled with max_num_batched_tokens=2048.",
-    )?;
-    c.line(
+    ),
+    (
         "DEBUG",
         "llm_engine.py:154",
         "Enabling multiprocessing for LLMEngine.",
-    )?;
-    let tokenizer = j.scale(0.05 + 0.03 * f.tokenizer_mb);
-    c.advance(tokenizer)?;
-    c.line(
+    ),
+];
+const KV_CACHE: &Lines = &[
+    (
         "INFO",
-        "llm_engine.py:95",
-        &format!("NEW: Init Tokenizer took {tokenizer:.2} seconds"),
-    )?;
+        "gpu_worker.py:276",
+        "Available KV cache memory: 75.57 GiB",
+    ),
+    (
+        "INFO",
+        "kv_cache_utils.py:849",
+        "GPU KV cache size: 198,080 tokens",
+    ),
+];
 
-    // Worker start (engine core process).
-    c.advance(0.018)?;
-    c.core(
-        "INFO",
-        "core.py:636",
-        "Waiting for init message from front-end.",
-    )?;
-    c.line(
-        "DEBUG",
-        "utils.py:831",
-        "HELLO from local core engine process 0.",
-    )?;
-    c.core("INFO", "core.py:74", &format!("Initializing a V1 LLM engine (v0.10.1.1) with config: model='{model}', tokenizer='{model}', load_format={}, enforce_eager={}", req.load_format, if req.enforce_eager { "True" } else { "False" }))?;
-    if crash_half {
-        c.out.flush()?;
-        // Half way: the log ends mid-run, as a killed engine's does.
-        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+/// One fake engine start: the virtual clock, the jitter, the model's facts.
+struct Script<'a, 'o> {
+    c: Clock<'o>,
+    j: Jitter,
+    f: Facts,
+    req: &'a FakeRequest,
+}
+
+impl Script<'_, '_> {
+    fn lines(&mut self, lines: &Lines) -> std::io::Result<()> {
+        for (level, file, message) in lines {
+            self.c.line(level, file, message)?;
+        }
+        Ok(())
     }
-    c.advance(j.scale(1.78))?;
-    c.core(
-        "INFO",
-        "gpu_model_runner.py:1953",
-        &format!("Starting to load model {model}..."),
-    )?;
-    c.core(
-        "INFO",
-        "gpu_model_runner.py:1985",
-        "Loading model from scratch...",
-    )?;
-    c.core(
-        "INFO",
-        "cuda.py:328",
-        "Using Flash Attention backend on V1 engine.",
-    )?;
 
-    // Model init and weights.
-    let model_init = j.scale(0.13 * f.layers / 40.0);
-    c.advance(model_init)?;
-    c.core(
-        "INFO",
-        "base_loader.py:48",
-        &format!("NEW: Initializing Model took {model_init:.2} seconds"),
-    )?;
-    c.core("DEBUG", "base_loader.py:50", "Loading weights on cuda ...")?;
-    if req.failure == Some(Failure::Fail) {
-        c.advance(0.2)?;
+    /// Detect platform, imports, engine config and tokenizer (the front-end process).
+    fn front_end(&mut self) -> std::io::Result<SystemTime> {
+        self.lines(PLATFORM_CHECK)?;
+        self.c.advance(self.j.scale(0.034))?;
+        self.lines(PLATFORM_FOUND)?;
+        self.c.advance(self.j.scale(1.48))?;
+        self.lines(PLUGINS)?;
+        let engine_start = self.c.now;
+        if self.req.failure == Some(Failure::Hang) {
+            self.c.out.flush()?;
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        self.c.advance(self.j.scale(5.2 + 0.02 * self.f.size))?;
+        self.lines(ENGINE_CONFIG)?;
+        let tokenizer = self.j.scale(0.05 + 0.03 * self.f.tokenizer_mb);
+        self.c.advance(tokenizer)?;
+        let message = format!("NEW: Init Tokenizer took {tokenizer:.2} seconds");
+        self.c.line("INFO", "llm_engine.py:95", &message)?;
+        Ok(engine_start)
+    }
+
+    /// The engine core starts; a crash on request ends the log here, half way.
+    fn worker_start(&mut self) -> std::io::Result<()> {
+        let (model, req) = (&self.req.model_path, self.req);
+        self.c.advance(0.018)?;
+        self.c.core(
+            "INFO",
+            "core.py:636",
+            "Waiting for init message from front-end.",
+        )?;
+        self.c.line(
+            "DEBUG",
+            "utils.py:831",
+            "HELLO from local core engine process 0.",
+        )?;
+        let eager = if req.enforce_eager { "True" } else { "False" };
+        self.c.core("INFO", "core.py:74", &format!("Initializing a V1 LLM engine (v0.10.1.1) with config: model='{model}', tokenizer='{model}', load_format={}, enforce_eager={eager}", req.load_format))?;
+        if req.failure == Some(Failure::Crash) {
+            self.c.out.flush()?;
+            // Half way: the log ends mid-run, as a killed engine's does.
+            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+        }
+        self.c.advance(self.j.scale(1.78))?;
+        let starting = format!("Starting to load model {model}...");
+        self.c.core("INFO", "gpu_model_runner.py:1953", &starting)?;
+        self.c.core(
+            "INFO",
+            "gpu_model_runner.py:1985",
+            "Loading model from scratch...",
+        )?;
+        self.c.core(
+            "INFO",
+            "cuda.py:328",
+            "Using Flash Attention backend on V1 engine.",
+        )
+    }
+
+    /// Model init and weights; `None` where a failure on request ended the run.
+    fn load(&mut self) -> std::io::Result<Option<f64>> {
+        let model_init = self.j.scale(0.13 * self.f.layers / 40.0);
+        self.c.advance(model_init)?;
+        let message = format!("NEW: Initializing Model took {model_init:.2} seconds");
+        self.c.core("INFO", "base_loader.py:48", &message)?;
+        self.c
+            .core("DEBUG", "base_loader.py:50", "Loading weights on cuda ...")?;
+        if self.req.failure == Some(Failure::Fail) {
+            self.traceback()?;
+            return Ok(None);
+        }
+        let gib = self.f.size * 1.854;
+        let rate = match self.req.load_format.as_str() {
+            "runai_streamer" => 11.0,
+            "tensorizer" => 14.0,
+            _ => 7.6,
+        } / if self.req.evicted { 1.65 } else { 1.0 };
+        let load = self.j.scale(gib / rate + 0.02);
+        self.c.advance(load)?;
+        let message = format!("Loading weights took {load:.2} seconds");
+        self.c.core("INFO", "default_loader.py:262", &message)?;
+        let loading = model_init + load + self.j.scale(0.004);
+        self.c.advance(0.44)?;
+        let message = format!("Model loading took {gib:.4} GiB and {loading:.6} seconds");
+        self.c.core("INFO", "gpu_model_runner.py:2007", &message)?;
+        Ok(Some(gib))
+    }
+
+    /// The engine core fails to start, as vLLM's does: a traceback.
+    fn traceback(&mut self) -> std::io::Result<()> {
+        self.c.advance(0.2)?;
+        let c = &mut self.c;
         writeln!(
             c.out,
             "{}ERROR {} [core.py:700] EngineCore failed to start.",
@@ -384,125 +433,127 @@ pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::
         writeln!(c.out, "  File \"engine_harness.py\", line 60, in <module>")?;
         writeln!(c.out, "    main(args)")?;
         writeln!(c.out, "RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {{}}")?;
-        c.out.flush()?;
-        return Ok(FakeExit::Failed);
+        c.out.flush()
     }
-    let gib = f.size * 1.854;
-    let rate = match req.load_format.as_str() {
-        "runai_streamer" => 11.0,
-        "tensorizer" => 14.0,
-        _ => 7.6,
-    } / if req.evicted { 1.65 } else { 1.0 };
-    let load = j.scale(gib / rate + 0.02);
-    c.advance(load)?;
-    c.core(
-        "INFO",
-        "default_loader.py:262",
-        &format!("Loading weights took {load:.2} seconds"),
-    )?;
-    let loading = model_init + load + j.scale(0.004);
-    c.advance(0.44)?;
-    c.core(
-        "INFO",
-        "gpu_model_runner.py:2007",
-        &format!("Model loading took {gib:.4} GiB and {loading:.6} seconds"),
-    )?;
 
-    // torch.compile: compiled on the warm-up run, loaded from the cache afterwards.
-    let mut compile_total = 0.0;
-    let mut cached = 0.0;
-    if !req.compile_disabled {
-        let dynamo = j.scale(0.177 * f.layers);
-        c.advance(dynamo)?;
-        c.core(
-            "INFO",
-            "backends.py:559",
-            &format!("Dynamo bytecode transform time: {dynamo:.2} s"),
-        )?;
-        compile_total = dynamo;
-        if req.warmup || req.compile_cache_disabled {
-            let compile = j.scale(0.03 * f.graph_kb);
-            c.advance(compile)?;
-            c.core(
-                "INFO",
-                "backends.py:215",
-                &format!("Compiling a graph for dynamic shape takes {compile:.2} s"),
-            )?;
-            compile_total += compile;
+    /// torch.compile: compiled on the warm-up run, loaded from the cache afterwards. Returns
+    /// the compile time and the time to load cached graphs.
+    fn compile(&mut self) -> std::io::Result<(f64, f64)> {
+        let (mut total, mut cached) = (0.0, 0.0);
+        if self.req.compile_disabled {
+            return Ok((total, cached));
+        }
+        let layers = self.f.layers;
+        let dynamo = self.j.scale(0.177 * layers);
+        self.c.advance(dynamo)?;
+        let message = format!("Dynamo bytecode transform time: {dynamo:.2} s");
+        self.c.core("INFO", "backends.py:559", &message)?;
+        total = dynamo;
+        if self.req.warmup || self.req.compile_cache_disabled {
+            let compile = self.j.scale(0.03 * self.f.graph_kb);
+            self.c.advance(compile)?;
+            let message = format!("Compiling a graph for dynamic shape takes {compile:.2} s");
+            self.c.core("INFO", "backends.py:215", &message)?;
+            total += compile;
         } else {
-            cached = j.scale(0.00456 * f.graph_kb);
-            let per_graph = cached / (f.layers + 1.0);
-            for n in 0..=(f.layers as u32) {
-                c.advance(per_graph)?;
-                c.core("DEBUG", "backends.py:124", &format!("Directly load the {n}-th graph for dynamic shape from inductor via handle ('fake', '/tmp/fake-inductor-cache/{n}.py')"))?;
+            cached = self.j.scale(0.00456 * self.f.graph_kb);
+            let per_graph = cached / (layers + 1.0);
+            for n in 0..=(layers as u32) {
+                self.c.advance(per_graph)?;
+                self.c.core("DEBUG", "backends.py:124", &format!("Directly load the {n}-th graph for dynamic shape from inductor via handle ('fake', '/tmp/fake-inductor-cache/{n}.py')"))?;
             }
-            c.core("INFO", "backends.py:161", &format!("Directly load the compiled graph(s) for dynamic shape from the cache, took {cached:.3} s"))?;
+            self.c.core("INFO", "backends.py:161", &format!("Directly load the compiled graph(s) for dynamic shape from the cache, took {cached:.3} s"))?;
         }
-        c.advance(0.85)?;
-        c.core(
-            "INFO",
-            "monitor.py:34",
-            &format!("torch.compile takes {compile_total:.2} s in total"),
-        )?;
+        self.c.advance(0.85)?;
+        let message = format!("torch.compile takes {total:.2} s in total");
+        self.c.core("INFO", "monitor.py:34", &message)?;
+        Ok((total, cached))
     }
 
-    // KV cache profiling (its logged time includes torch.compile, as vLLM's does).
-    let kv = j.scale(0.5 + 0.35 * f.size);
-    c.advance(kv)?;
-    let profiling = kv + compile_total + cached + if req.compile_disabled { 0.0 } else { 0.85 };
-    c.core("DEBUG", "gpu_worker.py:275", &format!("Memory profiling takes {profiling:.2} seconds. Total non KV cache memory: {:.2}GiB; weights memory: {gib:.2}GiB.", gib + 0.8))?;
-    c.core(
-        "INFO",
-        "gpu_worker.py:276",
-        "Available KV cache memory: 75.57 GiB",
-    )?;
-    c.core(
-        "INFO",
-        "kv_cache_utils.py:849",
-        "GPU KV cache size: 198,080 tokens",
-    )?;
+    /// KV cache profiling (its logged time includes torch.compile, as vLLM's does).
+    fn kv_profiling(&mut self, gib: f64, (compile, cached): (f64, f64)) -> std::io::Result<f64> {
+        let kv = self.j.scale(0.5 + 0.35 * self.f.size);
+        self.c.advance(kv)?;
+        let monitor = if self.req.compile_disabled { 0.0 } else { 0.85 };
+        let profiling = kv + compile + cached + monitor;
+        self.c.core("DEBUG", "gpu_worker.py:275", &format!("Memory profiling takes {profiling:.2} seconds. Total non KV cache memory: {:.2}GiB; weights memory: {gib:.2}GiB.", gib + 0.8))?;
+        for (level, file, message) in KV_CACHE {
+            self.c.core(level, file, message)?;
+        }
+        Ok(profiling)
+    }
 
-    // CUDA graph capture, one graph per batch size.
-    let mut capture = 0.0;
-    if !req.enforce_eager {
-        let per_size = 0.038 * (f.layers / 40.0).sqrt();
-        for size in capture_sizes(req.cuda_graph_sizes.as_deref()) {
-            let d = j.scale(per_size);
+    /// CUDA graph capture, one graph per batch size.
+    fn graph_capture(&mut self) -> std::io::Result<f64> {
+        let mut capture = 0.0;
+        if self.req.enforce_eager {
+            return Ok(capture);
+        }
+        let per_size = 0.038 * (self.f.layers / 40.0).sqrt();
+        for size in capture_sizes(self.req.cuda_graph_sizes.as_deref()) {
+            let d = self.j.scale(per_size);
             capture += d;
-            c.advance(d)?;
-            c.core("DEBUG", "cuda_graph.py:134", &format!("Capturing a cudagraph on (PIECEWISE,BatchDescriptor(num_tokens={size}, uniform_decode=False))"))?;
+            self.c.advance(d)?;
+            self.c.core("DEBUG", "cuda_graph.py:134", &format!("Capturing a cudagraph on (PIECEWISE,BatchDescriptor(num_tokens={size}, uniform_decode=False))"))?;
         }
-        c.core(
-            "INFO",
-            "gpu_model_runner.py:2708",
-            &format!("Graph capturing finished in {capture:.2} secs, took 0.35 GiB"),
-        )?;
+        let message = format!("Graph capturing finished in {capture:.2} secs, took 0.35 GiB");
+        self.c.core("INFO", "gpu_model_runner.py:2708", &message)?;
+        Ok(capture)
     }
-    let init_engine = profiling + capture + j.scale(0.5);
-    c.advance(0.01)?;
-    c.core(
-        "INFO",
-        "core.py:214",
-        &format!(
+
+    /// The engine is ready, does nothing, and the harness says how long it took.
+    fn ready(&mut self, init_engine: f64, engine_start: SystemTime) -> std::io::Result<()> {
+        self.c.advance(0.01)?;
+        let message = format!(
             "init engine (profile, create kv cache, warmup model) took {init_engine:.2} seconds"
-        ),
-    )?;
-    c.advance(0.25)?;
-    c.line(
-        "DEBUG",
-        "utils.py:831",
-        "READY from local core engine process 0.",
-    )?;
-    c.core("DEBUG", "core.py:728", "EngineCore waiting for work.")?;
-    c.advance(0.14)?;
-    c.core("DEBUG", "core.py:696", "EngineCore exiting.")?;
-    let took = c.now.duration_since(engine_start).unwrap_or_default();
-    writeln!(
-        c.out,
-        "initialize_engine took {:.2} seconds",
-        took.as_secs_f64()
-    )?;
-    c.out.flush()?;
+        );
+        self.c.core("INFO", "core.py:214", &message)?;
+        self.c.advance(0.25)?;
+        self.c.line(
+            "DEBUG",
+            "utils.py:831",
+            "READY from local core engine process 0.",
+        )?;
+        self.c
+            .core("DEBUG", "core.py:728", "EngineCore waiting for work.")?;
+        self.c.advance(0.14)?;
+        self.c.core("DEBUG", "core.py:696", "EngineCore exiting.")?;
+        let took = self.c.now.duration_since(engine_start).unwrap_or_default();
+        writeln!(
+            self.c.out,
+            "initialize_engine took {:.2} seconds",
+            took.as_secs_f64()
+        )?;
+        self.c.out.flush()
+    }
+}
+
+/// Write the log of one engine start to `out`: the stages in vLLM's order, each advancing the
+/// virtual clock by its (jittered) duration.
+pub fn run(req: &FakeRequest, models: &Models, out: &mut dyn Write) -> std::io::Result<FakeExit> {
+    let real_start = std::time::Instant::now();
+    let pid = std::process::id() + 1;
+    let mut s = Script {
+        c: Clock {
+            now: SystemTime::now(),
+            speedup: req.speedup,
+            out,
+            core_prefix: format!("\x1b[1;36m(EngineCore_0 pid={pid})\x1b[0;0m "),
+        },
+        j: Jitter(req.seed),
+        f: facts(models, req.model_name()),
+        req,
+    };
+    let engine_start = s.front_end()?;
+    s.worker_start()?;
+    let Some(gib) = s.load()? else {
+        return Ok(FakeExit::Failed);
+    };
+    let compile = s.compile()?;
+    let profiling = s.kv_profiling(gib, compile)?;
+    let capture = s.graph_capture()?;
+    let init_engine = profiling + capture + s.j.scale(0.5);
+    s.ready(init_engine, engine_start)?;
     if req.cpu_sampled {
         // The 10 Hz sampler needs a few ticks to draw figure 12 from a sped-up run.
         std::thread::sleep(Duration::from_millis(350).saturating_sub(real_start.elapsed()));
