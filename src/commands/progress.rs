@@ -9,23 +9,25 @@ use repro::artifacts::manifest::RunStatus;
 use repro::plan::Task;
 use repro::run::{Reporter, TaskResult};
 
-/// The vLLM stage a log line starts, for the bar's message.
+/// What the engine does next, after a log line ends a stage (the parser knows which line
+/// ends which), for the bar's message.
 fn stage_of(line: &str) -> Option<&'static str> {
-    const STAGES: [(&str, &str); 9] = [
-        ("detected platform", "imports"),
-        ("Chunked prefill is", "tokenizer"),
-        ("Waiting for init message", "worker init"),
-        ("Starting to load model", "model init"),
-        ("Loading weights on", "loading weights"),
-        ("Model loading took", "torch.compile"),
-        ("torch.compile takes", "KV cache profiling"),
-        ("Capturing a cudagraph", "graph capturing"),
-        ("init engine (profile", "shutting down"),
-    ];
-    STAGES
-        .iter()
-        .find(|(marker, _)| line.contains(marker))
-        .map(|(_, stage)| *stage)
+    use repro::parse::Stage;
+    Some(match repro::parse::stage_ended(line)? {
+        Stage::DetectPlatform => "imports",
+        Stage::LlmImports => "model info",
+        Stage::GetModelInfo => "tokenizer",
+        Stage::TokenizerInit => "worker init",
+        Stage::WorkerInit => "model init",
+        Stage::ModelInit => "loading weights",
+        Stage::LoadWeights | Stage::ModelLoading => "torch.compile",
+        Stage::DynamoTransformTime | Stage::GraphCompileGeneralShape => "torch.compile",
+        Stage::GraphCompileCached | Stage::TorchCompile => "KV cache profiling",
+        Stage::KvCacheProfiling => "graph capturing",
+        Stage::GraphCapturing => "init engine",
+        Stage::InitEngine => "shutting down",
+        _ => return None,
+    })
 }
 
 /// A task as people read it: `figure-9 iterations/1 model_llama2-7b-hf_cuda-graph-sizes_56`.

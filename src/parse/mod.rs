@@ -16,6 +16,7 @@ use regex::Regex;
 use serde::Serialize;
 
 pub use ledger::{completeness, Completeness};
+pub use profile::stage_ended;
 pub use stage::{Stage, StageTimings, UnknownStage};
 pub use timestamp::BadTimestamp;
 

@@ -187,6 +187,29 @@ fn apply_marker_line(
     Ok(())
 }
 
+/// The markers of the lines that end a stage without printing its time: the stage is the span
+/// from an earlier marker's timestamp to this one's.
+const STAGE_END_MARKERS: [(&str, Stage); 4] = [
+    ("detected platform", Stage::DetectPlatform),
+    ("Available plugins for group", Stage::LlmImports),
+    ("Chunked prefill is", Stage::GetModelInfo),
+    ("Starting to load model", Stage::WorkerInit),
+];
+
+/// The stage a log line ends, by the parser's own markers (for progress: what runs next).
+pub fn stage_ended(line: &str) -> Option<Stage> {
+    DURATION_RULES
+        .iter()
+        .find(|rule| line.contains(rule.marker))
+        .map(|rule| rule.stage)
+        .or_else(|| {
+            STAGE_END_MARKERS
+                .iter()
+                .find(|(marker, _)| line.contains(marker))
+                .map(|(_, stage)| *stage)
+        })
+}
+
 /// `profile_log.main` on the lines of one log.
 pub fn stage_timings(lines: &[&str]) -> Result<StageTimings, LogError> {
     let mut timings = StageTimings::default();

@@ -149,3 +149,21 @@ fn universal_newlines() {
     assert_eq!(split_lines("a\r\nb\rc\nd"), vec!["a", "b", "c", "d"]);
     assert_eq!(split_lines("a\n"), vec!["a"]);
 }
+
+#[test]
+fn the_line_that_ends_each_stage_is_known() {
+    use super::stage_ended;
+    assert_eq!(
+        stage_ended(
+            "INFO 11-23 12:00:00.000 [__init__.py:241] Automatically detected platform cuda."
+        ),
+        Some(Stage::DetectPlatform)
+    );
+    assert_eq!(
+        stage_ended(
+            "INFO 11-23 12:00:01.000 [default_loader.py:262] Loading weights took 2.10 seconds"
+        ),
+        Some(Stage::LoadWeights)
+    );
+    assert_eq!(stage_ended("DEBUG nothing here"), None);
+}
