@@ -141,10 +141,6 @@ impl Hub {
         })
     }
 
-    pub fn has_token(&self) -> bool {
-        self.token.is_some()
-    }
-
     fn get(&self, url: &str) -> reqwest::blocking::RequestBuilder {
         let request = self.client.get(url);
         match &self.token {
