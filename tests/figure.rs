@@ -757,3 +757,12 @@ fn kill_9_of_repro_leaves_no_engine_process_behind() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// The dry run as a user reads it: every task with its short key and why it would run. The keys
+/// are stable (the same inputs, the same key on every machine), so the whole text is pinned.
+#[test]
+fn the_dry_run_lists_every_task_with_its_key() {
+    let (t, _) = Test::new().fake_figure("9", &["--iterations", "1", "--dry-run"]);
+    let out = t.run().success();
+    insta::assert_snapshot!(out.stdout);
+}
