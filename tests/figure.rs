@@ -766,3 +766,61 @@ fn the_dry_run_lists_every_task_with_its_key() {
     let out = t.run().success();
     insta::assert_snapshot!(out.stdout);
 }
+
+/// Before anything runs, the dry run says how long the runs will take and on what it rests;
+/// each run keeps its estimate beside its actual time, and the next estimate rests on it.
+#[test]
+fn estimates_say_their_basis_and_learn_from_past_runs() {
+    let (t, results) = Test::new().fake_figure("2", &["--iterations", "1", "--dry-run"]);
+    t.run()
+        .success()
+        .stdout_has("estimate: 2 runs, about 0 s (2 from the fake engine's simulated time)");
+    t.run_with([
+        "-q".as_ref(),
+        "figure".as_ref(),
+        "2".as_ref(),
+        "--engine".as_ref(),
+        "fake".as_ref(),
+        "--iterations".as_ref(),
+        "1".as_ref(),
+        "--results".as_ref(),
+        results.as_os_str(),
+    ])
+    .success();
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(results.join("figure-2/iterations/1/manifests/output_model_llama3-3b.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m["estimate_s"], 0.06);
+    assert!(m["wall_s"].as_f64().unwrap() > 0.0);
+    t.run_with([
+        "figure".as_ref(),
+        "2".as_ref(),
+        "--engine".as_ref(),
+        "fake".as_ref(),
+        "--iterations".as_ref(),
+        "2".as_ref(),
+        "--dry-run".as_ref(),
+        "--force".as_ref(),
+        "--results".as_ref(),
+        results.as_os_str(),
+    ])
+    .success()
+    .stdout_has("estimate: 3 runs, about 0 s (3 from this machine's past runs of it)");
+    // A real GPU run of a model the paper timed rests on its published time, others on its
+    // predictor.
+    Test::new()
+        .args(["figure", "1", "--dry-run"])
+        .run()
+        .success()
+        .stdout_has("from the paper's predictor (figure 17) from the model's facts");
+    Test::new()
+        .args(["figure", "10", "--gpu", "1", "--dry-run"])
+        .run()
+        .success()
+        .stdout_has("66 runs, about 28 min")
+        .stdout_has("66 from the paper's published time on its H100 NVL")
+        .stdout_has("machine: figure-10/gpu1 runs on n2 (node2, L40S)")
+        .stdout_has("GB of models to download");
+}

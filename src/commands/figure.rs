@@ -18,9 +18,11 @@ use repro::env::harness;
 use repro::env::setup::{self, EnvManifest};
 use repro::env::EnvSpec;
 use repro::exit;
+use repro::plan::estimate::{Estimator, PlanEstimate};
 use repro::plan::guard::Clash;
 use repro::plan::prepare::{self, PrepareRequest, Prepared, StepState};
 use repro::plan::{self, EngineKind, Plan, PlanRequest, TaskState};
+use repro::project::Project;
 use repro::recipe::Layout;
 use repro::recipe::{Recipe, SplitKind};
 use repro::run::Summary;
@@ -266,7 +268,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let clashes: Vec<Clash> = plans.iter().filter_map(plan::guard::clash).collect();
     let steps = settings.preparation(&models, &plans)?;
     if args.dry_run {
-        print_dry_run(&settings, &plans, &clashes, &steps, out.verbose);
+        print_dry_run(&settings, &models, &plans, &clashes, &steps, out.verbose);
         return Ok(ExitCode::SUCCESS);
     }
     if !clashes.is_empty() && !settings.force {
@@ -281,6 +283,10 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     set_aside_clashes(&clashes, &settings.results)?;
     let states: Vec<States> = plans.iter().map(|p| p.states(settings.force)).collect();
     let to_run = states.iter().flatten().any(|(s, _)| s.runs());
+    let estimates = estimate(&settings, &models, &plans, &states);
+    if !out.quiet && to_run {
+        eprintln!("estimate: {}", total(&estimates).describe());
+    }
     if to_run && settings.engine == EngineKind::Real && settings.python.is_none() {
         super::prepare::check_gpu(settings.device)?;
     }
@@ -300,10 +306,13 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let mut progress = Progress::new(out.quiet, out.verbose);
     let mut failed = Vec::new();
     let mut interrupted = false;
-    for (plan, states) in plans.iter().zip(&states) {
+    for ((plan, states), (_, estimates)) in plans.iter().zip(&states).zip(&estimates) {
         let summary = run::execute(
-            plan,
-            states,
+            &run::PlanRun {
+                plan,
+                states,
+                estimates,
+            },
             &engine,
             &settings.run,
             &mut Local,
@@ -333,9 +342,79 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--dry-run`: the clashes, the preparation steps and every plan with its tasks' states.
+/// Each plan's runs estimated: the plan's total, and each task's (`None` where it is done).
+fn estimate(
+    settings: &Settings,
+    models: &Models,
+    plans: &[Plan],
+    states: &[States],
+) -> Vec<(PlanEstimate, Vec<Option<f64>>)> {
+    let estimator = Estimator::new(&settings.results, models);
+    plans
+        .iter()
+        .zip(states)
+        .map(|(plan, states)| {
+            let runs: Vec<bool> = states.iter().map(|(s, _)| s.runs()).collect();
+            estimator.plan(plan, &runs, models)
+        })
+        .collect()
+}
+
+fn total(estimates: &[(PlanEstimate, Vec<Option<f64>>)]) -> PlanEstimate {
+    let mut total = PlanEstimate::default();
+    for (plan, _) in estimates {
+        total.add(plan);
+    }
+    total
+}
+
+/// What the plans need before they can run, beside the time: the disk of the models and
+/// environments not here yet, and which machine each split part belongs to.
+fn needs(settings: &Settings, models: &Models, plans: &[Plan], steps: &[Prepared]) -> String {
+    let mut text = String::new();
+    let mut download_gb = 0.0;
+    let mut envs = 0;
+    for step in steps
+        .iter()
+        .filter(|s| !matches!(s.state, StepState::Done(_)))
+    {
+        match &step.step {
+            prepare::Step::Fetch { model } => {
+                // bf16 weights: two bytes a parameter.
+                download_gb += models.get(model).map_or(0.0, |m| m.size * 2.0);
+            }
+            prepare::Step::Env(_) => envs += 1,
+            _ => {}
+        }
+    }
+    if download_gb > 0.0 || envs > 0 {
+        text += &format!(
+            "disk: about {download_gb:.0} GB of models to download, {envs} environment(s) to set up (about 7 GB each); the rest is here\n"
+        );
+    }
+    if let Ok(machines) = Project::new(&settings.project_root).machines() {
+        for plan in plans
+            .iter()
+            .filter(|p| p.groups.iter().any(|g| g.part.is_some()))
+        {
+            let part = super::figure_on::part_name(plan);
+            if let Some((name, m)) = machines.runner_of(&part) {
+                let gpu = m.gpu.as_deref().unwrap_or("no GPU");
+                text += &format!(
+                    "machine: {part} runs on {name} ({}, {gpu})\n",
+                    m.description
+                );
+            }
+        }
+    }
+    text
+}
+
+/// `--dry-run`: the clashes, the preparation steps, the estimate and what the runs need, and
+/// every plan with its tasks' states.
 fn print_dry_run(
     settings: &Settings,
+    models: &Models,
     plans: &[Plan],
     clashes: &[Clash],
     steps: &[Prepared],
@@ -346,9 +425,15 @@ fn print_dry_run(
         text += &format!("stops here: {clash}: {}\n", clash_way_out(settings.force));
     }
     text += &super::prepare::explain(steps);
-    for plan in plans {
-        let states = plan.states(settings.force);
-        text += &plan::explain::explain(plan, &states, &settings.results, verbose);
+    let states: Vec<States> = plans.iter().map(|p| p.states(settings.force)).collect();
+    let estimates = estimate(settings, models, plans, &states);
+    text += &format!("estimate: {}\n", total(&estimates).describe());
+    text += &needs(settings, models, plans, steps);
+    for ((plan, states), (estimate, _)) in plans.iter().zip(&states).zip(&estimates) {
+        text += &plan::explain::explain(plan, states, &settings.results, verbose);
+        if estimate.runs > 0 && plans.len() > 1 {
+            text += &format!("  estimate: {}\n", estimate.describe());
+        }
     }
     // A closed pipe (`… --dry-run | head`) is not an error.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());

@@ -28,7 +28,7 @@ pub enum Executor {
 }
 
 /// Whether the engine runs on a GPU or vLLM's CPU build.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
     #[default]

@@ -1,6 +1,7 @@
 //! The task graph: a recipe expanded into tasks with stable keys, independent of running them.
 
 pub mod bench;
+pub mod estimate;
 pub mod explain;
 pub mod graph;
 pub mod guard;

@@ -355,6 +355,7 @@ fn clear_failed_attempts(task: &Task) {
 fn run_task(
     ctx: &Context<'_>,
     task: &Task,
+    estimate: Option<f64>,
     previous: Option<&Manifest>,
     replaced: &mut Replaced,
     executor: &mut dyn Executor,
@@ -468,6 +469,7 @@ fn run_task(
         env: spec.env.iter().cloned().collect::<IndexMap<_, _>>(),
         exit,
         wall_s: wall.as_secs_f64(),
+        estimate_s: estimate,
         started,
         ended: manifest::now_rfc3339(),
         host: ctx.host.clone(),
@@ -498,17 +500,30 @@ fn run_task(
     })
 }
 
-/// Run every task of `plan` that is not done (per `states`), then write the tables of its
-/// groups. Stops early on Ctrl-C (and on the first failure with `fail_fast`).
+/// A plan to run: each task's state (read once) and estimated wall time.
+#[derive(Clone, Copy)]
+pub struct PlanRun<'a> {
+    pub plan: &'a Plan,
+    pub states: &'a [(TaskState, Option<Manifest>)],
+    pub estimates: &'a [Option<f64>],
+}
+
+/// Run every task of `plan` that is not done (per `states`), recording each one's estimate
+/// (`estimates`, by task) beside its wall time. Stops early on Ctrl-C (and on the first
+/// failure with `fail_fast`).
 pub fn execute(
-    plan: &Plan,
-    states: &[(TaskState, Option<Manifest>)],
+    run: &PlanRun<'_>,
     engine: &Engine,
     options: &RunOptions,
     executor: &mut dyn Executor,
     reporter: &mut dyn Reporter,
     interrupt: &Interrupt,
 ) -> Result<Summary, RunError> {
+    let PlanRun {
+        plan,
+        states,
+        estimates,
+    } = *run;
     let (name, cpu_model) = manifest::host_identity();
     let ctx = Context {
         engine,
@@ -547,6 +562,7 @@ pub fn execute(
         let result = run_task(
             &ctx,
             task,
+            estimates.get(index).copied().flatten(),
             previous,
             &mut replaced,
             executor,
