@@ -90,6 +90,12 @@ pub enum Command {
     /// its data came from, the claims, the commands that reproduce it, every warning
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Every path an artifact evaluator uses, quickly, then a checklist (pass / fail / skip)
+    #[command(
+        name = "kick-the-tires",
+        after_help = "Examples:\n  repro kick-the-tires                       # a few minutes; the CPU engine if it is set up\n  repro kick-the-tires --setup-cpu           # also sets up vLLM's CPU build (~15 min, 3.4 GB)\n  repro kick-the-tires --dir /tmp/kick\n\nEach step runs the real repro commands in the work folder (its output in logs/); the checklist\nsays where to look. Exits 1 if a check failed; a skipped one says why."
+    )]
+    KickTheTires(KickArgs),
     /// A fake vLLM engine that writes a realistic log (used by `--engine fake`)
     #[command(name = "__fake-engine", hide = true)]
     FakeEngine(FakeEngineArgs),
@@ -114,6 +120,7 @@ impl Command {
             Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
             Command::Import(_) | Command::Compare(_) => true,
             Command::Claims(_) | Command::Report(_) => true,
+            Command::KickTheTires(_) => false,
             Command::Figure(args) => args.dry_run,
             Command::Bench(args) => args.dry_run,
             Command::Models(args) => matches!(
@@ -569,6 +576,16 @@ pub struct ClaimsArgs {
     /// Print JSON (each claim, its computation, verdict, measured value, data) instead
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KickArgs {
+    /// The work folder (results, figures, logs of every step)
+    #[arg(long, value_name = "DIR", default_value = "kick-the-tires")]
+    pub dir: PathBuf,
+    /// Set up vLLM's CPU build for the real cold start where it is not there (~15 min)
+    #[arg(long)]
+    pub setup_cpu: bool,
 }
 
 #[derive(Debug, Args)]

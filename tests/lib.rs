@@ -13,6 +13,7 @@ mod env;
 mod experiments;
 mod figure;
 mod import;
+mod kick;
 mod ledger;
 mod models;
 mod patch;

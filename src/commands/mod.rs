@@ -10,6 +10,7 @@ mod figure;
 mod figure_on;
 mod import;
 mod interrupt;
+mod kick;
 mod merge;
 mod models;
 mod pack;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(args, out),
         Command::Claims(args) => claims::run(args, out),
         Command::Report(args) => report::run(args, out),
+        Command::KickTheTires(args) => kick::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }
 }
