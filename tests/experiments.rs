@@ -189,3 +189,92 @@ fn a_folder_not_in_the_papers_layout_is_refused_naming_what_is_missing() {
         "nothing written"
     );
 }
+
+/// `cache = ["cold", "warm"]` sweeps the state of vLLM's compile caches: a cold run gets fresh,
+/// empty caches of its own (removed after it), a warm one the caches its config's warm-up
+/// filled; the state is in the label, the key and the manifest, never an engine argument.
+#[test]
+fn the_compile_caches_are_a_sweepable_axis() {
+    let recipe = r#"
+title = "cold vs warm"
+[run]
+vllm = "0.10.1.1"
+iterations = 2
+env = { VLLM_USE_V1 = "1", VLLM_LOGGING_LEVEL = "DEBUG" }
+default_params = { cache = ["cold", "warm"] }
+configs = [{ model = "qwen-4b" }]
+"#;
+    let t = Test::new().write("figures/caches.toml", recipe);
+    // The fake engine compiles on a cold cache and loads the compiled graphs on a warm one.
+    t.run_with([
+        "-q",
+        "figure",
+        "caches",
+        "--engine",
+        "fake",
+        "--results",
+        "fake",
+    ])
+    .success();
+    let log = |state: &str| {
+        std::fs::read_to_string(t.path(&format!(
+            "fake/caches/iterations/2/output_model_qwen-4b_cache_{state}.txt"
+        )))
+        .unwrap()
+    };
+    assert!(log("cold").contains("Compiling a graph for dynamic shape takes"));
+    assert!(log("warm").contains("Directly load the compiled graph(s)"));
+
+    // The real engine's runs (a stand-in Python) get the caches' folders in their environment.
+    let python = t.path("python");
+    stand_in_python(&python);
+    t.run_with([
+        "-q".as_ref(),
+        "figure".as_ref(),
+        "caches".as_ref(),
+        "--device".as_ref(),
+        "cpu".as_ref(),
+        "--no-prepare".as_ref(),
+        "--python".as_ref(),
+        python.as_os_str(),
+        "--results".as_ref(),
+        "real".as_ref(),
+    ])
+    .success();
+    let root = |dir: &str, state: &str| -> String {
+        let m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(t.path(&format!(
+                "real/caches/{dir}/manifests/output_model_qwen-4b_cache_{state}.json"
+            )))
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            !m["command"].to_string().contains("--cache"),
+            "`cache` is no engine argument: {}",
+            m["command"]
+        );
+        m["env"]["VLLM_CACHE_ROOT"].as_str().unwrap().to_string()
+    };
+    let (warm_up, warm) = (root("uncached", "warm"), root("iterations/2", "warm"));
+    assert_eq!(
+        warm_up, warm,
+        "a warm run uses the caches its warm-up filled"
+    );
+    assert!(Path::new(&warm).is_absolute());
+    let (cold_1, cold_2) = (root("iterations/1", "cold"), root("iterations/2", "cold"));
+    assert_ne!(cold_1, cold_2, "every cold run has caches of its own");
+    assert!(
+        !Path::new(&cold_1).exists(),
+        "a cold run's caches go with it"
+    );
+
+    let bad = recipe.replace("\"warm\"]", "\"lukewarm\"]");
+    Test::new()
+        .write("figures/caches.toml", bad)
+        .args(["figure", "caches", "--engine", "fake", "--dry-run"])
+        .run()
+        .failure()
+        .stderr_has("`cache` is \"cold\"")
+        .stderr_has("figures/caches.toml:7:");
+}

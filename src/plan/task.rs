@@ -71,4 +71,14 @@ impl Task {
     pub fn label(&self) -> &str {
         &self.config.key.label
     }
+
+    /// The state of the compile caches the run starts with, where its recipe sweeps `cache`.
+    pub fn combination_cache(&self) -> Option<crate::recipe::matrix::CacheState> {
+        use crate::recipe::matrix::{CacheState, CACHE_PARAM};
+        match self.config.key.params.get(CACHE_PARAM) {
+            Some(crate::recipe::Scalar::Str(s)) if s == "cold" => Some(CacheState::Cold),
+            Some(crate::recipe::Scalar::Str(s)) if s == "warm" => Some(CacheState::Warm),
+            _ => None,
+        }
+    }
 }

@@ -134,7 +134,8 @@ impl Combination {
     /// `model_path` replaces the `model` value (a name in `models.toml`) with its local path.
     pub fn engine_args(&self, model_path: Option<&str>) -> Vec<String> {
         let mut args = Vec::new();
-        for (key, value) in &self.params {
+        // `cache` says how the run starts (cold or warm caches), not what vLLM is given.
+        for (key, value) in self.params.iter().filter(|(k, _)| *k != CACHE_PARAM) {
             args.push(format!("--{key}"));
             match (value, model_path) {
                 (Scalar::Str(_), Some(path)) if key == "model" => args.push(path.to_string()),
@@ -151,6 +152,29 @@ impl Combination {
         match self.params.get("model") {
             Some(Scalar::Str(s)) => Some(s),
             _ => None,
+        }
+    }
+}
+
+/// The param that sweeps the state of vLLM's compile caches: `cache = ["cold", "warm"]`. It is
+/// part of a run's label and key like any param, but never an engine argument.
+pub const CACHE_PARAM: &str = "cache";
+
+/// The state of vLLM's compile caches (its `VLLM_CACHE_ROOT`, Inductor's cache) when a run
+/// starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheState {
+    /// Fresh, empty caches for every run: torch.compile compiles.
+    Cold,
+    /// The caches the earlier runs of the same config left (the warm-up run fills them).
+    Warm,
+}
+
+impl CacheState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheState::Cold => "cold",
+            CacheState::Warm => "warm",
         }
     }
 }

@@ -244,6 +244,7 @@ impl Recipe {
                 ),
             ));
         }
+        recipe.check_cache(path, text)?;
         if let Some(models) = models {
             recipe.check_models(path, text, models)?;
         }
@@ -284,6 +285,33 @@ impl Recipe {
             }
         }
         tables
+    }
+
+    /// `cache` is `"cold"` or `"warm"` (or a list of them).
+    fn check_cache(&self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        for (at, params) in self.param_tables() {
+            let Some(value) = params.get(matrix::CACHE_PARAM) else {
+                continue;
+            };
+            let values = match value {
+                ParamValue::One(one) => std::slice::from_ref(one),
+                ParamValue::Sweep(list) => list.as_slice(),
+            };
+            let bad = values
+                .iter()
+                .find(|v| !matches!(v, Scalar::Str(s) if s == "cold" || s == "warm"));
+            if let Some(bad) = bad {
+                let mut at = at.clone();
+                at.push(Seg::Key(matrix::CACHE_PARAM));
+                return Err(error_at(
+                    path,
+                    text,
+                    &at,
+                    format!("`cache` is \"cold\" (fresh compile caches every run) or \"warm\" (the caches its warm-up left), not {}", bad.python_str()),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every model a run names is in models.toml, or a hub id or folder loaded as given.

@@ -129,7 +129,9 @@ impl FakeRequest {
             compile_disabled: truthy("TORCH_COMPILE_DISABLE"),
             evicted: truthy("REPRO_PAGE_CACHE_EVICTED"),
             warmup: iteration == "warmup",
-            compile_cache_disabled: truthy("VLLM_DISABLE_COMPILE_CACHE"),
+            // A cold compile cache (`cache = "cold"`) compiles as the cache-less run does.
+            compile_cache_disabled: truthy("VLLM_DISABLE_COMPILE_CACHE")
+                || std::env::var("REPRO_CACHE_STATE").is_ok_and(|v| v == "cold"),
             cpu_sampled: truthy("REPRO_CPU_SAMPLED"),
             speedup: env("REPRO_FAKE_SPEEDUP")
                 .and_then(|s| s.parse().ok())

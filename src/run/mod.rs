@@ -29,6 +29,7 @@ use crate::artifacts::stage::Staged;
 use crate::artifacts::FileRecord;
 use crate::env::harness;
 use crate::plan::{EngineKind, Plan, Task, TaskState};
+use crate::recipe::matrix::CacheState;
 use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
 pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};
 pub use executor::{Executor, Local};
@@ -156,6 +157,10 @@ fn job(
     if task.paths.cpu_samples.is_some() {
         env.push(("REPRO_CPU_SAMPLED".into(), "1".into()));
     }
+    let cache_state = task.combination_cache();
+    if let Some(state) = cache_state {
+        env.push(("REPRO_CACHE_STATE".into(), state.as_str().into()));
+    }
     let (program, mut args) = match engine {
         Engine::Real {
             pythons,
@@ -174,6 +179,19 @@ fn job(
                 env.push((
                     "TORCHINDUCTOR_CACHE_DIR".into(),
                     dir.to_string_lossy().into_owned(),
+                ));
+            }
+            if let Some(dir) = compile_cache_dir(task, &harness.cache, attempt) {
+                // vLLM's compile cache and Inductor's: fresh for a cold run, the config's own
+                // (filled by its warm-up) for a warm one.
+                if cache_state == Some(CacheState::Cold) {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                env.push(("VLLM_CACHE_ROOT".into(), dir.to_string_lossy().into_owned()));
+                let inductor = dir.join("inductor");
+                env.push((
+                    "TORCHINDUCTOR_CACHE_DIR".into(),
+                    inductor.to_string_lossy().into_owned(),
                 ));
             }
             let script = vec![harness.harness.clone().into_os_string()];
@@ -203,6 +221,31 @@ fn job(
             Engine::Real { guard: Some(_), .. } => libc::SIGTERM,
             _ => libc::SIGKILL,
         },
+    })
+}
+
+/// Where a run's compile caches are, where its recipe sweeps `cache`: a cold run's own (made
+/// fresh, removed after it), a warm run's shared with its config's other runs.
+fn compile_cache_dir(task: &Task, cache: &Path, attempt: u32) -> Option<PathBuf> {
+    let state = task.combination_cache()?;
+    let base = cache.join("compile-caches");
+    let k = &task.config.key;
+    Some(match state {
+        CacheState::Cold => base.join(format!("cold-{}-{attempt}", task.key.short())),
+        CacheState::Warm => {
+            let config = format!(
+                "{}/{}/{}/{}/{:?}",
+                k.figure,
+                k.part.as_deref().unwrap_or(""),
+                k.label,
+                task.vllm,
+                k.device
+            );
+            base.join(format!(
+                "warm-{}",
+                &blake3::hash(config.as_bytes()).to_hex()[..16]
+            ))
+        }
     })
 }
 
@@ -391,6 +434,14 @@ fn run_task(
         let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
         let outcome = executor.run(&spec, log, &mut |line| reporter.line(line), interrupt);
         let records = finish_samplers(task, samplers)?;
+        if let (Some(CacheState::Cold), Engine::Real { harness, .. }) =
+            (task.combination_cache(), ctx.engine)
+        {
+            // A cold run's caches are its own: what it compiled goes with it.
+            if let Some(dir) = compile_cache_dir(task, &harness.cache, attempt) {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
         match outcome {
             Ok(outcome) => (Some(outcome), records),
             Err(e) => {
