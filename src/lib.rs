@@ -41,6 +41,7 @@ pub mod parse;
 pub mod patch;
 pub mod plan;
 pub mod predict;
+pub mod progress;
 pub mod project;
 pub mod recipe;
 pub mod render;

@@ -29,7 +29,7 @@ use repro::run::Summary;
 use repro::run::{self, Engine, Local, RunOptions, DEFAULT_GRACE};
 use repro::table::WriteReport;
 
-use super::progress::{describe, Progress};
+use super::progress::Progress;
 use super::Output;
 use crate::cli::{EngineArg, FigureArgs};
 
@@ -303,7 +303,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let engine = settings.engine(&plans)?;
     remove_leftovers(&plans, &settings.results, out.verbose)?;
     let interrupt = super::interrupt::install()?;
-    let mut progress = Progress::new(out.quiet, out.verbose);
+    let progress = Progress::new(out.quiet, out.verbose);
     let mut failed = Vec::new();
     let mut interrupted = false;
     for ((plan, states), (_, estimates)) in plans.iter().zip(&states).zip(&estimates) {
@@ -316,7 +316,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
             &engine,
             &settings.run,
             &mut Local,
-            &mut progress,
+            &progress,
             &interrupt,
         )?;
         progress.finish();
@@ -466,7 +466,7 @@ fn report_plan(plan: &Plan, summary: &Summary, tables: &WriteReport, quiet: bool
     if let Some((task, result)) = &summary.interrupted_run {
         eprintln!(
             "interrupted: {} was stopped (its partial log: {})",
-            describe(task),
+            task.describe(),
             result.log.display()
         );
     }
@@ -481,7 +481,7 @@ fn report_failures(failed: &[(plan::Task, run::TaskResult)]) {
     for (task, result) in failed {
         eprintln!(
             "  {}: {} (log: {})",
-            describe(task),
+            task.describe(),
             result.error.as_deref().unwrap_or(result.status.as_str()),
             result.log.display()
         );

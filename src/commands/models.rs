@@ -8,11 +8,12 @@ use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use repro::config::machines::Device;
 use repro::config::Models;
-use repro::models::fetch::{self, Fetched, Reporter};
+use repro::models::fetch::{self, Fetched};
 use repro::models::hub::Hub;
 use repro::models::synth::{self, Synthesized};
 use repro::models::tensorize::{self, CopyState, Tensorized};
 use repro::models::{self, Presence};
+use repro::progress::{Event, Progress};
 
 use super::Output;
 use crate::cli::{ModelsAction, ModelsArgs};
@@ -45,8 +46,19 @@ impl Bars {
     }
 }
 
-impl Reporter for Bars {
-    fn model_started(&self, name: &str, files: usize, bytes: u64) {
+impl Progress for Bars {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::DownloadStarted { name, files, bytes } => self.started(name, files, bytes),
+            Event::Downloaded { name, bytes } => self.with_bar(name, |bar| bar.inc(bytes)),
+            Event::DownloadFinished { name } => self.with_bar(name, ProgressBar::finish),
+            _ => {}
+        }
+    }
+}
+
+impl Bars {
+    fn started(&self, name: &str, files: usize, bytes: u64) {
         if !self.enabled {
             eprintln!("{name}: {files} files, {}", human_bytes(bytes));
             return;
@@ -62,14 +74,6 @@ impl Reporter for Bars {
         if let Ok(mut bars) = self.bars.lock() {
             bars.push((name.to_string(), bar));
         }
-    }
-
-    fn bytes(&self, name: &str, n: u64) {
-        self.with_bar(name, |bar| bar.inc(n));
-    }
-
-    fn model_finished(&self, name: &str) {
-        self.with_bar(name, ProgressBar::finish);
     }
 }
 

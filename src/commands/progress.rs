@@ -2,12 +2,11 @@
 //! (`REPRO_NO_PROGRESS=1`, `-q` and `-v` turn the bar off).
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use repro::artifacts::manifest::RunStatus;
-use repro::plan::Task;
-use repro::run::{Reporter, TaskResult};
+use repro::progress::Event;
 
 /// What the engine does next, after a log line ends a stage (the parser knows which line
 /// ends which), for the bar's message.
@@ -30,28 +29,12 @@ fn stage_of(line: &str) -> Option<&'static str> {
     })
 }
 
-/// A task as people read it: `figure-9 iterations/1 model_llama2-7b-hf_cuda-graph-sizes_56`.
-pub fn describe(task: &Task) -> String {
-    let part = task
-        .config
-        .key
-        .part
-        .as_deref()
-        .map(|p| format!("/{p}"))
-        .unwrap_or_default();
-    let phase = match task.phase() {
-        repro::plan::Phase::Warmup => "warm-up".to_string(),
-        repro::plan::Phase::Iteration(i) => format!("iteration {i}"),
-    };
-    format!("{}{part} {phase} {}", task.config.key.figure, task.label())
-}
-
 pub struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
     verbose: bool,
-    current: String,
-    position: String,
+    /// The run being drawn, and `[i/n]`.
+    current: Mutex<(String, String)>,
 }
 
 impl Progress {
@@ -70,8 +53,7 @@ impl Progress {
             bar,
             quiet,
             verbose,
-            current: String::new(),
-            position: String::new(),
+            current: Mutex::new((String::new(), String::new())),
         }
     }
 
@@ -90,47 +72,68 @@ impl Progress {
     }
 }
 
-impl Reporter for Progress {
-    fn started(&mut self, position: usize, total: usize, task: &Task, attempt: u32) {
-        self.current = describe(task);
-        self.position = format!("[{position}/{total}]");
-        if attempt > 1 {
-            self.current.push_str(&format!(" (attempt {attempt})"));
+impl repro::progress::Progress for Progress {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::RunStarted {
+                position,
+                total,
+                what,
+                attempt,
+            } => self.started(position, total, what, attempt),
+            Event::RunLine(line) => {
+                if let (Some(bar), Some(stage)) = (&self.bar, stage_of(line)) {
+                    let current = self.current.lock().map(|c| c.0.clone()).unwrap_or_default();
+                    bar.set_message(format!("{current}: {stage}"));
+                }
+            }
+            Event::RunFinished {
+                ok,
+                status,
+                error,
+                wall,
+            } => self.finished(ok, status, error, wall),
+            _ => {}
         }
+    }
+}
+
+impl Progress {
+    fn started(&self, position: usize, total: usize, what: &str, attempt: u32) {
+        let mut current = what.to_string();
+        if attempt > 1 {
+            current.push_str(&format!(" (attempt {attempt})"));
+        }
+        let at = format!("[{position}/{total}]");
         match &self.bar {
             Some(bar) => {
                 bar.set_length(total as u64);
                 bar.set_position(position as u64 - 1);
-                bar.set_message(self.current.clone());
+                bar.set_message(current.clone());
             }
-            None if self.verbose => eprintln!("{} running {}", self.position, self.current),
+            None if self.verbose => eprintln!("{at} running {current}"),
             None => {}
         }
-    }
-
-    fn line(&mut self, line: &str) {
-        if let (Some(bar), Some(stage)) = (&self.bar, stage_of(line)) {
-            bar.set_message(format!("{}: {stage}", self.current));
+        if let Ok(mut c) = self.current.lock() {
+            *c = (current, at);
         }
     }
 
-    fn finished(&mut self, _task: &Task, result: &TaskResult) {
-        let ok = result.status == RunStatus::Ok;
+    fn finished(&self, ok: bool, status: &str, error: Option<&str>, wall: Duration) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
         if self.quiet && ok {
             return;
         }
-        let what = match &result.error {
-            Some(error) => format!("{}: {error}", result.status.as_str()),
-            None => result.status.as_str().to_string(),
+        let what = match error {
+            Some(error) => format!("{status}: {error}"),
+            None => status.to_string(),
         };
+        let (current, at) = self.current.lock().map(|c| c.clone()).unwrap_or_default();
         self.println(&format!(
-            "{} {} … {what} ({:.2} s)",
-            self.position,
-            self.current,
-            result.wall.as_secs_f64()
+            "{at} {current} … {what} ({:.2} s)",
+            wall.as_secs_f64()
         ));
     }
 }

@@ -11,21 +11,9 @@ use super::hub::{Hub, HubFile};
 use super::{check_file, io, ModelError, ModelFile, ModelManifest, Origin, PARTIAL_DIR};
 use crate::config::Model;
 
-/// Progress of a fetch, drawn by the CLI (the library draws nothing).
-pub trait Reporter: Sync {
-    fn model_started(&self, name: &str, files: usize, bytes: u64);
-    fn bytes(&self, name: &str, n: u64);
-    fn model_finished(&self, name: &str);
-}
-
-/// A reporter that says nothing.
-pub struct Silent;
-
-impl Reporter for Silent {
-    fn model_started(&self, _: &str, _: usize, _: u64) {}
-    fn bytes(&self, _: &str, _: u64) {}
-    fn model_finished(&self, _: &str) {}
-}
+// Progress of a fetch goes to the shared stream, drawn by the CLI.
+pub use crate::progress::Silent;
+use crate::progress::{Event, Progress};
 
 /// What fetching one model did.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +42,7 @@ pub fn fetch_model(
     model: &Model,
     dir: &Path,
     parallel: usize,
-    reporter: &dyn Reporter,
+    progress: &dyn Progress,
 ) -> Result<Fetched, ModelError> {
     if let Some(manifest) = ModelManifest::read(dir)? {
         if manifest.is_synthetic() {
@@ -75,7 +63,11 @@ pub fn fetch_model(
     let info = hub.repo_info(&model.repo, &model.revision)?;
     let total: u64 = info.files.iter().map(|f| f.size).sum();
     check_space(dir, &info.files)?;
-    reporter.model_started(name, info.files.len(), total);
+    progress.event(Event::DownloadStarted {
+        name,
+        files: info.files.len(),
+        bytes: total,
+    });
 
     let next = AtomicUsize::new(0);
     let first_error: Mutex<Option<ModelError>> = Mutex::new(None);
@@ -90,7 +82,7 @@ pub fn fetch_model(
                     break;
                 }
                 if let Err(e) =
-                    fetch_file(hub, name, &model.repo, &info.commit, file, dir, reporter)
+                    fetch_file(hub, name, &model.repo, &info.commit, file, dir, progress)
                 {
                     if let Ok(mut slot) = first_error.lock() {
                         slot.get_or_insert(e);
@@ -119,7 +111,7 @@ pub fn fetch_model(
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
     }
-    reporter.model_finished(name);
+    progress.event(Event::DownloadFinished { name });
     Ok(Fetched::Downloaded {
         files: info.files.len(),
         bytes: total,
@@ -157,16 +149,19 @@ fn fetch_file(
     commit: &str,
     file: &HubFile,
     dir: &Path,
-    reporter: &dyn Reporter,
+    progress: &dyn Progress,
 ) -> Result<(), ModelError> {
     let record = to_record(file);
     if check_file(dir, &record).is_ok() {
-        reporter.bytes(name, file.size);
+        progress.event(Event::Downloaded {
+            name,
+            bytes: file.size,
+        });
         return Ok(());
     }
     let partial = dir.join(PARTIAL_DIR).join(format!("{}.part", file.path));
     hub.download(repo, commit, &file.path, &partial, &mut |n| {
-        reporter.bytes(name, n)
+        progress.event(Event::Downloaded { name, bytes: n })
     })?;
     let got = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
     if got < file.size {

@@ -72,6 +72,21 @@ impl Task {
         &self.config.key.label
     }
 
+    /// The task as people read it: `figure-9 iteration 1 model_llama2-7b-hf_cuda-graph-sizes_56`.
+    pub fn describe(&self) -> String {
+        let k = &self.config.key;
+        let part = k
+            .part
+            .as_deref()
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        let phase = match self.phase {
+            Phase::Warmup => "warm-up".to_string(),
+            Phase::Iteration(i) => format!("iteration {i}"),
+        };
+        format!("{}{part} {phase} {}", k.figure, k.label)
+    }
+
     /// The state of the compile caches the run starts with, where its recipe sweeps `cache`.
     pub fn combination_cache(&self) -> Option<crate::recipe::matrix::CacheState> {
         use crate::recipe::matrix::{CacheState, CACHE_PARAM};

@@ -2,8 +2,8 @@
 //! fake engine), its log staged and renamed into place when complete, its manifest (with the
 //! hash of every file the run made) written after; failures are kept out of the paper's glob
 //! and do not stop the others. A file in a run's way that is not simulated data of this folder
-//! is kept under `replaced/`, never overwritten. Progress goes to a [`Reporter`]; the CLI draws
-//! it. The tables are the caller's next step (`table`), not the runner's.
+//! is kept under `replaced/`, never overwritten. Progress goes to the shared stream
+//! ([`crate::progress`]); the CLI draws it. The tables are the caller's next step (`table`), not the runner's.
 
 pub mod child;
 pub mod evict;
@@ -29,6 +29,7 @@ use crate::artifacts::stage::Staged;
 use crate::artifacts::FileRecord;
 use crate::env::harness;
 use crate::plan::{EngineKind, Plan, Task, TaskState};
+use crate::progress::{Event, Progress};
 use crate::recipe::matrix::CacheState;
 use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
 pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};
@@ -69,21 +70,7 @@ pub struct RunOptions {
     pub drop_caches: bool,
 }
 
-/// What the runner tells whoever shows progress.
-pub trait Reporter {
-    fn started(&mut self, position: usize, total: usize, task: &Task, attempt: u32);
-    fn line(&mut self, line: &str);
-    fn finished(&mut self, task: &Task, result: &TaskResult);
-}
-
-/// A reporter that shows nothing (tests, `-q`).
-pub struct Silent;
-
-impl Reporter for Silent {
-    fn started(&mut self, _: usize, _: usize, _: &Task, _: u32) {}
-    fn line(&mut self, _: &str) {}
-    fn finished(&mut self, _: &Task, _: &TaskResult) {}
-}
+pub use crate::progress::Silent;
 
 /// How one task went.
 #[derive(Debug, Clone)]
@@ -402,7 +389,7 @@ fn run_task(
     previous: Option<&Manifest>,
     replaced: &mut Replaced,
     executor: &mut dyn Executor,
-    reporter: &mut dyn Reporter,
+    progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<TaskResult, RunError> {
     let paths = &task.paths;
@@ -432,7 +419,8 @@ fn run_task(
     let (outcome, samplers) = if error.is_none() {
         let samplers = start_samplers(task);
         let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
-        let outcome = executor.run(&spec, log, &mut |line| reporter.line(line), interrupt);
+        let mut on_line = |line: &str| progress.event(Event::RunLine(line));
+        let outcome = executor.run(&spec, log, &mut on_line, interrupt);
         let records = finish_samplers(task, samplers)?;
         if let (Some(CacheState::Cold), Engine::Real { harness, .. }) =
             (task.combination_cache(), ctx.engine)
@@ -567,7 +555,7 @@ pub fn execute(
     engine: &Engine,
     options: &RunOptions,
     executor: &mut dyn Executor,
-    reporter: &mut dyn Reporter,
+    progress: &dyn Progress,
     interrupt: &Interrupt,
 ) -> Result<Summary, RunError> {
     let PlanRun {
@@ -604,12 +592,12 @@ pub fn execute(
         }
         let task = &plan.tasks[index];
         let previous = states[index].1.as_ref();
-        reporter.started(
-            position + 1,
-            to_run.len(),
-            task,
-            next_attempt(task, previous),
-        );
+        progress.event(Event::RunStarted {
+            position: position + 1,
+            total: to_run.len(),
+            what: &task.describe(),
+            attempt: next_attempt(task, previous),
+        });
         let result = run_task(
             &ctx,
             task,
@@ -617,12 +605,17 @@ pub fn execute(
             previous,
             &mut replaced,
             executor,
-            reporter,
+            progress,
             interrupt,
         );
         summary.replaced = replaced.kept().to_vec();
         let result = result?;
-        reporter.finished(task, &result);
+        progress.event(Event::RunFinished {
+            ok: result.status == RunStatus::Ok,
+            status: result.status.as_str(),
+            error: result.error.as_deref(),
+            wall: result.wall,
+        });
         let status = result.status;
         match status {
             RunStatus::Ok => summary.ok += 1,
