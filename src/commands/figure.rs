@@ -194,11 +194,19 @@ impl Settings {
         })?)
     }
 
-    /// The Python of each vLLM version the plans need: `--python`, else the environment `repro
-    /// env setup` made. A missing one is an error before any run.
-    fn pythons(&self, plans: &[Plan]) -> anyhow::Result<HashMap<String, PathBuf>> {
+    /// The Python of each vLLM version the runs to make need: `--python`, else the environment
+    /// `repro env setup` made. A missing one is an error before any run; versions of tasks that
+    /// are done (or kept) need none.
+    fn pythons(&self, plans: &[Plan], states: &[States]) -> anyhow::Result<HashMap<String, PathBuf>> {
         let mut found = HashMap::new();
-        for task in plans.iter().flat_map(|p| &p.tasks) {
+        let to_run = plans.iter().zip(states).flat_map(|(plan, states)| {
+            plan.tasks
+                .iter()
+                .zip(states)
+                .filter(|(_, (state, _))| state.runs())
+                .map(|(task, _)| task)
+        });
+        for task in to_run {
             let version = &*task.vllm;
             if found.contains_key(version) {
                 continue;
@@ -219,7 +227,7 @@ impl Settings {
         Ok(found)
     }
 
-    fn engine(&self, plans: &[Plan]) -> anyhow::Result<Engine> {
+    fn engine(&self, plans: &[Plan], states: &[States]) -> anyhow::Result<Engine> {
         let root = std::path::absolute(&self.project_root)
             .with_context(|| format!("resolving `{}`", self.project_root.display()))?;
         let exe = std::env::current_exe().context("finding the repro binary")?;
@@ -231,7 +239,7 @@ impl Settings {
                     format!("writing the engine harness under `{}`", cache.display())
                 })?;
                 Engine::Real {
-                    pythons: self.pythons(plans)?,
+                    pythons: self.pythons(plans, states)?,
                     harness,
                     guard: Some(exe),
                 }
@@ -300,7 +308,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
         };
         super::prepare::run(&steps, &inputs, &out)?;
     }
-    let engine = settings.engine(&plans)?;
+    let engine = settings.engine(&plans, &states)?;
     remove_leftovers(&plans, &settings.results, out.verbose)?;
     let interrupt = super::interrupt::install()?;
     let progress = Progress::new(out.quiet, out.verbose);

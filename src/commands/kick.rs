@@ -295,7 +295,7 @@ fn cpu_cold_start(s: &Steps, args: &KickArgs) -> (Verdict, String) {
     let spec =
         repro::env::EnvSpec::new(repro::env::PAPER_VLLM, repro::config::machines::Device::Cpu);
     let cache = repro::env::cache_dir(&s.project);
-    let there = spec.python(&cache).is_file();
+    let there = spec.is_set_up(&cache);
     if !there && !args.setup_cpu {
         let why = format!(
             "vLLM's CPU environment is not set up (`{}`): `repro env setup --device cpu` (~15 min, 3.4 GB), or rerun with --setup-cpu",

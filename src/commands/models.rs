@@ -390,9 +390,8 @@ fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
         repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Cpu),
         repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Gpu),
     ] {
-        let python = spec.python(cache);
-        if python.is_file() {
-            return Ok(python);
+        if spec.is_set_up(cache) {
+            return Ok(spec.python(cache));
         }
     }
     bail!("no vLLM environment to make models in: run `repro env setup --device cpu` first, or pass --python")

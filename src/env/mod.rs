@@ -42,6 +42,12 @@ impl EnvSpec {
     pub fn python(&self, cache: &Path) -> PathBuf {
         self.dir(cache).join("bin").join("python")
     }
+
+    /// Whether a setup of this environment finished: its manifest is written last, so a setup
+    /// still under way (its Python there, torch not yet) does not count.
+    pub fn is_set_up(&self, cache: &Path) -> bool {
+        self.python(cache).is_file() && self.dir(cache).join(setup::MANIFEST).is_file()
+    }
 }
 
 /// The cache folder: `$REPRO_CACHE`, else `<project>/.cache`.
