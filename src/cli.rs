@@ -206,6 +206,10 @@ pub struct MockServerArgs {
     /// Worker threads
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Serve at most this many completions at once; the rest wait for a slot (capacity:
+    /// slots / (ttft + gap × (output tokens − 1)) requests/s)
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub slots: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -392,6 +392,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         lifetime: Duration::from_secs(args.lifetime_s),
         threads: args.threads,
+        slots: args.slots,
     };
     repro::bench::mock::serve(opts, |addr| {
         println!("listening on {addr}");
