@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod curves;
+pub mod deadline;
 pub mod load;
 pub mod metrics;
 pub mod mock;

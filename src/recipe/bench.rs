@@ -212,6 +212,21 @@ pub struct SloSpec {
     pub tpot: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     pub e2e: Option<Duration>,
+    /// The first token's deadline for the deadline metrics (etalon's); else `ttft`, else 100 ms.
+    /// Left out of the key when unset, so runs made before it keep theirs.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ttft_deadline: Option<Duration>,
+    /// Each next token's deadline (slack carried); else `tpot`, else 50 ms.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tbt_deadline: Option<Duration>,
 }
 
 fn ten_minutes() -> Duration {
@@ -297,6 +312,19 @@ impl BenchRecipe {
                 }
             }
             _ => {}
+        }
+        // The deadline metrics divide by the TBT deadline (the TPOT SLO where it stands in).
+        for (key, value) in [
+            ("ttft_deadline", recipe.slo.ttft_deadline),
+            ("tbt_deadline", recipe.slo.tbt_deadline),
+            ("tpot", recipe.slo.tpot),
+        ] {
+            if value.is_some_and(|d| d.is_zero()) {
+                return Err(at(
+                    &["slo", key],
+                    format!("`slo.{key}` must be more than 0"),
+                ));
+            }
         }
         for run in recipe.runs() {
             let w = &run.workload;
@@ -502,6 +530,17 @@ rate = [1.0, 2.5]
             .unwrap_err()
             .to_string();
         assert!(err.contains("a `url` server is not started"), "{err}");
+        let text = BASE.replace(
+            "ttft = \"200ms\"",
+            "ttft = \"200ms\"\ntbt_deadline = \"0s\"",
+        );
+        let err = BenchRecipe::parse(Path::new("b.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`slo.tbt_deadline` must be more than 0"),
+            "{err}"
+        );
         let text = BASE.replace("dist = \"uniform\"", "dist = \"zipf\"");
         let err = BenchRecipe::parse(Path::new("b.toml"), &text)
             .unwrap_err()
