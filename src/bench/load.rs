@@ -56,6 +56,31 @@ pub fn run(
     max_duration: Duration,
     interrupt: &Interrupt,
 ) -> Vec<RequestRecord> {
+    run_with(
+        rt,
+        client,
+        target,
+        requests,
+        plan,
+        max_duration,
+        interrupt,
+        Duration::ZERO,
+    )
+}
+
+/// [`run`], with the open loop's sending thread kept busy `slowdown` before each send: a
+/// deliberately starved client, to test that the self-check (`bench::loadcheck`) catches it.
+#[allow(clippy::too_many_arguments)]
+pub fn run_with(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    target: &Target,
+    requests: Vec<Request>,
+    plan: &Plan,
+    max_duration: Duration,
+    interrupt: &Interrupt,
+    slowdown: Duration,
+) -> Vec<RequestRecord> {
     let requests: Arc<Vec<Request>> = Arc::new(requests);
     let t0 = Instant::now();
     let stop_at = t0 + max_duration;
@@ -78,6 +103,12 @@ pub fn run(
                         req.max_tokens,
                     )));
                     continue;
+                }
+                if !slowdown.is_zero() {
+                    let busy = Instant::now() + slowdown;
+                    while Instant::now() < busy {
+                        std::hint::spin_loop();
+                    }
                 }
                 let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
                 let index = req.id as usize;

@@ -44,6 +44,7 @@ pub fn definitions() -> IndexMap<&'static str, &'static str> {
         ("scheduled_rate", "(scheduled - 1) / (last - first scheduled send), requests/s: the seeded schedule's own rate"),
         ("send_lag", "actual send - scheduled send, seconds (open loop only)"),
         ("dispatch_lag", "hand-over to the async runtime - scheduled send, seconds (open loop only): the timer's share of send_lag"),
+        ("client", "the load generator's self-check (open loop): invalid when p90 send lag > max(10 ms, 1/2 of the mean scheduled gap), achieved < 95% of the scheduled rate, or the client's CPU >= 90% of its usable cores; an invalid run is kept but left out of curves and capacity searches"),
         ("attainment", "share of all requests (any outcome) meeting each SLO set, and every one (`all`, = good_fraction)"),
         ("deadlines", "etalon (arXiv 2407.07000): the first token is due ttft_deadline after the send, each next tbt_deadline after the one before plus the slack saved so far; a late token misses floor((gap - slack) / tbt_deadline) deadlines (the first 1 + floor((ttft - ttft_deadline) / tbt_deadline)) and resets the slack; one text chunk = one token"),
         ("fluidity_index", "deadlines met / deadlines, every ok request's tokens pooled; request_fluidity: the same per ok request; miss_rate: 1 - request_fluidity"),
@@ -241,6 +242,10 @@ pub struct Summary {
     /// etalon's deadline metrics (`bench::deadline`); `null` in summaries written before them.
     #[serde(default)]
     pub deadlines: Option<DeadlineSummary>,
+    /// The load generator's check of itself (`bench::loadcheck`): whether the client was the
+    /// limit; `null` in summaries written before it.
+    #[serde(default)]
+    pub client: Option<super::loadcheck::ClientCheck>,
     /// The server's start-up (spawn → healthy, its log's ledger, the first token); `null` in
     /// summaries written before repro recorded it.
     #[serde(default)]
@@ -340,6 +345,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
             let (d, source) = slo.deadlines();
             deadline::summarize(records, d, &source, duration)
         }),
+        client: None,
         startup: None,
         definitions: definitions()
             .into_iter()

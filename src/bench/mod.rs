@@ -7,10 +7,12 @@
 //! client) → records → metrics (summary) → curves (plot data); each run driven by
 //! `run::folder`.
 
+pub mod capacity;
 pub mod client;
 pub mod curves;
 pub mod deadline;
 pub mod load;
+pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
 pub mod record;
