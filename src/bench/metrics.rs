@@ -246,6 +246,10 @@ pub struct Summary {
     /// limit; `null` in summaries written before it.
     #[serde(default)]
     pub client: Option<super::loadcheck::ClientCheck>,
+    /// TPOT / ITL / E2E as vLLM, GuideLLM and AIPerf each define them (`bench::tools`), under
+    /// their own names; `null` in summaries written before it.
+    #[serde(default)]
+    pub by_tool: Option<super::tools::ByTool>,
     /// The server's start-up (spawn → healthy, its log's ledger, the first token); `null` in
     /// summaries written before repro recorded it.
     #[serde(default)]
@@ -346,9 +350,11 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
             deadline::summarize(records, d, &source, duration)
         }),
         client: None,
+        by_tool: Some(super::tools::by_tool(records)),
         startup: None,
         definitions: definitions()
             .into_iter()
+            .chain(super::tools::definitions())
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     }

@@ -19,6 +19,7 @@ pub mod record;
 pub mod runner;
 pub mod server;
 pub mod startup;
+pub mod tools;
 pub mod workload;
 
 pub use runner::{run_benchmark, BenchError, Context, Event};
