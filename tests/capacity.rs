@@ -114,19 +114,22 @@ fn capacity_is_found_and_an_interrupted_search_reruns_no_probe() {
     assert_eq!(first["dir"], "capacity/default/rate_40.0");
 }
 
-/// Even the lowest rate over-saturates the server: one probe, failed as saturated, and the
-/// search says so.
+/// Even the lowest rate over-saturates the server: one probe, which stops sending once 24
+/// requests are in flight, failed as saturated, and the search says so.
 #[test]
 fn a_search_stops_at_over_saturation() {
     let text = mock_capacity(&[
-        ("probe_duration = \"2s\"", "probe_duration = \"1s\""),
+        (
+            "probe_duration = \"2s\"",
+            "probe_duration = \"1s\"\nmax_in_flight = 24",
+        ),
         ("min_rate = 10.0", "min_rate = 200.0"),
         ("start_rate = 20.0", "start_rate = 200.0"),
     ]);
     let t = Test::new().write("benchmarks/sat.toml", text);
     t.run_with(["bench", "sat", "--results", "r"])
         .success()
-        .stderr_has("over-saturated: completions at")
+        .stderr_has("over-saturated: stopped sending with")
         .stderr_has("even min_rate over-saturates the server");
     let file = json(&t.path("r/bench-sat/capacity.json"));
     let config = &file["configs"][0];
@@ -135,6 +138,9 @@ fn a_search_stops_at_over_saturation() {
     let probes = config["probes"].as_array().unwrap();
     assert_eq!(probes.len(), 1);
     assert!(probes[0]["saturated"].is_string());
+    let summary = json(&t.path("r/bench-sat/capacity/default/rate_200.0/summary.json"));
+    let not_sent = summary["outcomes"]["not_sent"].as_u64().unwrap();
+    assert!(not_sent > 0 && not_sent < 200, "{not_sent} of 200 not sent");
 }
 
 /// A starved load generator (kept busy 30 ms before each send, at 40 req/s: 25 ms apart) is the

@@ -251,7 +251,17 @@ pub fn judge(
 ) -> Probe {
     let score = score(spec, summary, records);
     let sat = saturation(records);
-    let saturated = sat.as_ref().filter(|s| s.behind > spec.saturation).map(|s| {
+    let stopped = spec
+        .max_in_flight
+        .map(super::load::in_flight_stop)
+        .and_then(|why| {
+            let n = records
+                .iter()
+                .filter(|r| r.error.as_deref() == Some(why.as_str()))
+                .count();
+            (n > 0).then(|| format!("stopped sending with {n} requests left: {why}"))
+        });
+    let measured = sat.as_ref().filter(|s| s.behind > spec.saturation).map(|s| {
         format!(
             "completions at {:.2} req/s, {:.0}% behind the {:.2} req/s sent; in flight {:.1} → {:.1} (peak {})",
             s.completion_rate,
@@ -262,6 +272,10 @@ pub fn judge(
             s.in_flight_peak
         )
     });
+    let saturated = match (stopped, measured) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     let invalid = summary
         .client
         .as_ref()
@@ -486,6 +500,7 @@ mod tests {
             growth: 2.0,
             probe_duration: Some(Duration::from_secs(2)),
             saturation: 0.1,
+            max_in_flight: None,
         }
     }
 

@@ -419,7 +419,10 @@ impl BenchJob<'_> {
             &plan,
             w.max_duration,
             interrupt,
-            ctx.client_slowdown,
+            &load::Limits {
+                slowdown: ctx.client_slowdown,
+                max_in_flight: recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
+            },
         );
         let usage = loadcheck::ClientUse {
             cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,

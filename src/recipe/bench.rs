@@ -17,8 +17,9 @@ use crate::config::{ConfigError, Seg};
 use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 2] = [
+pub const BUILTIN: [(&str, &str); 3] = [
     ("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml")),
+    ("cpu-capacity", include_str!("../../benchmarks/cpu-capacity.toml")),
     (
         "mock-capacity",
         include_str!("../../benchmarks/mock-capacity.toml"),
@@ -103,6 +104,11 @@ pub struct CapacitySpec {
     /// slowly than they were sent: it fails, and the bracket stops growing.
     #[serde(default = "ten_percent")]
     pub saturation: f64,
+    /// A probe stops sending once this many requests are in flight (the rest count as not
+    /// sent, and the probe as over-saturated): an over-saturated probe ends early instead of
+    /// queueing its whole schedule.
+    #[serde(default)]
+    pub max_in_flight: Option<usize>,
 }
 
 fn point_nine() -> f64 {
@@ -599,6 +605,12 @@ fn check_capacity(
     }
     if !(c.growth > 1.0 && c.growth.is_finite()) {
         return field("growth", "`capacity.growth` must be a factor more than 1");
+    }
+    if c.max_in_flight == Some(0) {
+        return field(
+            "max_in_flight",
+            "`capacity.max_in_flight` must be at least 1",
+        );
     }
     if !(c.saturation > 0.0 && c.saturation < 1.0) {
         return field(
