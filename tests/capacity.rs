@@ -177,3 +177,59 @@ fn a_starved_client_marks_its_run_invalid_and_stops_the_search() {
         "{tripped:?}"
     );
 }
+
+/// A prefill profile of a mock whose first token takes 5 ms + 0.2 ms per prompt word: one
+/// request at a time, each length in turn, the fastest TTFT of each fitted by a line.
+#[test]
+fn a_prefill_profile_fits_ttft_against_prompt_length() {
+    let text = format!(
+        r#"title = "prefill"
+[server]
+kind = "command"
+model = "mock"
+command = [{REPRO:?}, "__mock-server", "--port", "{{port}}", "--ttft-ms", "5", "--prefill-us-per-token", "200", "--lifetime-s", "60"]
+health_timeout = "10s"
+stop_grace = "2s"
+[workload]
+arrival = "closed"
+requests = 1
+prompt = {{ kind = "synthetic", len = {{ dist = "fixed", value = 4 }} }}
+output_len = {{ dist = "fixed", value = 8 }}
+request_timeout = "10s"
+[prefill_profile]
+lens = [8, 64, 256]
+repeats = 2
+degree = 1
+"#
+    );
+    let t = Test::new().write("benchmarks/pre.toml", text);
+    t.run_with(["bench", "pre"])
+        .success()
+        .stderr_has("default: prefill ≈");
+    let file = json(&t.path("results/bench-pre/prefill.json"));
+    let config = &file["configs"][0];
+    let points = config["points"].as_array().unwrap();
+    let lens: Vec<u64> = points
+        .iter()
+        .map(|p| p["prompt_len"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lens, [8, 64, 256]);
+    assert_eq!(points[0]["ttfts"].as_array().unwrap().len(), 2);
+    // One at a time, with 2 tokens each, whatever the recipe's workload said.
+    let summary = json(&t.path("results/bench-pre/default/summary.json"));
+    assert_eq!(summary["requests"], 6);
+    assert_eq!(summary["arrivals"]["concurrency"], 1);
+    assert_eq!(summary["output_tokens"], 12);
+    let fit = &config["fit"];
+    assert_eq!(fit["degree"], 1);
+    let c: Vec<f64> = fit["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // The mock sleeps at least 0.2 ms a word: 248 more words, at least ~50 ms more.
+    let predict = |n: f64| c[0] + c[1] * n;
+    assert!(predict(256.0) - predict(8.0) > 0.04, "{c:?}");
+    assert!(t.path("results/bench-pre/prefill.svg").is_file());
+}

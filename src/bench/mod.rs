@@ -15,6 +15,7 @@ pub mod load;
 pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
+pub mod prefill;
 pub mod record;
 pub mod runner;
 pub mod server;
