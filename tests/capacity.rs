@@ -176,6 +176,11 @@ fn a_starved_client_marks_its_run_invalid_and_stops_the_search() {
         tripped.iter().any(|t| t.starts_with("achieved rate")),
         "{tripped:?}"
     );
+    // The next search runs the invalid probe again rather than reuse it.
+    t.run_with(["bench", "slow", "--client-slowdown-ms", "30"])
+        .success()
+        .stderr_has("rate_40.0: starting the server")
+        .stderr_has("INVALID, the client was the limit");
 }
 
 /// A prefill profile of a mock whose first token takes 5 ms + 0.2 ms per prompt word: one

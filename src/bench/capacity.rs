@@ -8,7 +8,8 @@
 //! completes requests more slowly than they were sent (by more than `saturation`) is
 //! over-saturated: it fails whatever its latencies, so the bracket stops growing there; when
 //! even `min_rate` over-saturates, the search stops. A probe the load generator could not
-//! deliver (`client.valid = false`) stops the search: its rate says nothing of the server.
+//! deliver (`client.valid = false`) stops the search: its rate says nothing of the server; the
+//! next search runs that probe again (and reuses the others).
 //!
 //! Each probe is a run of its own (`capacity/<config>/rate_<r>/`, keyed like every run): the
 //! search is a pure function of the probes' results, so a rerun after an interrupt finds the
@@ -455,9 +456,23 @@ pub fn search(
             if let Some(parent) = task.folder.dir.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| runner::drive_error_of(parent, e))?;
             }
-            let reused = !ctx.force && runner::state(&task) == FolderState::Done;
-            let failed =
-                runner::run_tasks(name, recipe, std::slice::from_ref(&task), ctx, on_event)?;
+            let mut reused = !ctx.force && runner::state(&task) == FolderState::Done;
+            // A probe found invalid before (the client was the limit) is run again: it said
+            // nothing of the server, and this machine may be quieter now.
+            let retry = reused && probe_was_invalid(&task.folder.dir);
+            let forced;
+            let run_ctx = if retry {
+                reused = false;
+                forced = Context {
+                    force: true,
+                    ..ctx.clone()
+                };
+                &forced
+            } else {
+                ctx
+            };
+            let tasks = std::slice::from_ref(&task);
+            let failed = runner::run_tasks(name, recipe, tasks, run_ctx, on_event)?;
             if failed > 0 {
                 break Stop::ProbeFailed;
             }
@@ -497,6 +512,14 @@ pub fn search(
         write_file(&bench, &file)?;
     }
     Ok(file)
+}
+
+/// Whether a finished probe's summary says its client was the limit.
+fn probe_was_invalid(dir: &Path) -> bool {
+    read::<Summary>(&dir.join("summary.json"))
+        .ok()
+        .and_then(|s| s.client)
+        .is_some_and(|c| !c.valid)
 }
 
 /// `capacity.json` and its chart (`capacity.svg`), each written whole or not at all.
