@@ -74,12 +74,7 @@ pub enum SetupError {
     Busy(#[from] crate::artifacts::lock::LockError),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
-    move |source| SetupError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io -> SetupError);
 
 /// What was installed, and how.
 #[derive(Debug, Clone, Serialize, Deserialize)]

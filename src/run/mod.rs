@@ -113,12 +113,7 @@ pub enum RunError {
     NoPython { version: String },
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io_error -> RunError);
 
 /// The child's command and environment for a task.
 fn job(
