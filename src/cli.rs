@@ -170,6 +170,10 @@ pub struct BenchArgs {
     /// Do not set up environments or make models first: stop instead when one is missing
     #[arg(long)]
     pub no_prepare: bool,
+    /// Keep the load generator busy this many ms before each send: a starved client, to see
+    /// the self-check mark the run invalid
+    #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
+    pub client_slowdown_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +210,10 @@ pub struct MockServerArgs {
     /// Worker threads
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Serve at most this many completions at once; the rest wait for a slot (capacity:
+    /// slots / (ttft + gap × (output tokens − 1)) requests/s)
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub slots: Option<usize>,
 }
 
 #[derive(Debug, Args)]

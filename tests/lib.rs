@@ -4,6 +4,7 @@ mod common;
 
 mod archive;
 mod bench;
+mod capacity;
 mod claims;
 mod cli;
 mod compare;

@@ -56,6 +56,46 @@ pub fn run(
     max_duration: Duration,
     interrupt: &Interrupt,
 ) -> Vec<RequestRecord> {
+    run_with(
+        rt,
+        client,
+        target,
+        requests,
+        plan,
+        max_duration,
+        interrupt,
+        &Limits::default(),
+    )
+}
+
+/// What bounds an open loop beyond its schedule.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Limits {
+    /// Keep the sending thread busy this long before each send: a deliberately starved client,
+    /// to test that the self-check (`bench::loadcheck`) catches it.
+    pub slowdown: Duration,
+    /// Stop sending once this many requests are in flight (an over-saturated server would only
+    /// queue more); the rest are `not_sent`, their error saying so.
+    pub max_in_flight: Option<usize>,
+}
+
+/// The error of a request not sent because `limit` requests were in flight.
+pub fn in_flight_stop(limit: usize) -> String {
+    format!("not sent: {limit} requests were in flight, the limit (`capacity.max_in_flight`)")
+}
+
+/// [`run`] within `limits`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_with(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    target: &Target,
+    requests: Vec<Request>,
+    plan: &Plan,
+    max_duration: Duration,
+    interrupt: &Interrupt,
+    limits: &Limits,
+) -> Vec<RequestRecord> {
     let requests: Arc<Vec<Request>> = Arc::new(requests);
     let t0 = Instant::now();
     let stop_at = t0 + max_duration;
@@ -68,22 +108,40 @@ pub fn run(
             let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
             unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
             let mut pending = Vec::with_capacity(requests.len());
+            let in_flight = Arc::new(AtomicUsize::new(0));
+            let mut saturated = false;
             for (req, &at) in requests.iter().zip(times) {
                 let when = t0 + Duration::from_secs_f64(at.max(0.0));
-                if when > stop_at || !sleep_until(when, interrupt) {
-                    pending.push(Err(RequestRecord::not_sent(
-                        req.id,
-                        Some(at),
-                        req.prompt_len,
-                        req.max_tokens,
-                    )));
+                saturated = saturated
+                    || limits
+                        .max_in_flight
+                        .is_some_and(|max| in_flight.load(Ordering::SeqCst) >= max);
+                if saturated || when > stop_at || !sleep_until(when, interrupt) {
+                    let mut record =
+                        RequestRecord::not_sent(req.id, Some(at), req.prompt_len, req.max_tokens);
+                    if saturated {
+                        record.error = limits.max_in_flight.map(in_flight_stop);
+                    }
+                    pending.push(Err(record));
                     continue;
+                }
+                if !limits.slowdown.is_zero() {
+                    let busy = Instant::now() + limits.slowdown;
+                    while Instant::now() < busy {
+                        std::hint::spin_loop();
+                    }
                 }
                 let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
                 let index = req.id as usize;
                 let dispatched = Some(Instant::now().duration_since(t0).as_secs_f64());
+                let in_flight = in_flight.clone();
+                in_flight.fetch_add(1, Ordering::SeqCst);
                 pending.push(Ok(handle.spawn(async move {
-                    client::send(&client, &target, &requests[index], t0, Some(at), dispatched).await
+                    let record =
+                        client::send(&client, &target, &requests[index], t0, Some(at), dispatched)
+                            .await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    record
                 })));
             }
             if slack > 0 {

@@ -24,6 +24,7 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::deadline::{self, DeadlineSummary, Deadlines};
 use super::record::{Outcome, RequestRecord};
 
 /// The definitions above, as written into `summary.json`.
@@ -43,6 +44,13 @@ pub fn definitions() -> IndexMap<&'static str, &'static str> {
         ("scheduled_rate", "(scheduled - 1) / (last - first scheduled send), requests/s: the seeded schedule's own rate"),
         ("send_lag", "actual send - scheduled send, seconds (open loop only)"),
         ("dispatch_lag", "hand-over to the async runtime - scheduled send, seconds (open loop only): the timer's share of send_lag"),
+        ("client", "the load generator's self-check (open loop): invalid when p90 send lag > max(10 ms, 1/2 of the mean scheduled gap), achieved < 95% of the scheduled rate, or the client's CPU >= 90% of its usable cores; an invalid run is kept but left out of curves and capacity searches"),
+        ("attainment", "share of all requests (any outcome) meeting each SLO set, and every one (`all`, = good_fraction)"),
+        ("deadlines", "etalon (arXiv 2407.07000): the first token is due ttft_deadline after the send, each next tbt_deadline after the one before plus the slack saved so far; a late token misses floor((gap - slack) / tbt_deadline) deadlines (the first 1 + floor((ttft - ttft_deadline) / tbt_deadline)) and resets the slack; one text chunk = one token"),
+        ("fluidity_index", "deadlines met / deadlines, every ok request's tokens pooled; request_fluidity: the same per ok request; miss_rate: 1 - request_fluidity"),
+        ("fluid_requests", "requests (of all) with fluidity-index >= 0.9; fluid_fraction = fluid_requests / requests"),
+        ("good_token_throughput", "tokens that met their deadline / duration"),
+        ("fluid_token_rate", "etalon's deadline-based throughput: 1 / p99 over ok requests of the smallest TBT deadline with <= 10% of its later tokens missing (first token ignored), tokens/s"),
     ])
 }
 
@@ -52,6 +60,11 @@ pub struct Slo {
     pub ttft: Option<f64>,
     pub tpot: Option<f64>,
     pub e2e: Option<f64>,
+    /// The deadline metrics' first-token deadline where the recipe sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_deadline: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tbt_deadline: Option<f64>,
 }
 
 impl Slo {
@@ -61,7 +74,39 @@ impl Slo {
             ttft: spec.ttft.map(|d| d.as_secs_f64()),
             tpot: spec.tpot.map(|d| d.as_secs_f64()),
             e2e: spec.e2e.map(|d| d.as_secs_f64()),
+            ttft_deadline: spec.ttft_deadline.map(|d| d.as_secs_f64()),
+            tbt_deadline: spec.tbt_deadline.map(|d| d.as_secs_f64()),
         }
+    }
+
+    /// The deadlines of the deadline metrics: the recipe's, else the SLO's, else etalon's
+    /// defaults; with where each came from (`ttft: recipe, tbt: slo`).
+    pub fn deadlines(&self) -> (Deadlines, String) {
+        let pick = |own: Option<f64>, slo: Option<f64>, default: f64| match (own, slo) {
+            (Some(v), _) => (v, "recipe"),
+            (None, Some(v)) => (v, "slo"),
+            (None, None) => (default, "etalon-default"),
+        };
+        let (ttft, a) = pick(
+            self.ttft_deadline,
+            self.ttft,
+            deadline::DEFAULT_TTFT_DEADLINE,
+        );
+        let (tbt, b) = pick(self.tbt_deadline, self.tpot, deadline::DEFAULT_TBT_DEADLINE);
+        (Deadlines { ttft, tbt }, format!("ttft: {a}, tbt: {b}"))
+    }
+
+    /// Whether an ok request meets each objective set: `(ttft, tpot, e2e)`, `None` where unset.
+    fn each_met_by(&self, r: &RequestRecord) -> [Option<bool>; 3] {
+        let ok = r.outcome == Outcome::Ok;
+        let within = |limit: Option<f64>, value: Option<f64>, missing: bool| {
+            limit.map(|l| ok && value.map_or(missing, |v| v <= l))
+        };
+        [
+            within(self.ttft, r.ttft(), false),
+            within(self.tpot, r.tpot(), true),
+            within(self.e2e, r.e2e(), false),
+        ]
     }
 
     /// Whether an ok request meets every objective.
@@ -137,6 +182,33 @@ pub struct Arrivals {
     pub dispatch_lag: Dist,
 }
 
+/// SLO attainment: the share of all requests (any outcome) meeting each SLO set, and every one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attainment {
+    pub ttft: Option<f64>,
+    pub tpot: Option<f64>,
+    pub e2e: Option<f64>,
+    /// Meeting every SLO set (an ok request where none is set).
+    pub all: f64,
+}
+
+impl Attainment {
+    fn of(records: &[RequestRecord], slo: &Slo) -> Attainment {
+        let n = records.len().max(1) as f64;
+        let each: Vec<[Option<bool>; 3]> = records.iter().map(|r| slo.each_met_by(r)).collect();
+        let share = |i: usize| {
+            let met: Vec<bool> = each.iter().filter_map(|e| e[i]).collect();
+            (!met.is_empty()).then(|| met.iter().filter(|&&m| m).count() as f64 / n)
+        };
+        Attainment {
+            ttft: share(0),
+            tpot: share(1),
+            e2e: share(2),
+            all: records.iter().filter(|r| slo.met_by(r)).count() as f64 / n,
+        }
+    }
+}
+
 /// Counts and rates of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -164,6 +236,20 @@ pub struct Summary {
     pub itl: Dist,
     pub e2e: Dist,
     pub arrivals: Arrivals,
+    /// SLO attainment beside the percentiles; `null` in summaries written before it.
+    #[serde(default)]
+    pub attainment: Option<Attainment>,
+    /// etalon's deadline metrics (`bench::deadline`); `null` in summaries written before them.
+    #[serde(default)]
+    pub deadlines: Option<DeadlineSummary>,
+    /// The load generator's check of itself (`bench::loadcheck`): whether the client was the
+    /// limit; `null` in summaries written before it.
+    #[serde(default)]
+    pub client: Option<super::loadcheck::ClientCheck>,
+    /// TPOT / ITL / E2E as vLLM, GuideLLM and AIPerf each define them (`bench::tools`), under
+    /// their own names; `null` in summaries written before it.
+    #[serde(default)]
+    pub by_tool: Option<super::tools::ByTool>,
     /// The server's start-up (spawn → healthy, its log's ledger, the first token); `null` in
     /// summaries written before repro recorded it.
     #[serde(default)]
@@ -258,9 +344,17 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
                     .collect(),
             ),
         },
+        attainment: Some(Attainment::of(records, &slo)),
+        deadlines: Some({
+            let (d, source) = slo.deadlines();
+            deadline::summarize(records, d, &source, duration)
+        }),
+        client: None,
+        by_tool: Some(super::tools::by_tool(records)),
         startup: None,
         definitions: definitions()
             .into_iter()
+            .chain(super::tools::definitions())
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     }
@@ -321,7 +415,7 @@ mod tests {
         let slo = Slo {
             ttft: Some(0.6),
             tpot: Some(0.6),
-            e2e: None,
+            ..Slo::default()
         };
         let s = summarize(
             &records,
@@ -364,6 +458,20 @@ mod tests {
         assert_eq!(s.good_requests, 1);
         close(Some(s.goodput), 0.25);
         close(Some(s.good_fraction), 0.2);
+        // attainment of all 5: ttft by 0 and 1; tpot by 0 and 2 (no tpot); both by 0 alone
+        let a = s.attainment.as_ref().unwrap();
+        close(a.ttft, 0.4);
+        close(a.tpot, 0.4);
+        assert_eq!(a.e2e, None);
+        close(Some(a.all), 0.2);
+        // deadlines from the SLOs: ttft 0.6, tbt 0.6
+        let d = s.deadlines.as_ref().unwrap();
+        assert_eq!(d.source, "ttft: slo, tbt: slo");
+        // 0: 0.5 met (slack 0.1), 0.5 ×3 met → 4/4; 1: 0.25 met (slack 0.35), 1.0 > 0.95 →
+        // ⌊(1.0 − 0.35) / 0.6⌋ = 1 missed → 1/2; 2: ttft 1.0 → 1 + ⌊0.4 / 0.6⌋ = 1 missed → 0/1
+        close(d.fluidity_index, 5.0 / 7.0);
+        assert_eq!(d.fluid_requests, 1);
+        close(Some(d.good_token_throughput), 5.0 / 4.0);
         // 5 sent between 0.0 and 4.0 → 4 / 4 s
         close(s.arrivals.achieved_rate, 1.0);
         close(s.arrivals.scheduled_rate, 1.0);

@@ -4,6 +4,11 @@
 //! or dying after N requests. It exits by itself after `lifetime`. While it "starts" (its
 //! `startup_delay`) it prints a few lines worded as vLLM's, so a run's server log has a start-up
 //! ledger (`parse::ledger`): their durations are the configured ones, not measured.
+//!
+//! With `slots`, at most that many completions are served at once; the rest wait for a slot
+//! (before their response starts, as a queued request waits in a server), so its capacity is
+//! known in advance: `slots / (ttft + gap · (output tokens − 1))` requests/s. Token times are
+//! kept on an absolute schedule from the slot's start, so timer rounding does not add up.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How the mock behaves.
 #[derive(Debug, Clone)]
@@ -37,6 +43,8 @@ pub struct MockOptions {
     pub lifetime: Duration,
     /// Worker threads of its runtime.
     pub threads: usize,
+    /// Completions served at once; `None`: no limit.
+    pub slots: Option<usize>,
 }
 
 impl Default for MockOptions {
@@ -53,6 +61,7 @@ impl Default for MockOptions {
             seed: 0,
             lifetime: Duration::from_secs(600),
             threads: 1,
+            slots: None,
         }
     }
 }
@@ -113,6 +122,7 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
         ready(addr);
         let opts = Arc::new(opts);
         let counter = Arc::new(AtomicU64::new(0));
+        let slots = opts.slots.map(|n| Arc::new(Semaphore::new(n.max(1))));
         let lifetime = tokio::time::sleep(opts.lifetime);
         tokio::pin!(lifetime);
         loop {
@@ -121,7 +131,7 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, opts.clone(), counter.clone()));
+                    tokio::spawn(connection(stream, opts.clone(), counter.clone(), slots.clone()));
                 }
             }
         }
@@ -163,7 +173,12 @@ fn say(location: &str, pid: Option<u32>, message: &str) {
 }
 
 /// One keep-alive connection: requests one after another until the client closes.
-async fn connection(mut stream: TcpStream, opts: Arc<MockOptions>, counter: Arc<AtomicU64>) {
+async fn connection(
+    mut stream: TcpStream,
+    opts: Arc<MockOptions>,
+    counter: Arc<AtomicU64>,
+    slots: Option<Arc<Semaphore>>,
+) {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
         let Some(head_end) = read_head(&mut stream, &mut buf).await else {
@@ -200,9 +215,11 @@ async fn connection(mut stream: TcpStream, opts: Arc<MockOptions>, counter: Arc<
             )
             .await,
             ("POST", "/v1/completions") => {
+                let _slot = take_slot(slots.as_ref()).await;
                 completion(&mut stream, &body, false, &opts, &counter).await
             }
             ("POST", "/v1/chat/completions") => {
+                let _slot = take_slot(slots.as_ref()).await;
                 completion(&mut stream, &body, true, &opts, &counter).await
             }
             _ => respond(&mut stream, 404, "{\"error\":\"not found\"}").await,
@@ -211,6 +228,12 @@ async fn connection(mut stream: TcpStream, opts: Arc<MockOptions>, counter: Arc<
             return;
         }
     }
+}
+
+/// Wait for a free slot (held until the completion ends); `None` without a limit.
+async fn take_slot(slots: Option<&Arc<Semaphore>>) -> Option<OwnedSemaphorePermit> {
+    // The semaphore is never closed, so acquiring fails only if it were.
+    slots?.clone().acquire_owned().await.ok()
 }
 
 /// Read until the end of the headers; `None` when the connection closes first.
@@ -296,8 +319,9 @@ async fn completion(
     } else {
         "text_completion"
     };
+    let start = tokio::time::Instant::now();
     if !req["stream"].as_bool().unwrap_or(false) {
-        tokio::time::sleep(opts.ttft + opts.gap * (max_tokens as u32 - 1)).await;
+        tokio::time::sleep_until(start + opts.ttft + opts.gap * (max_tokens as u32 - 1)).await;
         let text = " tok".repeat(max_tokens as usize);
         let choice = if chat {
             serde_json::json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"})
@@ -321,11 +345,9 @@ async fn completion(
             return false;
         }
     }
-    tokio::time::sleep(opts.ttft).await;
     for i in 0..max_tokens {
-        if i > 0 {
-            tokio::time::sleep(opts.gap).await;
-        }
+        // Token i is due at ttft + i · gap from the start, whatever the timer rounded before.
+        tokio::time::sleep_until(start + opts.ttft + opts.gap * i as u32).await;
         if cut && i == max_tokens / 2 {
             let _ = stream.shutdown().await;
             return false;
@@ -358,4 +380,51 @@ async fn completion(
         }
     }
     write_chunk(stream, "[DONE]").await && stream.write_all(b"0\r\n\r\n").await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::time::Instant;
+
+    /// One whole (not streamed) completion of `tokens` tokens; returns when its answer is read.
+    fn complete(addr: SocketAddr, tokens: u64) {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let body = format!(r#"{{"model":"mock","prompt":"a b","max_tokens":{tokens}}}"#);
+        let req = format!(
+            "POST /v1/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).unwrap();
+        assert_eq!(&head[9..12], b"200");
+    }
+
+    /// With one slot, two requests sent together are served one after the other: the later
+    /// one ends no sooner than two service times after the start (a lower bound, never flaky).
+    #[test]
+    fn slots_make_requests_wait() {
+        let opts = MockOptions {
+            ttft: Duration::from_millis(40),
+            gap: Duration::from_millis(10),
+            slots: Some(1),
+            lifetime: Duration::from_secs(10),
+            ..MockOptions::default()
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || serve(opts, |addr| tx.send(addr).unwrap()));
+        let addr = rx.recv().unwrap();
+        let start = Instant::now();
+        let both: Vec<_> = (0..2)
+            .map(|_| std::thread::spawn(move || complete(addr, 3)))
+            .collect();
+        for t in both {
+            t.join().unwrap();
+        }
+        // Service time: 40 ms + 2 × 10 ms = 60 ms; one slot → 120 ms for both.
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(120), "{took:?}");
+    }
 }

@@ -7,15 +7,19 @@
 //! client) → records → metrics (summary) → curves (plot data); each run driven by
 //! `run::folder`.
 
+pub mod capacity;
 pub mod client;
 pub mod curves;
+pub mod deadline;
 pub mod load;
+pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
 pub mod record;
 pub mod runner;
 pub mod server;
 pub mod startup;
+pub mod tools;
 pub mod workload;
 
 pub use runner::{run_benchmark, BenchError, Context, Event};

@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::client::Target;
 use super::curves;
 use super::load::{self, Plan};
+use super::loadcheck;
 use super::metrics::{self, Offered, Summary};
 use super::record::RequestRecord;
 use super::server::{self, ServerError};
@@ -57,6 +58,9 @@ pub struct Context {
     pub interrupt: Interrupt,
     /// The repro executable, to run servers under `repro __server-guard` (see `run::guard`).
     pub guard: Option<PathBuf>,
+    /// Keep the open loop's sender busy this long before each send (a starved client, for
+    /// testing the load generator's self-check); zero normally.
+    pub client_slowdown: Duration,
 }
 
 /// What happened to one run, for the CLI to show.
@@ -149,7 +153,15 @@ pub fn launch(
 ) -> Result<Launch, BenchError> {
     let s = &recipe.server;
     let port_text = port.map_or("{port}".to_string(), |p| p.to_string());
-    let fill = |text: &str| text.replace("{port}", &port_text);
+    // `{repro}`: this repro, so a shipped recipe can run its mock server wherever repro is.
+    let repro = ctx
+        .guard
+        .as_ref()
+        .map_or("repro".to_string(), |p| p.display().to_string());
+    let fill = |text: &str| {
+        text.replace("{port}", &port_text)
+            .replace("{repro}", &repro)
+    };
     match s.kind {
         ServerKind::Url => Ok(Launch {
             argv: None,
@@ -398,7 +410,8 @@ impl BenchJob<'_> {
             healthy_after,
             load_started_after: server.is_some().then(|| spawned.elapsed()),
         };
-        let records = load::run(
+        let (cpu_before, load_started) = (loadcheck::ClientUse::process_cpu_s(), Instant::now());
+        let records = load::run_with(
             self.rt,
             self.client,
             &target,
@@ -406,7 +419,16 @@ impl BenchJob<'_> {
             &plan,
             w.max_duration,
             interrupt,
+            &load::Limits {
+                slowdown: ctx.client_slowdown,
+                max_in_flight: recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
+            },
         );
+        let usage = loadcheck::ClientUse {
+            cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,
+            wall_s: load_started.elapsed().as_secs_f64(),
+            cores: client_cores(),
+        };
         let samples = (cpu_samples(cpu_sampler), gpu_samples(gpu_sampler));
         let died = server.as_mut().and_then(|s| s.exited());
         manifest.server_stop = server.as_mut().map(Background::stop);
@@ -414,6 +436,7 @@ impl BenchJob<'_> {
             return Err(BenchError::Interrupted);
         }
         let mut summary = metrics::summarize(&records, metrics::Slo::of(&recipe.slo), offered);
+        summary.client = Some(loadcheck::check(&records, &summary, Some(usage)));
         // The server has stopped: its log is whole.
         summary.startup = Some(startup::startup(
             measured,
@@ -463,6 +486,21 @@ impl BenchJob<'_> {
         };
         Ok(Some(Background::spawn(&spec).map_err(ServerError::from)?))
     }
+}
+
+/// Cores the load generator can use: its runtime's workers and the sending thread, at most the
+/// machine's.
+fn client_cores() -> f64 {
+    let machine = std::thread::available_parallelism().map_or(1, |n| n.get());
+    machine.min(RUNTIME_WORKERS + 1) as f64
+}
+
+/// Worker threads of the load generator's async runtime.
+const RUNTIME_WORKERS: usize = 2;
+
+/// A results file that cannot be written or read back, as a run's error.
+pub fn drive_error_of(path: &Path, e: std::io::Error) -> BenchError {
+    BenchError::Drive(drive_error(path)(e))
 }
 
 /// How the load is offered: open loop at the schedule's times, or closed at a concurrency.
@@ -570,8 +608,22 @@ pub fn run_benchmark(
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<usize, BenchError> {
+    let failed = run_tasks(name, recipe, tasks, ctx, on_event)?;
+    write_curves(&bench_dir(&ctx.results, name), tasks)?;
+    Ok(failed)
+}
+
+/// Run the tasks not done before (all with `force`); returns how many failed. Writes no curves
+/// (a capacity search runs its probes one at a time through this).
+pub fn run_tasks(
+    name: &str,
+    recipe: &BenchRecipe,
+    tasks: &[BenchTask],
+    ctx: &Context,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<usize, BenchError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(RUNTIME_WORKERS)
         .enable_all()
         .build()
         .map_err(|e| BenchError::Runtime(e.to_string()))?;
@@ -583,7 +635,6 @@ pub fn run_benchmark(
         .pool_max_idle_per_host(usize::MAX)
         .build()
         .map_err(|e| BenchError::Runtime(e.to_string()))?;
-    let bench = bench_dir(&ctx.results, name);
     let mut replaced = Replaced::new(&ctx.results);
     let mut failed = 0;
     for task in tasks {
@@ -629,7 +680,6 @@ pub fn run_benchmark(
             }
         }
     }
-    write_curves(&bench, tasks)?;
     Ok(failed)
 }
 
@@ -644,6 +694,10 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
         let Ok(summary) = serde_json::from_slice::<Summary>(&bytes) else {
             continue;
         };
+        // The client, not the server, was the limit: the point says nothing of the server.
+        if summary.client.as_ref().is_some_and(|c| !c.valid) {
+            continue;
+        }
         points.push(curves::point(&task.run.label, &summary));
     }
     if points.is_empty() {

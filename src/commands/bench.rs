@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use repro::bench::capacity::{self, CapacityEvent};
 use repro::bench::runner;
 use repro::bench::{BenchError, Context, Event};
 use repro::env::EnvSpec;
@@ -61,6 +62,7 @@ impl Settings {
             force: args.force,
             interrupt: Interrupt::default(),
             guard: std::env::current_exe().ok(),
+            client_slowdown: Duration::from_millis(args.client_slowdown_ms),
         };
         Ok(Settings { benchmarks, ctx })
     }
@@ -152,7 +154,25 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             }
             _ => {}
         };
-        match runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event) {
+        let outcome = match &recipe.capacity {
+            Some(spec) => {
+                let mut on_capacity = |event: CapacityEvent| capacity_event(&event, out.quiet);
+                capacity::search(name, recipe, spec, &ctx, &mut on_event, &mut on_capacity).map(
+                    |file| {
+                        if !out.quiet {
+                            let dir = runner::bench_dir(&args.results, name);
+                            eprintln!("  capacity → {}", dir.join("capacity.json").display());
+                        }
+                        file.configs
+                            .iter()
+                            .filter(|c| c.stop == capacity::Stop::ProbeFailed)
+                            .count()
+                    },
+                )
+            }
+            None => runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event),
+        };
+        match outcome {
             Ok(n) => failed += n,
             Err(BenchError::Interrupted) => {
                 eprintln!(
@@ -198,6 +218,45 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A capacity search's progress, on stderr.
+fn capacity_event(event: &CapacityEvent, quiet: bool) {
+    match event {
+        CapacityEvent::Config { config } if !quiet => {
+            eprintln!("  capacity search of `{config}`")
+        }
+        CapacityEvent::Probed { config, probe } if !quiet => {
+            let mut words = format!(
+                "  {config} {} req/s: {:.1}% meet the goal → {}",
+                probe.rate,
+                probe.score * 100.0,
+                if probe.passed { "passes" } else { "fails" }
+            );
+            if let Some(why) = &probe.saturated {
+                words.push_str(&format!("; over-saturated: {why}"));
+            }
+            if let Some(why) = &probe.invalid {
+                words.push_str(&format!("; INVALID, the client was the limit: {why}"));
+            }
+            eprintln!("{words}");
+        }
+        CapacityEvent::Done { result } => {
+            let found = match (result.capacity_rps, result.failing_rps) {
+                (Some(c), Some(f)) => format!("{c} req/s (fails at {f})"),
+                (Some(c), None) => format!("at least {c} req/s"),
+                (None, Some(f)) => format!("below {f} req/s"),
+                (None, None) => "unknown".to_string(),
+            };
+            eprintln!(
+                "  {}: capacity {found} after {} probes; stopped: {}",
+                result.config,
+                result.probes.len(),
+                result.stop_words
+            );
+        }
+        _ => {}
+    }
 }
 
 /// What the `vllm` servers of the recipes need before they can start: their environments and
@@ -303,6 +362,33 @@ fn command_for(step: &Step, models_dir: &std::path::Path) -> String {
 fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
     let recipe = &planned.recipe;
     println!("bench {}: {}", planned.name, recipe.title);
+    if let Some(spec) = &recipe.capacity {
+        println!(
+            "  capacity search, {} to {} req/s from {} (×{} then bisection to {}%, at most {} probes per configuration): {}",
+            spec.min_rate,
+            spec.max_rate,
+            spec.start_rate.unwrap_or(spec.min_rate),
+            spec.growth,
+            spec.precision * 100.0,
+            spec.max_probes,
+            capacity::goal_words(spec)
+        );
+        for config in recipe.runs() {
+            let dir = capacity::config_dir(&ctx.results, &planned.name, &config.label);
+            let done = std::fs::read_dir(&dir)
+                .map(|d| {
+                    d.flatten()
+                        .filter(|e| e.path().join("summary.json").is_file())
+                        .count()
+                })
+                .unwrap_or(0);
+            println!(
+                "  {}: {done} probe(s) done before (reused, not rerun)",
+                config.label
+            );
+        }
+        return Ok(());
+    }
     for task in &planned.tasks {
         let run = &task.run;
         let state = match runner::state(task) {
@@ -392,6 +478,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         lifetime: Duration::from_secs(args.lifetime_s),
         threads: args.threads,
+        slots: args.slots,
     };
     repro::bench::mock::serve(opts, |addr| {
         println!("listening on {addr}");

@@ -342,17 +342,33 @@ fn render_bench(
     if !dir.is_dir() {
         bail!("no benchmark results in `{}`", dir.display());
     }
+    let mut written = Vec::new();
+    // A capacity search's probes live under `capacity/`; its chart comes from `capacity.json`.
+    let capacity = dir.join("capacity.json");
+    if capacity.is_file() {
+        let text = std::fs::read_to_string(&capacity)
+            .with_context(|| format!("reading `{}`", capacity.display()))?;
+        let file: repro::bench::capacity::CapacityFile = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is malformed", capacity.display()))?;
+        written.push(write_chart(
+            &figures::bench::capacity_chart(&file),
+            &format!("bench-{name}-capacity"),
+            out_dir,
+            format,
+        )?);
+    }
     let runs = match figures::bench::load_runs(&dir) {
         Err(figures::bench::BenchDataError::NoRuns { path }) => {
-            eprintln!(
-                "bench {name}: no complete run in `{}`, skipped",
-                path.display()
-            );
-            return Ok(vec![]);
+            if written.is_empty() {
+                eprintln!(
+                    "bench {name}: no complete run in `{}`, skipped",
+                    path.display()
+                );
+            }
+            return Ok(written);
         }
         runs => runs?,
     };
-    let mut written = Vec::new();
     for (stem, chart) in figures::bench::charts(name, &runs) {
         written.push(write_chart(&chart, &stem, out_dir, format)?);
     }

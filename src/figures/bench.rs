@@ -171,7 +171,11 @@ impl Latency {
 /// not measured): a p50 and a p99 line per configuration, points sorted by rate.
 pub fn latency_chart(bench: &str, runs: &[BenchRunData], metric: Latency) -> LineChartData {
     let mut configs: IndexMap<String, Vec<curves::Point>> = IndexMap::new();
-    for run in runs {
+    // A run the client limited says nothing of the server: it is left off the curves.
+    for run in runs
+        .iter()
+        .filter(|r| r.summary.client.as_ref().is_none_or(|c| c.valid))
+    {
         configs
             .entry(config_of(run))
             .or_default()
@@ -253,6 +257,41 @@ pub fn charts(bench: &str, runs: &[BenchRunData]) -> Vec<(String, LineChartData)
         out.push((format!("bench-{bench}-cdf-e2e"), c));
     }
     out
+}
+
+/// A capacity search's probes: the share of requests meeting the goal against the offered rate,
+/// one line per configuration (probes sorted by rate), and the goal's share as a flat line.
+pub fn capacity_chart(file: &crate::bench::capacity::CapacityFile) -> LineChartData {
+    let mut series = Vec::new();
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for config in &file.configs {
+        let mut points: Vec<(f64, f64)> = config.probes.iter().map(|p| (p.rate, p.score)).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for p in &points {
+            lo = lo.min(p.0);
+            hi = hi.max(p.0);
+        }
+        let capacity = config
+            .capacity_rps
+            .map_or("none found".to_string(), |c| format!("{c} req/s"));
+        series.push(Series {
+            label: format!("{}: capacity {capacity}", config.config),
+            points,
+        });
+    }
+    if lo.is_finite() {
+        series.push(Series {
+            label: format!("goal {}", file.spec.attainment),
+            points: vec![(lo, file.spec.attainment), (hi, file.spec.attainment)],
+        });
+    }
+    LineChartData {
+        title: format!("bench {}: capacity search", file.benchmark),
+        xlabel: "Offered request rate (req/s)".into(),
+        ylabel: "Share of requests meeting the goal".into(),
+        series,
+        ymax: Some(1.0),
+    }
 }
 
 /// Reads one latency statistic (seconds) out of a run's summary.

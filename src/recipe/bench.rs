@@ -17,8 +17,14 @@ use crate::config::{ConfigError, Seg};
 use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 1] =
-    [("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml"))];
+pub const BUILTIN: [(&str, &str); 3] = [
+    ("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml")),
+    ("cpu-capacity", include_str!("../../benchmarks/cpu-capacity.toml")),
+    (
+        "mock-capacity",
+        include_str!("../../benchmarks/mock-capacity.toml"),
+    ),
+];
 
 /// Matrix keys that set a workload value rather than a server argument.
 pub const WORKLOAD_KEYS: [&str; 6] = [
@@ -44,6 +50,81 @@ pub struct BenchRecipe {
     /// Params whose list values are swept; one run per combination.
     #[serde(default)]
     pub matrix: Params,
+    /// Search the request rate for the highest that meets a goal, per server configuration of
+    /// the matrix (`bench::capacity`), instead of one run per point.
+    #[serde(default)]
+    pub capacity: Option<CapacitySpec>,
+}
+
+/// What a capacity search looks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityGoal {
+    /// At least `attainment` of the requests meet every SLO of `[slo]`.
+    #[default]
+    Slo,
+    /// At least `attainment` of the requests have a fluidity-index ≥ `fluidity` (etalon's
+    /// fluid token generation rate: 0.99 of them at ≥ 0.9).
+    Fluidity,
+}
+
+/// `[capacity]`: an open-loop search of the request rate — a bracket from `start_rate` growing
+/// or shrinking by `growth`, then a bisection until the bracket is within `precision`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacitySpec {
+    /// Requests/s: the lowest and highest rate a probe may offer.
+    pub min_rate: f64,
+    pub max_rate: f64,
+    /// The first probe's rate (default `min_rate`).
+    #[serde(default)]
+    pub start_rate: Option<f64>,
+    #[serde(default)]
+    pub goal: CapacityGoal,
+    /// The share of requests that must meet the goal (0–1).
+    #[serde(default = "point_nine")]
+    pub attainment: f64,
+    /// `goal = "fluidity"`: a request's fluidity-index must be at least this.
+    #[serde(default = "point_nine")]
+    pub fluidity: f64,
+    /// Stop when (lowest failing − highest passing) / highest passing ≤ this.
+    #[serde(default = "five_percent")]
+    pub precision: f64,
+    /// At most this many probes per configuration.
+    #[serde(default = "twelve")]
+    pub max_probes: u32,
+    /// The bracket grows (or shrinks) by this factor per probe.
+    #[serde(default = "two")]
+    pub growth: f64,
+    /// Each probe lasts about this long: `rate × probe_duration` requests (at least 20); without
+    /// it every probe sends `workload.requests`.
+    #[serde(default, with = "humantime_serde")]
+    pub probe_duration: Option<Duration>,
+    /// A probe is over-saturated when the server completes requests this much (a share) more
+    /// slowly than they were sent: it fails, and the bracket stops growing.
+    #[serde(default = "ten_percent")]
+    pub saturation: f64,
+    /// A probe stops sending once this many requests are in flight (the rest count as not
+    /// sent, and the probe as over-saturated): an over-saturated probe ends early instead of
+    /// queueing its whole schedule.
+    #[serde(default)]
+    pub max_in_flight: Option<usize>,
+}
+
+fn point_nine() -> f64 {
+    0.9
+}
+fn five_percent() -> f64 {
+    0.05
+}
+fn ten_percent() -> f64 {
+    0.1
+}
+fn twelve() -> u32 {
+    12
+}
+fn two() -> f64 {
+    2.0
 }
 
 /// What serves the requests.
@@ -53,7 +134,7 @@ pub enum ServerKind {
     /// `vllm serve` from a repro environment (`repro env setup`).
     Vllm,
     /// Any command that starts an OpenAI-compatible server; `{port}` in its arguments and
-    /// environment is replaced by the port chosen for the run.
+    /// environment is replaced by the port chosen for the run, `{repro}` by this repro's path.
     Command,
     /// A server someone else runs, reached by URL (never started or stopped by repro).
     Url,
@@ -212,6 +293,21 @@ pub struct SloSpec {
     pub tpot: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     pub e2e: Option<Duration>,
+    /// The first token's deadline for the deadline metrics (etalon's); else `ttft`, else 100 ms.
+    /// Left out of the key when unset, so runs made before it keep theirs.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ttft_deadline: Option<Duration>,
+    /// Each next token's deadline (slack carried); else `tpot`, else 50 ms.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tbt_deadline: Option<Duration>,
 }
 
 fn ten_minutes() -> Duration {
@@ -298,7 +394,27 @@ impl BenchRecipe {
             }
             _ => {}
         }
-        for run in recipe.runs() {
+        // The deadline metrics divide by the TBT deadline (the TPOT SLO where it stands in).
+        for (key, value) in [
+            ("ttft_deadline", recipe.slo.ttft_deadline),
+            ("tbt_deadline", recipe.slo.tbt_deadline),
+            ("tpot", recipe.slo.tpot),
+        ] {
+            if value.is_some_and(|d| d.is_zero()) {
+                return Err(at(
+                    &["slo", key],
+                    format!("`slo.{key}` must be more than 0"),
+                ));
+            }
+        }
+        if let Some(c) = &recipe.capacity {
+            check_capacity(&recipe, c, &at)?;
+        }
+        for mut run in recipe.runs() {
+            // A capacity search sets the rate of every probe; check its runs at the lowest.
+            if let Some(c) = &recipe.capacity {
+                run.workload.rate = Some(c.min_rate);
+            }
             let w = &run.workload;
             let problem = match w.arrival {
                 Arrival::Closed if w.concurrency.unwrap_or(0) == 0 => {
@@ -339,6 +455,22 @@ impl BenchRecipe {
             }
         }
         Ok(recipe)
+    }
+
+    /// The rate of a capacity probe: the run of its configuration with `rate` set (in its
+    /// params, label and workload) and, with `probe_duration`, `rate × probe_duration` requests.
+    pub fn probe(&self, config: &BenchRun, rate: f64) -> BenchRun {
+        let mut run = config.clone();
+        run.params.insert("rate".into(), Scalar::Float(rate));
+        run.workload.rate = Some(rate);
+        if let Some(d) = self.capacity.as_ref().and_then(|c| c.probe_duration) {
+            run.workload.requests = ((rate * d.as_secs_f64()).ceil() as u64).clamp(20, 1_000_000);
+        }
+        run.label = Combination {
+            params: IndexMap::from([("rate".to_string(), Scalar::Float(rate))]),
+        }
+        .label();
+        run
     }
 
     /// Load `<dir>/<name>.toml`, or the shipped recipe of that name.
@@ -422,6 +554,93 @@ impl BenchRecipe {
     }
 }
 
+/// What a `[capacity]` table needs to make sense.
+fn check_capacity(
+    recipe: &BenchRecipe,
+    c: &CapacitySpec,
+    at: &dyn Fn(&[&str], String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let field = |key: &str, message: &str| Err(at(&["capacity", key], message.to_string()));
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    if !positive(c.min_rate) {
+        return field(
+            "min_rate",
+            "`capacity.min_rate` must be a rate > 0 (requests/s)",
+        );
+    }
+    if !positive(c.max_rate) || c.max_rate < c.min_rate {
+        return field(
+            "max_rate",
+            "`capacity.max_rate` must be at least `min_rate`",
+        );
+    }
+    if c.start_rate
+        .is_some_and(|s| !(c.min_rate..=c.max_rate).contains(&s))
+    {
+        return field(
+            "start_rate",
+            "`capacity.start_rate` must lie within `min_rate`..`max_rate`",
+        );
+    }
+    if !(c.attainment > 0.0 && c.attainment <= 1.0) {
+        return field(
+            "attainment",
+            "`capacity.attainment` is a share: more than 0, at most 1",
+        );
+    }
+    if !(c.fluidity > 0.0 && c.fluidity <= 1.0) {
+        return field(
+            "fluidity",
+            "`capacity.fluidity` is a fluidity-index: more than 0, at most 1",
+        );
+    }
+    if !(positive(c.precision) && c.precision < 1.0) {
+        return field(
+            "precision",
+            "`capacity.precision` is a share of the rate: more than 0, less than 1 (0.05 = 5 %)",
+        );
+    }
+    if c.max_probes < 2 {
+        return field("max_probes", "`capacity.max_probes` must be at least 2");
+    }
+    if !(c.growth > 1.0 && c.growth.is_finite()) {
+        return field("growth", "`capacity.growth` must be a factor more than 1");
+    }
+    if c.max_in_flight == Some(0) {
+        return field(
+            "max_in_flight",
+            "`capacity.max_in_flight` must be at least 1",
+        );
+    }
+    if !(c.saturation > 0.0 && c.saturation < 1.0) {
+        return field(
+            "saturation",
+            "`capacity.saturation` is a share: more than 0, less than 1",
+        );
+    }
+    if c.goal == CapacityGoal::Slo
+        && [recipe.slo.ttft, recipe.slo.tpot, recipe.slo.e2e]
+            .iter()
+            .all(Option::is_none)
+    {
+        return field("goal", "`goal = \"slo\"` needs an SLO in [slo] (ttft, tpot or e2e), or use `goal = \"fluidity\"`");
+    }
+    if !matches!(recipe.workload.arrival, Arrival::Poisson | Arrival::Gamma) {
+        return Err(at(
+            &["workload", "arrival"],
+            "a capacity search offers an open-loop rate: `arrival` must be `poisson` or `gamma`"
+                .into(),
+        ));
+    }
+    if recipe.matrix.contains_key("rate") {
+        return Err(at(
+            &["matrix", "rate"],
+            "a capacity search sets the rate itself: take `rate` out of [matrix]".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Names of the shipped benchmarks and of `<dir>/*.toml`, sorted, without duplicates.
 pub fn available(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = BUILTIN.iter().map(|b| b.0.to_string()).collect();
@@ -502,6 +721,17 @@ rate = [1.0, 2.5]
             .unwrap_err()
             .to_string();
         assert!(err.contains("a `url` server is not started"), "{err}");
+        let text = BASE.replace(
+            "ttft = \"200ms\"",
+            "ttft = \"200ms\"\ntbt_deadline = \"0s\"",
+        );
+        let err = BenchRecipe::parse(Path::new("b.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`slo.tbt_deadline` must be more than 0"),
+            "{err}"
+        );
         let text = BASE.replace("dist = \"uniform\"", "dist = \"zipf\"");
         let err = BenchRecipe::parse(Path::new("b.toml"), &text)
             .unwrap_err()

@@ -1,0 +1,179 @@
+//! `repro bench` capacity searches against the mock server with slots (`--slots 4`, 50 ms a
+//! request: 80 req/s known in advance).
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// The shipped `mock-capacity` recipe with `edits` applied (shorter probes for the suite).
+fn mock_capacity(edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/mock-capacity.toml"),
+    )
+    .unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "`{from}` is not in the recipe");
+        text = text.replace(from, to);
+    }
+    text
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Probe folders with a summary, by name.
+fn finished_probes(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("summary.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Interrupted after a few probes, the search resumes without running them again and finds the
+/// mock's capacity (80 req/s) within 10 % in a bounded number of probes.
+#[test]
+fn capacity_is_found_and_an_interrupted_search_reruns_no_probe() {
+    let text = mock_capacity(&[
+        ("probe_duration = \"2s\"", "probe_duration = \"1s\""),
+        ("start_rate = 20.0", "start_rate = 40.0"),
+    ]);
+    let t = Test::new().write("benchmarks/cap.toml", text);
+    let probes = t.path("results/bench-cap/capacity/default");
+    let mut child = t
+        .command()
+        .args(["bench", "cap"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while finished_probes(&probes).len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no two probes finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let before = finished_probes(&probes);
+    assert!(before.len() >= 2, "{before:?}");
+    let stamps: Vec<serde_json::Value> = before
+        .iter()
+        .map(|p| json(&probes.join(p).join("run.json"))["started_unix_s"].clone())
+        .collect();
+
+    let out = t.command().args(["bench", "cap"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for (probe, stamp) in before.iter().zip(&stamps) {
+        assert!(
+            stderr.contains(&format!("{probe}: done before, skipped")),
+            "{probe} was not reused:\n{stderr}"
+        );
+        assert_eq!(
+            &json(&probes.join(probe).join("run.json"))["started_unix_s"],
+            stamp,
+            "{probe} ran again"
+        );
+    }
+    let file = json(&t.path("results/bench-cap/capacity.json"));
+    let config = &file["configs"][0];
+    let all = config["probes"].as_array().unwrap();
+    let started = stderr.matches(": starting the server").count();
+    assert_eq!(
+        started + before.len(),
+        all.len(),
+        "each probe ran once:\n{stderr}"
+    );
+    let reused = all.iter().filter(|p| p["reused"] == true).count();
+    assert_eq!(reused, before.len());
+    let capacity = config["capacity_rps"].as_f64().unwrap();
+    assert!(
+        (72.0..=88.0).contains(&capacity),
+        "capacity {capacity} req/s, known 80:\n{stderr}"
+    );
+    assert!(all.len() <= 12, "{} probes", all.len());
+    assert_eq!(config["stop"], "precision", "{stderr}");
+    assert!(t.path("results/bench-cap/capacity.svg").is_file());
+    // The probes' own rates are in their folders and summaries.
+    let first = &all[0];
+    assert_eq!(first["rate"], 40.0);
+    assert_eq!(first["dir"], "capacity/default/rate_40.0");
+}
+
+/// Even the lowest rate over-saturates the server: one probe, which stops sending once 24
+/// requests are in flight, failed as saturated, and the search says so.
+#[test]
+fn a_search_stops_at_over_saturation() {
+    let text = mock_capacity(&[
+        (
+            "probe_duration = \"2s\"",
+            "probe_duration = \"1s\"\nmax_in_flight = 24",
+        ),
+        ("min_rate = 10.0", "min_rate = 200.0"),
+        ("start_rate = 20.0", "start_rate = 200.0"),
+    ]);
+    let t = Test::new().write("benchmarks/sat.toml", text);
+    t.run_with(["bench", "sat", "--results", "r"])
+        .success()
+        .stderr_has("over-saturated: stopped sending with")
+        .stderr_has("even min_rate over-saturates the server");
+    let file = json(&t.path("r/bench-sat/capacity.json"));
+    let config = &file["configs"][0];
+    assert_eq!(config["stop"], "saturated_at_min_rate");
+    assert_eq!(config["capacity_rps"], serde_json::Value::Null);
+    let probes = config["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 1);
+    assert!(probes[0]["saturated"].is_string());
+    let summary = json(&t.path("r/bench-sat/capacity/default/rate_200.0/summary.json"));
+    let not_sent = summary["outcomes"]["not_sent"].as_u64().unwrap();
+    assert!(not_sent > 0 && not_sent < 200, "{not_sent} of 200 not sent");
+}
+
+/// A starved load generator (kept busy 30 ms before each send, at 40 req/s: 25 ms apart) is the
+/// limit: its probe is marked invalid, kept, and the search stops rather than judge the server.
+#[test]
+fn a_starved_client_marks_its_run_invalid_and_stops_the_search() {
+    let text = mock_capacity(&[
+        ("probe_duration = \"2s\"", "probe_duration = \"1s\""),
+        ("start_rate = 20.0", "start_rate = 40.0"),
+    ]);
+    let t = Test::new().write("benchmarks/slow.toml", text);
+    t.run_with(["bench", "slow", "--client-slowdown-ms", "30"])
+        .success()
+        .stderr_has("INVALID, the client was the limit");
+    let file = json(&t.path("results/bench-slow/capacity.json"));
+    let config = &file["configs"][0];
+    assert_eq!(config["stop"], "client_limit");
+    assert_eq!(config["probes"].as_array().unwrap().len(), 1);
+    let summary = json(&t.path("results/bench-slow/capacity/default/rate_40.0/summary.json"));
+    let client = &summary["client"];
+    assert_eq!(client["valid"], false);
+    let tripped: Vec<&str> = client["tripped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        tripped.iter().any(|t| t.starts_with("send lag")),
+        "{tripped:?}"
+    );
+    assert!(
+        tripped.iter().any(|t| t.starts_with("achieved rate")),
+        "{tripped:?}"
+    );
+}
