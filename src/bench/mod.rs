@@ -12,10 +12,12 @@ pub mod curves;
 pub mod load;
 pub mod metrics;
 pub mod mock;
+pub mod mps;
 pub mod record;
 pub mod runner;
 pub mod server;
 pub mod startup;
+pub mod tenants;
 pub mod workload;
 
 pub use runner::{run_benchmark, BenchError, Context, Event};
