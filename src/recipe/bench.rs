@@ -19,7 +19,10 @@ use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 /// The benchmark recipes shipped with repro.
 pub const BUILTIN: [(&str, &str); 3] = [
     ("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml")),
-    ("cpu-capacity", include_str!("../../benchmarks/cpu-capacity.toml")),
+    (
+        "cpu-capacity",
+        include_str!("../../benchmarks/cpu-capacity.toml"),
+    ),
     (
         "mock-capacity",
         include_str!("../../benchmarks/mock-capacity.toml"),
@@ -355,6 +358,14 @@ impl BenchRecipe {
             let segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
             crate::config::error_at(path, text, &segs, message)
         };
+        recipe.check(&at)?;
+        Ok(recipe)
+    }
+
+    /// Check a parsed recipe; `at` places an error at a key path (`["server", "url"]`; a tenant's
+    /// recipe places its `server` and `workload` under its `[[tenant]]`).
+    pub fn check(&self, at: &dyn Fn(&[&str], String) -> ConfigError) -> Result<(), ConfigError> {
+        let recipe = self;
         // A run's value comes from the matrix where the matrix sweeps it.
         let workload_at = |key: &str, message: String| {
             let table = match recipe.matrix.contains_key(key) {
@@ -408,7 +419,7 @@ impl BenchRecipe {
             }
         }
         if let Some(c) = &recipe.capacity {
-            check_capacity(&recipe, c, &at)?;
+            check_capacity(recipe, c, &at)?;
         }
         for mut run in recipe.runs() {
             // A capacity search sets the rate of every probe; check its runs at the lowest.
@@ -454,7 +465,7 @@ impl BenchRecipe {
                 ));
             }
         }
-        Ok(recipe)
+        Ok(())
     }
 
     /// The rate of a capacity probe: the run of its configuration with `rate` set (in its
