@@ -78,6 +78,22 @@ pub fn problem<'a>(error: &'a std::io::Error, path: &'a Path) -> Problem<'a> {
     Problem { error, path }
 }
 
+/// The one adapter from `std::io::Error` to a module's error with an `Io { path, source }` case:
+/// `io_adapter!(fn io -> MyError);` defines `io(path)`, used as `.map_err(io(&path))?`. (A generic
+/// function cannot be used there: `?` leaves the error type open.)
+#[macro_export]
+macro_rules! io_adapter {
+    ($vis:vis fn $name:ident -> $error:ident) => {
+        /// The path an I/O error happened at, kept with the error.
+        $vis fn $name(
+            path: impl AsRef<std::path::Path>,
+        ) -> impl FnOnce(std::io::Error) -> $error {
+            let path = path.as_ref().to_path_buf();
+            move |source| $error::Io { path, source }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

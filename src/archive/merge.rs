@@ -291,7 +291,7 @@ fn roll_back(results: &Path) -> Result<bool, ArchiveError> {
         let dest = results.join(&mv.rel);
         match &mv.backup {
             Some(backup) if backup.exists() => {
-                std::fs::rename(backup, &dest).map_err(io_err(&dest))?
+                crate::artifacts::stage::move_into_place(backup, &dest).map_err(io_err(&dest))?
             }
             Some(_) => {} // not yet moved aside: the local file is untouched
             None if !mv.staged.exists() && dest.exists() => {

@@ -54,7 +54,4 @@ fn conflict_lines(conflicts: &[merge::Conflict]) -> String {
         .join("\n")
 }
 
-pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ArchiveError {
-    let path = path.into();
-    move |source| ArchiveError::Io { path, source }
-}
+crate::io_adapter!(pub(crate) fn io_err -> ArchiveError);

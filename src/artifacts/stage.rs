@@ -108,6 +108,21 @@ pub fn move_into_place(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to)
 }
 
+/// Put the complete folder `staging` where `dir` is (absent, or a copy repro made and may
+/// drop): the old one is renamed aside first and removed once the new one is in place.
+pub fn replace_dir(staging: &Path, dir: &Path) -> io::Result<()> {
+    if !dir.exists() {
+        return move_into_place(staging, dir);
+    }
+    let old = staging.with_extension("old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    std::fs::rename(dir, &old)?;
+    std::fs::rename(staging, dir)?;
+    std::fs::remove_dir_all(&old)
+}
+
 /// Delete temporary files and folders left by an interrupted run under `root` (a results
 /// tree), returning them. Only call this while holding the results lock: another repro may be
 /// writing them.

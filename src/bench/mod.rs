@@ -15,11 +15,13 @@ pub mod load;
 pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
+pub mod mps;
 pub mod prefill;
 pub mod record;
 pub mod runner;
 pub mod server;
 pub mod startup;
+pub mod tenants;
 pub mod tools;
 pub mod workload;
 

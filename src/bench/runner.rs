@@ -125,6 +125,14 @@ pub enum BenchError {
     NoPrefillProfile { name: String, path: PathBuf },
     #[error("interrupted")]
     Interrupted,
+    /// One tenant of a tenants run (`bench::tenants`).
+    #[error("tenant `{tenant}`: {source}")]
+    Tenant {
+        tenant: String,
+        source: Box<BenchError>,
+    },
+    #[error(transparent)]
+    Mps(#[from] super::mps::MpsError),
 }
 
 /// The folder of a benchmark's results.
@@ -155,14 +163,14 @@ pub fn launch(
 ) -> Result<Launch, BenchError> {
     let s = &recipe.server;
     let port_text = port.map_or("{port}".to_string(), |p| p.to_string());
-    // `{repro}`: this repro, so a shipped recipe can run its mock server wherever repro is.
-    let repro = ctx
-        .guard
-        .as_ref()
-        .map_or("repro".to_string(), |p| p.display().to_string());
+    // `{repro}`: this repro executable (a shipped recipe's mock servers).
+    let repro = ctx.guard.as_ref().map(|p| p.display().to_string());
     let fill = |text: &str| {
-        text.replace("{port}", &port_text)
-            .replace("{repro}", &repro)
+        let text = text.replace("{port}", &port_text);
+        match &repro {
+            Some(exe) => text.replace("{repro}", exe),
+            None => text,
+        }
     };
     match s.kind {
         ServerKind::Url => Ok(Launch {
@@ -506,7 +514,10 @@ pub fn drive_error_of(path: &Path, e: std::io::Error) -> BenchError {
 }
 
 /// How the load is offered: open loop at the schedule's times, or closed at a concurrency.
-fn load_plan(w: &crate::recipe::bench::WorkloadSpec, times: Option<&[f64]>) -> (Plan, Offered) {
+pub(crate) fn load_plan(
+    w: &crate::recipe::bench::WorkloadSpec,
+    times: Option<&[f64]>,
+) -> (Plan, Offered) {
     match times {
         Some(times) => (
             Plan::Open(times.to_vec()),
@@ -534,7 +545,7 @@ fn load_plan(w: &crate::recipe::bench::WorkloadSpec, times: Option<&[f64]>) -> (
 }
 
 /// Per-core busy %, 10 Hz, during the load (figure 12's sampler); unavailable is a value.
-fn cpu_samples(
+pub(crate) fn cpu_samples(
     sampler: Result<crate::samplers::cpu::CpuSampler, impl std::fmt::Display>,
 ) -> serde_json::Value {
     match sampler {
@@ -554,7 +565,9 @@ fn cpu_samples(
 }
 
 /// GPU memory and utilisation during the load (NVML); without a driver, the reason.
-fn gpu_samples(sampler: Result<crate::samplers::gpu::GpuSampler, String>) -> serde_json::Value {
+pub(crate) fn gpu_samples(
+    sampler: Result<crate::samplers::gpu::GpuSampler, String>,
+) -> serde_json::Value {
     match sampler {
         Ok(sampler) => serde_json::json!({
             "source": "nvml",
@@ -592,11 +605,11 @@ fn write_results(
 }
 
 /// Pretty JSON with a final newline.
-fn pretty(value: &impl Serialize) -> String {
+pub(crate) fn pretty(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("results serialise") + "\n"
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BenchError> {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BenchError> {
     let path = dir.join(name);
     crate::artifacts::atomic_write(&path, bytes).map_err(|e| drive_error(&path)(e).into())
 }

@@ -12,7 +12,8 @@ use repro::env::EnvSpec;
 use repro::plan::bench::BenchTask;
 use repro::plan::prepare::{steps_for, Need, PrepareRequest, Prepared, Step, StepState};
 use repro::recipe::bench::BenchRecipe;
-use repro::recipe::bench::{self as recipe, Arrival, ServerKind};
+use repro::recipe::bench::{Arrival, ServerKind};
+use repro::recipe::benchmark::Benchmark;
 use repro::run::folder::FolderState;
 use repro::run::Interrupt;
 
@@ -25,15 +26,17 @@ fn ms(v: Option<f64>) -> String {
 }
 
 /// A benchmark to run: its name, recipe and planned runs.
-struct Planned {
-    name: String,
-    recipe: BenchRecipe,
-    tasks: Vec<BenchTask>,
+pub(super) struct Planned {
+    pub name: String,
+    pub recipe: BenchRecipe,
+    pub tasks: Vec<BenchTask>,
 }
 
 /// What `repro bench` was asked, resolved once: the recipes and their plans, where runs go.
 struct Settings {
     benchmarks: Vec<Planned>,
+    /// Benchmarks of several tenants (`[[tenant]]`s).
+    tenants: Vec<super::tenants::PlannedTenants>,
     ctx: Context,
 }
 
@@ -41,13 +44,24 @@ impl Settings {
     fn resolve(args: &BenchArgs, out: &Output) -> anyhow::Result<Settings> {
         let dir = out.project.root.join("benchmarks");
         let names = if args.name == "all" {
-            recipe::available(&dir)
+            repro::recipe::benchmark::available(&dir)
         } else {
             vec![args.name.clone()]
         };
         let mut benchmarks = Vec::new();
+        let mut tenants = Vec::new();
         for name in names {
-            let recipe = BenchRecipe::load(&dir, &name)?;
+            let recipe = match repro::recipe::benchmark::load(&dir, &name)? {
+                Benchmark::Serve(recipe) => recipe,
+                Benchmark::Tenants(recipe) => {
+                    tenants.push(super::tenants::PlannedTenants::new(
+                        name,
+                        recipe,
+                        &args.results,
+                    ));
+                    continue;
+                }
+            };
             let tasks = repro::plan::bench::plan(&name, &recipe, &args.results);
             benchmarks.push(Planned {
                 name,
@@ -65,18 +79,29 @@ impl Settings {
             guard: std::env::current_exe().ok(),
             client_slowdown: Duration::from_millis(args.client_slowdown_ms),
         };
-        Ok(Settings { benchmarks, ctx })
+        Ok(Settings {
+            benchmarks,
+            tenants,
+            ctx,
+        })
     }
 }
 
 pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let Settings { benchmarks, ctx } = Settings::resolve(&args, &out)?;
+    let Settings {
+        benchmarks,
+        tenants,
+        ctx,
+    } = Settings::resolve(&args, &out)?;
     let models = out.project.models()?;
-    let steps = preparation(&benchmarks, &models, &ctx, &out)?;
+    let steps = preparation(&benchmarks, &tenants, &models, &ctx, &out)?;
     if args.dry_run {
         print!("{}", super::prepare::explain(&steps));
         for planned in &benchmarks {
             dry_run(planned, &ctx, &out)?;
+        }
+        for planned in &tenants {
+            planned.dry_run(&ctx, &out)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -84,8 +109,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     // One repro at a time in a results folder: leftovers of an interrupted run are then ours
     // to remove.
     let _lock = repro::artifacts::lock::lock(&args.results)?;
-    for planned in &benchmarks {
-        let dir = runner::bench_dir(&args.results, &planned.name);
+    let names = benchmarks.iter().map(|b| &b.name);
+    for name in names.chain(tenants.iter().map(|t| &t.name)) {
+        let dir = runner::bench_dir(&args.results, name);
         repro::artifacts::stage::remove_leftovers(&dir)
             .with_context(|| format!("cleaning `{}`", dir.display()))?;
     }
@@ -105,56 +131,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         if !out.quiet {
             eprintln!("bench {name}: {}", recipe.title);
         }
-        let mut on_event = |event: Event| match event {
-            Event::Skipped { label } if !out.quiet => {
-                eprintln!("  {label}: done before, skipped (--force to rerun)")
-            }
-            Event::Starting { label, command } if !out.quiet => match command {
-                Some(argv) if out.verbose => eprintln!("  {label}: starting `{}`", argv.join(" ")),
-                Some(_) => eprintln!("  {label}: starting the server"),
-                None => eprintln!("  {label}: using the server by URL"),
-            },
-            Event::Healthy { label, after, path } if !out.quiet => {
-                eprintln!(
-                    "  {label}: healthy after {:.1}s ({path})",
-                    after.as_secs_f64()
-                )
-            }
-            Event::Loading { label, requests } if !out.quiet => {
-                eprintln!("  {label}: sending {requests} requests")
-            }
-            Event::Finished {
-                label,
-                summary,
-                dir,
-            } => {
-                if !out.quiet {
-                    eprintln!("  {label}: done → {}", dir.display());
-                    if let Some(startup) = &summary.startup {
-                        eprintln!("  {label}: start-up: {}", startup_words(startup));
-                    }
-                }
-                rows.push((
-                    format!("{name}/{label}"),
-                    summary.outcomes["ok"],
-                    summary.requests,
-                    summary.arrivals.achieved_rate,
-                    summary.request_throughput,
-                    ms(summary.ttft.p50),
-                    ms(summary.ttft.p99),
-                    ms(summary.tpot.p50),
-                    ms(summary.tpot.p99),
-                    summary.goodput,
-                ));
-            }
-            Event::Failed { label, error, kept } => {
-                eprintln!("  {label}: FAILED: {error}");
-                if let Some(kept) = kept {
-                    eprintln!("  {label}: kept for inspection in {}", kept.display());
-                }
-            }
-            _ => {}
-        };
+        let mut on_event = |event: Event| report(event, name, &out, &mut rows);
         let outcome = match &recipe.capacity {
             Some(spec) => {
                 let mut on_capacity = |event: CapacityEvent| capacity_event(&event, out.quiet);
@@ -211,6 +188,19 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }
             Err(e) => return Err(e).with_context(|| format!("benchmark `{name}`")),
+        }
+    }
+    for planned in &tenants {
+        match planned.run(&ctx, &out, &mut rows) {
+            Ok(n) => failed += n,
+            Err(BenchError::Interrupted) => {
+                eprintln!(
+                    "interrupted: finished runs are kept; `repro bench {}` resumes",
+                    args.name
+                );
+                return Ok(ExitCode::from(repro::exit::INTERRUPTED));
+            }
+            Err(e) => return Err(e).with_context(|| format!("benchmark `{}`", planned.name)),
         }
     }
     if !rows.is_empty() {
@@ -288,15 +278,87 @@ fn capacity_event(event: &CapacityEvent, quiet: bool) {
     }
 }
 
+/// A row of the table printed at the end: one complete run.
+pub(super) type Row = (
+    String,
+    usize,
+    usize,
+    Option<f64>,
+    f64,
+    String,
+    String,
+    String,
+    String,
+    f64,
+);
+
+/// Show what happened to a run of benchmark `name`; a complete run adds its row.
+pub(super) fn report(event: Event, name: &str, out: &Output, rows: &mut Vec<Row>) {
+    match event {
+        Event::Skipped { label } if !out.quiet => {
+            eprintln!("  {label}: done before, skipped (--force to rerun)")
+        }
+        Event::Starting { label, command } if !out.quiet => match command {
+            Some(argv) if out.verbose => eprintln!("  {label}: starting `{}`", argv.join(" ")),
+            Some(_) => eprintln!("  {label}: starting the server"),
+            None => eprintln!("  {label}: using the server by URL"),
+        },
+        Event::Healthy { label, after, path } if !out.quiet => {
+            eprintln!(
+                "  {label}: healthy after {:.1}s ({path})",
+                after.as_secs_f64()
+            )
+        }
+        Event::Loading { label, requests } if !out.quiet => {
+            eprintln!("  {label}: sending {requests} requests")
+        }
+        Event::Finished {
+            label,
+            summary,
+            dir,
+        } => {
+            if !out.quiet {
+                eprintln!("  {label}: done → {}", dir.display());
+                if let Some(startup) = &summary.startup {
+                    eprintln!("  {label}: start-up: {}", startup_words(startup));
+                }
+            }
+            rows.push((
+                format!("{name}/{label}"),
+                summary.outcomes["ok"],
+                summary.requests,
+                summary.arrivals.achieved_rate,
+                summary.request_throughput,
+                ms(summary.ttft.p50),
+                ms(summary.ttft.p99),
+                ms(summary.tpot.p50),
+                ms(summary.tpot.p99),
+                summary.goodput,
+            ));
+        }
+        Event::Failed { label, error, kept } => {
+            eprintln!("  {label}: FAILED: {error}");
+            if let Some(kept) = kept {
+                eprintln!("  {label}: kept for inspection in {}", kept.display());
+            }
+        }
+        _ => {}
+    }
+}
+
 /// What the `vllm` servers of the recipes need before they can start: their environments and
 /// their models of models.toml (other servers bring their own).
 fn preparation(
     benchmarks: &[Planned],
+    tenants: &[super::tenants::PlannedTenants],
     models: &repro::config::Models,
     ctx: &Context,
     out: &Output,
 ) -> anyhow::Result<Vec<Prepared>> {
     let mut needs = Vec::new();
+    for planned in tenants {
+        needs.extend(planned.needs(models));
+    }
     for planned in benchmarks {
         let server = &planned.recipe.server;
         if server.kind != ServerKind::Vllm {
@@ -389,8 +451,27 @@ fn command_for(step: &Step, models_dir: &std::path::Path) -> String {
 }
 
 fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
+    println!("bench {}: {}", planned.name, planned.recipe.title);
+    dry_run_tasks(planned, ctx, out)
+}
+
+/// What a dry run says of a run in this state.
+pub(super) fn state_words(state: FolderState, force: bool) -> String {
+    match state {
+        FolderState::Done if force => "done, would rerun (--force)".to_string(),
+        FolderState::Done => "done, skipped".to_string(),
+        FolderState::Missing => "would run".to_string(),
+        FolderState::Stale => "would rerun: the recipe changed since".to_string(),
+        FolderState::Changed(file) => {
+            format!("would rerun: `{file}` is not the file the run made")
+        }
+        FolderState::FailedBefore => "would rerun: the last attempt failed".to_string(),
+    }
+}
+
+/// Each run of a one-server benchmark: its state, workload and server command.
+pub(super) fn dry_run_tasks(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
     let recipe = &planned.recipe;
-    println!("bench {}: {}", planned.name, recipe.title);
     if let Some(spec) = &recipe.capacity {
         println!(
             "  capacity search, {} to {} req/s from {} (×{} then bisection to {}%, at most {} probes per configuration): {}",
@@ -420,16 +501,7 @@ fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()>
     }
     for task in &planned.tasks {
         let run = &task.run;
-        let state = match runner::state(task) {
-            FolderState::Done if ctx.force => "done, would rerun (--force)".to_string(),
-            FolderState::Done => "done, skipped".to_string(),
-            FolderState::Missing => "would run".to_string(),
-            FolderState::Stale => "would rerun: the recipe changed since".to_string(),
-            FolderState::Changed(file) => {
-                format!("would rerun: `{file}` is not the file the run made")
-            }
-            FolderState::FailedBefore => "would rerun: the last attempt failed".to_string(),
-        };
+        let state = state_words(runner::state(task), ctx.force);
         println!("  {}: {state}", run.label);
         let w = &run.workload;
         let arrival = match w.arrival {

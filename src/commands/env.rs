@@ -1,36 +1,13 @@
 //! `repro env setup|list`
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
-use repro::env::setup::{self, EnvManifest, Outcome, SetupOptions, SetupReporter};
+use repro::env::setup::{self, EnvManifest, Outcome, SetupOptions};
 use repro::env::{self as envs, EnvSpec};
 
 use super::Output;
 use crate::cli::{EnvAction, EnvArgs};
-
-pub(super) struct Steps {
-    pub(super) quiet: bool,
-    pub(super) started: Instant,
-}
-
-impl SetupReporter for Steps {
-    fn note(&self, what: &str) {
-        if !self.quiet {
-            eprintln!("{what}");
-        }
-    }
-
-    fn step(&self, index: usize, total: usize, what: &str) {
-        if !self.quiet {
-            eprintln!(
-                "[{index}/{total}] {what} ({:.0}s)",
-                self.started.elapsed().as_secs_f64()
-            );
-        }
-    }
-}
 
 pub fn run(args: EnvArgs, out: Output) -> anyhow::Result<ExitCode> {
     let cache = envs::cache_dir(&out.project.root);
@@ -50,14 +27,11 @@ pub fn run(args: EnvArgs, out: Output) -> anyhow::Result<ExitCode> {
                 find_links,
                 offline,
             };
-            let steps = Steps {
-                quiet: out.quiet,
-                started: Instant::now(),
-            };
+            let steps = super::progress::Progress::new(out.quiet, out.verbose);
             let dir = spec.dir(&cache);
-            match setup::setup(&spec, &options, &steps)
-                .with_context(|| format!("setting up `{}`", dir.display()))?
-            {
+            let done = setup::setup(&spec, &options, &steps);
+            steps.finish();
+            match done.with_context(|| format!("setting up `{}`", dir.display()))? {
                 Outcome::AlreadyThere(m) => println!(
                     "`{}` is already set up (vLLM {}, {}, {} packages): nothing to do",
                     dir.display(),
@@ -68,7 +42,7 @@ pub fn run(args: EnvArgs, out: Output) -> anyhow::Result<ExitCode> {
                 Outcome::Created(m) => println!(
                     "set up `{}` in {:.0}s: vLLM {}, {}, {} packages{}",
                     dir.display(),
-                    steps.started.elapsed().as_secs_f64(),
+                    steps.elapsed().as_secs_f64(),
                     m.vllm,
                     m.python,
                     m.packages.len(),

@@ -122,6 +122,32 @@ impl Settings {
         }
     }
 
+    /// How a split recipe is run, and where each part runs (machines.toml):
+    /// `split by gpu; pass --gpu <I> to run a part: --gpu 0 on n1, --gpu 1 on n2`.
+    fn split_parts(&self, recipe: &Recipe) -> String {
+        let Some(split) = &recipe.split else {
+            return "not split".into();
+        };
+        let kind = split.kind.as_str();
+        let mut text = format!("split by {kind}; pass --{kind} <I> to run a part");
+        let Ok(machines) = Project::new(&self.project_root).machines() else {
+            return text;
+        };
+        let parts: Vec<String> = split
+            .parts
+            .iter()
+            .map(|part| {
+                let name = format!("{}/{kind}{}", recipe.folder, part.index);
+                match machines.runner_of(&name) {
+                    Some((machine, _)) => format!("--{kind} {} on {machine}", part.index),
+                    None => format!("--{kind} {}", part.index),
+                }
+            })
+            .collect();
+        text += &format!(": {}", parts.join(", "));
+        text
+    }
+
     /// Every recipe's plan, made once: the keys are those the runs will have once the
     /// environments are set up (their patches) and the models are there.
     fn plans(&self, models: &Models, quiet: bool) -> anyhow::Result<Vec<Plan>> {
@@ -129,8 +155,7 @@ impl Settings {
         for (id, recipe) in &self.recipes {
             let Some(part) = self.part_of(recipe)? else {
                 if !quiet {
-                    let kind = recipe.split.as_ref().map_or("", |s| s.kind.as_str());
-                    eprintln!("{id}: skipped (split by {kind}; pass --{kind} <I> to run a part)");
+                    eprintln!("{id}: skipped ({})", self.split_parts(recipe));
                 }
                 continue;
             };

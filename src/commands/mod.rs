@@ -22,6 +22,7 @@ mod render;
 mod report;
 mod status;
 mod table;
+mod tenants;
 
 use std::process::ExitCode;
 

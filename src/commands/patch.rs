@@ -19,9 +19,10 @@ fn site_packages(args: &PatchArgs, out: &Output) -> anyhow::Result<PathBuf> {
     match env::site_packages(&dir) {
         Some(site) => Ok(site),
         None => bail!(
-            "no environment at `{}`: create it with `repro env setup --vllm {}`, or pass --site-packages DIR",
+            "no environment at `{}`: create it with `repro env setup --vllm {}{}`, or pass --site-packages DIR",
             dir.display(),
-            args.vllm
+            args.vllm,
+            if spec.device == repro::config::machines::Device::Cpu { " --device cpu" } else { "" }
         ),
     }
 }

@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::Context;
 use repro::config::machines::Device;
@@ -14,7 +13,6 @@ use repro::models::hub::Hub;
 use repro::models::tensorize;
 use repro::plan::prepare::{Prepared, Step, StepState};
 
-use super::env::Steps;
 use super::models::Bars;
 use super::Output;
 
@@ -97,11 +95,10 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 find_links: vec![],
                 offline: false,
             };
-            let reporter = Steps {
-                quiet: out.quiet,
-                started: Instant::now(),
-            };
-            setup::setup(spec, &options, &reporter)?;
+            let progress = super::progress::Progress::new(out.quiet, out.verbose);
+            let done = setup::setup(spec, &options, &progress);
+            progress.finish();
+            done?;
         }
         Step::Fetch { model } => {
             let entry = ctx

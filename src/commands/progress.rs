@@ -1,9 +1,9 @@
-//! Drawing the runner's progress: an indicatif bar on a terminal, plain lines otherwise
+//! Drawing the library's progress (runs, a setup's steps): an indicatif bar on a terminal, plain lines otherwise
 //! (`REPRO_NO_PROGRESS=1`, `-q` and `-v` turn the bar off).
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use repro::progress::Event;
@@ -35,6 +35,8 @@ pub struct Progress {
     verbose: bool,
     /// The run being drawn, and `[i/n]`.
     current: Mutex<(String, String)>,
+    /// When drawing began: steps say how long into the job they start.
+    started: Instant,
 }
 
 impl Progress {
@@ -54,6 +56,7 @@ impl Progress {
             quiet,
             verbose,
             current: Mutex::new((String::new(), String::new())),
+            started: Instant::now(),
         }
     }
 
@@ -63,6 +66,11 @@ impl Progress {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
         }
+    }
+
+    /// How long since drawing began.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
     }
 
     pub fn finish(&self) {
@@ -93,6 +101,19 @@ impl repro::progress::Progress for Progress {
                 error,
                 wall,
             } => self.finished(ok, status, error, wall),
+            // A setup's steps are few and long: each is a line, also without a terminal.
+            Event::Step { index, total, what } if !self.quiet => {
+                self.println(&format!(
+                    "[{index}/{total}] {what} ({:.0}s)",
+                    self.started.elapsed().as_secs_f64()
+                ));
+                if let Some(bar) = &self.bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(index as u64 - 1);
+                    bar.set_message(what.to_string());
+                }
+            }
+            Event::Note(what) if !self.quiet => self.println(what),
             _ => {}
         }
     }

@@ -13,6 +13,7 @@ use super::EnvSpec;
 use crate::assets;
 use crate::config::machines::Device;
 use crate::patch::{self, PatchSet};
+use crate::progress::{Event, Progress};
 
 pub const MANIFEST: &str = "repro-env.json";
 
@@ -73,12 +74,7 @@ pub enum SetupError {
     Busy(#[from] crate::artifacts::lock::LockError),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SetupError + '_ {
-    move |source| SetupError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io -> SetupError);
 
 /// What was installed, and how.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,13 +115,6 @@ pub struct SetupOptions {
     pub find_links: Vec<PathBuf>,
     /// Install from `find_links` only (`pip --no-index`).
     pub offline: bool,
-}
-
-/// Progress of a setup, drawn by the CLI.
-pub trait SetupReporter {
-    fn step(&self, index: usize, total: usize, what: &str);
-    /// Something worth saying before the steps.
-    fn note(&self, _what: &str) {}
 }
 
 /// A hash of what a setup of `spec` installs and changes: vLLM and its pins (GPU), the lock and
@@ -258,7 +247,7 @@ fn last_json(stdout: &[u8]) -> serde_json::Value {
 pub fn setup(
     spec: &EnvSpec,
     options: &SetupOptions,
-    reporter: &dyn SetupReporter,
+    progress: &dyn Progress,
 ) -> Result<Outcome, SetupError> {
     let dir = spec.dir(&options.cache);
     let recipe = recipe_id(spec, &options.project_root)?;
@@ -268,10 +257,10 @@ pub fn setup(
         if is_current(&manifest, spec, &recipe) {
             return Ok(Outcome::AlreadyThere(manifest));
         }
-        reporter.note(&format!(
+        progress.event(Event::Note(&format!(
             "`{}` was made from another setup recipe (an older repro, or a changed lock, fix or patch): making it again",
             dir.display()
-        ));
+        )));
     }
     let install_set: Vec<String> = match spec.device {
         Device::Gpu => {
@@ -310,7 +299,11 @@ pub fn setup(
     let mut step = 0;
     let mut next = |what: &str| {
         step += 1;
-        reporter.step(step, steps_total, what);
+        progress.event(Event::Step {
+            index: step,
+            total: steps_total,
+            what,
+        });
     };
 
     next("creating the venv");

@@ -181,11 +181,7 @@ fn fetch_file(
         return Err(e);
     }
     let dest = dir.join(&file.path);
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    std::fs::rename(&partial, &dest).map_err(io(&dest))?;
-    Ok(())
+    crate::artifacts::stage::move_into_place(&partial, &dest).map_err(io(&dest))
 }
 
 #[cfg(test)]

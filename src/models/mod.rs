@@ -98,12 +98,7 @@ pub enum ModelError {
     NoManifest { dir: PathBuf },
 }
 
-pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {
-    move |source| ModelError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(pub(crate) fn io -> ModelError);
 
 impl ModelManifest {
     pub fn read(dir: &Path) -> Result<Option<ModelManifest>, ModelError> {

@@ -241,15 +241,7 @@ fn hash_files(dir: &Path) -> Result<Vec<ModelFile>, ModelError> {
 
 /// Replace `dir` (absent, or a copy repro made) with the complete `staging`.
 fn swap_in(staging: &Path, dir: &Path) -> Result<(), ModelError> {
-    if dir.exists() {
-        let old = staging.with_extension("old");
-        remove_dir_if_exists(&old)?;
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-        std::fs::rename(staging, dir).map_err(io(dir))?;
-        remove_dir_if_exists(&old)
-    } else {
-        std::fs::rename(staging, dir).map_err(io(dir))
-    }
+    crate::artifacts::stage::replace_dir(staging, dir).map_err(io(dir))
 }
 
 #[cfg(test)]

@@ -69,12 +69,7 @@ pub enum PatchError {
     OtherSetApplied { applied: String },
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PatchError + '_ {
-    move |source| PatchError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io -> PatchError);
 
 /// One patch file: the file it changes and the diff.
 #[derive(Debug, Clone)]

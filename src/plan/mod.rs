@@ -8,6 +8,7 @@ pub mod guard;
 pub mod prepare;
 pub mod status;
 pub mod task;
+pub mod tenants;
 
 pub use crate::artifacts::key::{EngineKind, KeyInputs, ModelRef, Phase, TaskKey};
 pub use graph::{

@@ -395,6 +395,14 @@ impl BenchRecipe {
             let segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
             crate::config::error_at(path, text, &segs, message)
         };
+        recipe.check(&at)?;
+        Ok(recipe)
+    }
+
+    /// Check a parsed recipe; `at` places an error at a key path (`["server", "url"]`; a tenant's
+    /// recipe places its `server` and `workload` under its `[[tenant]]`).
+    pub fn check(&self, at: &dyn Fn(&[&str], String) -> ConfigError) -> Result<(), ConfigError> {
+        let recipe = self;
         // A run's value comes from the matrix where the matrix sweeps it.
         let workload_at = |key: &str, message: String| {
             let table = match recipe.matrix.contains_key(key) {
@@ -448,7 +456,7 @@ impl BenchRecipe {
             }
         }
         if let Some(c) = &recipe.capacity {
-            check_capacity(&recipe, c, &at)?;
+            check_capacity(recipe, c, &at)?;
         }
         if let Some(p) = &recipe.prefill_profile {
             let problem = if recipe.capacity.is_some() {
@@ -522,7 +530,7 @@ impl BenchRecipe {
                 ));
             }
         }
-        Ok(recipe)
+        Ok(())
     }
 
     /// The rate of a capacity probe: the run of its configuration with `rate` set (in its

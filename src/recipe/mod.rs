@@ -2,6 +2,7 @@
 //! `env.json`), iterations, the split across machines or cases, and the figures drawn from it.
 
 pub mod bench;
+pub mod benchmark;
 pub mod env_json;
 pub mod labels;
 pub mod matrix;
@@ -9,6 +10,7 @@ pub mod model;
 pub mod paper;
 pub mod plot;
 pub(crate) mod shlex;
+pub mod tenants;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

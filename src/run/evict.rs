@@ -57,12 +57,7 @@ fn page_size() -> u64 {
     }
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> EvictError + '_ {
-    move |source| EvictError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io_error -> EvictError);
 
 /// Resident pages of one file, by `mincore` on a read-only mapping of it.
 pub fn file_residency(path: &Path) -> Result<Residency, EvictError> {

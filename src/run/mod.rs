@@ -11,6 +11,7 @@ pub mod executor;
 pub mod fake;
 pub mod folder;
 pub mod guard;
+pub mod signals;
 pub mod slurm;
 
 use std::collections::HashMap;
@@ -112,12 +113,7 @@ pub enum RunError {
     NoPython { version: String },
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io_error -> RunError);
 
 /// The child's command and environment for a task.
 fn job(
@@ -468,8 +464,7 @@ fn run_task(
                 .run_dir
                 .join(FAILED_DIR)
                 .join(format!("{log_name}.previous"));
-            std::fs::create_dir_all(previous.parent().expect("has a parent"))
-                .and_then(|_| std::fs::rename(&paths.log, &previous))
+            crate::artifacts::stage::move_into_place(&paths.log, &previous)
                 .map_err(io_error(&paths.log))?;
         }
         staged

@@ -143,12 +143,7 @@ pub enum TableError {
     },
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TableError + '_ {
-    move |source| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+crate::io_adapter!(fn io_error -> TableError);
 
 /// The `output_*` logs of a run folder, in the paper's glob order.
 pub fn run_logs(dir: &Path) -> Result<Vec<PathBuf>, TableError> {

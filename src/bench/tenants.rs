@@ -1,0 +1,975 @@
+//! Running a tenants benchmark: each tenant alone first (its solo runs, one-server benchmark runs
+//! of `runner`), then each shared run — every server started (under MPS where asked), all
+//! healthy or the run fails naming the one that is not, the loads at once (each after its
+//! `start_after`), every server stopped whatever happens (one dying stops the others' loads; the
+//! records so far are kept in `<label>.failed/`), then per-tenant results and the aggregate.
+//!
+//! Layout of a shared run (format 1): `<results>/bench-<name>/<label>/{<tenant>.records.jsonl,
+//! <tenant>.summary.json, <tenant>.cdf.json, <tenant>.server.log, aggregate.json, cpu.json,
+//! gpu.json, run.json}` (+ `mps-control.log`, `mps.control.log` under MPS); the solo runs are
+//! ordinary runs beside it (`solo-<tenant>[_<params>]/`), and `tenants.csv` beside them has a
+//! row per tenant of every complete shared run.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::client::{ApiKey, Target};
+use super::load;
+use super::metrics::{self, Summary};
+use super::mps::{MpsDaemon, MpsDirs, MpsRecord};
+use super::record::RequestRecord;
+use super::runner::{self, BenchError, Context, Event, Launch};
+use super::server::{self, ServerError};
+use super::startup;
+use super::workload::{self, Request};
+use crate::artifacts::key::TaskKey;
+use crate::artifacts::replaced::Replaced;
+use crate::artifacts::FileRecord;
+use crate::env::EnvSpec;
+use crate::plan::tenants::{SharedTask, TenantsPlan};
+use crate::recipe::bench::{BenchRecipe, ServerKind};
+use crate::recipe::tenants::{Sharing, TenantRun};
+use crate::run::child::{Background, BackgroundSpec, Ended};
+use crate::run::folder::{
+    self, drive_error, DriveError, Driven, FolderJob, FolderState, FolderStatus, JobOutcome,
+};
+use crate::run::Interrupt;
+
+/// Version of the files a shared run writes.
+pub const FORMAT: u32 = 1;
+
+/// The file every complete shared run has.
+pub const REQUIRED: [&str; 1] = ["aggregate.json"];
+
+/// How long the MPS control daemon may take to make its control pipe.
+const MPS_READY: Duration = Duration::from_secs(30);
+
+/// Whether a shared run is done, and if not why.
+pub fn state(task: &SharedTask) -> FolderState {
+    folder::state(&task.folder, &REQUIRED)
+}
+
+/// The definitions of `aggregate.json`'s numbers.
+pub fn definitions() -> IndexMap<&'static str, &'static str> {
+    IndexMap::from([
+        (
+            "load_started_s",
+            "when the tenant's load started, seconds after the first tenant's",
+        ),
+        (
+            "completion_s",
+            "load_started_s + the tenant's last request end (any outcome), seconds",
+        ),
+        (
+            "longest_completion_s",
+            "the largest completion_s of the tenants",
+        ),
+        (
+            "device_request_throughput",
+            "all tenants' ok requests / longest_completion_s",
+        ),
+        (
+            "device_output_throughput",
+            "all tenants' ok output tokens / longest_completion_s",
+        ),
+        ("slowest_tenant", "the tenant with the largest completion_s"),
+        (
+            "slowdown",
+            "the tenant's mean E2E latency here / in its solo run (1 = unaffected by the others)",
+        ),
+        (
+            "throughput_ratio",
+            "the tenant's output tokens/s here / in its solo run",
+        ),
+        ("most_slowed_tenant", "the tenant with the largest slowdown"),
+    ])
+}
+
+/// A tenant's numbers, shared and alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TenantLine {
+    pub name: String,
+    pub model: String,
+    pub load_started_s: f64,
+    pub completion_s: f64,
+    pub requests: usize,
+    pub ok: usize,
+    pub request_throughput: f64,
+    pub output_throughput: f64,
+    pub ttft_p50: Option<f64>,
+    pub tpot_p50: Option<f64>,
+    pub e2e_mean: Option<f64>,
+    pub e2e_p50: Option<f64>,
+    /// Its solo run, where that is complete.
+    pub solo: Option<SoloLine>,
+    pub slowdown: Option<f64>,
+    pub throughput_ratio: Option<f64>,
+}
+
+/// A tenant's solo run, for comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SoloLine {
+    pub label: String,
+    pub request_throughput: f64,
+    pub output_throughput: f64,
+    pub ttft_p50: Option<f64>,
+    pub e2e_mean: Option<f64>,
+    pub e2e_p50: Option<f64>,
+}
+
+/// `aggregate.json`: the shared run as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub format: u32,
+    pub sharing: Sharing,
+    pub tenants: Vec<TenantLine>,
+    pub longest_completion_s: f64,
+    pub device_request_throughput: f64,
+    pub device_output_throughput: f64,
+    pub slowest_tenant: Option<String>,
+    pub most_slowed_tenant: Option<String>,
+    pub definitions: IndexMap<String, String>,
+}
+
+/// One tenant's results, as the aggregate takes them.
+pub struct TenantResult<'a> {
+    pub name: &'a str,
+    pub model: &'a str,
+    pub load_started_s: f64,
+    pub records: &'a [RequestRecord],
+    pub summary: &'a Summary,
+    /// Its solo run's label and summary, where complete.
+    pub solo: Option<(&'a str, &'a Summary)>,
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    }
+}
+
+/// The aggregate of a shared run's tenants: pure arithmetic.
+pub fn aggregate(sharing: Sharing, tenants: &[TenantResult<'_>]) -> Aggregate {
+    let lines: Vec<TenantLine> = tenants
+        .iter()
+        .map(|t| {
+            let last_end = t
+                .records
+                .iter()
+                .filter_map(|r| r.end.or(r.sent))
+                .max_by(f64::total_cmp)
+                .unwrap_or(0.0);
+            let s = t.summary;
+            let solo = t.solo.map(|(label, solo)| SoloLine {
+                label: label.to_string(),
+                request_throughput: solo.request_throughput,
+                output_throughput: solo.output_throughput,
+                ttft_p50: solo.ttft.p50,
+                e2e_mean: solo.e2e.mean,
+                e2e_p50: solo.e2e.p50,
+            });
+            TenantLine {
+                name: t.name.to_string(),
+                model: t.model.to_string(),
+                load_started_s: t.load_started_s,
+                completion_s: t.load_started_s + last_end,
+                requests: s.requests,
+                ok: s.outcomes.get("ok").copied().unwrap_or(0),
+                request_throughput: s.request_throughput,
+                output_throughput: s.output_throughput,
+                ttft_p50: s.ttft.p50,
+                tpot_p50: s.tpot.p50,
+                e2e_mean: s.e2e.mean,
+                e2e_p50: s.e2e.p50,
+                slowdown: ratio(s.e2e.mean, solo.as_ref().and_then(|l| l.e2e_mean)),
+                throughput_ratio: ratio(
+                    Some(s.output_throughput),
+                    solo.as_ref().map(|l| l.output_throughput),
+                ),
+                solo,
+            }
+        })
+        .collect();
+    let longest = lines.iter().map(|l| l.completion_s).fold(0.0, f64::max);
+    let per_s = |x: f64| if longest > 0.0 { x / longest } else { 0.0 };
+    let ok: usize = lines.iter().map(|l| l.ok).sum();
+    let output: u64 = tenants.iter().map(|t| t.summary.output_tokens).sum();
+    let largest = |key: fn(&TenantLine) -> Option<f64>| {
+        lines
+            .iter()
+            .filter_map(|l| Some((key(l)?, l)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, l)| l.name.clone())
+    };
+    Aggregate {
+        format: FORMAT,
+        sharing,
+        longest_completion_s: longest,
+        device_request_throughput: per_s(ok as f64),
+        device_output_throughput: per_s(output as f64),
+        slowest_tenant: largest(|l| Some(l.completion_s)),
+        most_slowed_tenant: largest(|l| l.slowdown),
+        tenants: lines,
+        definitions: definitions()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A tenant in `run.json`.
+#[derive(Debug, Serialize)]
+struct TenantManifest {
+    name: String,
+    model: String,
+    server_kind: ServerKind,
+    command: Option<Vec<String>>,
+    env: IndexMap<String, String>,
+    base_url: String,
+    health_path: Option<&'static str>,
+    healthy_after_s: Option<f64>,
+    load_started_s: Option<f64>,
+    server_stop: Option<Ended>,
+    requests: u64,
+}
+
+/// `run.json` of a shared run.
+#[derive(Debug, Serialize)]
+struct SharedManifest {
+    format: u32,
+    benchmark: String,
+    label: String,
+    key: TaskKey,
+    status: FolderStatus,
+    error: Option<String>,
+    /// The tenant that failed the run, where one did.
+    failed_tenant: Option<String>,
+    params: IndexMap<String, crate::recipe::Scalar>,
+    sharing: Sharing,
+    tenants: Vec<TenantManifest>,
+    mps: Option<MpsRecord>,
+    started_unix_s: f64,
+    wall_s: f64,
+    host: String,
+    repro_version: &'static str,
+    files: Option<Vec<FileRecord>>,
+}
+
+/// What a complete shared run gives the caller.
+struct Finished {
+    summaries: Vec<(String, Summary)>,
+    aggregate: Aggregate,
+}
+
+struct TenantsJob<'a> {
+    name: &'a str,
+    plan: &'a TenantsPlan,
+    task: &'a SharedTask,
+    ctx: &'a Context,
+    rt: &'a tokio::runtime::Runtime,
+    client: &'a reqwest::Client,
+    on_event: &'a mut dyn FnMut(Event),
+    finished: Option<Finished>,
+}
+
+/// What the loads gave: per tenant its records, how its load was offered, when it started, and
+/// how its server ended where it died during the load.
+struct Loaded {
+    t0: Instant,
+    records: Vec<Vec<RequestRecord>>,
+    offered: Vec<metrics::Offered>,
+    starts: Vec<Instant>,
+    died: Vec<Option<String>>,
+}
+
+/// A tenant's workload, made before anything starts.
+struct Inputs {
+    requests: Vec<Request>,
+    times: Option<Vec<f64>>,
+    api_key: Option<String>,
+}
+
+fn tenant_error(tenant: &str) -> impl FnOnce(BenchError) -> BenchError + '_ {
+    move |e| match e {
+        // Ctrl-C and the results folder are no tenant's.
+        BenchError::Interrupted | BenchError::Drive(_) => e,
+        e => BenchError::Tenant {
+            tenant: tenant.to_string(),
+            source: Box::new(e),
+        },
+    }
+}
+
+impl FolderJob for TenantsJob<'_> {
+    type Manifest = SharedManifest;
+    type Error = BenchError;
+
+    fn run(
+        &mut self,
+        staging: &Path,
+        interrupt: &Interrupt,
+    ) -> Result<JobOutcome<SharedManifest, BenchError>, DriveError> {
+        let wall = Instant::now();
+        let mut manifest = self.manifest();
+        let outcome = self.serve_and_load(staging, interrupt, &mut manifest);
+        manifest.wall_s = wall.elapsed().as_secs_f64();
+        Ok(match outcome {
+            Ok(finished) => {
+                self.finished = Some(finished);
+                JobOutcome::Complete(manifest)
+            }
+            Err(BenchError::Interrupted) => JobOutcome::Interrupted,
+            Err(BenchError::Drive(e)) => return Err(e),
+            Err(error) => {
+                let inner = match &error {
+                    BenchError::Tenant { tenant, source } => {
+                        manifest.failed_tenant = Some(tenant.clone());
+                        source.as_ref()
+                    }
+                    other => other,
+                };
+                manifest.status = match inner {
+                    BenchError::Server(_) => FolderStatus::NotHealthy,
+                    BenchError::ServerDied { .. } => FolderStatus::ServerDied,
+                    _ => FolderStatus::Failed,
+                };
+                manifest.error = Some(error.to_string());
+                JobOutcome::Failed(manifest, error)
+            }
+        })
+    }
+
+    fn record_files(manifest: &mut SharedManifest, files: Vec<FileRecord>) {
+        manifest.files = Some(files);
+    }
+}
+
+impl TenantsJob<'_> {
+    fn manifest(&self) -> SharedManifest {
+        let run = &self.task.run;
+        let mut params = IndexMap::new();
+        params.insert(
+            crate::recipe::tenants::SHARING_KEY.to_string(),
+            crate::recipe::Scalar::Str(run.sharing.name().into()),
+        );
+        if let Some(first) = run.tenants.first() {
+            params.extend(first.run.params.clone());
+        }
+        SharedManifest {
+            format: FORMAT,
+            benchmark: self.name.to_string(),
+            label: self.task.folder.label.clone(),
+            key: self.task.folder.key.clone(),
+            status: FolderStatus::Complete,
+            error: None,
+            failed_tenant: None,
+            params,
+            sharing: run.sharing,
+            tenants: run
+                .tenants
+                .iter()
+                .enumerate()
+                .map(|(i, t)| TenantManifest {
+                    name: t.name.clone(),
+                    model: t.run.model.clone(),
+                    server_kind: self.plan.tenant_recipes[i].server.kind,
+                    command: None,
+                    env: IndexMap::new(),
+                    base_url: String::new(),
+                    health_path: None,
+                    healthy_after_s: None,
+                    load_started_s: None,
+                    server_stop: None,
+                    requests: t.run.workload.requests,
+                })
+                .collect(),
+            mps: None,
+            started_unix_s: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            wall_s: 0.0,
+            host: crate::sys::hostname(),
+            repro_version: env!("CARGO_PKG_VERSION"),
+            files: None,
+        }
+    }
+
+    fn event_label(&self, tenant: &str) -> String {
+        format!("{}/{tenant}", self.task.folder.label)
+    }
+
+    /// The workloads of every tenant, before anything starts (a bad prompt file fails here).
+    fn inputs(&self) -> Result<Vec<Inputs>, BenchError> {
+        let root = &self.ctx.project_root;
+        self.task
+            .run
+            .tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let made = || -> Result<Inputs, BenchError> {
+                    let w = &t.run.workload;
+                    let api_key = match &self.plan.tenant_recipes[i].server.api_key_env {
+                        Some(var) => Some(
+                            std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(Inputs {
+                        requests: workload::requests(w, root)?,
+                        times: workload::schedule(w, root)?,
+                        api_key,
+                    })
+                };
+                made().map_err(tenant_error(&t.name))
+            })
+            .collect()
+    }
+
+    /// Start tenant `i`'s server (its log in `staging`).
+    fn start(
+        &mut self,
+        i: usize,
+        staging: &Path,
+        mps: Option<&MpsDaemon>,
+        manifest: &mut SharedManifest,
+    ) -> Result<(Launch, Background, Instant), BenchError> {
+        let t = &self.task.run.tenants[i];
+        let recipe: &BenchRecipe = &self.plan.tenant_recipes[i];
+        let port = server::free_port().map_err(drive_error(staging))?;
+        let mut launch = runner::launch(recipe, &t.run, self.ctx, Some(port))?;
+        if let Some(mps) = mps {
+            launch.env.extend(mps.dirs.env());
+            if let Some(p) = t.mps_thread_percentage {
+                launch
+                    .env
+                    .insert("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE".into(), p.to_string());
+            }
+        }
+        let m = &mut manifest.tenants[i];
+        m.command = launch.argv.clone();
+        m.env = launch.env.clone();
+        m.base_url = launch.base_url.clone();
+        let argv = launch.argv.clone().unwrap_or_default();
+        let label = self.event_label(&t.name);
+        (self.on_event)(Event::Starting {
+            label: &label,
+            command: Some(&argv),
+        });
+        let server = &recipe.server;
+        if server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
+            let vllm = server.vllm.clone().unwrap_or_default();
+            return Err(BenchError::NoEnv {
+                env: EnvSpec::new(vllm.clone(), server.device).dir(&self.ctx.cache),
+                vllm,
+                cpu: server.device == crate::config::machines::Device::Cpu,
+            });
+        }
+        let log = staging.join(format!("{}.server.log", t.name));
+        let spec = BackgroundSpec {
+            program: &argv[0],
+            args: &argv[1..],
+            env: &launch.env,
+            log: &log,
+            grace: server.stop_grace,
+            guard: self.ctx.guard.as_deref(),
+        };
+        let spawned = Instant::now();
+        let child = Background::spawn(&spec).map_err(ServerError::from)?;
+        Ok((launch, child, spawned))
+    }
+
+    fn serve_and_load(
+        &mut self,
+        staging: &Path,
+        interrupt: &Interrupt,
+        manifest: &mut SharedManifest,
+    ) -> Result<Finished, BenchError> {
+        let inputs = self.inputs()?;
+        let run = &self.task.run;
+        let mut mps = match run.sharing {
+            Sharing::None => None,
+            Sharing::Mps => Some(MpsDaemon::start(
+                &self.plan.mps_control,
+                MpsDirs::for_results(&self.ctx.results),
+                &staging.join("mps-control.log"),
+                self.ctx.guard.as_deref(),
+                MPS_READY,
+            )?),
+        };
+        // Servers stop before the daemon whatever happens below: a daemon is quit after its
+        // clients (and dropped after them should this return early).
+        let mut started: Vec<(Launch, Background, Instant)> = Vec::new();
+        let result = self.with_daemon(staging, interrupt, manifest, inputs, &mut mps, &mut started);
+        for (i, (_, server, _)) in started.iter_mut().enumerate() {
+            manifest.tenants[i].server_stop = Some(server.stop());
+        }
+        if let Some(mps) = mps.as_mut() {
+            manifest.mps = Some(mps.stop(Some(&staging.join("mps.control.log"))));
+        }
+        let loaded = result?;
+        if interrupt.count() > 0 {
+            return Err(BenchError::Interrupted);
+        }
+        self.results(staging, manifest, &started, loaded)
+    }
+
+    /// Start every server, wait until all are healthy, run the loads at once.
+    fn with_daemon(
+        &mut self,
+        staging: &Path,
+        interrupt: &Interrupt,
+        manifest: &mut SharedManifest,
+        inputs: Vec<Inputs>,
+        mps: &mut Option<MpsDaemon>,
+        started: &mut Vec<(Launch, Background, Instant)>,
+    ) -> Result<Loaded, BenchError> {
+        let tenants = &self.task.run.tenants;
+        for (i, t) in tenants.iter().enumerate() {
+            if interrupt.count() > 0 {
+                return Err(BenchError::Interrupted);
+            }
+            let one = self
+                .start(i, staging, mps.as_ref(), manifest)
+                .map_err(tenant_error(&t.name))?;
+            started.push(one);
+        }
+        let health_started = Instant::now();
+        let waits: Vec<_> = started
+            .iter_mut()
+            .zip(&inputs)
+            .enumerate()
+            .map(|(i, ((launch, server, _), input))| {
+                let timeout = self.plan.tenant_recipes[i].server.health_timeout;
+                let client = self.client;
+                let url = launch.base_url.clone();
+                let key = input.api_key.clone();
+                async move {
+                    server::wait_healthy(
+                        client,
+                        &url,
+                        key.as_deref(),
+                        timeout,
+                        Some(server),
+                        interrupt,
+                    )
+                    .await
+                }
+            })
+            .collect();
+        let healthy = self.rt.block_on(all_ok(waits));
+        let paths = match healthy {
+            Ok(paths) => paths,
+            Err((_, ServerError::Interrupted)) => return Err(BenchError::Interrupted),
+            Err((i, error)) => {
+                return Err(tenant_error(&tenants[i].name)(BenchError::Server(error)))
+            }
+        };
+        for (i, path) in paths.iter().enumerate() {
+            let m = &mut manifest.tenants[i];
+            m.health_path = Some(path);
+            m.healthy_after_s = Some(started[i].2.elapsed().as_secs_f64());
+            let label = self.event_label(&tenants[i].name);
+            (self.on_event)(Event::Healthy {
+                label: &label,
+                after: health_started.elapsed(),
+                path,
+            });
+        }
+        if let Some(mps) = mps.as_mut() {
+            mps.note_servers();
+        }
+        for t in tenants {
+            let label = self.event_label(&t.name);
+            (self.on_event)(Event::Loading {
+                label: &label,
+                requests: t.run.workload.requests,
+            });
+        }
+        let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
+        let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
+        let loaded = self.loads(tenants, inputs, started, interrupt);
+        let samples = (
+            runner::cpu_samples(cpu_sampler),
+            runner::gpu_samples(gpu_sampler),
+        );
+        for (name, samples) in [("cpu.json", &samples.0), ("gpu.json", &samples.1)] {
+            let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
+            runner::write(staging, name, text.as_bytes())?;
+        }
+        for (i, start) in loaded.starts.iter().enumerate() {
+            manifest.tenants[i].load_started_s = Some((*start - loaded.t0).as_secs_f64());
+        }
+        Ok(loaded)
+    }
+
+    /// Every tenant's load in a thread of its own, at once; this thread watches the servers:
+    /// one that exits stops every load (the requests not yet sent are recorded `not_sent`).
+    fn loads(
+        &self,
+        tenants: &[TenantRun],
+        inputs: Vec<Inputs>,
+        started: &mut [(Launch, Background, Instant)],
+        interrupt: &Interrupt,
+    ) -> Loaded {
+        let stop = Interrupt::default();
+        let mut died: Vec<Option<String>> = vec![None; tenants.len()];
+        let t0 = Instant::now();
+        let (rt, client) = (self.rt, self.client);
+        let outputs: Vec<(Vec<RequestRecord>, metrics::Offered, Instant)> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = tenants
+                    .iter()
+                    .zip(inputs)
+                    .zip(started.iter())
+                    .map(|((t, input), (launch, _, _))| {
+                        let stop = stop.clone();
+                        let w = &t.run.workload;
+                        let target = Target {
+                            base_url: launch.base_url.clone(),
+                            endpoint: w.endpoint,
+                            model: t.run.model.clone(),
+                            ignore_eos: w.ignore_eos,
+                            api_key: input.api_key.clone().map(ApiKey),
+                            timeout: w.request_timeout,
+                        };
+                        s.spawn(move || {
+                            let at = t0 + t.start_after;
+                            while stop.count() == 0 {
+                                let now = Instant::now();
+                                if now >= at {
+                                    break;
+                                }
+                                std::thread::sleep((at - now).min(Duration::from_millis(10)));
+                            }
+                            let start = Instant::now();
+                            let (plan, offered) = runner::load_plan(w, input.times.as_deref());
+                            let records = load::run(
+                                rt,
+                                client,
+                                &target,
+                                input.requests,
+                                &plan,
+                                w.max_duration,
+                                &stop,
+                            );
+                            (records, offered, start)
+                        })
+                    })
+                    .collect();
+                while !handles.iter().all(|h| h.is_finished()) {
+                    if interrupt.count() > 0 && stop.count() == 0 {
+                        stop.raise();
+                    }
+                    for (i, (_, server, _)) in started.iter_mut().enumerate() {
+                        if died[i].is_none() {
+                            if let Some(status) = server.exited() {
+                                died[i] = Some(status);
+                                stop.raise();
+                            }
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a load thread panicked"))
+                    .collect()
+            });
+        for (i, (_, server, _)) in started.iter_mut().enumerate() {
+            if died[i].is_none() {
+                died[i] = server.exited();
+            }
+        }
+        let mut loaded = Loaded {
+            t0,
+            records: vec![],
+            offered: vec![],
+            starts: vec![],
+            died,
+        };
+        for (records, offered, start) in outputs {
+            loaded.records.push(records);
+            loaded.offered.push(offered);
+            loaded.starts.push(start);
+        }
+        loaded
+    }
+
+    /// Per-tenant files and the aggregate; the first tenant whose server died fails the run
+    /// (after everything is written).
+    fn results(
+        &mut self,
+        staging: &Path,
+        manifest: &SharedManifest,
+        started: &[(Launch, Background, Instant)],
+        loaded: Loaded,
+    ) -> Result<Finished, BenchError> {
+        let tenants = &self.task.run.tenants;
+        let Loaded {
+            t0,
+            records,
+            offered,
+            starts,
+            died,
+        } = loaded;
+        let mut summaries = Vec::new();
+        for (i, t) in tenants.iter().enumerate() {
+            let recipe = &self.plan.tenant_recipes[i];
+            let mut summary =
+                metrics::summarize(&records[i], metrics::Slo::of(&recipe.slo), offered[i]);
+            let m = &manifest.tenants[i];
+            let spawned = started[i].2;
+            let log = staging.join(format!("{}.server.log", t.name));
+            summary.startup = Some(startup::startup(
+                startup::Measured {
+                    healthy_after: m.healthy_after_s.map(Duration::from_secs_f64),
+                    load_started_after: Some(starts[i] - spawned),
+                },
+                m.health_path,
+                &records[i],
+                Some(&log),
+            ));
+            let prefix = &t.name;
+            let mut lines = Vec::new();
+            for r in &records[i] {
+                serde_json::to_writer(&mut lines, r).expect("a record serialises");
+                lines.push(b'\n');
+            }
+            runner::write(staging, &format!("{prefix}.records.jsonl"), &lines)?;
+            runner::write(
+                staging,
+                &format!("{prefix}.summary.json"),
+                runner::pretty(&summary).as_bytes(),
+            )?;
+            runner::write(
+                staging,
+                &format!("{prefix}.cdf.json"),
+                runner::pretty(&super::curves::run_cdfs(&records[i])).as_bytes(),
+            )?;
+            summaries.push((t.name.clone(), summary));
+        }
+        let solos: Vec<Option<Summary>> = tenants.iter().map(|t| self.solo_summary(t)).collect();
+        let results: Vec<TenantResult<'_>> = tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TenantResult {
+                name: &t.name,
+                model: &t.run.model,
+                load_started_s: (starts[i] - t0).as_secs_f64(),
+                records: &records[i],
+                summary: &summaries[i].1,
+                solo: solos[i].as_ref().map(|s| (t.solo_label.as_str(), s)),
+            })
+            .collect();
+        let aggregate = aggregate(self.task.run.sharing, &results);
+        runner::write(
+            staging,
+            "aggregate.json",
+            runner::pretty(&aggregate).as_bytes(),
+        )?;
+        if let Some((i, status)) = died
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| d.clone().map(|d| (i, d)))
+        {
+            let name = &tenants[i].name;
+            let ok = summaries[i].1.outcomes["ok"];
+            let log = staging.join(format!("{name}.server.log"));
+            return Err(tenant_error(name)(BenchError::ServerDied {
+                status,
+                failed: records[i].len() - ok,
+                requests: records[i].len(),
+                log: self
+                    .task
+                    .folder
+                    .failed_dir()
+                    .join(format!("{name}.server.log")),
+                tail: server::tail(&log, 15),
+            }));
+        }
+        Ok(Finished {
+            summaries,
+            aggregate,
+        })
+    }
+
+    /// The summary of a tenant's solo run, where that run is complete.
+    fn solo_summary(&self, t: &TenantRun) -> Option<Summary> {
+        let task = self
+            .plan
+            .solo
+            .iter()
+            .flatten()
+            .find(|task| task.folder.label == t.solo_label)?;
+        if runner::state(task) != FolderState::Done {
+            return None;
+        }
+        let bytes = std::fs::read(task.folder.dir.join("summary.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// Await every future; the first error (with its index) ends the wait for the rest.
+async fn all_ok<T, E, F>(futures: Vec<F>) -> Result<Vec<T>, (usize, E)>
+where
+    F: std::future::Future<Output = Result<T, E>>,
+{
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futures.iter_mut().enumerate() {
+            if done[i].is_some() {
+                continue;
+            }
+            match f.as_mut().poll(cx) {
+                std::task::Poll::Ready(Ok(v)) => done[i] = Some(v),
+                std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err((i, e))),
+                std::task::Poll::Pending => pending = true,
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(Ok(()))
+        }
+    })
+    .await?;
+    Ok(done
+        .into_iter()
+        .map(|d| d.expect("every future is done"))
+        .collect())
+}
+
+/// Every run of a tenants benchmark: the solo runs, then the shared ones; returns how many
+/// failed. `on_aggregate` gets each complete shared run's aggregate.
+pub fn run_tenants(
+    name: &str,
+    plan: &TenantsPlan,
+    ctx: &Context,
+    on_event: &mut dyn FnMut(Event),
+    on_aggregate: &mut dyn FnMut(&str, &Aggregate),
+) -> Result<usize, BenchError> {
+    let mut failed = 0;
+    for (recipe, tasks) in plan.tenant_recipes.iter().zip(&plan.solo) {
+        if !tasks.is_empty() {
+            failed += runner::run_benchmark(name, recipe, tasks, ctx, on_event)?;
+        }
+    }
+    let bench = runner::bench_dir(&ctx.results, name);
+    let solo: Vec<_> = plan.solo.iter().flatten().cloned().collect();
+    if !solo.is_empty() {
+        runner::write_curves(&bench, &solo)?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| BenchError::Runtime(e.to_string()))?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(usize::MAX)
+        .build()
+        .map_err(|e| BenchError::Runtime(e.to_string()))?;
+    let mut replaced = Replaced::new(&ctx.results);
+    for task in &plan.shared {
+        if ctx.interrupt.count() > 0 {
+            return Err(BenchError::Interrupted);
+        }
+        let label = &task.folder.label;
+        if !ctx.force && state(task) == FolderState::Done {
+            on_event(Event::Skipped { label });
+            continue;
+        }
+        let mut job = TenantsJob {
+            name,
+            plan,
+            task,
+            ctx,
+            rt: &rt,
+            client: &client,
+            on_event: &mut *on_event,
+            finished: None,
+        };
+        let driven = folder::drive(&mut job, &task.folder, &mut replaced, &ctx.interrupt)?;
+        let finished = job.finished.take();
+        match driven {
+            Driven::Complete => {
+                let finished = finished.expect("a complete run has its results");
+                for (tenant, summary) in &finished.summaries {
+                    on_event(Event::Finished {
+                        label: &format!("{label}/{tenant}"),
+                        summary,
+                        dir: &task.folder.dir,
+                    });
+                }
+                on_aggregate(label, &finished.aggregate);
+            }
+            Driven::Interrupted => return Err(BenchError::Interrupted),
+            Driven::Failed(error) => {
+                failed += 1;
+                let kept = task.folder.failed_dir();
+                on_event(Event::Failed {
+                    label,
+                    error: &error,
+                    kept: kept.is_dir().then_some(kept.as_path()),
+                });
+            }
+        }
+    }
+    write_table(&bench, plan)?;
+    Ok(failed)
+}
+
+/// `tenants.csv`: one row per tenant of every complete shared run.
+fn write_table(bench: &Path, plan: &TenantsPlan) -> Result<(), BenchError> {
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.6}")).unwrap_or_default();
+    let mut csv = String::from("run,sharing,tenant,model,ok,requests,request_throughput,output_throughput,ttft_p50_s,e2e_mean_s,completion_s,solo_e2e_mean_s,slowdown,throughput_ratio,device_request_throughput,device_output_throughput\n");
+    let mut rows = 0;
+    for task in &plan.shared {
+        if state(task) != FolderState::Done {
+            continue;
+        }
+        let path = task.folder.dir.join("aggregate.json");
+        let Some(a) = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Aggregate>(&b).ok())
+        else {
+            continue;
+        };
+        for t in &a.tenants {
+            rows += 1;
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{:.6},{:.6},{},{},{:.6},{},{},{},{:.6},{:.6}\n",
+                task.folder.label,
+                a.sharing.name(),
+                t.name,
+                t.model,
+                t.ok,
+                t.requests,
+                t.request_throughput,
+                t.output_throughput,
+                opt(t.ttft_p50),
+                opt(t.e2e_mean),
+                t.completion_s,
+                opt(t.solo.as_ref().and_then(|s| s.e2e_mean)),
+                opt(t.slowdown),
+                opt(t.throughput_ratio),
+                a.device_request_throughput,
+                a.device_output_throughput,
+            ));
+        }
+    }
+    if rows > 0 {
+        runner::write(bench, "tenants.csv", csv.as_bytes())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Any `benchmarks/<name>.toml`, by its shape: `[[tenant]]`s make a tenants benchmark
+//! (`recipe::tenants`), anything else a one-server benchmark (`recipe::bench`).
+
+use std::path::{Path, PathBuf};
+
+use crate::config::ConfigError;
+use crate::recipe::bench::{self, BenchRecipe};
+use crate::recipe::tenants::TenantsRecipe;
+
+/// The shipped benchmarks beyond `recipe::bench::BUILTIN`'s.
+pub const SHIPPED: [(&str, &str); 2] = [
+    (
+        "mock-multitenant",
+        include_str!("../../benchmarks/mock-multitenant.toml"),
+    ),
+    (
+        "cpu-multitenant",
+        include_str!("../../benchmarks/cpu-multitenant.toml"),
+    ),
+];
+
+/// A benchmark recipe of any kind.
+// A command holds a few of these, never many: their sizes need no boxing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Benchmark {
+    /// One server, one workload.
+    Serve(BenchRecipe),
+    /// Several servers at once on one device.
+    Tenants(TenantsRecipe),
+}
+
+impl Benchmark {
+    pub fn title(&self) -> &str {
+        match self {
+            Benchmark::Serve(r) => &r.title,
+            Benchmark::Tenants(r) => &r.title,
+        }
+    }
+
+    /// Parse a recipe of either kind.
+    pub fn parse(path: &Path, text: &str) -> Result<Benchmark, ConfigError> {
+        let table: Option<toml::Table> = toml::from_str(text).ok();
+        let has = |key: &str| table.as_ref().is_some_and(|t| t.contains_key(key));
+        if has("tenant") {
+            Ok(Benchmark::Tenants(TenantsRecipe::parse(path, text)?))
+        } else {
+            Ok(Benchmark::Serve(BenchRecipe::parse(path, text)?))
+        }
+    }
+}
+
+/// A benchmark that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchmarkError {
+    #[error("no benchmark `{name}`: expected `{}` or a shipped one ({})", path.display(), shipped_names().join(", "))]
+    NotFound { name: String, path: PathBuf },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+fn shipped() -> impl Iterator<Item = (&'static str, &'static str)> {
+    bench::BUILTIN.into_iter().chain(SHIPPED)
+}
+
+fn shipped_names() -> Vec<&'static str> {
+    shipped().map(|(n, _)| n).collect()
+}
+
+/// Load `<dir>/<name>.toml`, or the shipped recipe of that name.
+pub fn load(dir: &Path, name: &str) -> Result<Benchmark, BenchmarkError> {
+    let path = dir.join(format!("{name}.toml"));
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        return Ok(Benchmark::parse(&path, &text)?);
+    }
+    match shipped().find(|(b, _)| *b == name) {
+        Some((_, text)) => Ok(Benchmark::parse(
+            Path::new(&format!("<builtin>/benchmarks/{name}.toml")),
+            text,
+        )?),
+        None => Err(BenchmarkError::NotFound {
+            name: name.to_string(),
+            path,
+        }),
+    }
+}
+
+/// Names of every shipped benchmark and of `<dir>/*.toml`, sorted, without duplicates.
+pub fn available(dir: &Path) -> Vec<String> {
+    let mut names = bench::available(dir);
+    names.extend(SHIPPED.iter().map(|s| s.0.to_string()));
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_benchmark_parses_as_its_kind() {
+        for (name, _) in shipped() {
+            let b = load(Path::new("/nonexistent"), name).unwrap();
+            let tenants = matches!(b, Benchmark::Tenants(_));
+            assert_eq!(tenants, name.contains("multitenant"), "{name}");
+        }
+        let err = load(Path::new("/nonexistent"), "nope")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mock-multitenant"), "{err}");
+    }
+}
