@@ -701,4 +701,54 @@ mod tests {
         };
         assert_eq!(score(&spec, &summary, &records, Some(&fit)), 1.0);
     }
+
+    /// Each configuration of the matrix searches in a folder of its own; a probe is that
+    /// configuration's run with the rate set, keyed apart from the other configuration's.
+    #[test]
+    fn probes_per_configuration_of_the_matrix() {
+        let text = r#"
+title = "t"
+[server]
+kind = "command"
+command = ["srv"]
+model = "m"
+[workload]
+arrival = "poisson"
+requests = 10
+prompt = { kind = "synthetic", len = { dist = "fixed", value = 8 } }
+output_len = { dist = "fixed", value = 2 }
+[slo]
+ttft = "1s"
+[capacity]
+min_rate = 1.0
+max_rate = 8.0
+probe_duration = "10s"
+[matrix]
+max-num-seqs = [8, 16]
+"#;
+        let recipe = BenchRecipe::parse(Path::new("c.toml"), text).unwrap();
+        let configs = recipe.runs();
+        assert_eq!(configs.len(), 2);
+        let results = Path::new("/r");
+        let a = probe_task(&recipe, results, "c", &configs[0], 2.5);
+        let b = probe_task(&recipe, results, "c", &configs[1], 2.5);
+        assert_eq!(
+            a.folder.dir,
+            Path::new("/r/bench-c/capacity/max-num-seqs_8/rate_2.5")
+        );
+        assert_eq!(
+            b.folder.dir,
+            Path::new("/r/bench-c/capacity/max-num-seqs_16/rate_2.5")
+        );
+        assert_ne!(a.folder.key, b.folder.key);
+        assert_eq!(b.run.server_args, ["--max-num-seqs", "16"]);
+        assert_eq!(a.run.workload.rate, Some(2.5));
+        // 2.5 req/s × 10 s
+        assert_eq!(a.run.workload.requests, 25);
+        let text = text.replace("[matrix]", "[matrix]\nrate = [1.0, 2.0]");
+        let err = BenchRecipe::parse(Path::new("c.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("take `rate` out of [matrix]"), "{err}");
+    }
 }
