@@ -11,6 +11,9 @@
 //! - **achieved rate**: the achieved send rate below 95 % of the schedule's own rate;
 //! - **client CPU**: the generator's process busy ≥ 90 % of the cores it could use (its runtime's
 //!   workers and the sending thread, at most the machine's cores) during the load.
+//!
+//! Also recorded, not judged: the peak of requests in flight and the sockets the client holds
+//! open after the load (its connection pool: about the most connections open at once).
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +38,9 @@ pub struct ClientUse {
     pub wall_s: f64,
     /// Cores the generator could use.
     pub cores: f64,
+    /// Sockets this process holds open right after the load (`/proc/self/fd`): the connection
+    /// pool's, about the most connections open at once; `None` where unreadable.
+    pub sockets: Option<usize>,
 }
 
 impl ClientUse {
@@ -47,6 +53,19 @@ impl ClientUse {
         }
         let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
         secs(usage.ru_utime) + secs(usage.ru_stime)
+    }
+
+    /// Sockets this process holds open now; `None` without `/proc`.
+    pub fn open_sockets() -> Option<usize> {
+        let fds = std::fs::read_dir("/proc/self/fd").ok()?;
+        Some(
+            fds.flatten()
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|t| t.to_string_lossy().starts_with("socket:"))
+                })
+                .count(),
+        )
     }
 }
 
@@ -68,6 +87,9 @@ pub struct ClientCheck {
     pub cpu_cores_usable: Option<f64>,
     /// Requests in flight (sent, not ended) at their sends: the most.
     pub in_flight_peak: usize,
+    /// Sockets the client held open right after the load (its connection pool).
+    #[serde(default)]
+    pub sockets_open: Option<usize>,
 }
 
 /// Requests sent and not yet ended at each send, in send order.
@@ -142,6 +164,7 @@ pub fn check(
         cpu_cores_busy: busy.map(|b| b.0),
         cpu_cores_usable: busy.map(|b| b.1),
         in_flight_peak: in_flight_at_sends(records).into_iter().max().unwrap_or(0),
+        sockets_open: usage.and_then(|u| u.sockets),
     }
 }
 
@@ -202,9 +225,11 @@ mod tests {
             cpu_s: 1.9,
             wall_s: 1.0,
             cores: 2.0,
+            sockets: Some(3),
         };
         let c = checked(&run(|_| 0.0), Some(usage));
         assert_eq!(c.tripped.len(), 1, "{:?}", c.tripped);
         assert!(c.tripped[0].starts_with("client CPU"));
+        assert_eq!(c.sockets_open, Some(3));
     }
 }

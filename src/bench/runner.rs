@@ -438,6 +438,7 @@ impl BenchJob<'_> {
             cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,
             wall_s: load_started.elapsed().as_secs_f64(),
             cores: client_cores(),
+            sockets: loadcheck::ClientUse::open_sockets(),
         };
         let samples = (cpu_samples(cpu_sampler), gpu_samples(gpu_sampler));
         let died = server.as_mut().and_then(|s| s.exited());
