@@ -17,11 +17,15 @@ use crate::config::{ConfigError, Seg};
 use crate::recipe::matrix::{expand, Combination, Params, Scalar};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     ("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml")),
     (
         "cpu-capacity",
         include_str!("../../benchmarks/cpu-capacity.toml"),
+    ),
+    (
+        "cpu-prefill",
+        include_str!("../../benchmarks/cpu-prefill.toml"),
     ),
     (
         "mock-capacity",
