@@ -92,7 +92,8 @@ if [ -n "${VLLM:-}" ]; then
 fi
 
 best=0
-printf '%8s %8s %10s %10s %8s %11s %11s %12s %6s\n' target n scheduled achieved "err%" "lag p50 ms" "lag p99 ms" "timer p99 ms" ok
+best_valid=0
+printf '%8s %8s %10s %10s %8s %11s %11s %12s %6s %7s\n' target n scheduled achieved "err%" "lag p50 ms" "lag p99 ms" "timer p99 ms" ok "self ok"
 for rate in $RATES; do
   (cd "$work" && "$REPRO" -q bench "lg-$rate" > /dev/null 2>&1) || true
   line=$(python3 - "$work/results/bench-lg-$rate/default/summary.json" "$rate" <<'PY'
@@ -107,11 +108,19 @@ err = abs(ach / sched - 1) * 100
 p50, p99 = a["send_lag"]["p50"] * 1e3, a["send_lag"]["p99"] * 1e3
 timer = a["dispatch_lag"]["p99"] * 1e3
 good = err <= 1.0 and p99 < 1.0 and s["outcomes"]["ok"] == s["requests"]
-print(f"{sys.argv[2]:>8} {s['requests']:>8} {sched:>10.1f} {ach:>10.1f} {err:>8.3f} {p50:>11.3f} {p99:>11.3f} {timer:>12.3f} {'yes' if good else 'no':>6}")
+# The run's own verdict (`client` in summary.json): was the load generator the limit?
+c = s.get("client") or {}
+valid = "yes" if c.get("valid") else ("no" if c else "-")
+print(f"{sys.argv[2]:>8} {s['requests']:>8} {sched:>10.1f} {ach:>10.1f} {err:>8.3f} {p50:>11.3f} {p99:>11.3f} {timer:>12.3f} {'yes' if good else 'no':>6} {valid:>7}")
+for why in c.get("tripped", []):
+    print(f"{'':>8} self-check: {why}")
 PY
 )
   echo "$line"
-  case "$line" in *" yes") best=$rate ;; esac
+  first=$(echo "$line" | head -1)
+  case "$first" in *" yes "*) best=$rate ;; esac
+  case "$first" in *" yes") best_valid=$rate ;; esac
 done
 echo "highest rate meeting both (achieved within 1% of schedule, p99 send lag < 1 ms, all ok): $best req/s"
+echo "highest rate the load generator's own self-check calls valid (summary.json client.valid): $best_valid req/s"
 

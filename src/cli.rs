@@ -214,6 +214,9 @@ pub struct MockServerArgs {
     /// slots / (ttft + gap × (output tokens − 1)) requests/s)
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub slots: Option<usize>,
+    /// Add this many µs to the time to first token per word of the prompt (a prefill cost)
+    #[arg(long, default_value_t = 0)]
+    pub prefill_us_per_token: u64,
 }
 
 #[derive(Debug, Args)]

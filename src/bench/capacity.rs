@@ -8,7 +8,8 @@
 //! completes requests more slowly than they were sent (by more than `saturation`) is
 //! over-saturated: it fails whatever its latencies, so the bracket stops growing there; when
 //! even `min_rate` over-saturates, the search stops. A probe the load generator could not
-//! deliver (`client.valid = false`) stops the search: its rate says nothing of the server.
+//! deliver (`client.valid = false`) stops the search: its rate says nothing of the server; the
+//! next search runs that probe again (and reuses the others).
 //!
 //! Each probe is a run of its own (`capacity/<config>/rate_<r>/`, keyed like every run): the
 //! search is a pure function of the probes' results, so a rerun after an interrupt finds the
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::deadline;
 use super::metrics::Summary;
+use super::prefill::{Fit, PrefillFile};
 use super::record::{Outcome, RequestRecord};
 use super::runner::{self, BenchError, Context, Event};
 use crate::plan::bench::BenchTask;
@@ -223,17 +225,30 @@ pub fn saturation(records: &[RequestRecord]) -> Option<Saturation> {
     })
 }
 
-/// The share of a run's requests meeting the goal.
-pub fn score(spec: &CapacitySpec, summary: &Summary, records: &[RequestRecord]) -> f64 {
+/// The share of a run's requests meeting the goal; with a prefill fit, each request's TTFT
+/// deadline is its predicted prefill plus `ttft_slack`.
+pub fn score(
+    spec: &CapacitySpec,
+    summary: &Summary,
+    records: &[RequestRecord],
+    prefill: Option<&Fit>,
+) -> f64 {
     match spec.goal {
         CapacityGoal::Slo => summary.attainment.as_ref().map_or(0.0, |a| a.all),
         CapacityGoal::Fluidity => {
             let (d, _) = summary.slo.deadlines();
+            let slack = spec.ttft_slack.map_or(0.0, |s| s.as_secs_f64());
+            let ttft_deadline = |r: &RequestRecord| match prefill {
+                Some(fit) => fit.predict(r.prompt_tokens.unwrap_or(r.prompt_len) as f64) + slack,
+                None => d.ttft,
+            };
             let fluid = records
                 .iter()
                 .filter(|r| r.outcome == Outcome::Ok)
-                .filter_map(deadline::gaps)
-                .filter_map(|g| deadline::tally(&g, d.ttft, d.tbt, false).fluidity())
+                .filter_map(|r| {
+                    let g = deadline::gaps(r)?;
+                    deadline::tally(&g, ttft_deadline(r), d.tbt, false).fluidity()
+                })
                 .filter(|&f| f >= spec.fluidity)
                 .count();
             fluid as f64 / records.len().max(1) as f64
@@ -248,8 +263,9 @@ pub fn judge(
     dir: String,
     summary: &Summary,
     records: &[RequestRecord],
+    prefill: Option<&Fit>,
 ) -> Probe {
-    let score = score(spec, summary, records);
+    let score = score(spec, summary, records, prefill);
     let sat = saturation(records);
     let stopped = spec
         .max_in_flight
@@ -406,6 +422,19 @@ pub fn search(
     on_capacity: &mut dyn FnMut(CapacityEvent),
 ) -> Result<CapacityFile, BenchError> {
     let bench = runner::bench_dir(&ctx.results, name);
+    let profile: Option<PrefillFile> = match &spec.prefill {
+        Some(source) => {
+            let path = runner::bench_dir(&ctx.results, source).join("prefill.json");
+            if !path.is_file() {
+                return Err(BenchError::NoPrefillProfile {
+                    name: source.clone(),
+                    path,
+                });
+            }
+            Some(read(&path)?)
+        }
+        None => None,
+    };
     let mut file = CapacityFile {
         format: FORMAT,
         benchmark: name.to_string(),
@@ -427,9 +456,23 @@ pub fn search(
             if let Some(parent) = task.folder.dir.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| runner::drive_error_of(parent, e))?;
             }
-            let reused = !ctx.force && runner::state(&task) == FolderState::Done;
-            let failed =
-                runner::run_tasks(name, recipe, std::slice::from_ref(&task), ctx, on_event)?;
+            let mut reused = !ctx.force && runner::state(&task) == FolderState::Done;
+            // A probe found invalid before (the client was the limit) is run again: it said
+            // nothing of the server, and this machine may be quieter now.
+            let retry = reused && probe_was_invalid(&task.folder.dir);
+            let forced;
+            let run_ctx = if retry {
+                reused = false;
+                forced = Context {
+                    force: true,
+                    ..ctx.clone()
+                };
+                &forced
+            } else {
+                ctx
+            };
+            let tasks = std::slice::from_ref(&task);
+            let failed = runner::run_tasks(name, recipe, tasks, run_ctx, on_event)?;
             if failed > 0 {
                 break Stop::ProbeFailed;
             }
@@ -442,7 +485,11 @@ pub fn search(
                 .unwrap_or(&task.folder.dir)
                 .display()
                 .to_string();
-            let mut probe = judge(spec, rate, dir, &summary, &records);
+            let fit = profile
+                .as_ref()
+                .and_then(|p| p.profile(&config.label))
+                .and_then(|c| c.fit.as_ref());
+            let mut probe = judge(spec, rate, dir, &summary, &records, fit);
             probe.reused = reused;
             on_capacity(CapacityEvent::Probed {
                 config: &config.label,
@@ -465,6 +512,14 @@ pub fn search(
         write_file(&bench, &file)?;
     }
     Ok(file)
+}
+
+/// Whether a finished probe's summary says its client was the limit.
+fn probe_was_invalid(dir: &Path) -> bool {
+    read::<Summary>(&dir.join("summary.json"))
+        .ok()
+        .and_then(|s| s.client)
+        .is_some_and(|c| !c.valid)
 }
 
 /// `capacity.json` and its chart (`capacity.svg`), each written whole or not at all.
@@ -501,6 +556,8 @@ mod tests {
             probe_duration: Some(Duration::from_secs(2)),
             saturation: 0.1,
             max_in_flight: None,
+            prefill: None,
+            ttft_slack: None,
         }
     }
 
@@ -611,5 +668,37 @@ mod tests {
             s.in_flight_last_quarter > s.in_flight_first_quarter,
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_prefill_fit_sets_each_requests_ttft_deadline() {
+        use crate::bench::metrics::{summarize, Offered, Slo};
+        // A long prompt (500 tokens) whose first token takes 0.5 s, then two tokens 10 ms apart.
+        let r = RequestRecord {
+            sent: Some(0.0),
+            first_token: Some(0.5),
+            chunks: vec![0.5, 0.51, 0.52],
+            end: Some(0.52),
+            prompt_tokens: Some(500),
+            completion_tokens: Some(3),
+            outcome: Outcome::Ok,
+            ..RequestRecord::not_sent(0, Some(0.0), 500, 3)
+        };
+        let records = [r];
+        let summary = summarize(&records, Slo::default(), Offered::default());
+        let spec = CapacitySpec {
+            goal: CapacityGoal::Fluidity,
+            ttft_slack: Some(Duration::from_millis(50)),
+            ..spec()
+        };
+        // etalon's default TTFT deadline (100 ms) misses it: 1 + ⌊0.4 / 0.05⌋ = 9 missed of 11.
+        assert_eq!(score(&spec, &summary, &records, None), 0.0);
+        // Predicted prefill 0.1 + 0.0008 · 500 = 0.5 s, + 50 ms slack: on time.
+        let fit = Fit {
+            degree: 1,
+            coefficients: vec![0.1, 0.0008],
+            rmse: 0.0,
+        };
+        assert_eq!(score(&spec, &summary, &records, Some(&fit)), 1.0);
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! With `slots`, at most that many completions are served at once; the rest wait for a slot
 //! (before their response starts, as a queued request waits in a server), so its capacity is
-//! known in advance: `slots / (ttft + gap · (output tokens − 1))` requests/s. Token times are
+//! known in advance: `slots / (ttft + gap · (output tokens − 1))` requests/s. With
+//! `prefill_per_token`, the time to first token grows by that much per word of the prompt. Token times are
 //! kept on an absolute schedule from the slot's start, so timer rounding does not add up.
 
 use std::net::SocketAddr;
@@ -45,6 +46,8 @@ pub struct MockOptions {
     pub threads: usize,
     /// Completions served at once; `None`: no limit.
     pub slots: Option<usize>,
+    /// Added to the time to first token per word of the prompt (a prefill that grows with it).
+    pub prefill_per_token: Duration,
 }
 
 impl Default for MockOptions {
@@ -62,6 +65,7 @@ impl Default for MockOptions {
             lifetime: Duration::from_secs(600),
             threads: 1,
             slots: None,
+            prefill_per_token: Duration::ZERO,
         }
     }
 }
@@ -320,8 +324,9 @@ async fn completion(
         "text_completion"
     };
     let start = tokio::time::Instant::now();
+    let ttft = opts.ttft + opts.prefill_per_token * prompt_tokens as u32;
     if !req["stream"].as_bool().unwrap_or(false) {
-        tokio::time::sleep_until(start + opts.ttft + opts.gap * (max_tokens as u32 - 1)).await;
+        tokio::time::sleep_until(start + ttft + opts.gap * (max_tokens as u32 - 1)).await;
         let text = " tok".repeat(max_tokens as usize);
         let choice = if chat {
             serde_json::json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"})
@@ -347,7 +352,7 @@ async fn completion(
     }
     for i in 0..max_tokens {
         // Token i is due at ttft + i · gap from the start, whatever the timer rounded before.
-        tokio::time::sleep_until(start + opts.ttft + opts.gap * i as u32).await;
+        tokio::time::sleep_until(start + ttft + opts.gap * i as u32).await;
         if cut && i == max_tokens / 2 {
             let _ = stream.shutdown().await;
             return false;

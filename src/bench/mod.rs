@@ -16,6 +16,7 @@ pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
 pub mod mps;
+pub mod prefill;
 pub mod record;
 pub mod runner;
 pub mod server;

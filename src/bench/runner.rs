@@ -121,6 +121,8 @@ pub enum BenchError {
     Drive(#[from] DriveError),
     #[error("cannot start the async runtime or HTTP client: {0}")]
     Runtime(String),
+    #[error("`capacity.prefill` names `{name}`, whose prefill profile `{}` is not there: run `repro bench {name}` first", path.display())]
+    NoPrefillProfile { name: String, path: PathBuf },
     #[error("interrupted")]
     Interrupted,
     /// One tenant of a tenants run (`bench::tenants`).

@@ -73,10 +73,17 @@ pub fn requests(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadE
     let mut rng = Pcg64Mcg::seed_from_u64(w.seed ^ PROMPT_STREAM);
     let n = w.requests;
     let fixed_output = |rng: &mut Pcg64Mcg| w.output_len.as_ref().map(|d| draw_len(d, rng));
+    let words_of = |id: u64, rng: &mut Pcg64Mcg| match &w.prompt {
+        PromptSpec::Sweep { lens } if !lens.is_empty() => {
+            lens[(id % lens.len() as u64) as usize].max(1)
+        }
+        PromptSpec::Synthetic { len } => draw_len(len, rng),
+        _ => 1,
+    };
     match &w.prompt {
-        PromptSpec::Synthetic { len } => Ok((0..n)
+        PromptSpec::Synthetic { .. } | PromptSpec::Sweep { .. } => Ok((0..n)
             .map(|id| {
-                let words = draw_len(len, &mut rng);
+                let words = words_of(id, &mut rng);
                 let prompt = (0..words)
                     .map(|_| WORDS[rng.random_range(0..WORDS.len())])
                     .collect::<Vec<_>>()

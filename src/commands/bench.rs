@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use repro::bench::capacity::{self, CapacityEvent};
+use repro::bench::prefill;
 use repro::bench::runner;
 use repro::bench::{BenchError, Context, Event};
 use repro::env::EnvSpec;
@@ -147,7 +148,35 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                     },
                 )
             }
-            None => runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event),
+            None => runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event).and_then(
+                |failed| {
+                    let Some(p) = &recipe.prefill_profile else {
+                        return Ok(failed);
+                    };
+                    let bench = runner::bench_dir(&args.results, name);
+                    let file =
+                        prefill::write_profiles(&bench, name, p.degree as usize, tasks)?;
+                    for c in file.iter().flat_map(|f| &f.configs) {
+                        if let (Some(fit), false) = (&c.fit, out.quiet) {
+                            let terms: Vec<String> = fit
+                                .coefficients
+                                .iter()
+                                .enumerate()
+                                .map(|(i, k)| format!("{:.4e}·n^{i}", k))
+                                .collect();
+                            eprintln!(
+                                "  {}: prefill ≈ {} s (n prompt tokens; rmse {:.2} ms over {} lengths) → {}",
+                                c.config,
+                                terms.join(" + "),
+                                fit.rmse * 1000.0,
+                                c.points.len(),
+                                bench.join("prefill.json").display()
+                            );
+                        }
+                    }
+                    Ok(failed)
+                },
+            ),
         };
         match outcome {
             Ok(n) => failed += n,
@@ -551,6 +580,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         lifetime: Duration::from_secs(args.lifetime_s),
         threads: args.threads,
         slots: args.slots,
+        prefill_per_token: Duration::from_micros(args.prefill_us_per_token),
     };
     repro::bench::mock::serve(opts, |addr| {
         println!("listening on {addr}");

@@ -357,6 +357,19 @@ fn render_bench(
             format,
         )?);
     }
+    let prefill = dir.join("prefill.json");
+    if prefill.is_file() {
+        let text = std::fs::read_to_string(&prefill)
+            .with_context(|| format!("reading `{}`", prefill.display()))?;
+        let file: repro::bench::prefill::PrefillFile = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is malformed", prefill.display()))?;
+        written.push(write_chart(
+            &figures::bench::prefill_chart(&file),
+            &format!("bench-{name}-prefill"),
+            out_dir,
+            format,
+        )?);
+    }
     let runs = match figures::bench::load_runs(&dir) {
         Err(figures::bench::BenchDataError::NoRuns { path }) => {
             if written.is_empty() {

@@ -294,6 +294,52 @@ pub fn capacity_chart(file: &crate::bench::capacity::CapacityFile) -> LineChartD
     }
 }
 
+/// A prefill profile: the fastest TTFT (ms) of each prompt length against the prompt's tokens,
+/// and its fit drawn through them, per configuration.
+pub fn prefill_chart(file: &crate::bench::prefill::PrefillFile) -> LineChartData {
+    let mut series = Vec::new();
+    for config in &file.configs {
+        let measured: Vec<(f64, f64)> = config
+            .points
+            .iter()
+            .map(|p| (p.prompt_tokens, p.ttft_min * 1000.0))
+            .collect();
+        series.push(Series {
+            label: format!("{}: fastest TTFT", config.config),
+            points: measured.clone(),
+        });
+        if let (Some(fit), Some(lo), Some(hi)) = (
+            &config.fit,
+            measured.first().map(|p| p.0),
+            measured.last().map(|p| p.0),
+        ) {
+            // Sampled finely enough to look smooth, few enough to carry markers no more.
+            let points = (0..=40)
+                .map(|i| {
+                    let x = lo + (hi - lo) * i as f64 / 40.0;
+                    (x, fit.predict(x) * 1000.0)
+                })
+                .collect();
+            series.push(Series {
+                label: format!(
+                    "{}: fit, degree {} (rmse {:.2} ms)",
+                    config.config,
+                    fit.degree,
+                    fit.rmse * 1000.0
+                ),
+                points,
+            });
+        }
+    }
+    LineChartData {
+        title: format!("bench {}: prefill profile", file.benchmark),
+        xlabel: "Prompt tokens".into(),
+        ylabel: "TTFT, one request at a time (ms)".into(),
+        series,
+        ymax: None,
+    }
+}
+
 /// Reads one latency statistic (seconds) out of a run's summary.
 type Statistic = fn(&Summary) -> Option<f64>;
 

@@ -57,6 +57,34 @@ pub struct BenchRecipe {
     /// the matrix (`bench::capacity`), instead of one run per point.
     #[serde(default)]
     pub capacity: Option<CapacitySpec>,
+    /// Profile the prefill instead (`bench::prefill`): one request at a time over a range of
+    /// prompt lengths, TTFT against prompt length, fitted.
+    #[serde(default)]
+    pub prefill_profile: Option<PrefillSpec>,
+}
+
+/// `[prefill_profile]`: each run sends one request at a time (a closed loop of 1), every prompt
+/// length in `lens` in turn, `repeats` times, with `output_len` tokens; the fastest TTFT of each
+/// length is fitted by least squares with a polynomial of `degree` in the prompt's tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrefillSpec {
+    /// Prompt lengths, words of a synthetic prompt (about a token each).
+    pub lens: Vec<u64>,
+    #[serde(default = "three")]
+    pub repeats: u64,
+    #[serde(default = "two_u64")]
+    pub output_len: u64,
+    /// 1 (linear) or 2 (quadratic: attention's cost grows with the square of the length).
+    #[serde(default = "two_u64")]
+    pub degree: u64,
+}
+
+fn three() -> u64 {
+    3
+}
+fn two_u64() -> u64 {
+    2
 }
 
 /// What a capacity search looks for.
@@ -112,6 +140,12 @@ pub struct CapacitySpec {
     /// queueing its whole schedule.
     #[serde(default)]
     pub max_in_flight: Option<usize>,
+    /// `goal = "fluidity"`: take each request's TTFT deadline from this benchmark's prefill
+    /// profile (`bench-<prefill>/prefill.json`): its predicted prefill plus `ttft_slack`.
+    #[serde(default)]
+    pub prefill: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    pub ttft_slack: Option<Duration>,
 }
 
 fn point_nine() -> f64 {
@@ -244,6 +278,9 @@ pub enum LenDist {
 pub enum PromptSpec {
     /// Random words, `len` of them (about one token each).
     Synthetic { len: LenDist },
+    /// Random words, request `i` with `lens[i % lens.len()]` of them: every length in turn (a
+    /// prefill profile's prompts).
+    Sweep { lens: Vec<u64> },
     /// One prompt per line of a text file (relative to the recipe's project), drawn at random.
     File { path: PathBuf },
     /// A JSON array or JSON Lines file of `{"input": …, "output_len" | "output_tokens": N}`,
@@ -421,6 +458,34 @@ impl BenchRecipe {
         if let Some(c) = &recipe.capacity {
             check_capacity(recipe, c, &at)?;
         }
+        if let Some(p) = &recipe.prefill_profile {
+            let problem = if recipe.capacity.is_some() {
+                Some((
+                    "lens",
+                    "a recipe is a capacity search or a prefill profile, not both",
+                ))
+            } else if p.lens.len() < 2 || p.lens.contains(&0) {
+                Some((
+                    "lens",
+                    "`prefill_profile.lens` needs at least two prompt lengths, each ≥ 1",
+                ))
+            } else if p.repeats == 0 || p.output_len == 0 {
+                Some((
+                    "repeats",
+                    "`prefill_profile.repeats` and `output_len` must be at least 1",
+                ))
+            } else if !(1..=2).contains(&p.degree) {
+                Some((
+                    "degree",
+                    "`prefill_profile.degree` is 1 (linear) or 2 (quadratic)",
+                ))
+            } else {
+                None
+            };
+            if let Some((key, message)) = problem {
+                return Err(at(&["prefill_profile", key], message.to_string()));
+            }
+        }
         for mut run in recipe.runs() {
             // A capacity search sets the rate of every probe; check its runs at the lowest.
             if let Some(c) = &recipe.capacity {
@@ -549,6 +614,18 @@ impl BenchRecipe {
                 }
             }
         }
+        if let Some(p) = &self.prefill_profile {
+            // One at a time, every length in turn: the TTFT is then the prefill alone.
+            workload.arrival = Arrival::Closed;
+            workload.concurrency = Some(1);
+            workload.requests = p.lens.len() as u64 * p.repeats;
+            workload.prompt = PromptSpec::Sweep {
+                lens: p.lens.clone(),
+            };
+            workload.output_len = Some(LenDist::Fixed {
+                value: p.output_len,
+            });
+        }
         let label = if combination.params.is_empty() {
             "default".to_string()
         } else {
@@ -616,6 +693,12 @@ fn check_capacity(
     }
     if !(c.growth > 1.0 && c.growth.is_finite()) {
         return field("growth", "`capacity.growth` must be a factor more than 1");
+    }
+    if c.prefill.is_some() && c.goal != CapacityGoal::Fluidity {
+        return field(
+            "prefill",
+            "`capacity.prefill` sets per-prompt TTFT deadlines: it needs `goal = \"fluidity\"`",
+        );
     }
     if c.max_in_flight == Some(0) {
         return field(

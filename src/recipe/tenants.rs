@@ -236,6 +236,7 @@ impl TenantsRecipe {
             slo: t.slo.clone().unwrap_or_else(|| self.slo.clone()),
             matrix: self.inner_matrix(),
             capacity: None,
+            prefill_profile: None,
         }
     }
 
