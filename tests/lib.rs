@@ -23,4 +23,5 @@ mod report;
 mod resume;
 mod slurm;
 mod table;
+mod tenants;
 mod trust;
