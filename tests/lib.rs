@@ -16,6 +16,7 @@ mod import;
 mod kick;
 mod ledger;
 mod models;
+mod offline;
 mod patch;
 mod prepare;
 mod render;

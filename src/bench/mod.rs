@@ -13,6 +13,7 @@ pub mod load;
 pub mod metrics;
 pub mod mock;
 pub mod mps;
+pub mod offline;
 pub mod record;
 pub mod runner;
 pub mod server;

@@ -127,6 +127,8 @@ pub enum BenchError {
     },
     #[error(transparent)]
     Mps(#[from] super::mps::MpsError),
+    #[error(transparent)]
+    Offline(#[from] super::offline::OfflineError),
 }
 
 /// The folder of a benchmark's results.
@@ -189,19 +191,7 @@ pub fn launch(
         ServerKind::Vllm => {
             let spec = EnvSpec::new(s.vllm.clone().unwrap_or_default(), s.device);
             let python = spec.python(&ctx.cache);
-            // The models folder (where `repro bench` prepares models.toml's models), a folder
-            // of an older setup, a path; else a hub id, which vLLM downloads itself.
-            let models = ctx.models_dir.join(&run.model);
-            let legacy = ctx.cache.join("models").join(&run.model);
-            let model_path = if models.is_dir() {
-                models.display().to_string()
-            } else if legacy.is_dir() {
-                legacy.display().to_string()
-            } else if ctx.project_root.join(&run.model).is_dir() {
-                ctx.project_root.join(&run.model).display().to_string()
-            } else {
-                run.model.clone()
-            };
+            let model_path = model_path(ctx, &run.model);
             let mut argv = vec![
                 python.display().to_string(),
                 "-m".into(),
@@ -223,6 +213,22 @@ pub fn launch(
                 base_url: format!("http://127.0.0.1:{port_text}"),
             })
         }
+    }
+}
+
+/// Where vLLM finds `model`: the models folder (where `repro bench` prepares models.toml's
+/// models), a folder of an older setup, a path; else a hub id, which vLLM downloads itself.
+pub fn model_path(ctx: &Context, model: &str) -> String {
+    let models = ctx.models_dir.join(model);
+    let legacy = ctx.cache.join("models").join(model);
+    if models.is_dir() {
+        models.display().to_string()
+    } else if legacy.is_dir() {
+        legacy.display().to_string()
+    } else if ctx.project_root.join(model).is_dir() {
+        ctx.project_root.join(model).display().to_string()
+    } else {
+        model.to_string()
     }
 }
 

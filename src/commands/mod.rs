@@ -13,6 +13,7 @@ mod interrupt;
 mod kick;
 mod merge;
 mod models;
+mod offline;
 mod pack;
 mod parse;
 mod patch;
