@@ -243,7 +243,7 @@ impl TenantsRecipe {
         match self.matrix.get(SHARING_KEY) {
             None => vec![None],
             Some(ParamValue::One(v)) => vec![sharing_of(v)],
-            Some(ParamValue::Sweep(vs)) => vs.iter().map(|v| sharing_of(v)).collect(),
+            Some(ParamValue::Sweep(vs)) => vs.iter().map(sharing_of).collect(),
         }
     }
 
