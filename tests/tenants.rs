@@ -158,6 +158,23 @@ fn two_tenants_run_at_once_beside_their_solo_runs() {
         "{csv}"
     );
     assert!(servers_left(&["7101", "7102"]).is_empty());
+    // Drawn with the one-server charts: each tenant shared beside its solo run.
+    let render = t.run_with([
+        "render",
+        "bench-two",
+        "--results",
+        "results",
+        "--out",
+        "figs",
+    ]);
+    let render = render.success();
+    let pdf = t.path("figs/bench-two-cdf.pdf");
+    assert!(pdf.is_file(), "{}", render.stdout);
+    if let Some(text) = crate::render::pdftotext(&pdf) {
+        for needle in ["solo-a", "shared/a", "shared/b"] {
+            assert!(text.contains(needle), "no {needle:?} in\n{text}");
+        }
+    }
     // A rerun skips every run.
     let again = t.run_with(["bench", "two"]).success();
     assert!(
