@@ -48,6 +48,9 @@ pub fn body(target: &Target, req: &Request) -> serde_json::Value {
     if target.ignore_eos {
         body["ignore_eos"] = true.into();
     }
+    if let Some(priority) = req.priority {
+        body["priority"] = priority.into();
+    }
     body
 }
 
@@ -134,6 +137,7 @@ pub async fn send(
 ) -> RequestRecord {
     let mut rec = RequestRecord::not_sent(req.id, scheduled, req.prompt_len, req.max_tokens);
     rec.dispatched = dispatched;
+    rec.priority = req.priority;
     let start = Instant::now();
     rec.sent = Some(secs(t0, start));
     let deadline = tokio::time::Instant::from_std(start + target.timeout);

@@ -71,12 +71,10 @@ pub fn run(
             for (req, &at) in requests.iter().zip(times) {
                 let when = t0 + Duration::from_secs_f64(at.max(0.0));
                 if when > stop_at || !sleep_until(when, interrupt) {
-                    pending.push(Err(RequestRecord::not_sent(
-                        req.id,
-                        Some(at),
-                        req.prompt_len,
-                        req.max_tokens,
-                    )));
+                    pending.push(Err(RequestRecord {
+                        priority: req.priority,
+                        ..RequestRecord::not_sent(req.id, Some(at), req.prompt_len, req.max_tokens)
+                    }));
                     continue;
                 }
                 let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
@@ -118,12 +116,15 @@ pub fn run(
                             let i = next.fetch_add(1, Ordering::SeqCst);
                             let Some(req) = requests.get(i) else { break };
                             if Instant::now() >= stop_at || interrupt.count() > 0 {
-                                done.push(RequestRecord::not_sent(
-                                    req.id,
-                                    None,
-                                    req.prompt_len,
-                                    req.max_tokens,
-                                ));
+                                done.push(RequestRecord {
+                                    priority: req.priority,
+                                    ..RequestRecord::not_sent(
+                                        req.id,
+                                        None,
+                                        req.prompt_len,
+                                        req.max_tokens,
+                                    )
+                                });
                                 continue;
                             }
                             done.push(client::send(&client, &target, req, t0, None, None).await);

@@ -566,6 +566,10 @@ fn write_results(
     }
     write(dir, "records.jsonl", &lines)?;
     write(dir, "summary.json", pretty(summary).as_bytes())?;
+    let classes = metrics::by_priority(records, summary.slo);
+    if !classes.is_empty() {
+        write(dir, "priority.json", pretty(&classes).as_bytes())?;
+    }
     write(
         dir,
         "cdf.json",
