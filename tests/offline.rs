@@ -22,7 +22,9 @@ if req["mode"] == "latency":
     out["latencies_s"] = [0.01 * (i + 1) for i in range(req["iterations"])]
 else:
     out["elapsed_s"] = 0.5
-    out["requests"] = [{"prompt_tokens": len(r["prompt"].split()), "output_tokens": r["output_len"]} for r in req["requests"]]
+    # Without ignore_eos the "model" stops early: three tokens per prompt word.
+    cap = lambda r: r["output_len"] if req["ignore_eos"] else min(r["output_len"], 3 * len(r["prompt"].split()))
+    out["requests"] = [{"prompt_tokens": len(r["prompt"].split()), "output_tokens": cap(r)} for r in req["requests"]]
 seen = {"engine_args": req["engine_args"], "kv": os.environ.get("VLLM_CPU_KVCACHE_SPACE"), "model": req["model"]}
 json.dump(seen, open(os.path.join(os.path.dirname(result), "seen.json"), "w"))
 json.dump(out, open(result, "w"))
@@ -187,4 +189,113 @@ fn offline_recipe_errors_name_what_is_missing() {
         .failure()
         .stderr_has("throughput mode needs `prompt =")
         .stderr_has("benchmarks/e.toml:");
+}
+
+/// An oracle dataset from prompts (a bad line named by number), then a workload whose requests
+/// ask for the oracle's lengths and are prioritized by them: records and per-class summaries.
+#[test]
+fn an_oracle_dataset_feeds_priorities_to_a_workload() {
+    let t = with_stand_in(Test::new())
+        .write(
+            "prompts.jsonl",
+            "{\"prompt\": \"one\"}\n{\"prompt\": \"two words\"}\n\n{\"text\": \"a b c d e f\"}\n",
+        )
+        .write("bad.jsonl", "{\"prompt\": \"one\"}\n{\"reply\": 2}\n");
+    let bad = t.run_with([
+        "bench",
+        "dataset",
+        "--prompts",
+        "bad.jsonl",
+        "--out",
+        "data/o.jsonl",
+        "--model",
+        "m",
+        "--python",
+        "bin/python",
+    ]);
+    assert_ne!(bad.code, Some(0));
+    assert!(
+        bad.stderr.contains("bad.jsonl` line 2: not a prompt"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!t.path("data/o.jsonl").exists());
+    let made = t
+        .run_with([
+            "bench",
+            "dataset",
+            "--prompts",
+            "prompts.jsonl",
+            "--out",
+            "data/o.jsonl",
+            "--model",
+            "m",
+            "--python",
+            "bin/python",
+            "--max-tokens",
+            "12",
+            "--engine-arg",
+            "max_model_len=256",
+        ])
+        .success();
+    assert!(
+        made.stdout.contains("wrote 3 records to data/o.jsonl"),
+        "{}",
+        made.stdout
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(t.path("data/o.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lens: Vec<u64> = lines
+        .iter()
+        .map(|l| l["output_len"].as_u64().unwrap())
+        .collect();
+    // 3 tokens a word, at most 12.
+    assert_eq!(lens, [3, 6, 12]);
+    assert_eq!(lines[2]["input"], "a b c d e f");
+    assert!(
+        std::fs::read_dir(t.path("data")).unwrap().count() == 1,
+        "the work folder is gone"
+    );
+    // The dataset's lengths, binned into priorities, sent to a mock server.
+    let recipe = format!(
+        r#"title = "p"
+[server]
+kind = "command"
+model = "mock"
+command = [{REPRO:?}, "__mock-server", "--port", "{{port}}", "--ttft-ms", "1", "--gap-ms", "1", "--lifetime-s", "30"]
+health_timeout = "10s"
+stop_grace = "2s"
+[workload]
+arrival = "closed"
+concurrency = 2
+requests = 30
+prompt = {{ kind = "dataset", path = "data/o.jsonl" }}
+priority = {{ from = "output_len", bins = [4, 8] }}
+request_timeout = "10s"
+"#
+    );
+    let t = t.write("benchmarks/p.toml", recipe);
+    t.run_with(["bench", "p"]).success();
+    let dir = t.path("results/bench-p/default");
+    let records = crate::bench::records(&dir.join("records.jsonl"));
+    for r in &records {
+        let expected = match r["max_tokens"].as_u64().unwrap() {
+            3 => 0,
+            6 => 1,
+            12 => 2,
+            other => panic!("{other} is no oracle length"),
+        };
+        assert_eq!(r["priority"], expected, "{r}");
+        assert_eq!(r["completion_tokens"], r["max_tokens"]);
+    }
+    let classes = json(&dir.join("priority.json"));
+    let counts: u64 = ["0", "1", "2"]
+        .iter()
+        .map(|c| classes[c]["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 30, "{classes}");
+    assert!(classes["2"]["e2e"]["mean"].as_f64() > classes["0"]["e2e"]["mean"].as_f64());
 }

@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod curves;
+pub mod dataset;
 pub mod load;
 pub mod metrics;
 pub mod mock;

@@ -412,6 +412,7 @@ impl BenchJob<'_> {
             ignore_eos: w.ignore_eos,
             api_key: api_key.map(super::client::ApiKey),
             timeout: w.request_timeout,
+            send_priority: super::client::schedules_by_priority(launch.argv.as_deref()),
         };
         let (plan, offered) = load_plan(w, times.as_deref());
         let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);

@@ -43,10 +43,11 @@ struct Settings {
 impl Settings {
     fn resolve(args: &BenchArgs, out: &Output) -> anyhow::Result<Settings> {
         let dir = out.project.root.join("benchmarks");
-        let names = if args.name == "all" {
+        let name = args.name.clone().unwrap_or_default();
+        let names = if name == "all" {
             repro::recipe::benchmark::available(&dir)
         } else {
-            vec![args.name.clone()]
+            vec![name]
         };
         let mut benchmarks = Vec::new();
         let mut tenants = Vec::new();
@@ -97,6 +98,9 @@ impl Settings {
 }
 
 pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
+    if let Some(crate::cli::BenchCommand::Dataset(dataset)) = args.command {
+        return super::dataset::run(dataset, out);
+    }
     let Settings {
         benchmarks,
         tenants,
@@ -154,7 +158,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(BenchError::Interrupted) => {
                 eprintln!(
                     "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name
+                    args.name.as_deref().unwrap_or_default()
                 );
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }
@@ -167,7 +171,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(BenchError::Interrupted) => {
                 eprintln!(
                     "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name
+                    args.name.as_deref().unwrap_or_default()
                 );
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }
@@ -180,7 +184,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(BenchError::Interrupted) => {
                 eprintln!(
                     "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name
+                    args.name.as_deref().unwrap_or_default()
                 );
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }

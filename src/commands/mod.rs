@@ -3,6 +3,7 @@
 mod bench;
 mod claims;
 mod compare;
+mod dataset;
 mod doctor;
 mod env;
 mod fake_engine;
