@@ -10,7 +10,7 @@ use crate::recipe::offline::OfflineRecipe;
 use crate::recipe::tenants::TenantsRecipe;
 
 /// The shipped benchmarks beyond `recipe::bench::BUILTIN`'s.
-pub const SHIPPED: [(&str, &str); 3] = [
+pub const SHIPPED: [(&str, &str); 4] = [
     (
         "mock-multitenant",
         include_str!("../../benchmarks/mock-multitenant.toml"),
@@ -22,6 +22,10 @@ pub const SHIPPED: [(&str, &str); 3] = [
     (
         "cpu-offline",
         include_str!("../../benchmarks/cpu-offline.toml"),
+    ),
+    (
+        "cpu-priority",
+        include_str!("../../benchmarks/cpu-priority.toml"),
     ),
 ];
 

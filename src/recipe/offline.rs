@@ -151,8 +151,12 @@ pub struct OfflineRun {
 impl OfflineRecipe {
     pub fn parse(path: &Path, text: &str) -> Result<OfflineRecipe, ConfigError> {
         let recipe: OfflineRecipe = crate::config::from_toml(path, text)?;
+        // At the key, else at its table where the key is missing.
         let at = |keys: &[&str], message: String| {
-            let segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
+            let mut segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
+            if crate::config::span(text, &segs).is_none() {
+                segs.truncate(1);
+            }
             crate::config::error_at(path, text, &segs, message)
         };
         for run in recipe.runs() {
