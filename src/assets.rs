@@ -11,6 +11,10 @@ pub const LOGGING_CONFIG: (&str, &str) = (
     "vllm_logging_config.json",
     include_str!("../python/vllm_logging_config.json"),
 );
+pub const OFFLINE_HARNESS: (&str, &str) = (
+    "offline_harness.py",
+    include_str!("../python/offline_harness.py"),
+);
 pub const SYNTH_MODEL: (&str, &str) = ("synth_model.py", include_str!("../python/synth_model.py"));
 pub const TENSORIZE_MODEL: (&str, &str) = (
     "tensorize_model.py",

@@ -145,10 +145,13 @@ pub struct ServerGuardArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
     /// A benchmark (`benchmarks/<name>.toml` or a shipped one) or `all`
-    #[arg(value_name = "NAME")]
-    pub name: String,
+    #[arg(value_name = "NAME", required = true)]
+    pub name: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
     /// Show the runs, their server commands and what is already done; run nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -174,6 +177,59 @@ pub struct BenchArgs {
     /// the self-check mark the run invalid
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub client_slowdown_ms: u64,
+}
+
+/// What `repro bench` does besides running a benchmark.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// An oracle dataset: prompts run offline through a model, written as JSON Lines of
+    /// {input, output_len, output_tokens} (a workload's `prompt = { kind = "dataset" }`)
+    #[command(
+        after_help = "Examples:\n  repro bench dataset --prompts prompts.txt --out data/oracle.jsonl --model tiny-llama --device cpu\n  repro bench dataset --prompts arena.json --out oracle.jsonl --model qwen-0.5b --max-tokens 512 --limit 1000\n\nPrompts: one per line (.txt), JSON Lines of {\"prompt\" | \"input\" | \"text\": …}, or a JSON array of\nthose or of chatbot_arena_conversations records (the first user turn of `conversation_a`)."
+    )]
+    Dataset(DatasetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    /// The prompts: a text file (one per line), JSON Lines, or a JSON array
+    #[arg(long, value_name = "FILE")]
+    pub prompts: PathBuf,
+    /// Where the dataset goes (JSON Lines; written whole or not at all)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The model: of models.toml (in --models-dir), a path, or a hub id
+    #[arg(long)]
+    pub model: String,
+    /// The environment's vLLM version
+    #[arg(long, default_value = "0.10.1.1")]
+    pub vllm: String,
+    /// A GPU, or vLLM's CPU build
+    #[arg(long, value_enum, default_value = "gpu")]
+    pub device: DeviceArg,
+    /// The most tokens an answer may have (the model stops earlier at its end of sequence)
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: u64,
+    /// Only the first N prompts
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// A keyword argument of vllm.LLM, KEY=VALUE (repeatable): --engine-arg max_model_len=1024
+    #[arg(long = "engine-arg", value_name = "KEY=VALUE")]
+    pub engine_args: Vec<String>,
+    /// A python with vLLM instead of repro's environment
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Where models live (`<DIR>/<model>`)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+    /// The run may take this long, engine start-up included
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -33,12 +33,12 @@ request_timeout = "10s"
     )
 }
 
-fn json(path: &Path) -> serde_json::Value {
+pub(crate) fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
-fn records(path: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn records(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -47,7 +47,7 @@ fn records(path: &Path) -> Vec<serde_json::Value> {
 }
 
 /// Processes whose command line contains every one of `needles`.
-fn processes_with(needles: &[&str]) -> Vec<u32> {
+pub(crate) fn processes_with(needles: &[&str]) -> Vec<u32> {
     let mut found = vec![];
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
@@ -67,7 +67,7 @@ fn processes_with(needles: &[&str]) -> Vec<u32> {
     found
 }
 
-fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while !check() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");

@@ -18,6 +18,22 @@ pub struct Target {
     /// Sent as `Authorization: Bearer …`; never written anywhere (and `{:?}` shows `***`).
     pub api_key: Option<ApiKey>,
     pub timeout: Duration,
+    /// Send each request's `priority`: only a server scheduling by priority takes one (vLLM
+    /// refuses a priority under `fcfs`); the record keeps its class either way.
+    pub send_priority: bool,
+}
+
+/// Whether a server started with `argv` schedules by priority (`--scheduling-policy
+/// priority`); a server repro does not start (`None`) is taken to.
+pub fn schedules_by_priority(argv: Option<&[String]>) -> bool {
+    match argv {
+        None => true,
+        Some(argv) => {
+            argv.windows(2)
+                .any(|w| w[0] == "--scheduling-policy" && w[1] == "priority")
+                || argv.iter().any(|a| a == "--scheduling-policy=priority")
+        }
+    }
 }
 
 /// An API key: its `Debug` never shows it.
@@ -47,6 +63,9 @@ pub fn body(target: &Target, req: &Request) -> serde_json::Value {
     }
     if target.ignore_eos {
         body["ignore_eos"] = true.into();
+    }
+    if let (Some(priority), true) = (req.priority, target.send_priority) {
+        body["priority"] = priority.into();
     }
     body
 }
@@ -134,6 +153,7 @@ pub async fn send(
 ) -> RequestRecord {
     let mut rec = RequestRecord::not_sent(req.id, scheduled, req.prompt_len, req.max_tokens);
     rec.dispatched = dispatched;
+    rec.priority = req.priority;
     let start = Instant::now();
     rec.sent = Some(secs(t0, start));
     let deadline = tokio::time::Instant::from_std(start + target.timeout);
@@ -258,6 +278,40 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_priority_goes_only_to_a_server_scheduling_by_it() {
+        let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(schedules_by_priority(Some(&argv(
+            "vllm --scheduling-policy priority"
+        ))));
+        assert!(schedules_by_priority(Some(&argv(
+            "x --scheduling-policy=priority"
+        ))));
+        assert!(!schedules_by_priority(Some(&argv(
+            "vllm --scheduling-policy fcfs"
+        ))));
+        assert!(schedules_by_priority(None));
+        let mut target = Target {
+            base_url: "http://127.0.0.1:1".into(),
+            endpoint: Endpoint::Completions,
+            model: "m".into(),
+            ignore_eos: true,
+            api_key: None,
+            timeout: Duration::from_secs(1),
+            send_priority: false,
+        };
+        let req = Request {
+            id: 0,
+            prompt: "p".into(),
+            prompt_len: 1,
+            max_tokens: 2,
+            priority: Some(1),
+        };
+        assert_eq!(body(&target, &req).get("priority"), None);
+        target.send_priority = true;
+        assert_eq!(body(&target, &req)["priority"], 1);
+    }
 
     #[test]
     fn events_of_both_endpoints() {

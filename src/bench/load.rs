@@ -117,8 +117,10 @@ pub fn run_with(
                         .max_in_flight
                         .is_some_and(|max| in_flight.load(Ordering::SeqCst) >= max);
                 if saturated || when > stop_at || !sleep_until(when, interrupt) {
-                    let mut record =
-                        RequestRecord::not_sent(req.id, Some(at), req.prompt_len, req.max_tokens);
+                    let mut record = RequestRecord {
+                        priority: req.priority,
+                        ..RequestRecord::not_sent(req.id, Some(at), req.prompt_len, req.max_tokens)
+                    };
                     if saturated {
                         record.error = limits.max_in_flight.map(in_flight_stop);
                     }
@@ -176,12 +178,15 @@ pub fn run_with(
                             let i = next.fetch_add(1, Ordering::SeqCst);
                             let Some(req) = requests.get(i) else { break };
                             if Instant::now() >= stop_at || interrupt.count() > 0 {
-                                done.push(RequestRecord::not_sent(
-                                    req.id,
-                                    None,
-                                    req.prompt_len,
-                                    req.max_tokens,
-                                ));
+                                done.push(RequestRecord {
+                                    priority: req.priority,
+                                    ..RequestRecord::not_sent(
+                                        req.id,
+                                        None,
+                                        req.prompt_len,
+                                        req.max_tokens,
+                                    )
+                                });
                                 continue;
                             }
                             done.push(client::send(&client, &target, req, t0, None, None).await);

@@ -360,6 +360,28 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
     }
 }
 
+/// The summary of each priority class (the records sent with that `priority`), lowest first;
+/// empty where no request had one. Each class's rates are over its own duration.
+pub fn by_priority(records: &[RequestRecord], slo: Slo) -> IndexMap<String, Summary> {
+    let mut classes: Vec<i64> = records.iter().filter_map(|r| r.priority).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    classes
+        .into_iter()
+        .map(|class| {
+            let of_class: Vec<RequestRecord> = records
+                .iter()
+                .filter(|r| r.priority == Some(class))
+                .cloned()
+                .collect();
+            (
+                class.to_string(),
+                summarize(&of_class, slo, Offered::default()),
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +402,7 @@ mod tests {
             status: Some(200),
             outcome: Outcome::Ok,
             error: None,
+            priority: None,
         }
     }
 
@@ -485,6 +508,24 @@ mod tests {
         close(percentile_sorted(&v, 99.0), 3.97);
         close(percentile_sorted(&[7.0], 99.0), 7.0);
         assert_eq!(percentile_sorted(&[], 50.0), None);
+    }
+
+    #[test]
+    fn each_priority_class_is_summarized_apart() {
+        let mut records = vec![
+            ok(0, 0.0, &[0.5, 1.0], 1.0, Some(2)),
+            ok(1, 0.0, &[0.1, 0.2], 0.2, Some(2)),
+            ok(2, 0.0, &[0.3, 0.4], 0.4, Some(2)),
+        ];
+        records[0].priority = Some(1);
+        records[1].priority = Some(0);
+        records[2].priority = Some(0);
+        let classes = by_priority(&records, Slo::default());
+        assert_eq!(classes.keys().collect::<Vec<_>>(), ["0", "1"]);
+        assert_eq!(classes["0"].requests, 2);
+        close(classes["0"].ttft.mean, 0.2);
+        close(classes["1"].e2e.p50, 1.0);
+        assert!(by_priority(&records[..0], Slo::default()).is_empty());
     }
 
     #[test]

@@ -10,12 +10,14 @@
 pub mod capacity;
 pub mod client;
 pub mod curves;
+pub mod dataset;
 pub mod deadline;
 pub mod load;
 pub mod loadcheck;
 pub mod metrics;
 pub mod mock;
 pub mod mps;
+pub mod offline;
 pub mod prefill;
 pub mod record;
 pub mod runner;

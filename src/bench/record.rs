@@ -81,6 +81,9 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     pub outcome: Outcome,
     pub error: Option<String>,
+    /// The priority it was sent with, where the workload set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
 }
 
 impl RequestRecord {
@@ -101,6 +104,7 @@ impl RequestRecord {
             status: None,
             outcome: Outcome::NotSent,
             error: None,
+            priority: None,
         }
     }
 

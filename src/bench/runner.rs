@@ -133,6 +133,8 @@ pub enum BenchError {
     },
     #[error(transparent)]
     Mps(#[from] super::mps::MpsError),
+    #[error(transparent)]
+    Offline(#[from] super::offline::OfflineError),
 }
 
 /// The folder of a benchmark's results.
@@ -195,19 +197,7 @@ pub fn launch(
         ServerKind::Vllm => {
             let spec = EnvSpec::new(s.vllm.clone().unwrap_or_default(), s.device);
             let python = spec.python(&ctx.cache);
-            // The models folder (where `repro bench` prepares models.toml's models), a folder
-            // of an older setup, a path; else a hub id, which vLLM downloads itself.
-            let models = ctx.models_dir.join(&run.model);
-            let legacy = ctx.cache.join("models").join(&run.model);
-            let model_path = if models.is_dir() {
-                models.display().to_string()
-            } else if legacy.is_dir() {
-                legacy.display().to_string()
-            } else if ctx.project_root.join(&run.model).is_dir() {
-                ctx.project_root.join(&run.model).display().to_string()
-            } else {
-                run.model.clone()
-            };
+            let model_path = model_path(ctx, &run.model);
             let mut argv = vec![
                 python.display().to_string(),
                 "-m".into(),
@@ -229,6 +219,22 @@ pub fn launch(
                 base_url: format!("http://127.0.0.1:{port_text}"),
             })
         }
+    }
+}
+
+/// Where vLLM finds `model`: the models folder (where `repro bench` prepares models.toml's
+/// models), a folder of an older setup, a path; else a hub id, which vLLM downloads itself.
+pub fn model_path(ctx: &Context, model: &str) -> String {
+    let models = ctx.models_dir.join(model);
+    let legacy = ctx.cache.join("models").join(model);
+    if models.is_dir() {
+        models.display().to_string()
+    } else if legacy.is_dir() {
+        legacy.display().to_string()
+    } else if ctx.project_root.join(model).is_dir() {
+        ctx.project_root.join(model).display().to_string()
+    } else {
+        model.to_string()
     }
 }
 
@@ -412,6 +418,7 @@ impl BenchJob<'_> {
             ignore_eos: w.ignore_eos,
             api_key: api_key.map(super::client::ApiKey),
             timeout: w.request_timeout,
+            send_priority: super::client::schedules_by_priority(launch.argv.as_deref()),
         };
         let (plan, offered) = load_plan(w, times.as_deref());
         let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
@@ -593,6 +600,10 @@ fn write_results(
     }
     write(dir, "records.jsonl", &lines)?;
     write(dir, "summary.json", pretty(summary).as_bytes())?;
+    let classes = metrics::by_priority(records, summary.slo);
+    if !classes.is_empty() {
+        write(dir, "priority.json", pretty(&classes).as_bytes())?;
+    }
     write(
         dir,
         "cdf.json",

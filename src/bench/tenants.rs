@@ -637,6 +637,9 @@ impl TenantsJob<'_> {
                             ignore_eos: w.ignore_eos,
                             api_key: input.api_key.clone().map(ApiKey),
                             timeout: w.request_timeout,
+                            send_priority: super::client::schedules_by_priority(
+                                launch.argv.as_deref(),
+                            ),
                         };
                         s.spawn(move || {
                             let at = t0 + t.start_after;

@@ -18,6 +18,8 @@ pub struct Request {
     /// Words of a synthetic prompt; characters of a prompt from a file.
     pub prompt_len: u64,
     pub max_tokens: u64,
+    /// Sent as the request's `priority` (lower first under vLLM's priority scheduling).
+    pub priority: Option<i64>,
 }
 
 /// A workload input that cannot be used.
@@ -68,8 +70,33 @@ fn draw_len(dist: &LenDist, rng: &mut Pcg64Mcg) -> u64 {
     .max(1)
 }
 
-/// The run's requests, in send order. Relative paths are taken from `base`.
+/// The run's requests, in send order, with their priorities. Relative paths are taken from
+/// `base`.
 pub fn requests(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadError> {
+    let mut requests = prompts(w, base)?;
+    if let Some(spec) = &w.priority {
+        prioritize(&mut requests, spec, w.seed);
+    }
+    Ok(requests)
+}
+
+const PRIORITY_STREAM: u64 = 0x5851_f42d_4c95_7f2d;
+
+/// Set each request's priority as `spec` says (a stream of its own: the prompts stay).
+fn prioritize(requests: &mut [Request], spec: &crate::recipe::bench::PrioritySpec, seed: u64) {
+    use crate::recipe::bench::PrioritySpec;
+    let mut rng = Pcg64Mcg::seed_from_u64(seed ^ PRIORITY_STREAM);
+    for r in requests {
+        r.priority = Some(match spec {
+            PrioritySpec::OutputLen { bins } => {
+                bins.iter().filter(|&&edge| r.max_tokens > edge).count() as i64
+            }
+            PrioritySpec::Random { classes } => rng.random_range(0..(*classes).max(1)) as i64,
+        });
+    }
+}
+
+fn prompts(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadError> {
     let mut rng = Pcg64Mcg::seed_from_u64(w.seed ^ PROMPT_STREAM);
     let n = w.requests;
     let fixed_output = |rng: &mut Pcg64Mcg| w.output_len.as_ref().map(|d| draw_len(d, rng));
@@ -94,6 +121,7 @@ pub fn requests(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadE
                     prompt,
                     prompt_len: words,
                     max_tokens,
+                    priority: None,
                 }
             })
             .collect()),
@@ -118,6 +146,7 @@ pub fn requests(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadE
                         prompt_len: prompt.chars().count() as u64,
                         prompt,
                         max_tokens: fixed_output(&mut rng).unwrap_or(1),
+                        priority: None,
                     }
                 })
                 .collect())
@@ -134,6 +163,7 @@ pub fn requests(w: &WorkloadSpec, base: &Path) -> Result<Vec<Request>, WorkloadE
                         prompt_len: prompt.chars().count() as u64,
                         prompt: prompt.clone(),
                         max_tokens,
+                        priority: None,
                     }
                 })
                 .collect())
@@ -278,6 +308,35 @@ mod tests {
             .runs()[0]
             .workload
             .clone()
+    }
+
+    #[test]
+    fn priorities_bin_the_output_length_or_draw_at_random_keeping_the_prompts() {
+        let plain = requests(
+            &workload("arrival = \"closed\"\nconcurrency = 1"),
+            Path::new("."),
+        )
+        .unwrap();
+        let w = workload("arrival = \"closed\"\nconcurrency = 1\npriority = { from = \"output_len\", bins = [3, 6] }");
+        let binned = requests(&w, Path::new(".")).unwrap();
+        for (r, p) in binned.iter().zip(&plain) {
+            assert_eq!((&r.prompt, r.max_tokens), (&p.prompt, p.max_tokens));
+            let expected = match r.max_tokens {
+                0..=3 => 0,
+                4..=6 => 1,
+                _ => 2,
+            };
+            assert_eq!(r.priority, Some(expected), "{r:?}");
+        }
+        let w = workload(
+            "arrival = \"closed\"\nconcurrency = 1\npriority = { from = \"random\", classes = 4 }",
+        );
+        let random = requests(&w, Path::new(".")).unwrap();
+        let mut seen: Vec<i64> = random.iter().filter_map(|r| r.priority).collect();
+        assert_eq!(seen.len(), random.len());
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, [0, 1, 2, 3]);
     }
 
     #[test]

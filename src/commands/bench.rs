@@ -37,24 +37,36 @@ struct Settings {
     benchmarks: Vec<Planned>,
     /// Benchmarks of several tenants (`[[tenant]]`s).
     tenants: Vec<super::tenants::PlannedTenants>,
+    /// Offline benchmarks (`kind = "offline"`).
+    offline: Vec<super::offline::PlannedOffline>,
     ctx: Context,
 }
 
 impl Settings {
     fn resolve(args: &BenchArgs, out: &Output) -> anyhow::Result<Settings> {
         let dir = out.project.root.join("benchmarks");
-        let names = if args.name == "all" {
+        let name = args.name.clone().unwrap_or_default();
+        let names = if name == "all" {
             repro::recipe::benchmark::available(&dir)
         } else {
-            vec![args.name.clone()]
+            vec![name]
         };
         let mut benchmarks = Vec::new();
         let mut tenants = Vec::new();
+        let mut offline = Vec::new();
         for name in names {
             let recipe = match repro::recipe::benchmark::load(&dir, &name)? {
                 Benchmark::Serve(recipe) => recipe,
                 Benchmark::Tenants(recipe) => {
                     tenants.push(super::tenants::PlannedTenants::new(
+                        name,
+                        recipe,
+                        &args.results,
+                    ));
+                    continue;
+                }
+                Benchmark::Offline(recipe) => {
+                    offline.push(super::offline::PlannedOffline::new(
                         name,
                         recipe,
                         &args.results,
@@ -82,25 +94,36 @@ impl Settings {
         Ok(Settings {
             benchmarks,
             tenants,
+            offline,
             ctx,
         })
     }
 }
 
 pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
+    if let Some(crate::cli::BenchCommand::Dataset(dataset)) = args.command {
+        return super::dataset::run(dataset, out);
+    }
     let Settings {
         benchmarks,
         tenants,
+        offline,
         ctx,
     } = Settings::resolve(&args, &out)?;
     let models = out.project.models()?;
-    let steps = preparation(&benchmarks, &tenants, &models, &ctx, &out)?;
+    // What the tenants' servers and the offline harnesses need, beside the servers'.
+    let mut needs: Vec<Need> = tenants.iter().flat_map(|t| t.needs(&models)).collect();
+    needs.extend(offline.iter().flat_map(|o| o.needs(&models)));
+    let steps = preparation(&benchmarks, needs, &models, &ctx, &out)?;
     if args.dry_run {
         print!("{}", super::prepare::explain(&steps));
         for planned in &benchmarks {
             dry_run(planned, &ctx, &out)?;
         }
         for planned in &tenants {
+            planned.dry_run(&ctx, &out)?;
+        }
+        for planned in &offline {
             planned.dry_run(&ctx, &out)?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -110,7 +133,8 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     // to remove.
     let _lock = repro::artifacts::lock::lock(&args.results)?;
     let names = benchmarks.iter().map(|b| &b.name);
-    for name in names.chain(tenants.iter().map(|t| &t.name)) {
+    let names = names.chain(tenants.iter().map(|t| &t.name));
+    for name in names.chain(offline.iter().map(|o| &o.name)) {
         let dir = runner::bench_dir(&args.results, name);
         repro::artifacts::stage::remove_leftovers(&dir)
             .with_context(|| format!("cleaning `{}`", dir.display()))?;
@@ -183,11 +207,24 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(BenchError::Interrupted) => {
                 eprintln!(
                     "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name
+                    args.name.as_deref().unwrap_or_default()
                 );
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }
             Err(e) => return Err(e).with_context(|| format!("benchmark `{name}`")),
+        }
+    }
+    for planned in &offline {
+        match planned.run(&ctx, &out) {
+            Ok(n) => failed += n,
+            Err(BenchError::Interrupted) => {
+                eprintln!(
+                    "interrupted: finished runs are kept; `repro bench {}` resumes",
+                    args.name.as_deref().unwrap_or_default()
+                );
+                return Ok(ExitCode::from(repro::exit::INTERRUPTED));
+            }
+            Err(e) => return Err(e).with_context(|| format!("benchmark `{}`", planned.name)),
         }
     }
     for planned in &tenants {
@@ -196,7 +233,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             Err(BenchError::Interrupted) => {
                 eprintln!(
                     "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name
+                    args.name.as_deref().unwrap_or_default()
                 );
                 return Ok(ExitCode::from(repro::exit::INTERRUPTED));
             }
@@ -350,15 +387,11 @@ pub(super) fn report(event: Event, name: &str, out: &Output, rows: &mut Vec<Row>
 /// their models of models.toml (other servers bring their own).
 fn preparation(
     benchmarks: &[Planned],
-    tenants: &[super::tenants::PlannedTenants],
+    mut needs: Vec<Need>,
     models: &repro::config::Models,
     ctx: &Context,
     out: &Output,
 ) -> anyhow::Result<Vec<Prepared>> {
-    let mut needs = Vec::new();
-    for planned in tenants {
-        needs.extend(planned.needs(models));
-    }
     for planned in benchmarks {
         let server = &planned.recipe.server;
         if server.kind != ServerKind::Vllm {

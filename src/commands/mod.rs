@@ -3,6 +3,7 @@
 mod bench;
 mod claims;
 mod compare;
+mod dataset;
 mod doctor;
 mod env;
 mod fake_engine;
@@ -13,6 +14,7 @@ mod interrupt;
 mod kick;
 mod merge;
 mod models;
+mod offline;
 mod pack;
 mod parse;
 mod patch;

@@ -79,6 +79,7 @@ pub fn load_runs(dir: &Path) -> Result<Vec<BenchRunData>, BenchDataError> {
         let run = dir.join(&name);
         let summary_path = run.join("summary.json");
         if !summary_path.is_file() {
+            runs.extend(tenant_runs(&run, &name)?);
             continue;
         }
         let summary: Summary = read_json(&summary_path)?;
@@ -113,6 +114,46 @@ pub fn load_runs(dir: &Path) -> Result<Vec<BenchRunData>, BenchDataError> {
     if runs.is_empty() {
         return Err(BenchDataError::NoRuns {
             path: dir.to_path_buf(),
+        });
+    }
+    Ok(runs)
+}
+
+/// The tenants of a shared run (`bench::tenants`: an `aggregate.json`, a `<tenant>.summary.json`
+/// each) as runs `<label>/<tenant>`, their params the run's and `tenant`; none elsewhere.
+fn tenant_runs(run: &Path, label: &str) -> Result<Vec<BenchRunData>, BenchDataError> {
+    let aggregate = run.join("aggregate.json");
+    if !aggregate.is_file() {
+        return Ok(vec![]);
+    }
+    let aggregate: serde_json::Value = read_json(&aggregate)?;
+    let mut base: IndexMap<String, serde_json::Value> = IndexMap::new();
+    let run_json = run.join("run.json");
+    if run_json.is_file() {
+        let v: serde_json::Value = read_json(&run_json)?;
+        if let Some(serde_json::Value::Object(params)) = v.get("params") {
+            base.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    let names = aggregate["tenants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["name"].as_str());
+    let mut runs = Vec::new();
+    for tenant in names {
+        let mut params = base.clone();
+        params.insert("tenant".into(), tenant.into());
+        let cdf = run.join(format!("{tenant}.cdf.json"));
+        runs.push(BenchRunData {
+            label: format!("{label}/{tenant}"),
+            params,
+            summary: read_json(&run.join(format!("{tenant}.summary.json")))?,
+            cdfs: if cdf.is_file() {
+                Some(read_json(&cdf)?)
+            } else {
+                None
+            },
         });
     }
     Ok(runs)

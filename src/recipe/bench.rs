@@ -325,6 +325,22 @@ pub struct WorkloadSpec {
     /// A request with no complete answer after this long counts as `timed_out`.
     #[serde(default = "two_minutes", with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// Each request's `priority` (sent to the server; vLLM's `--scheduling-policy priority`
+    /// serves lower values first); summaries break latency down by it.
+    #[serde(default)]
+    pub priority: Option<PrioritySpec>,
+}
+
+/// Where a request's priority comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PrioritySpec {
+    /// The request's output length (an oracle dataset's, else its drawn `output_len`), binned:
+    /// at most `bins[0]` tokens → 0, at most `bins[1]` → 1, …, longer than all → `bins.len()`
+    /// (the shortest jobs first).
+    OutputLen { bins: Vec<u64> },
+    /// Uniformly one of `0..classes` (seeded).
+    Random { classes: u32 },
 }
 
 /// Service-level objectives, as durations.

@@ -1,14 +1,16 @@
-//! Any `benchmarks/<name>.toml`, by its shape: `[[tenant]]`s make a tenants benchmark
-//! (`recipe::tenants`), anything else a one-server benchmark (`recipe::bench`).
+//! Any `benchmarks/<name>.toml`, by its shape: a top-level `kind` (`"offline"`) makes an offline
+//! benchmark (`recipe::offline`), `[[tenant]]`s a tenants benchmark (`recipe::tenants`),
+//! anything else a one-server benchmark (`recipe::bench`).
 
 use std::path::{Path, PathBuf};
 
 use crate::config::ConfigError;
 use crate::recipe::bench::{self, BenchRecipe};
+use crate::recipe::offline::OfflineRecipe;
 use crate::recipe::tenants::TenantsRecipe;
 
 /// The shipped benchmarks beyond `recipe::bench::BUILTIN`'s.
-pub const SHIPPED: [(&str, &str); 2] = [
+pub const SHIPPED: [(&str, &str); 4] = [
     (
         "mock-multitenant",
         include_str!("../../benchmarks/mock-multitenant.toml"),
@@ -16,6 +18,14 @@ pub const SHIPPED: [(&str, &str); 2] = [
     (
         "cpu-multitenant",
         include_str!("../../benchmarks/cpu-multitenant.toml"),
+    ),
+    (
+        "cpu-offline",
+        include_str!("../../benchmarks/cpu-offline.toml"),
+    ),
+    (
+        "cpu-priority",
+        include_str!("../../benchmarks/cpu-priority.toml"),
     ),
 ];
 
@@ -28,6 +38,8 @@ pub enum Benchmark {
     Serve(BenchRecipe),
     /// Several servers at once on one device.
     Tenants(TenantsRecipe),
+    /// `LLM.generate` without a server.
+    Offline(OfflineRecipe),
 }
 
 impl Benchmark {
@@ -35,6 +47,7 @@ impl Benchmark {
         match self {
             Benchmark::Serve(r) => &r.title,
             Benchmark::Tenants(r) => &r.title,
+            Benchmark::Offline(r) => &r.title,
         }
     }
 
@@ -42,7 +55,9 @@ impl Benchmark {
     pub fn parse(path: &Path, text: &str) -> Result<Benchmark, ConfigError> {
         let table: Option<toml::Table> = toml::from_str(text).ok();
         let has = |key: &str| table.as_ref().is_some_and(|t| t.contains_key(key));
-        if has("tenant") {
+        if has("kind") {
+            Ok(Benchmark::Offline(OfflineRecipe::parse(path, text)?))
+        } else if has("tenant") {
             Ok(Benchmark::Tenants(TenantsRecipe::parse(path, text)?))
         } else {
             Ok(Benchmark::Serve(BenchRecipe::parse(path, text)?))
@@ -108,6 +123,8 @@ mod tests {
             let b = load(Path::new("/nonexistent"), name).unwrap();
             let tenants = matches!(b, Benchmark::Tenants(_));
             assert_eq!(tenants, name.contains("multitenant"), "{name}");
+            let offline = matches!(b, Benchmark::Offline(_));
+            assert_eq!(offline, name.contains("offline"), "{name}");
         }
         let err = load(Path::new("/nonexistent"), "nope")
             .unwrap_err()

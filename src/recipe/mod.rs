@@ -7,6 +7,7 @@ pub mod env_json;
 pub mod labels;
 pub mod matrix;
 pub mod model;
+pub mod offline;
 pub mod paper;
 pub mod plot;
 pub(crate) mod shlex;

@@ -400,32 +400,14 @@ fn run_task(
         .unwrap_or_default();
     let staged = Staged::new(&paths.run_dir, &log_name).map_err(io_error(&paths.run_dir))?;
 
-    let mut error = None;
-    let mut eviction: Option<EvictionRecord> = None;
-    let evict_dir = task.config.model_dir.as_ref().filter(|dir| {
-        // The fake engine reads no model files: without a model folder there is nothing to evict.
-        task.config.key.evict_page_cache && (ctx.engine.kind() != EngineKind::Fake || dir.exists())
-    });
-    if let Some(dir) = evict_dir {
-        match evict::evict(dir, ctx.options.drop_caches) {
-            Ok(record) => eviction = Some(record),
-            Err(e) => error = Some(format!("page-cache eviction: {e}")),
-        }
-    }
+    let (eviction, mut error) = evict_first(ctx, task);
     let (outcome, samplers) = if error.is_none() {
         let samplers = start_samplers(task);
         let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
         let mut on_line = |line: &str| progress.event(Event::RunLine(line));
         let outcome = executor.run(&spec, log, &mut on_line, interrupt);
         let records = finish_samplers(task, samplers)?;
-        if let (Some(CacheState::Cold), Engine::Real { harness, .. }) =
-            (task.combination_cache(), ctx.engine)
-        {
-            // A cold run's caches are its own: what it compiled goes with it.
-            if let Some(dir) = compile_cache_dir(task, &harness.cache, attempt) {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        }
+        drop_cold_caches(ctx, task, attempt);
         match outcome {
             Ok(outcome) => (Some(outcome), records),
             Err(e) => {
@@ -437,56 +419,13 @@ fn run_task(
         (None, vec![])
     };
 
-    let status = match &outcome {
-        Some(o) if o.succeeded() => RunStatus::Ok,
-        Some(o) if o.stopped == Stopped::TimedOut => RunStatus::TimedOut,
-        Some(o) if o.stopped == Stopped::Interrupted => RunStatus::Interrupted,
-        _ => RunStatus::Failed,
-    };
+    let status = status_of(outcome.as_ref());
     if let (Some(o), None) = (&outcome, &error) {
-        error = match (status, o.ending) {
-            (RunStatus::Ok, _) => None,
-            (RunStatus::TimedOut, _) => Some(format!("timed out after {:?}", ctx.timeout)),
-            (RunStatus::Interrupted, _) => Some("stopped by Ctrl-C".into()),
-            (_, Ending::Exited(code)) => Some(format!("exited with code {code}")),
-            (_, Ending::Signaled(sig)) => Some(format!("killed by signal {sig}")),
-        };
+        error = why_not_ok(status, o.ending, ctx.timeout);
     }
-
-    let log = if status == RunStatus::Ok {
-        staged.commit(&paths.log).map_err(io_error(&paths.log))?;
-        clear_failed_attempts(task);
-        paths.log.clone()
-    } else {
-        // An older log in the glob no longer matches the manifest about to be written.
-        if paths.log.is_file() {
-            let previous = paths
-                .run_dir
-                .join(FAILED_DIR)
-                .join(format!("{log_name}.previous"));
-            crate::artifacts::stage::move_into_place(&paths.log, &previous)
-                .map_err(io_error(&paths.log))?;
-        }
-        staged
-            .commit(&paths.failed_log())
-            .map_err(io_error(&paths.failed_log()))?;
-        paths.failed_log()
-    };
+    let log = put_log(task, staged, status, &log_name)?;
     let wall = outcome.as_ref().map_or(Duration::ZERO, |o| o.wall);
-    let exit = match outcome.as_ref().map(|o| o.ending) {
-        Some(Ending::Exited(code)) => Exit {
-            code: Some(code),
-            signal: None,
-        },
-        Some(Ending::Signaled(sig)) => Exit {
-            code: None,
-            signal: Some(sig),
-        },
-        None => Exit {
-            code: None,
-            signal: None,
-        },
-    };
+    let exit = exit_of(outcome.as_ref().map(|o| o.ending));
     let files = made_files(task, &log, &samplers)?;
     let manifest = Manifest {
         schema: MANIFEST_SCHEMA,
@@ -532,6 +471,97 @@ fn run_task(
         log,
         error,
     })
+}
+
+/// Evict the model's files from the page cache where the task asks: the record, or why not.
+fn evict_first(ctx: &Context<'_>, task: &Task) -> (Option<EvictionRecord>, Option<String>) {
+    let evict_dir = task.config.model_dir.as_ref().filter(|dir| {
+        // The fake engine reads no model files: without a model folder there is nothing to evict.
+        task.config.key.evict_page_cache && (ctx.engine.kind() != EngineKind::Fake || dir.exists())
+    });
+    match evict_dir.map(|dir| evict::evict(dir, ctx.options.drop_caches)) {
+        None => (None, None),
+        Some(Ok(record)) => (Some(record), None),
+        Some(Err(e)) => (None, Some(format!("page-cache eviction: {e}"))),
+    }
+}
+
+/// A cold run's compile caches are its own: what it compiled goes with it.
+fn drop_cold_caches(ctx: &Context<'_>, task: &Task, attempt: u32) {
+    if let (Some(CacheState::Cold), Engine::Real { harness, .. }) =
+        (task.combination_cache(), ctx.engine)
+    {
+        if let Some(dir) = compile_cache_dir(task, &harness.cache, attempt) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// How a run ended, from its child's outcome (none: it never started).
+fn status_of(outcome: Option<&ChildOutcome>) -> RunStatus {
+    match outcome {
+        Some(o) if o.succeeded() => RunStatus::Ok,
+        Some(o) if o.stopped == Stopped::TimedOut => RunStatus::TimedOut,
+        Some(o) if o.stopped == Stopped::Interrupted => RunStatus::Interrupted,
+        _ => RunStatus::Failed,
+    }
+}
+
+/// Why a run that started is not ok, in words.
+fn why_not_ok(status: RunStatus, ending: Ending, timeout: Duration) -> Option<String> {
+    match (status, ending) {
+        (RunStatus::Ok, _) => None,
+        (RunStatus::TimedOut, _) => Some(format!("timed out after {timeout:?}")),
+        (RunStatus::Interrupted, _) => Some("stopped by Ctrl-C".into()),
+        (_, Ending::Exited(code)) => Some(format!("exited with code {code}")),
+        (_, Ending::Signaled(sig)) => Some(format!("killed by signal {sig}")),
+    }
+}
+
+/// Rename the staged log into place: the run's log when ok, else its `failed/` copy (an older
+/// log in the glob, which no longer matches the manifest about to be written, goes there too).
+fn put_log(
+    task: &Task,
+    staged: Staged,
+    status: RunStatus,
+    log_name: &str,
+) -> Result<PathBuf, RunError> {
+    let paths = &task.paths;
+    if status == RunStatus::Ok {
+        staged.commit(&paths.log).map_err(io_error(&paths.log))?;
+        clear_failed_attempts(task);
+        return Ok(paths.log.clone());
+    }
+    if paths.log.is_file() {
+        let previous = paths
+            .run_dir
+            .join(FAILED_DIR)
+            .join(format!("{log_name}.previous"));
+        crate::artifacts::stage::move_into_place(&paths.log, &previous)
+            .map_err(io_error(&paths.log))?;
+    }
+    staged
+        .commit(&paths.failed_log())
+        .map_err(io_error(&paths.failed_log()))?;
+    Ok(paths.failed_log())
+}
+
+/// The child's exit as the manifest records it.
+fn exit_of(ending: Option<Ending>) -> Exit {
+    match ending {
+        Some(Ending::Exited(code)) => Exit {
+            code: Some(code),
+            signal: None,
+        },
+        Some(Ending::Signaled(sig)) => Exit {
+            code: None,
+            signal: Some(sig),
+        },
+        None => Exit {
+            code: None,
+            signal: None,
+        },
+    }
 }
 
 /// A plan to run: each task's state (read once) and estimated wall time.
