@@ -518,16 +518,28 @@ pub(super) fn dry_run_tasks(planned: &Planned, ctx: &Context, out: &Output) -> a
         );
         for config in recipe.runs() {
             let dir = capacity::config_dir(&ctx.results, &planned.name, &config.label);
-            let done = std::fs::read_dir(&dir)
-                .map(|d| {
-                    d.flatten()
-                        .filter(|e| e.path().join("summary.json").is_file())
-                        .count()
+            // Each probe folder's rate is in its name; done means its key is this recipe's.
+            let rates: Vec<f64> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.strip_prefix("rate_")?.parse().ok())
+                .collect();
+            let done = rates
+                .iter()
+                .filter(|&&rate| {
+                    let task =
+                        capacity::probe_task(recipe, &ctx.results, &planned.name, &config, rate);
+                    runner::state(&task) == FolderState::Done
                 })
-                .unwrap_or(0);
+                .count();
             println!(
-                "  {}: {done} probe(s) done before (reused, not rerun)",
-                config.label
+                "  {}: {done} probe(s) done before (reused, not rerun){}",
+                config.label,
+                match rates.len() - done {
+                    0 => String::new(),
+                    n => format!("; {n} other probe folder(s) would be redone"),
+                }
             );
         }
         return Ok(());
