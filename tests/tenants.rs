@@ -106,6 +106,7 @@ fn two_tenants_run_at_once_beside_their_solo_runs() {
         "b.records.jsonl",
         "b.summary.json",
         "aggregate.json",
+        "config.json",
         "cpu.json",
         "gpu.json",
         "run.json",

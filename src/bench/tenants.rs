@@ -5,8 +5,8 @@
 //! records so far are kept in `<label>.failed/`), then per-tenant results and the aggregate.
 //!
 //! Layout of a shared run (format 1): `<results>/bench-<name>/<label>/{<tenant>.records.jsonl,
-//! <tenant>.summary.json, <tenant>.cdf.json, <tenant>.server.log, aggregate.json, cpu.json,
-//! gpu.json, run.json}` (+ `mps-control.log`, `mps.control.log` under MPS); the solo runs are
+//! <tenant>.summary.json, <tenant>.cdf.json, <tenant>.server.log, aggregate.json, config.json,
+//! cpu.json, gpu.json, run.json}` (+ `mps-control.log`, `mps.control.log` under MPS); the solo runs are
 //! ordinary runs beside it (`solo-<tenant>[_<params>]/`), and `tenants.csv` beside them has a
 //! row per tenant of every complete shared run.
 
@@ -403,6 +403,35 @@ impl TenantsJob<'_> {
         format!("{}/{tenant}", self.task.folder.label)
     }
 
+    /// `config.json`: the run as configured — the sharing, and per tenant its server, its
+    /// resolved run and its timing — kept with the results.
+    fn write_config(&self, staging: &Path) -> Result<(), BenchError> {
+        let run = &self.task.run;
+        let tenants: Vec<serde_json::Value> = run
+            .tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                serde_json::json!({
+                    "name": t.name,
+                    "server": self.plan.tenant_recipes[i].server,
+                    "slo": self.plan.tenant_recipes[i].slo,
+                    "run": t.run,
+                    "start_after_s": t.start_after.as_secs_f64(),
+                    "mps_thread_percentage": t.mps_thread_percentage,
+                    "solo_label": t.solo_label,
+                })
+            })
+            .collect();
+        let config = serde_json::json!({
+            "label": run.label,
+            "sharing": run.sharing,
+            "mps_control": self.plan.mps_control,
+            "tenants": tenants,
+        });
+        runner::write(staging, "config.json", runner::pretty(&config).as_bytes())
+    }
+
     /// The workloads of every tenant, before anything starts (a bad prompt file fails here).
     fn inputs(&self) -> Result<Vec<Inputs>, BenchError> {
         let root = &self.ctx.project_root;
@@ -490,6 +519,7 @@ impl TenantsJob<'_> {
         interrupt: &Interrupt,
         manifest: &mut SharedManifest,
     ) -> Result<Finished, BenchError> {
+        self.write_config(staging)?;
         let inputs = self.inputs()?;
         let run = &self.task.run;
         let mut mps = match run.sharing {
