@@ -780,6 +780,14 @@ impl TenantsJob<'_> {
                 &format!("{prefix}.summary.json"),
                 runner::pretty(&summary).as_bytes(),
             )?;
+            let classes = metrics::by_priority(&records[i], summary.slo);
+            if !classes.is_empty() {
+                runner::write(
+                    staging,
+                    &format!("{prefix}.priority.json"),
+                    runner::pretty(&classes).as_bytes(),
+                )?;
+            }
             runner::write(
                 staging,
                 &format!("{prefix}.cdf.json"),
