@@ -535,7 +535,8 @@ impl TenantsJob<'_> {
         // Servers stop before the daemon whatever happens below: a daemon is quit after its
         // clients (and dropped after them should this return early).
         let mut started: Vec<(Launch, Background, Instant)> = Vec::new();
-        let result = self.with_daemon(staging, interrupt, manifest, inputs, &mut mps, &mut started);
+        let result =
+            self.start_and_load(staging, interrupt, manifest, inputs, &mut mps, &mut started);
         for (i, (_, server, _)) in started.iter_mut().enumerate() {
             manifest.tenants[i].server_stop = Some(server.stop());
         }
@@ -550,7 +551,7 @@ impl TenantsJob<'_> {
     }
 
     /// Start every server, wait until all are healthy, run the loads at once.
-    fn with_daemon(
+    fn start_and_load(
         &mut self,
         staging: &Path,
         interrupt: &Interrupt,
@@ -589,6 +590,8 @@ impl TenantsJob<'_> {
                         interrupt,
                     )
                     .await
+                    // When this one answered: the others may take longer.
+                    .map(|path| (path, Instant::now()))
                 }
             })
             .collect();
@@ -600,14 +603,14 @@ impl TenantsJob<'_> {
                 return Err(tenant_error(&tenants[i].name)(BenchError::Server(error)))
             }
         };
-        for (i, path) in paths.iter().enumerate() {
+        for (i, (path, at)) in paths.iter().enumerate() {
             let m = &mut manifest.tenants[i];
             m.health_path = Some(path);
-            m.healthy_after_s = Some(started[i].2.elapsed().as_secs_f64());
+            m.healthy_after_s = Some((*at - started[i].2).as_secs_f64());
             let label = self.event_label(&tenants[i].name);
             (self.on_event)(Event::Healthy {
                 label: &label,
-                after: health_started.elapsed(),
+                after: *at - health_started,
                 path,
             });
         }
