@@ -16,7 +16,7 @@ req = json.load(open(request))
 if os.environ.get("FAIL"):
     print("RuntimeError: no engine here", file=sys.stderr)
     sys.exit(1)
-out = {"mode": req["mode"], "vllm_version": "0.0.0+stand-in", "engine_init_s": 1.5}
+out = {"mode": req["mode"], "backend": req["backend"] + " stand-in", "vllm_version": "0.0.0+stand-in", "engine_init_s": 1.5}
 if req["mode"] == "latency":
     out["warmup_s"] = [0.5] * req["warmup"]
     out["latencies_s"] = [0.01 * (i + 1) for i in range(req["iterations"])]
@@ -134,6 +134,11 @@ fn throughput_runs_count_requests_and_tokens_per_second() {
         "mode = \"throughput\"\nrequests = 6\noutput_len = 10\nprompt = { kind = \"synthetic\", len = { dist = \"fixed\", value = 5 } }",
         "",
     );
+    // The same request drives the transformers baseline.
+    let text = text.replace(
+        "python = \"bin/python\"",
+        "python = \"bin/python\"\nbackend = \"transformers\"",
+    );
     let t = with_stand_in(Test::new().write("benchmarks/tp.toml", text));
     let out = t.run_with(["bench", "tp"]).success();
     assert!(
@@ -149,6 +154,11 @@ fn throughput_runs_count_requests_and_tokens_per_second() {
     assert!(prompts
         .iter()
         .all(|p| p["output_len"] == 10 && p["prompt"].as_str().unwrap().split(' ').count() == 5));
+    assert_eq!(request["backend"], "transformers");
+    assert_eq!(
+        json(&dir.join("offline.json"))["backend"],
+        "transformers stand-in"
+    );
     let s = json(&dir.join("offline.json"))["throughput"].clone();
     assert_eq!(
         (s["requests"].clone(), s["output_tokens"].clone()),
