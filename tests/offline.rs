@@ -118,6 +118,27 @@ fn latency_runs_sweep_engine_arguments_and_report_percentiles() {
     // The recipe's environment wins over repro's default for the CPU build.
     assert_eq!(seen["kv"], "1");
     assert_eq!(json(&dir.join("run.json"))["status"], "complete");
+    let render = t
+        .run_with([
+            "render",
+            "bench-lat",
+            "--results",
+            "results",
+            "--out",
+            "figs",
+        ])
+        .success();
+    let pdf = t.path("figs/bench-lat-offline-latency.pdf");
+    assert!(pdf.is_file(), "{}\n{}", render.stdout, render.stderr);
+    if let Some(text) = crate::render::pdftotext(&pdf) {
+        for needle in [
+            "Batch latency (ms)",
+            "p99",
+            "scheduling-policy_priority_batch_size_4",
+        ] {
+            assert!(text.contains(needle), "no {needle:?} in\n{text}");
+        }
+    }
     let again = t.run_with(["bench", "lat"]).success();
     assert!(
         again
