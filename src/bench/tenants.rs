@@ -616,6 +616,21 @@ impl TenantsJob<'_> {
         }
         if let Some(mps) = mps.as_mut() {
             mps.note_servers();
+            // A vLLM server on the GPU made its CUDA context while starting: under MPS that
+            // made an MPS server. None means the servers bypassed the daemon.
+            let on_gpu = self.plan.tenant_recipes.iter().any(|r| {
+                r.server.kind == ServerKind::Vllm
+                    && r.server.device == crate::config::machines::Device::Gpu
+            });
+            if on_gpu && !super::mps::any_server(mps.record.servers.as_deref()) {
+                return Err(BenchError::Mps(super::mps::MpsError::NotAttached {
+                    answer: mps
+                        .record
+                        .servers
+                        .clone()
+                        .unwrap_or_else(|| "no answer".into()),
+                }));
+            }
         }
         for t in tenants {
             let label = self.event_label(&t.name);
