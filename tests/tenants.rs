@@ -451,7 +451,9 @@ fn a_killed_repro_leaves_no_mps_daemon_and_the_next_run_clears_its_folders() {
             })
             .count()
     };
-    assert_eq!(daemon(), 1);
+    // (At least one: the daemon's shell forks for each `sleep`, and a fork shows its command line
+    // until it execs.)
+    assert!(daemon() >= 1);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGKILL,
