@@ -233,12 +233,12 @@ fn a_tenant_dying_mid_run_stops_the_others_and_keeps_every_record() {
     let text = recipe(
         "solo = false",
         &[
-            // 200 requests at 100/s: two seconds of load, cut short when b dies.
+            // 400 requests at 100/s: four seconds of load, cut short when b dies.
             tenant(
                 "a",
                 7301,
                 "--ttft-ms 1 --gap-ms 1",
-                "arrival = \"poisson\"\nrate = 100.0\nrequests = 200",
+                "arrival = \"poisson\"\nrate = 100.0\nrequests = 400",
                 "",
             ),
             tenant(
@@ -265,7 +265,7 @@ fn a_tenant_dying_mid_run_stops_the_others_and_keeps_every_record() {
     assert_eq!(json(&kept.join("run.json"))["failed_tenant"], "b");
     // Every request of both is recorded; a's load stopped early: the rest were not sent.
     let a = json(&kept.join("a.summary.json"));
-    assert_eq!(a["requests"], 200);
+    assert_eq!(a["requests"], 400);
     assert!(
         a["outcomes"]["not_sent"].as_u64().unwrap() > 0,
         "{}",
