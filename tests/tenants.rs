@@ -512,3 +512,60 @@ fn tenant_recipe_errors_name_the_tenant_and_line() {
         .stderr_has("tenant `a`: run `default`: a `poisson` or `gamma` arrival needs `rate` > 0")
         .stderr_has("benchmarks/e.toml:");
 }
+
+#[test]
+fn ctrl_c_stops_every_tenant_and_keeps_nothing_of_the_run() {
+    let text = recipe(
+        "solo = false",
+        &[
+            tenant(
+                "a",
+                7501,
+                "--ttft-ms 1 --gap-ms 1",
+                "arrival = \"poisson\"\nrate = 50.0\nrequests = 5000",
+                "",
+            ),
+            tenant(
+                "b",
+                7502,
+                "--ttft-ms 1 --gap-ms 1",
+                "arrival = \"closed\"\nconcurrency = 1\nrequests = 100000",
+                "",
+            ),
+        ],
+    );
+    let t = Test::new().write("benchmarks/c.toml", text);
+    let mut child = t
+        .command()
+        .args(["bench", "c"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("shared/b: sending") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            panic!("repro ended before the loads: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    wait_for("the servers to stop", Duration::from_secs(10), || {
+        servers_left(&["7501", "7502"]).is_empty()
+    });
+    let bench = t.path("results/bench-c");
+    let left: Vec<_> = std::fs::read_dir(&bench)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "an interrupted run keeps nothing: {left:?}"
+    );
+}
