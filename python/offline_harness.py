@@ -15,6 +15,11 @@ RESULT (written once, whole, when the run is done):
    throughput: "elapsed_s": 4.5, "requests": [{"prompt_tokens": 20, "output_tokens": 32,
                "text": "..." (with keep_text)}, ...]}
 
+With `"backend": "transformers"` the same request runs a plain Hugging Face `transformers`
+`generate` baseline instead (`engine_args`: only `dtype` is used; throughput mode generates the
+prompts one at a time, unbatched, as a naive server would), answering `"backend"` with its
+version and `vllm_version` null.
+
 Latency mode follows vLLM's `benchmarks/benchmark_latency.py`: a batch of random token ids of
 `input_len`, `max_tokens = output_len` with end-of-sequence ignored, `warmup` untimed
 generations, then `iterations` timed ones. Throughput mode follows `benchmark_throughput.py`:
@@ -83,9 +88,74 @@ def throughput(llm, SamplingParams, req):
     return {"elapsed_s": elapsed, "requests": answers}
 
 
+def hf_baseline(req):
+    """The `transformers` generation baseline: the same modes, the same answer."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    started = time.perf_counter()
+    dtype = getattr(torch, str(req.get("engine_args", {}).get("dtype", "float32")))
+    tokenizer = AutoTokenizer.from_pretrained(req["model"])
+    model = AutoModelForCausalLM.from_pretrained(req["model"], torch_dtype=dtype)
+    model.eval()
+    init_s = time.perf_counter() - started
+    torch.manual_seed(req.get("seed", 0))
+    ignore_eos = req.get("ignore_eos", True)
+
+    def generate(input_ids, max_new):
+        with torch.no_grad():
+            out = model.generate(
+                input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                max_new_tokens=max_new,
+                min_new_tokens=max_new if ignore_eos else 0,
+                do_sample=True,
+                top_k=0,
+                pad_token_id=tokenizer.eos_token_id or 0,
+            )
+        return out[:, input_ids.shape[1]:]
+
+    if req["mode"] == "latency":
+        high = max(2, min(10000, tokenizer.vocab_size))
+        ids = torch.randint(0, high, (req["batch_size"], req["input_len"]))
+
+        def once():
+            start = time.perf_counter()
+            generate(ids, req["output_len"])
+            return time.perf_counter() - start
+
+        warmup = [once() for _ in range(req.get("warmup", 0))]
+        result = {"warmup_s": warmup, "latencies_s": [once() for _ in range(req["iterations"])]}
+    else:
+        answers = []
+        start = time.perf_counter()
+        for r in req["requests"]:
+            ids = tokenizer(r["prompt"], return_tensors="pt").input_ids
+            new = generate(ids, r["output_len"])[0]
+            if tokenizer.eos_token_id is not None and not ignore_eos:
+                stops = (new == tokenizer.eos_token_id).nonzero()
+                if len(stops):
+                    new = new[: int(stops[0]) + 1]
+            answer = {"prompt_tokens": int(ids.shape[1]), "output_tokens": int(len(new))}
+            if req.get("keep_text"):
+                answer["text"] = tokenizer.decode(new, skip_special_tokens=True)
+            answers.append(answer)
+        result = {"elapsed_s": time.perf_counter() - start, "requests": answers}
+    result.update(
+        backend=f"transformers {transformers.__version__}", vllm_version=None, engine_init_s=init_s
+    )
+    return result
+
+
 def main(request_path, result_path):
     with open(request_path) as f:
         req = json.load(f)
+    if req.get("backend") == "transformers":
+        result = hf_baseline(req)
+        result["mode"] = req["mode"]
+        write(result, result_path)
+        return
     import vllm
     from vllm import LLM, SamplingParams
 
@@ -103,12 +173,21 @@ def main(request_path, result_path):
         result = throughput(llm, SamplingParams, req)
     else:
         raise SystemExit(f"unknown mode {req['mode']!r}")
-    result.update(mode=req["mode"], vllm_version=vllm.__version__, engine_init_s=init_s)
+    result.update(
+        mode=req["mode"],
+        backend=f"vllm {vllm.__version__}",
+        vllm_version=vllm.__version__,
+        engine_init_s=init_s,
+    )
+    write(result, result_path)
+
+
+def write(result, result_path):
     tmp = result_path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(result, f)
     os.replace(tmp, result_path)
-    print(f"offline harness: {req['mode']} done, result in {result_path}", flush=True)
+    print(f"offline harness: {result['mode']} done, result in {result_path}", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ req = json.load(open(request))
 if os.environ.get("FAIL"):
     print("RuntimeError: no engine here", file=sys.stderr)
     sys.exit(1)
-out = {"mode": req["mode"], "vllm_version": "0.0.0+stand-in", "engine_init_s": 1.5}
+out = {"mode": req["mode"], "backend": req["backend"] + " stand-in", "vllm_version": "0.0.0+stand-in", "engine_init_s": 1.5}
 if req["mode"] == "latency":
     out["warmup_s"] = [0.5] * req["warmup"]
     out["latencies_s"] = [0.01 * (i + 1) for i in range(req["iterations"])]
@@ -118,6 +118,27 @@ fn latency_runs_sweep_engine_arguments_and_report_percentiles() {
     // The recipe's environment wins over repro's default for the CPU build.
     assert_eq!(seen["kv"], "1");
     assert_eq!(json(&dir.join("run.json"))["status"], "complete");
+    let render = t
+        .run_with([
+            "render",
+            "bench-lat",
+            "--results",
+            "results",
+            "--out",
+            "figs",
+        ])
+        .success();
+    let pdf = t.path("figs/bench-lat-offline-latency.pdf");
+    assert!(pdf.is_file(), "{}\n{}", render.stdout, render.stderr);
+    if let Some(text) = crate::render::pdftotext(&pdf) {
+        for needle in [
+            "Batch latency (ms)",
+            "p99",
+            "scheduling-policy_priority_batch_size_4",
+        ] {
+            assert!(text.contains(needle), "no {needle:?} in\n{text}");
+        }
+    }
     let again = t.run_with(["bench", "lat"]).success();
     assert!(
         again
@@ -134,6 +155,11 @@ fn throughput_runs_count_requests_and_tokens_per_second() {
         "mode = \"throughput\"\nrequests = 6\noutput_len = 10\nprompt = { kind = \"synthetic\", len = { dist = \"fixed\", value = 5 } }",
         "",
     );
+    // The same request drives the transformers baseline.
+    let text = text.replace(
+        "python = \"bin/python\"",
+        "python = \"bin/python\"\nbackend = \"transformers\"",
+    );
     let t = with_stand_in(Test::new().write("benchmarks/tp.toml", text));
     let out = t.run_with(["bench", "tp"]).success();
     assert!(
@@ -149,6 +175,11 @@ fn throughput_runs_count_requests_and_tokens_per_second() {
     assert!(prompts
         .iter()
         .all(|p| p["output_len"] == 10 && p["prompt"].as_str().unwrap().split(' ').count() == 5));
+    assert_eq!(request["backend"], "transformers");
+    assert_eq!(
+        json(&dir.join("offline.json"))["backend"],
+        "transformers stand-in"
+    );
     let s = json(&dir.join("offline.json"))["throughput"].clone();
     assert_eq!(
         (s["requests"].clone(), s["output_tokens"].clone()),

@@ -106,6 +106,7 @@ fn two_tenants_run_at_once_beside_their_solo_runs() {
         "b.records.jsonl",
         "b.summary.json",
         "aggregate.json",
+        "config.json",
         "cpu.json",
         "gpu.json",
         "run.json",
@@ -232,12 +233,12 @@ fn a_tenant_dying_mid_run_stops_the_others_and_keeps_every_record() {
     let text = recipe(
         "solo = false",
         &[
-            // 200 requests at 100/s: two seconds of load, cut short when b dies.
+            // 400 requests at 100/s: four seconds of load, cut short when b dies.
             tenant(
                 "a",
                 7301,
                 "--ttft-ms 1 --gap-ms 1",
-                "arrival = \"poisson\"\nrate = 100.0\nrequests = 200",
+                "arrival = \"poisson\"\nrate = 100.0\nrequests = 400",
                 "",
             ),
             tenant(
@@ -264,7 +265,7 @@ fn a_tenant_dying_mid_run_stops_the_others_and_keeps_every_record() {
     assert_eq!(json(&kept.join("run.json"))["failed_tenant"], "b");
     // Every request of both is recorded; a's load stopped early: the rest were not sent.
     let a = json(&kept.join("a.summary.json"));
-    assert_eq!(a["requests"], 200);
+    assert_eq!(a["requests"], 400);
     assert!(
         a["outcomes"]["not_sent"].as_u64().unwrap() > 0,
         "{}",
@@ -450,7 +451,9 @@ fn a_killed_repro_leaves_no_mps_daemon_and_the_next_run_clears_its_folders() {
             })
             .count()
     };
-    assert_eq!(daemon(), 1);
+    // (At least one: the daemon's shell forks for each `sleep`, and a fork shows its command line
+    // until it execs.)
+    assert!(daemon() >= 1);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGKILL,
@@ -508,4 +511,61 @@ fn tenant_recipe_errors_name_the_tenant_and_line() {
         .failure()
         .stderr_has("tenant `a`: run `default`: a `poisson` or `gamma` arrival needs `rate` > 0")
         .stderr_has("benchmarks/e.toml:");
+}
+
+#[test]
+fn ctrl_c_stops_every_tenant_and_keeps_nothing_of_the_run() {
+    let text = recipe(
+        "solo = false",
+        &[
+            tenant(
+                "a",
+                7501,
+                "--ttft-ms 1 --gap-ms 1",
+                "arrival = \"poisson\"\nrate = 50.0\nrequests = 5000",
+                "",
+            ),
+            tenant(
+                "b",
+                7502,
+                "--ttft-ms 1 --gap-ms 1",
+                "arrival = \"closed\"\nconcurrency = 1\nrequests = 100000",
+                "",
+            ),
+        ],
+    );
+    let t = Test::new().write("benchmarks/c.toml", text);
+    let mut child = t
+        .command()
+        .args(["bench", "c"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("shared/b: sending") {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() == 0 {
+            panic!("repro ended before the loads: {seen}");
+        }
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    wait_for("the servers to stop", Duration::from_secs(10), || {
+        servers_left(&["7501", "7502"]).is_empty()
+    });
+    let bench = t.path("results/bench-c");
+    let left: Vec<_> = std::fs::read_dir(&bench)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "an interrupted run keeps nothing: {left:?}"
+    );
 }

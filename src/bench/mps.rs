@@ -30,6 +30,8 @@ pub enum MpsError {
         status: String,
         tail: String,
     },
+    #[error("the servers are healthy but none attached to the MPS daemon (`get_server_list`: {answer:?}): are they on another GPU, or is MPS refused (compute mode, another daemon)?")]
+    NotAttached { answer: String },
     #[error("the MPS control daemon `{program}` made no control pipe in `{}` within {}s; its output:\n{tail}", pipe.display(), timeout.as_secs())]
     NotReady {
         program: String,
@@ -131,6 +133,11 @@ fn control(program: &str, dirs: &MpsDirs, command: &str, timeout: Duration) -> O
             }
         }
     }
+}
+
+/// Whether a `get_server_list` answer names a server (one PID a line).
+pub fn any_server(answer: Option<&str>) -> bool {
+    answer.is_some_and(|list| list.split_whitespace().any(|w| w.parse::<u32>().is_ok()))
 }
 
 impl MpsDaemon {
@@ -248,5 +255,27 @@ impl MpsDaemon {
 impl Drop for MpsDaemon {
     fn drop(&mut self) {
         self.stop(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_list_names_pids() {
+        assert!(any_server(Some("4242\n")));
+        assert!(any_server(Some("12 13\n")));
+        assert!(!any_server(Some("\n")));
+        assert!(!any_server(None));
+    }
+
+    #[test]
+    fn the_folders_are_one_per_results_folder_and_short() {
+        let a = MpsDirs::for_results(Path::new("/some/results"));
+        let b = MpsDirs::for_results(Path::new("/other/results"));
+        assert_ne!(a.root, b.root);
+        assert_eq!(a.pipe, a.root.join("pipe"));
+        assert_eq!(a.env()[0].0, "CUDA_MPS_PIPE_DIRECTORY");
     }
 }

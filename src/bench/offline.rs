@@ -75,6 +75,7 @@ pub struct PromptLine {
 #[derive(Debug, Clone, Serialize)]
 pub struct HarnessRequest {
     pub mode: Mode,
+    pub backend: crate::recipe::offline::Backend,
     /// A local path or a hub id.
     pub model: String,
     pub served_name: String,
@@ -104,6 +105,9 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HarnessResult {
     pub mode: Mode,
+    /// What generated, with its version (`vllm 0.10.1.1`, `transformers 4.55.0`).
+    #[serde(default)]
+    pub backend: Option<String>,
     #[serde(default)]
     pub vllm_version: Option<String>,
     #[serde(default)]
@@ -153,6 +157,7 @@ pub struct ThroughputSummary {
 pub struct OfflineSummary {
     pub format: u32,
     pub mode: Mode,
+    pub backend: Option<String>,
     pub vllm_version: Option<String>,
     /// `vllm.LLM(...)`'s construction, seconds (the harness's clock).
     pub engine_init_s: Option<f64>,
@@ -215,6 +220,7 @@ pub fn summarize(run: &OfflineRun, result: &HarnessResult) -> OfflineSummary {
     OfflineSummary {
         format: FORMAT,
         mode: result.mode,
+        backend: result.backend.clone(),
         vllm_version: result.vllm_version.clone(),
         engine_init_s: result.engine_init_s,
         latency,
@@ -376,9 +382,11 @@ pub fn state(task: &OfflineTask) -> FolderState {
 
 /// The harness's request for a run: its prompts made from the recipe (throughput mode).
 pub fn request(
+    recipe: &OfflineRecipe,
     run: &OfflineRun,
     ctx: &Context,
 ) -> Result<HarnessRequest, super::workload::WorkloadError> {
+    let recipe_backend = recipe.engine.backend;
     let o = &run.offline;
     let requests = match (o.mode, &o.prompt) {
         (Mode::Throughput, Some(prompt)) => {
@@ -409,6 +417,7 @@ pub fn request(
     };
     Ok(HarnessRequest {
         mode: o.mode,
+        backend: recipe_backend,
         model: runner::model_path(ctx, &run.model),
         served_name: run.model.clone(),
         engine_args: run.engine_args.clone(),
@@ -527,7 +536,7 @@ impl OfflineJob<'_> {
             }
             .into());
         }
-        let request = request(&self.task.run, self.ctx)?;
+        let request = request(self.recipe, &self.task.run, self.ctx)?;
         let harness = Harness {
             python,
             cache: &self.ctx.cache,

@@ -5,8 +5,8 @@
 //! records so far are kept in `<label>.failed/`), then per-tenant results and the aggregate.
 //!
 //! Layout of a shared run (format 1): `<results>/bench-<name>/<label>/{<tenant>.records.jsonl,
-//! <tenant>.summary.json, <tenant>.cdf.json, <tenant>.server.log, aggregate.json, cpu.json,
-//! gpu.json, run.json}` (+ `mps-control.log`, `mps.control.log` under MPS); the solo runs are
+//! <tenant>.summary.json, <tenant>.cdf.json, <tenant>.server.log, aggregate.json, config.json,
+//! cpu.json, gpu.json, run.json}` (+ `mps-control.log`, `mps.control.log` under MPS); the solo runs are
 //! ordinary runs beside it (`solo-<tenant>[_<params>]/`), and `tenants.csv` beside them has a
 //! row per tenant of every complete shared run.
 
@@ -403,6 +403,35 @@ impl TenantsJob<'_> {
         format!("{}/{tenant}", self.task.folder.label)
     }
 
+    /// `config.json`: the run as configured — the sharing, and per tenant its server, its
+    /// resolved run and its timing — kept with the results.
+    fn write_config(&self, staging: &Path) -> Result<(), BenchError> {
+        let run = &self.task.run;
+        let tenants: Vec<serde_json::Value> = run
+            .tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                serde_json::json!({
+                    "name": t.name,
+                    "server": self.plan.tenant_recipes[i].server,
+                    "slo": self.plan.tenant_recipes[i].slo,
+                    "run": t.run,
+                    "start_after_s": t.start_after.as_secs_f64(),
+                    "mps_thread_percentage": t.mps_thread_percentage,
+                    "solo_label": t.solo_label,
+                })
+            })
+            .collect();
+        let config = serde_json::json!({
+            "label": run.label,
+            "sharing": run.sharing,
+            "mps_control": self.plan.mps_control,
+            "tenants": tenants,
+        });
+        runner::write(staging, "config.json", runner::pretty(&config).as_bytes())
+    }
+
     /// The workloads of every tenant, before anything starts (a bad prompt file fails here).
     fn inputs(&self) -> Result<Vec<Inputs>, BenchError> {
         let root = &self.ctx.project_root;
@@ -490,6 +519,7 @@ impl TenantsJob<'_> {
         interrupt: &Interrupt,
         manifest: &mut SharedManifest,
     ) -> Result<Finished, BenchError> {
+        self.write_config(staging)?;
         let inputs = self.inputs()?;
         let run = &self.task.run;
         let mut mps = match run.sharing {
@@ -505,7 +535,8 @@ impl TenantsJob<'_> {
         // Servers stop before the daemon whatever happens below: a daemon is quit after its
         // clients (and dropped after them should this return early).
         let mut started: Vec<(Launch, Background, Instant)> = Vec::new();
-        let result = self.with_daemon(staging, interrupt, manifest, inputs, &mut mps, &mut started);
+        let result =
+            self.start_and_load(staging, interrupt, manifest, inputs, &mut mps, &mut started);
         for (i, (_, server, _)) in started.iter_mut().enumerate() {
             manifest.tenants[i].server_stop = Some(server.stop());
         }
@@ -520,7 +551,7 @@ impl TenantsJob<'_> {
     }
 
     /// Start every server, wait until all are healthy, run the loads at once.
-    fn with_daemon(
+    fn start_and_load(
         &mut self,
         staging: &Path,
         interrupt: &Interrupt,
@@ -559,6 +590,8 @@ impl TenantsJob<'_> {
                         interrupt,
                     )
                     .await
+                    // When this one answered: the others may take longer.
+                    .map(|path| (path, Instant::now()))
                 }
             })
             .collect();
@@ -570,19 +603,34 @@ impl TenantsJob<'_> {
                 return Err(tenant_error(&tenants[i].name)(BenchError::Server(error)))
             }
         };
-        for (i, path) in paths.iter().enumerate() {
+        for (i, (path, at)) in paths.iter().enumerate() {
             let m = &mut manifest.tenants[i];
             m.health_path = Some(path);
-            m.healthy_after_s = Some(started[i].2.elapsed().as_secs_f64());
+            m.healthy_after_s = Some((*at - started[i].2).as_secs_f64());
             let label = self.event_label(&tenants[i].name);
             (self.on_event)(Event::Healthy {
                 label: &label,
-                after: health_started.elapsed(),
+                after: *at - health_started,
                 path,
             });
         }
         if let Some(mps) = mps.as_mut() {
             mps.note_servers();
+            // A vLLM server on the GPU made its CUDA context while starting: under MPS that
+            // made an MPS server. None means the servers bypassed the daemon.
+            let on_gpu = self.plan.tenant_recipes.iter().any(|r| {
+                r.server.kind == ServerKind::Vllm
+                    && r.server.device == crate::config::machines::Device::Gpu
+            });
+            if on_gpu && !super::mps::any_server(mps.record.servers.as_deref()) {
+                return Err(BenchError::Mps(super::mps::MpsError::NotAttached {
+                    answer: mps
+                        .record
+                        .servers
+                        .clone()
+                        .unwrap_or_else(|| "no answer".into()),
+                }));
+            }
         }
         for t in tenants {
             let label = self.event_label(&t.name);
@@ -750,6 +798,14 @@ impl TenantsJob<'_> {
                 &format!("{prefix}.summary.json"),
                 runner::pretty(&summary).as_bytes(),
             )?;
+            let classes = metrics::by_priority(&records[i], summary.slo);
+            if !classes.is_empty() {
+                runner::write(
+                    staging,
+                    &format!("{prefix}.priority.json"),
+                    runner::pretty(&classes).as_bytes(),
+                )?;
+            }
             runner::write(
                 staging,
                 &format!("{prefix}.cdf.json"),

@@ -73,6 +73,7 @@ pub fn run(args: DatasetArgs, out: Output) -> anyhow::Result<ExitCode> {
     };
     let request = HarnessRequest {
         mode: Mode::Throughput,
+        backend: repro::recipe::offline::Backend::Vllm,
         model: runner::model_path(&ctx, &args.model),
         served_name: args.model.clone(),
         engine_args,

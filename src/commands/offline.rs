@@ -48,7 +48,7 @@ impl PlannedOffline {
         for task in &self.tasks {
             let state = super::bench::state_words(offline::state(task), ctx.force);
             println!("  {}: {state}", task.folder.label);
-            let request = offline::request(&task.run, ctx)?;
+            let request = offline::request(&self.recipe, &task.run, ctx)?;
             let what = match request.mode {
                 repro::recipe::offline::Mode::Latency => format!(
                     "latency: a batch of {} × {} tokens → {} tokens, {} warm-up + {} timed",
@@ -69,8 +69,12 @@ impl PlannedOffline {
                 .iter()
                 .map(|(k, v)| format!("{k}={}", v.python_str()))
                 .collect();
+            let engine = match request.backend {
+                repro::recipe::offline::Backend::Vllm => "LLM",
+                repro::recipe::offline::Backend::Transformers => "transformers",
+            };
             println!(
-                "    {} offline_harness.py: LLM(model={}, {})",
+                "    {} offline_harness.py: {engine}(model={}, {})",
                 python.display(),
                 request.model,
                 args.join(", ")

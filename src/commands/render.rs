@@ -372,6 +372,18 @@ fn render_bench(
     }
     let runs = match figures::bench::load_runs(&dir) {
         Err(figures::bench::BenchDataError::NoRuns { path }) => {
+            // An offline benchmark's runs have no serving summary: their own charts.
+            let offline = figures::offline::load(&dir)?;
+            let charts = [
+                ("latency", figures::offline::latency_chart(&offline)),
+                ("throughput", figures::offline::throughput_chart(&offline)),
+            ];
+            for (what, chart) in charts {
+                if let Some(chart) = chart {
+                    let stem = format!("bench-{name}-offline-{what}");
+                    written.push(write_chart(&chart, &stem, out_dir, format)?);
+                }
+            }
             if written.is_empty() {
                 eprintln!(
                     "bench {name}: no complete run in `{}`, skipped",

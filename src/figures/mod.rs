@@ -8,6 +8,7 @@ pub mod grouped;
 pub mod heatmap;
 pub mod labels;
 pub mod load;
+pub mod offline;
 pub mod predictor;
 pub mod regression;
 pub mod speedup;

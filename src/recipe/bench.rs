@@ -326,8 +326,9 @@ pub struct WorkloadSpec {
     #[serde(default = "two_minutes", with = "humantime_serde")]
     pub request_timeout: Duration,
     /// Each request's `priority` (sent to the server; vLLM's `--scheduling-policy priority`
-    /// serves lower values first); summaries break latency down by it.
-    #[serde(default)]
+    /// serves lower values first); summaries break latency down by it. Left out of the key
+    /// when unset, so the runs of recipes without it keep theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<PrioritySpec>,
 }
 

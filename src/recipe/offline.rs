@@ -52,6 +52,18 @@ impl Mode {
     }
 }
 
+/// What generates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// vLLM's `LLM.generate`.
+    #[default]
+    Vllm,
+    /// A plain Hugging Face `transformers` `generate` baseline (unbatched in throughput mode),
+    /// in the same environment; of `args`, only `dtype` is used.
+    Transformers,
+}
+
 /// The engine of an offline benchmark.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,6 +74,8 @@ pub struct EngineSpec {
     pub device: Device,
     /// A model of models.toml (in the models folder), a path, or a Hugging Face id.
     pub model: String,
+    #[serde(default)]
+    pub backend: Backend,
     /// Keyword arguments of `vllm.LLM` (`max_model_len = 1024`).
     #[serde(default)]
     pub args: IndexMap<String, Scalar>,

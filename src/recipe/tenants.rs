@@ -199,6 +199,21 @@ impl TenantsRecipe {
                 }
             }
         }
+        let mps_swept = recipe.sharings().contains(&Some(Sharing::Mps));
+        if recipe.sharing == Sharing::Mps || mps_swept {
+            if let Some(t) = recipe.tenants.iter().find(|t| {
+                t.server.kind == ServerKind::Vllm
+                    && t.server.device == crate::config::machines::Device::Cpu
+            }) {
+                return Err(at(
+                    &[SHARING_KEY],
+                    format!(
+                        "MPS shares an NVIDIA GPU, but tenant `{}` runs vLLM's CPU build",
+                        t.name
+                    ),
+                ));
+            }
+        }
         let shares: f64 = recipe
             .tenants
             .iter()
@@ -433,6 +448,14 @@ max-num-seqs = [4, 8]
             .unwrap_err()
             .to_string();
         assert!(err.contains("not `mig`"), "{err}");
+        let text = BASE.replace(
+            "kind = \"command\"\ncommand = [\"y\", \"{port}\"]",
+            "kind = \"vllm\"\nvllm = \"0.10.1.1\"\ndevice = \"cpu\"",
+        );
+        let err = TenantsRecipe::parse(Path::new("t.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tenant `b` runs vLLM's CPU build"), "{err}");
         let text = BASE.replace("name = \"b\"", "name = \"b/c\"");
         let err = TenantsRecipe::parse(Path::new("t.toml"), &text)
             .unwrap_err()
