@@ -222,7 +222,11 @@ impl Settings {
     /// The Python of each vLLM version the runs to make need: `--python`, else the environment
     /// `repro env setup` made. A missing one is an error before any run; versions of tasks that
     /// are done (or kept) need none.
-    fn pythons(&self, plans: &[Plan], states: &[States]) -> anyhow::Result<HashMap<String, PathBuf>> {
+    fn pythons(
+        &self,
+        plans: &[Plan],
+        states: &[States],
+    ) -> anyhow::Result<HashMap<String, PathBuf>> {
         let mut found = HashMap::new();
         let to_run = plans.iter().zip(states).flat_map(|(plan, states)| {
             plan.tasks
