@@ -6,19 +6,27 @@
 //!
 //! ```text
 //! commands (binary)   clap → settings → the library; prints what it returns
+//! report              one self-contained HTML page: figures, numbers, provenance, claims
+//! claims, reproduce   the paper's claims checked on tables; the commands that make a figure
 //! doctor              checks the machine and project (reads everything, changes nothing)
 //! render              chart models → SVG / PDF / PNG (one renderer per chart kind)
 //! figures, compare    tables → chart models, the paper's plot.py as pure functions
-//! table, predict      the paper's tables from logs; the start-up predictor
-//! bench, run          run plans: engine runs (child processes, samplers, eviction), serving
-//!                     benchmarks (servers, load, metrics) on the same child lifecycle
+//! table, predict,     the paper's tables from logs; the start-up predictor; how
+//!   estimate          long a plan's runs will take (past runs, the paper's times, the predictor)
+//! bench, run          run plans: engine runs (child processes, samplers, eviction, signals),
+//!                     serving benchmarks (servers, tenants, offline, load, metrics, capacity)
+//!                     on the same child lifecycle and folder runs
 //! plan                recipe + models → tasks with keys; what is done; what to prepare
 //! archive             pack / merge results folders
 //! models, env, patch  models on disk, Python environments, the profiling patches
+//! assets              the Python scripts and lock files repro ships, written out when used
 //! artifacts           the results folder: layout, keys, manifests, staging, provenance
-//! recipe, config      recipes (figure and benchmark), models.toml, machines.toml
-//! parse, samplers     vLLM logs → stage timings and ledgers; CPU/GPU samplers
-//! stats, num, sys     numpy-exact arithmetic and fits, Python's number printing, machine facts
+//! recipe, config,     recipes (figure and benchmark), models.toml, machines.toml; the
+//!   project           project folder's editable files (or the copies built in)
+//! parse, samplers,    vLLM logs → stage timings and ledgers; CPU/GPU samplers; the progress
+//!   progress          events every layer sends
+//! stats, num, sys,    numpy-exact arithmetic and fits, Python's number printing, machine
+//!   exit              facts, exit codes
 //! ```
 //!
 //! The analysis half (`parse`, `table`, `predict`, `figures`, `render`) reads artifacts only,
@@ -33,6 +41,7 @@ pub mod compare;
 pub mod config;
 pub mod doctor;
 pub mod env;
+pub mod estimate;
 pub mod exit;
 pub mod figures;
 pub mod models;

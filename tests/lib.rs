@@ -15,6 +15,7 @@ mod experiments;
 mod figure;
 mod import;
 mod kick;
+mod layers;
 mod ledger;
 mod models;
 mod offline;

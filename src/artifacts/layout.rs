@@ -132,6 +132,22 @@ pub fn flat_log_name(model: &str, phase: Phase) -> String {
     }
 }
 
+/// One folder run to do (or skip): its label (the folder's name), its key, its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FolderTask {
+    pub label: String,
+    pub key: super::key::TaskKey,
+    /// Where the complete run's folder goes (`<results>/bench-<name>/<label>`).
+    pub dir: PathBuf,
+}
+
+impl FolderTask {
+    /// Where a failed attempt is kept: `<label>.failed/` beside it.
+    pub fn failed_dir(&self) -> PathBuf {
+        self.dir.with_file_name(format!("{}.failed", self.label))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

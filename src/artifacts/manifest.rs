@@ -100,7 +100,7 @@ pub struct Manifest {
     pub env: IndexMap<String, String>,
     pub exit: Exit,
     pub wall_s: f64,
-    /// What the run was expected to take before it ran (`plan::estimate`), beside `wall_s`.
+    /// What the run was expected to take before it ran (`estimate`), beside `wall_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimate_s: Option<f64>,
     /// RFC 3339, UTC.

@@ -522,19 +522,13 @@ fn probe_was_invalid(dir: &Path) -> bool {
         .is_some_and(|c| !c.valid)
 }
 
-/// `capacity.json` and its chart (`capacity.svg`), each written whole or not at all.
+/// `capacity.json`, written whole or not at all (its chart, `capacity.svg`, is the command
+/// line's: drawing sits above the runner).
 fn write_file(bench: &Path, file: &CapacityFile) -> Result<(), BenchError> {
     let text = serde_json::to_string_pretty(file).expect("capacity serialises") + "\n";
     let path = bench.join("capacity.json");
     crate::artifacts::atomic_write(&path, text.as_bytes())
-        .map_err(|e| runner::drive_error_of(&path, e))?;
-    let chart = crate::figures::bench::capacity_chart(file);
-    if let Ok(svg) = crate::render::render_with_banner(&chart, crate::render::Format::Svg, None) {
-        let path = bench.join("capacity.svg");
-        crate::artifacts::atomic_write(&path, &svg)
-            .map_err(|e| runner::drive_error_of(&path, e))?;
-    }
-    Ok(())
+        .map_err(|e| runner::drive_error_of(&path, e))
 }
 
 #[cfg(test)]

@@ -181,7 +181,8 @@ fn read_records(path: &Path) -> Option<Vec<RequestRecord>> {
         .collect()
 }
 
-/// Fit every complete run of a profile and write `prefill.json` and `prefill.svg` (each whole or
+/// Fit every complete run of a profile and write `prefill.json` (its chart `prefill.svg` is the
+/// command line's) (whole or
 /// not at all) into `bench`; `None` where no run is complete.
 pub fn write_profiles(
     bench: &Path,
@@ -217,12 +218,6 @@ pub fn write_profiles(
     let path = bench.join("prefill.json");
     crate::artifacts::atomic_write(&path, text.as_bytes())
         .map_err(|e| runner::drive_error_of(&path, e))?;
-    let chart = crate::figures::bench::prefill_chart(&file);
-    if let Ok(svg) = crate::render::render_with_banner(&chart, crate::render::Format::Svg, None) {
-        let path = bench.join("prefill.svg");
-        crate::artifacts::atomic_write(&path, &svg)
-            .map_err(|e| runner::drive_error_of(&path, e))?;
-    }
     Ok(Some(file))
 }
 

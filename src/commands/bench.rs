@@ -9,6 +9,7 @@ use repro::bench::prefill;
 use repro::bench::runner;
 use repro::bench::{BenchError, Context, Event};
 use repro::env::EnvSpec;
+use repro::figures;
 use repro::plan::bench::BenchTask;
 use repro::plan::prepare::{steps_for, Need, PrepareRequest, Prepared, Step, StepState};
 use repro::recipe::bench::BenchRecipe;
@@ -161,8 +162,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 let mut on_capacity = |event: CapacityEvent| capacity_event(&event, out.quiet);
                 capacity::search(name, recipe, spec, &ctx, &mut on_event, &mut on_capacity).map(
                     |file| {
+                        let dir = runner::bench_dir(&args.results, name);
+                        draw_beside(&dir, "capacity.svg", &figures::bench::capacity_chart(&file));
                         if !out.quiet {
-                            let dir = runner::bench_dir(&args.results, name);
                             eprintln!("  capacity → {}", dir.join("capacity.json").display());
                         }
                         file.configs
@@ -180,6 +182,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                     let bench = runner::bench_dir(&args.results, name);
                     let file =
                         prefill::write_profiles(&bench, name, p.degree as usize, tasks)?;
+                    if let Some(file) = &file {
+                        draw_beside(&bench, "prefill.svg", &figures::bench::prefill_chart(file));
+                    }
                     for c in file.iter().flat_map(|f| &f.configs) {
                         if let (Some(fit), false) = (&c.fit, out.quiet) {
                             let terms: Vec<String> = fit
@@ -274,6 +279,18 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A chart beside the JSON it is drawn from, in a benchmark's folder (`repro render` draws it too):
+/// a chart that cannot be drawn or written is said, and the results stand.
+fn draw_beside(dir: &std::path::Path, file: &str, chart: &impl repro::render::Render) {
+    let path = dir.join(file);
+    let written = repro::render::render_with_banner(chart, repro::render::Format::Svg, None)
+        .map_err(|e| e.to_string())
+        .and_then(|svg| repro::artifacts::atomic_write(&path, &svg).map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        eprintln!("warning: `{}` not drawn: {e}", path.display());
+    }
 }
 
 /// A capacity search's progress, on stderr.

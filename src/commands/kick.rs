@@ -155,7 +155,7 @@ fn print_checklist(checks: &[Check]) {
 }
 
 fn human(d: Duration) -> String {
-    repro::plan::estimate::human_duration(d.as_secs_f64())
+    repro::estimate::human_duration(d.as_secs_f64())
 }
 
 fn verdict(result: Result<String, String>) -> Verdict {

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::artifacts::key::TaskKey;
+use crate::artifacts::layout::FolderTask;
 use crate::recipe::bench::{BenchRecipe, BenchRun, ServerSpec, SloSpec};
-use crate::run::folder::FolderTask;
 
 /// The version of a benchmark run's files, part of its key.
 pub const BENCH_FORMAT: u32 = 1;

@@ -1,7 +1,6 @@
 //! The task graph: a recipe expanded into tasks with stable keys, independent of running them.
 
 pub mod bench;
-pub mod estimate;
 pub mod explain;
 pub mod graph;
 pub mod guard;

@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::artifacts::key::TaskKey;
+use crate::artifacts::layout::FolderTask;
 use crate::plan::bench::BenchTask;
 use crate::recipe::bench::{BenchRecipe, ServerSpec, SloSpec};
 use crate::recipe::tenants::{SharedRun, TenantsRecipe};
-use crate::run::folder::FolderTask;
 
 /// The version of a shared run's files, part of its key.
 pub const TENANTS_FORMAT: u32 = 1;

@@ -21,21 +21,8 @@ use crate::artifacts::FileRecord;
 /// The manifest's file name in a run's folder.
 pub const RUN_JSON: &str = "run.json";
 
-/// One folder run to do (or skip): its label (the folder's name), its key, its place.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FolderTask {
-    pub label: String,
-    pub key: TaskKey,
-    /// Where the complete run's folder goes (`<results>/bench-<name>/<label>`).
-    pub dir: PathBuf,
-}
-
-impl FolderTask {
-    /// Where a failed attempt is kept: `<label>.failed/` beside it.
-    pub fn failed_dir(&self) -> PathBuf {
-        self.dir.with_file_name(format!("{}.failed", self.label))
-    }
-}
+// What a folder run is lives with the results' layout (the planner makes them too).
+pub use crate::artifacts::layout::FolderTask;
 
 /// How a run went, as its manifest says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

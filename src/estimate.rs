@@ -22,10 +22,10 @@ use crate::config::Models;
 use crate::predict::Predictor;
 use crate::table::Comparison;
 
-use super::{Plan, Task};
+use crate::plan::{Plan, Task};
 
 /// The paper's averaged start-up stages on its H100 NVL (figure 10, part gpu0).
-const PAPER_H100: &str = include_str!("../../data/paper-h100-average.json");
+const PAPER_H100: &str = include_str!("../data/paper-h100-average.json");
 
 /// A fake-engine run with its sleeps at the default speed-up, plus the runner's share.
 const FAKE_RUN_S: f64 = 0.06;
