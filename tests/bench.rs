@@ -715,3 +715,67 @@ fn render_draws_a_benchmark_as_latency_and_cdf_charts() {
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("bench empty: no complete run"), "{stderr}");
 }
+
+/// `cache = ["cold", "warm"]` in a benchmark's matrix: a cold run's server gets compile caches
+/// of its own, removed after it; a warm run's server the caches of its configuration, filled
+/// by one warm-up start of the server the first time; never a server argument.
+#[test]
+fn the_compile_caches_are_a_sweepable_axis_of_a_benchmark() {
+    let text = recipe(
+        "--ttft-ms 2 --gap-ms 1",
+        "arrival = \"closed\"\nconcurrency = 2\nrequests = 6",
+        "[matrix]\ncache = [\"cold\", \"warm\"]",
+    );
+    let t = Test::new()
+        .env("REPRO_CACHE", "cache")
+        .write("benchmarks/c.toml", text);
+    let out = t.run_with(["bench", "c"]).success();
+    assert!(
+        out.stderr
+            .contains("cache_warm (warm-up start, filling the compile caches)"),
+        "{}",
+        out.stderr
+    );
+    let env_of =
+        |label: &str| json(&t.path(&format!("results/bench-c/{label}/run.json")))["env"].clone();
+    let (cold, warm) = (env_of("cache_cold"), env_of("cache_warm"));
+    let cold_root = cold["VLLM_CACHE_ROOT"].as_str().unwrap().to_string();
+    let warm_root = warm["VLLM_CACHE_ROOT"].as_str().unwrap().to_string();
+    assert!(cold_root.contains("compile-caches/bench-cold-"), "{cold}");
+    assert!(warm_root.contains("compile-caches/bench-warm-"), "{warm}");
+    assert!(warm["TORCHINDUCTOR_CACHE_DIR"]
+        .as_str()
+        .unwrap()
+        .ends_with("/inductor"));
+    let warm_dir = t.path(&warm_root).parent().unwrap().to_path_buf();
+    assert!(warm_dir.join(".repro-warmed").is_file());
+    assert!(
+        !t.path(&cold_root).parent().unwrap().exists(),
+        "the cold caches stay behind"
+    );
+    assert!(t
+        .path("results/bench-c/cache_warm/warmup-server.log")
+        .is_file());
+    assert!(!t
+        .path("results/bench-c/cache_cold/warmup-server.log")
+        .exists());
+    let manifest = std::fs::read_to_string(t.path("results/bench-c/cache_warm/run.json")).unwrap();
+    assert!(
+        !manifest.contains("--cache"),
+        "cache became a server argument: {manifest}"
+    );
+    // Run again: the warm caches are there, so no warm-up start.
+    let again = t.run_with(["bench", "c", "--force"]).success();
+    assert!(!again.stderr.contains("warm-up start"), "{}", again.stderr);
+    // A value that is not a cache state is named with its place.
+    let bad = recipe(
+        "",
+        "arrival = \"closed\"\nrequests = 2",
+        "[matrix]\ncache = [\"hot\"]",
+    );
+    std::fs::write(t.path("benchmarks/bad.toml"), bad).unwrap();
+    t.run_with(["bench", "bad", "--dry-run"])
+        .failure()
+        .stderr_has("bad.toml:16:9")
+        .stderr_has("not `hot`");
+}

@@ -31,6 +31,7 @@ use crate::artifacts::FileRecord;
 use crate::env::EnvSpec;
 use crate::plan::bench::BenchTask;
 use crate::recipe::bench::{Arrival, BenchRecipe, BenchRun, ServerKind};
+use crate::recipe::matrix::{CacheState, CACHE_PARAM};
 use crate::run::child::{Background, BackgroundSpec, Ended};
 use crate::run::folder::{
     self, drive_error, DriveError, Driven, FolderJob, FolderState, FolderStatus, JobOutcome,
@@ -154,6 +155,56 @@ pub struct Launch {
     pub argv: Option<Vec<String>>,
     pub env: IndexMap<String, String>,
     pub base_url: String,
+}
+
+/// The environment variables that place a server's compile caches, and their folders.
+const CACHE_VARS: [(&str, &str); 2] = [
+    ("VLLM_CACHE_ROOT", "vllm"),
+    ("TORCHINDUCTOR_CACHE_DIR", "inductor"),
+];
+
+/// In a warm run's caches: a server started with them and became healthy.
+const WARMED: &str = ".repro-warmed";
+
+/// Where a run's server keeps its compile caches, where the matrix sweeps `cache`: a cold
+/// run's own (fresh, removed after it), a warm run's shared by every run of the same server
+/// configuration (the same benchmark, server and params but `cache`).
+pub fn compile_caches(
+    ctx: &Context,
+    name: &str,
+    recipe: &BenchRecipe,
+    run: &BenchRun,
+) -> Option<PathBuf> {
+    let base = ctx.cache.join("compile-caches");
+    match run.cache? {
+        CacheState::Cold => Some(base.join(format!(
+            "bench-cold-{name}-{}-{}",
+            run.label,
+            std::process::id()
+        ))),
+        CacheState::Warm => {
+            let params: Vec<_> = run
+                .params
+                .iter()
+                .filter(|(k, _)| *k != CACHE_PARAM)
+                .collect();
+            let config =
+                serde_json::to_string(&(name, &recipe.server, params)).expect("plain data");
+            Some(base.join(format!(
+                "bench-warm-{}",
+                &blake3::hash(config.as_bytes()).to_hex()[..16]
+            )))
+        }
+    }
+}
+
+/// Removes its folder when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// How a run's server is started (`port` fills `{port}`; the dry run shows `{port}`).
@@ -369,7 +420,28 @@ impl BenchJob<'_> {
             ServerKind::Url => None,
             _ => Some(server::free_port().map_err(drive_error(staging))?),
         };
-        let launch = launch(recipe, run, ctx, port)?;
+        let mut launch = launch(recipe, run, ctx, port)?;
+        let caches = compile_caches(ctx, self.name, recipe, run);
+        // A cold run's caches are its own: what it compiled goes with it, however it ends.
+        let _cold = caches
+            .as_ref()
+            .filter(|_| run.cache == Some(CacheState::Cold))
+            .map(|dir| RemoveOnDrop(dir.clone()));
+        if let Some(dir) = &caches {
+            for (var, sub) in CACHE_VARS {
+                launch
+                    .env
+                    .insert(var.into(), dir.join(sub).display().to_string());
+            }
+            if run.cache == Some(CacheState::Warm) && !dir.join(WARMED).is_file() {
+                self.warm_up(&launch, staging, api_key.as_deref(), interrupt)?;
+                write(
+                    dir,
+                    WARMED,
+                    b"a server started with these caches and became healthy\n",
+                )?;
+            }
+        }
         manifest.command = launch.argv.clone();
         manifest.env = launch.env.clone();
         manifest.base_url = launch.base_url.clone();
@@ -478,6 +550,42 @@ impl BenchJob<'_> {
             });
         }
         Ok(summary)
+    }
+
+    /// Start the server once and stop it when healthy, so that its compile caches are filled
+    /// before the run that is measured (its log: `warmup-server.log`).
+    fn warm_up(
+        &mut self,
+        launch: &Launch,
+        staging: &Path,
+        api_key: Option<&str>,
+        interrupt: &Interrupt,
+    ) -> Result<(), BenchError> {
+        let label = format!(
+            "{} (warm-up start, filling the compile caches)",
+            self.run.label
+        );
+        (self.on_event)(Event::Starting {
+            label: &label,
+            command: launch.argv.as_deref(),
+        });
+        let mut server = self.start_server(launch, &staging.join("warmup-server.log"))?;
+        let healthy = self.rt.block_on(server::wait_healthy(
+            self.client,
+            &launch.base_url,
+            api_key,
+            self.recipe.server.health_timeout,
+            server.as_mut(),
+            interrupt,
+        ));
+        if let Some(server) = server.as_mut() {
+            server.stop();
+        }
+        match healthy {
+            Ok(_) => Ok(()),
+            Err(ServerError::Interrupted) => Err(BenchError::Interrupted),
+            Err(error) => Err(BenchError::Server(error)),
+        }
     }
 
     /// The server as a background child, or `None` for a server by URL.

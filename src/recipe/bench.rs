@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::machines::Device;
 use crate::config::{ConfigError, Seg};
-use crate::recipe::matrix::{expand, Combination, Params, Scalar};
+use crate::recipe::matrix::{
+    expand, CacheState, Combination, ParamValue, Params, Scalar, CACHE_PARAM,
+};
 
 /// The benchmark recipes shipped with repro.
 pub const BUILTIN: [(&str, &str); 4] = [
@@ -397,6 +399,10 @@ pub struct BenchRun {
     pub workload: WorkloadSpec,
     /// Server arguments from the matrix (after the recipe's `args`).
     pub server_args: Vec<String>,
+    /// `cache = "cold" | "warm"` in the matrix: the server's compile caches (never an argument;
+    /// in the key through `params`).
+    #[serde(skip)]
+    pub cache: Option<CacheState>,
 }
 
 /// A benchmark recipe that cannot be used.
@@ -463,6 +469,7 @@ impl BenchRecipe {
             }
             _ => {}
         }
+        check_cache(recipe, at)?;
         // The deadline metrics divide by the TBT deadline (the TPOT SLO where it stands in).
         for (key, value) in [
             ("ttft_deadline", recipe.slo.ttft_deadline),
@@ -653,14 +660,47 @@ impl BenchRecipe {
             combination.label()
         };
         let server_args = Combination { params: server }.engine_args(None);
+        let cache = match combination.params.get(CACHE_PARAM) {
+            Some(Scalar::Str(s)) if s == "cold" => Some(CacheState::Cold),
+            Some(Scalar::Str(s)) if s == "warm" => Some(CacheState::Warm),
+            _ => None,
+        };
         BenchRun {
             label,
             params: combination.params,
             model,
             workload,
             server_args,
+            cache,
         }
     }
+}
+
+/// `cache` in the matrix is `"cold"` or `"warm"`, for a server repro starts.
+fn check_cache(
+    recipe: &BenchRecipe,
+    at: &dyn Fn(&[&str], String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let Some(value) = recipe.matrix.get(CACHE_PARAM) else {
+        return Ok(());
+    };
+    let values = match value {
+        ParamValue::One(one) => std::slice::from_ref(one),
+        ParamValue::Sweep(list) => list.as_slice(),
+    };
+    if let Some(bad) = values
+        .iter()
+        .find(|v| !matches!(v, Scalar::Str(s) if s == "cold" || s == "warm"))
+    {
+        return Err(at(&["matrix", CACHE_PARAM], format!("`cache` is \"cold\" (fresh compile caches for the server) or \"warm\" (the caches an earlier start of the same server left), not `{}`", bad.python_str())));
+    }
+    if recipe.server.kind == ServerKind::Url {
+        return Err(at(
+            &["matrix", CACHE_PARAM],
+            "`cache` needs a server repro starts: a `url` server's caches are not repro's".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// What a `[capacity]` table needs to make sense.
