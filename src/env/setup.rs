@@ -55,6 +55,8 @@ pub struct CpuBuild {
     /// Figure 14's loader fixes (`fix_cpu_loaders.py`): they edit 0.10.1.1's code, and only the
     /// paper's release runs figure 14.
     pub loader_fixes: bool,
+    /// Settings its engine needs whatever the recipe says (a run's env; part of the task key).
+    pub engine_env: &'static [(&'static str, &'static str)],
 }
 
 /// The CPU builds repro can set up (docs/cpu-engine.md: what each took).
@@ -65,6 +67,9 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_9_0,
         download: "149 pinned wheels (3.3 GB, once)",
         loader_fixes: false,
+        // Its CPU platform has no V1 engine: `VLLM_USE_V1=1 is not supported with device
+        // type=cpu` (figure 1 sets it for every release).
+        engine_env: &[("VLLM_USE_V1", "0")],
     },
     CpuBuild {
         vllm: "0.10.0",
@@ -72,6 +77,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_10_0,
         download: "142 pinned wheels (3.3 GB, once)",
         loader_fixes: false,
+        engine_env: &[],
     },
     CpuBuild {
         vllm: "0.10.1.1",
@@ -79,6 +85,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_10_1_1,
         download: "170 pinned wheels (3.4 GB, once)",
         loader_fixes: true,
+        engine_env: &[],
     },
     CpuBuild {
         vllm: "0.11.0",
@@ -86,6 +93,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_11_0,
         download: "146 pinned wheels (4.1 GB, once)",
         loader_fixes: false,
+        engine_env: &[],
     },
 ];
 

@@ -19,6 +19,7 @@ use crate::artifacts::key::{ConfigKey, EngineKind, ModelRef, Phase};
 use crate::artifacts::layout::{self, RunPaths};
 use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::config::Models;
+use crate::env::setup::cpu_build;
 use crate::recipe::model::{self, ModelSource};
 use crate::recipe::{Combination, Layout, Recipe};
 
@@ -395,39 +396,62 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         req.only_models,
     )?;
     // Resolve each combination once; its tasks share the result.
-    let mut configs = Vec::with_capacity(combinations.len());
+    let mut models_of = Vec::with_capacity(combinations.len());
     for combination in &combinations {
-        let (model, model_dir) = resolve_model(req, combination, evict)?;
-        // An entry of models.toml is loaded from its local copy; anything else as given.
-        let local_copy = model.as_ref().and(model_dir.as_ref());
-        let engine_args =
-            combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
-        configs.push(Arc::new(ConfigInputs {
-            key: ConfigKey {
-                figure: recipe.folder.clone(),
-                part: part.clone(),
-                label: combination.label(),
-                params: combination.params.clone(),
-                env: env.clone(),
-                model,
-                patch_hash: req.patch_hash.clone(),
-                engine: req.engine,
-                device: req.device,
-                evict_page_cache: evict,
-                sample_cpu: recipe.run.sample_cpu,
-            },
-            engine_args,
-            model_dir,
-        }));
+        models_of.push(resolve_model(req, combination, evict)?);
     }
+    let configs_with = |env: &IndexMap<String, String>| -> Vec<Arc<ConfigInputs>> {
+        combinations
+            .iter()
+            .zip(&models_of)
+            .map(|(combination, (model, model_dir))| {
+                // An entry of models.toml is loaded from its local copy; anything else as given.
+                let local_copy = model.as_ref().and(model_dir.as_ref());
+                let engine_args =
+                    combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
+                Arc::new(ConfigInputs {
+                    key: ConfigKey {
+                        figure: recipe.folder.clone(),
+                        part: part.clone(),
+                        label: combination.label(),
+                        params: combination.params.clone(),
+                        env: env.clone(),
+                        model: model.clone(),
+                        patch_hash: req.patch_hash.clone(),
+                        engine: req.engine,
+                        device: req.device,
+                        evict_page_cache: evict,
+                        sample_cpu: recipe.run.sample_cpu,
+                    },
+                    engine_args,
+                    model_dir: model_dir.clone(),
+                })
+            })
+            .collect()
+    };
+    let configs = configs_with(&env);
 
     let phases = phases(recipe, req.iterations);
     let versions = only_vllm(recipe, req.only_vllm)?;
     let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
     for version in versions {
         let vllm: Arc<str> = Arc::from(version);
+        // A CPU build that runs only with some setting (0.9.0: the V0 engine) gets it.
+        let overrides = match req.device {
+            Device::Cpu => cpu_build(version).map_or(&[][..], |b| b.engine_env),
+            Device::Gpu => &[],
+        };
+        let version_configs = if overrides.is_empty() {
+            configs.clone()
+        } else {
+            let mut env = env.clone();
+            for (k, v) in overrides {
+                env.insert(k.to_string(), v.to_string());
+            }
+            configs_with(&env)
+        };
         for &phase in &phases {
-            for (combination, config) in combinations.iter().zip(&configs) {
+            for (combination, config) in combinations.iter().zip(&version_configs) {
                 let paths = run_paths(
                     recipe.run.layout,
                     &group_dir,
@@ -551,6 +575,16 @@ configs = [{ model = "opt-6.7b" }]
         let versions: Vec<&str> = planned.tasks.iter().map(|t| &*t.vllm).collect();
         // The recipe's order, not the command line's; a warm-up and a timed run each.
         assert_eq!(versions, ["0.9.0", "0.9.0", "0.10.0", "0.10.0"]);
+        // On the CPU, 0.9.0's build runs its V0 engine whatever the recipe says.
+        let on_cpu = plan(&PlanRequest {
+            device: Device::Cpu,
+            ..req.clone()
+        })
+        .unwrap();
+        let v1 = |i: usize| on_cpu.tasks[i].config.key.env.get("VLLM_USE_V1").cloned();
+        assert_eq!(v1(0).as_deref(), Some("0"));
+        assert_eq!(v1(2), None);
+        assert_ne!(on_cpu.tasks[0].key, planned.tasks[0].key);
         let unknown = ["0.10.1.1".to_string()];
         let err = plan(&PlanRequest {
             only_vllm: &unknown,
