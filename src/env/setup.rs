@@ -55,6 +55,10 @@ pub struct CpuBuild {
     /// Figure 14's loader fixes (`fix_cpu_loaders.py`): they edit 0.10.1.1's code, and only the
     /// paper's release runs figure 14.
     pub loader_fixes: bool,
+    /// Whether vLLM needs `cpu_platform_stub.py` to detect the CPU platform; 0.9.0's rebuild
+    /// writes its own `vllm` dist-info (version `…+cpu`) on first import, and the stub refuses
+    /// to shadow it.
+    pub platform_stub: bool,
     /// Settings its engine needs whatever the recipe says (a run's env; part of the task key).
     pub engine_env: &'static [(&'static str, &'static str)],
 }
@@ -67,6 +71,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_9_0,
         download: "149 pinned wheels (3.3 GB, once)",
         loader_fixes: false,
+        platform_stub: false,
         // Its CPU platform has no V1 engine: `VLLM_USE_V1=1 is not supported with device
         // type=cpu` (figure 1 sets it for every release).
         engine_env: &[("VLLM_USE_V1", "0")],
@@ -77,6 +82,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_10_0,
         download: "142 pinned wheels (3.3 GB, once)",
         loader_fixes: false,
+        platform_stub: true,
         engine_env: &[],
     },
     CpuBuild {
@@ -85,6 +91,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_10_1_1,
         download: "170 pinned wheels (3.4 GB, once)",
         loader_fixes: true,
+        platform_stub: true,
         engine_env: &[],
     },
     CpuBuild {
@@ -93,6 +100,7 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         lock: assets::CPU_LOCK_0_11_0,
         download: "146 pinned wheels (4.1 GB, once)",
         loader_fixes: false,
+        platform_stub: true,
         engine_env: &[],
     },
 ];
@@ -110,7 +118,10 @@ pub fn cpu_versions() -> String {
 impl CpuBuild {
     /// The files a setup writes to the cache and runs: the lock and the fix scripts.
     fn assets(&self) -> Vec<(&'static str, &'static str)> {
-        let mut files = vec![self.lock, assets::FIX_LIBSTDCXX, assets::CPU_PLATFORM_STUB];
+        let mut files = vec![self.lock, assets::FIX_LIBSTDCXX];
+        if self.platform_stub {
+            files.push(assets::CPU_PLATFORM_STUB);
+        }
         if self.loader_fixes {
             files.push(assets::FIX_CPU_LOADERS);
         }
@@ -376,8 +387,7 @@ pub fn setup(
     let _ = std::fs::remove_file(&runner.log);
     let python = dir.join("bin/python");
     let steps_total = match build {
-        Some(b) if b.loader_fixes => 8,
-        Some(_) => 7,
+        Some(b) => 6 + usize::from(b.platform_stub) + usize::from(b.loader_fixes),
         None => 4,
     };
     let mut step = 0;
@@ -486,17 +496,19 @@ pub fn setup(
                 &[],
             )?;
             fixes.push(last_json(&out));
-            next("making vLLM detect the CPU platform");
-            let out = runner.run(
-                "cpu platform stub",
-                &python,
-                &[assets
-                    .join(assets::CPU_PLATFORM_STUB.0)
-                    .display()
-                    .to_string()],
-                &[],
-            )?;
-            fixes.push(last_json(&out));
+            if build.platform_stub {
+                next("making vLLM detect the CPU platform");
+                let out = runner.run(
+                    "cpu platform stub",
+                    &python,
+                    &[assets
+                        .join(assets::CPU_PLATFORM_STUB.0)
+                        .display()
+                        .to_string()],
+                    &[],
+                )?;
+                fixes.push(last_json(&out));
+            }
             if build.loader_fixes {
                 next("letting the tensorizer load and the model-loading timer work on the CPU");
                 let out = runner.run(
