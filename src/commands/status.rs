@@ -95,6 +95,7 @@ fn plan_on_disk(
             patch_hash: None,
             device: Default::default(),
             only_models: &[],
+            only_vllm: &[],
             cpu_kv_cache_gib: 4,
         })
     };

@@ -45,6 +45,7 @@ pub fn models_needed(inputs: &Inputs) -> BTreeMap<String, f64> {
                 // Only the models matter here; the device and KV cache change no model.
                 device: Device::Gpu,
                 only_models: &[],
+                only_vllm: &[],
                 cpu_kv_cache_gib: 4,
             };
             let Ok(plan) = plan::plan(&request) else {

@@ -47,6 +47,11 @@ pub fn engine_env(
             "TORCHINDUCTOR_CACHE_DIR".into(),
             inductor_cache(cache, vllm).to_string_lossy().into_owned(),
         ));
+        // What its CPU build needs (0.9.0: the V0 engine) replaces the defaults above.
+        for (key, value) in crate::env::setup::cpu_build(vllm).map_or(&[][..], |b| b.engine_env) {
+            env.retain(|(k, _)| k != key);
+            env.push((key.to_string(), value.to_string()));
+        }
     }
     env
 }

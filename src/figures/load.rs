@@ -127,7 +127,7 @@ impl<'a> Loader<'a> {
         let data = match &spec.chart {
             Chart::VersionBars(s) => {
                 let times = versions::read_engine_times(&figure_dir.join("iterations"))?;
-                let data = versions::version_bars(s, times)?;
+                let data = versions::version_bars(s, times, &recipe.run.vllm.list())?;
                 if let Some(bar) = data.bars.iter().find(|b| b.runs > 1) {
                     notes.push(format!(
                         "each bar is the mean of its version's timed runs ({} for {}; the paper's figure has one)",

@@ -114,9 +114,13 @@ fn version_key(file: &str, version: &str) -> Result<Vec<u64>, FigureError> {
         .collect()
 }
 
+/// The bars of `times`; `recipe_versions` (the recipe's `vllm` list, which `release_dates`
+/// follows) dates each bar, so the runs of some versions only (`--vllm`, the CPU builds) keep
+/// their own dates; empty: the dates in bar order, as the paper's `plot.py`.
 pub fn version_bars(
     spec: &VersionBars,
     times: Vec<EngineTime>,
+    recipe_versions: &[&str],
 ) -> Result<VersionBarsData, FigureError> {
     if times.is_empty() {
         return Err(FigureError::NoData(
@@ -139,7 +143,14 @@ pub fn version_bars(
         .into_values()
         .enumerate()
         .map(|(i, (version, seconds))| {
-            let date = spec.release_dates.get(i).cloned().unwrap_or_default();
+            let index = match recipe_versions {
+                [] => Some(i),
+                listed => listed.iter().position(|v| *v == version),
+            };
+            let date = index
+                .and_then(|i| spec.release_dates.get(i))
+                .cloned()
+                .unwrap_or_default();
             let mean = crate::stats::mean(&seconds).unwrap_or(0.0);
             let value = labels::round2(mean);
             VersionBar {
@@ -180,12 +191,22 @@ mod tests {
                 t("output_0.3.1.txt", 19.19),
                 t("output_0.9.0.txt", 8.0),
             ],
+            &[],
         )
         .unwrap();
         let versions: Vec<_> = data.bars.iter().map(|b| b.version.as_str()).collect();
         assert_eq!(versions, ["0.3.1", "0.9.0", "0.10.0"]);
         assert_eq!(data.bars[1].text, "8.0");
         assert_eq!(data.bars[2].tick, "0.10.0\nC");
+        // Some of the recipe's versions only: each keeps its own date.
+        let some = version_bars(
+            &spec,
+            vec![t("output_0.10.0.txt", 3.0), t("output_0.9.0.txt", 8.0)],
+            &["0.3.1", "0.9.0", "0.10.0"],
+        )
+        .unwrap();
+        let ticks: Vec<_> = some.bars.iter().map(|b| b.tick.as_str()).collect();
+        assert_eq!(ticks, ["0.9.0\nB", "0.10.0\nC"]);
     }
 
     #[test]
@@ -207,6 +228,7 @@ mod tests {
                 t("output_0.10.0_2.txt", 3.0),
                 t("output_0.10.0.txt", 5.0),
             ],
+            &[],
         )
         .unwrap();
         let bars: Vec<_> = data

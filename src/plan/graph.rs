@@ -19,6 +19,7 @@ use crate::artifacts::key::{ConfigKey, EngineKind, ModelRef, Phase};
 use crate::artifacts::layout::{self, RunPaths};
 use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::config::Models;
+use crate::env::setup::cpu_build;
 use crate::recipe::model::{self, ModelSource};
 use crate::recipe::{Combination, Layout, Recipe};
 
@@ -40,6 +41,8 @@ pub struct PlanRequest<'a> {
     pub device: Device,
     /// Only the runs of these models (`--model`); empty: all of them.
     pub only_models: &'a [String],
+    /// Only the runs of these vLLM versions (`--vllm`); empty: all of them.
+    pub only_vllm: &'a [String],
     /// `VLLM_CPU_KVCACHE_SPACE` (GiB) for runs on vLLM's CPU build.
     pub cpu_kv_cache_gib: u32,
 }
@@ -93,6 +96,12 @@ pub enum PlanError {
     ModelNotInRecipe {
         figure: String,
         model: String,
+        available: String,
+    },
+    #[error("`{figure}` has no run of vLLM {version} (its versions: {available})")]
+    VersionNotInRecipe {
+        figure: String,
+        version: String,
         available: String,
     },
 }
@@ -299,6 +308,22 @@ fn only_models(
         .collect())
 }
 
+/// The recipe's vLLM versions that were asked for (`--vllm`), each of which it must have.
+fn only_vllm<'r>(recipe: &'r Recipe, wanted: &[String]) -> Result<Vec<&'r str>, PlanError> {
+    let versions = recipe.run.vllm.list();
+    if let Some(missing) = wanted.iter().find(|w| !versions.contains(&w.as_str())) {
+        return Err(PlanError::VersionNotInRecipe {
+            figure: recipe.folder.clone(),
+            version: missing.clone(),
+            available: versions.join(", "),
+        });
+    }
+    Ok(versions
+        .into_iter()
+        .filter(|v| wanted.is_empty() || wanted.iter().any(|w| w == v))
+        .collect())
+}
+
 /// The model a run loads and the folder its files are in: an entry of models.toml (its local
 /// copy under `models_dir`), or a folder or hub id of the recipe, loaded as given (a hub id's
 /// files are the engine's to find, so they cannot be evicted from the page cache).
@@ -371,39 +396,62 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         req.only_models,
     )?;
     // Resolve each combination once; its tasks share the result.
-    let mut configs = Vec::with_capacity(combinations.len());
+    let mut models_of = Vec::with_capacity(combinations.len());
     for combination in &combinations {
-        let (model, model_dir) = resolve_model(req, combination, evict)?;
-        // An entry of models.toml is loaded from its local copy; anything else as given.
-        let local_copy = model.as_ref().and(model_dir.as_ref());
-        let engine_args =
-            combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
-        configs.push(Arc::new(ConfigInputs {
-            key: ConfigKey {
-                figure: recipe.folder.clone(),
-                part: part.clone(),
-                label: combination.label(),
-                params: combination.params.clone(),
-                env: env.clone(),
-                model,
-                patch_hash: req.patch_hash.clone(),
-                engine: req.engine,
-                device: req.device,
-                evict_page_cache: evict,
-                sample_cpu: recipe.run.sample_cpu,
-            },
-            engine_args,
-            model_dir,
-        }));
+        models_of.push(resolve_model(req, combination, evict)?);
     }
+    let configs_with = |env: &IndexMap<String, String>| -> Vec<Arc<ConfigInputs>> {
+        combinations
+            .iter()
+            .zip(&models_of)
+            .map(|(combination, (model, model_dir))| {
+                // An entry of models.toml is loaded from its local copy; anything else as given.
+                let local_copy = model.as_ref().and(model_dir.as_ref());
+                let engine_args =
+                    combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
+                Arc::new(ConfigInputs {
+                    key: ConfigKey {
+                        figure: recipe.folder.clone(),
+                        part: part.clone(),
+                        label: combination.label(),
+                        params: combination.params.clone(),
+                        env: env.clone(),
+                        model: model.clone(),
+                        patch_hash: req.patch_hash.clone(),
+                        engine: req.engine,
+                        device: req.device,
+                        evict_page_cache: evict,
+                        sample_cpu: recipe.run.sample_cpu,
+                    },
+                    engine_args,
+                    model_dir: model_dir.clone(),
+                })
+            })
+            .collect()
+    };
+    let configs = configs_with(&env);
 
     let phases = phases(recipe, req.iterations);
-    let versions = recipe.run.vllm.list();
+    let versions = only_vllm(recipe, req.only_vllm)?;
     let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
     for version in versions {
         let vllm: Arc<str> = Arc::from(version);
+        // A CPU build that runs only with some setting (0.9.0: the V0 engine) gets it.
+        let overrides = match req.device {
+            Device::Cpu => cpu_build(version).map_or(&[][..], |b| b.engine_env),
+            Device::Gpu => &[],
+        };
+        let version_configs = if overrides.is_empty() {
+            configs.clone()
+        } else {
+            let mut env = env.clone();
+            for (k, v) in overrides {
+                env.insert(k.to_string(), v.to_string());
+            }
+            configs_with(&env)
+        };
         for &phase in &phases {
-            for (combination, config) in combinations.iter().zip(&configs) {
+            for (combination, config) in combinations.iter().zip(&version_configs) {
                 let paths = run_paths(
                     recipe.run.layout,
                     &group_dir,
@@ -489,6 +537,7 @@ mod tests {
             patch_hash: None,
             device: Device::Gpu,
             only_models: &[],
+            only_vllm: &[],
             cpu_kv_cache_gib: 4,
         }
     }
@@ -502,6 +551,51 @@ iterations = 2
 default_params = { cuda-graph-sizes = [1, 56] }
 configs = [{ model = "llama2-7b-hf" }]
 "#;
+
+    #[test]
+    fn the_versions_asked_for_are_the_only_ones_planned() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(
+            r#"
+title = "t"
+folder = "figure-1"
+[run]
+vllm = ["0.8.0", "0.9.0", "0.10.0"]
+layout = "versions"
+iterations = 1
+configs = [{ model = "opt-6.7b" }]
+"#,
+        );
+        let wanted = ["0.10.0".to_string(), "0.9.0".to_string()];
+        let req = PlanRequest {
+            only_vllm: &wanted,
+            ..request(&recipe, &models)
+        };
+        let planned = plan(&req).unwrap();
+        let versions: Vec<&str> = planned.tasks.iter().map(|t| &*t.vllm).collect();
+        // The recipe's order, not the command line's; a warm-up and a timed run each.
+        assert_eq!(versions, ["0.9.0", "0.9.0", "0.10.0", "0.10.0"]);
+        // On the CPU, 0.9.0's build runs its V0 engine whatever the recipe says.
+        let on_cpu = plan(&PlanRequest {
+            device: Device::Cpu,
+            ..req.clone()
+        })
+        .unwrap();
+        let v1 = |i: usize| on_cpu.tasks[i].config.key.env.get("VLLM_USE_V1").cloned();
+        assert_eq!(v1(0).as_deref(), Some("0"));
+        assert_eq!(v1(2), None);
+        assert_ne!(on_cpu.tasks[0].key, planned.tasks[0].key);
+        let unknown = ["0.10.1.1".to_string()];
+        let err = plan(&PlanRequest {
+            only_vllm: &unknown,
+            ..request(&recipe, &models)
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`figure-1` has no run of vLLM 0.10.1.1 (its versions: 0.8.0, 0.9.0, 0.10.0)"
+        );
+    }
 
     #[test]
     fn tasks_follow_the_paper_order_with_distinct_stable_keys() {
