@@ -19,8 +19,9 @@ use crate::recipe::matrix::{
 };
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 5] = [
     ("cpu-smoke", include_str!("../../benchmarks/cpu-smoke.toml")),
+    ("cpu-cache", include_str!("../../benchmarks/cpu-cache.toml")),
     (
         "cpu-capacity",
         include_str!("../../benchmarks/cpu-capacity.toml"),
