@@ -387,7 +387,12 @@ pub fn setup(
     }
     std::fs::create_dir_all(dir.parent().unwrap_or(&options.cache)).map_err(io(&options.cache))?;
     let runner = Runner {
-        log: dir.with_extension("setup.log"),
+        // Beside the environment's folder; not `with_extension`, which would cut `0.10.1.1` at
+        // its last dot (and give 0.10.1 and 0.10.1.1 one log).
+        log: dir.with_file_name(format!(
+            "{}.setup.log",
+            dir.file_name().unwrap_or_default().to_string_lossy()
+        )),
     };
     let _ = std::fs::remove_file(&runner.log);
     let python = dir.join("bin/python");
