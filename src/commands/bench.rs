@@ -207,42 +207,20 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 },
             ),
         };
-        match outcome {
-            Ok(n) => failed += n,
-            Err(BenchError::Interrupted) => {
-                eprintln!(
-                    "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name.as_deref().unwrap_or_default()
-                );
-                return Ok(ExitCode::from(repro::exit::INTERRUPTED));
-            }
-            Err(e) => return Err(e).with_context(|| format!("benchmark `{name}`")),
+        if let Some(code) = tally(outcome, name, &args, &mut failed)? {
+            return Ok(code);
         }
     }
     for planned in &offline {
-        match planned.run(&ctx, &out) {
-            Ok(n) => failed += n,
-            Err(BenchError::Interrupted) => {
-                eprintln!(
-                    "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name.as_deref().unwrap_or_default()
-                );
-                return Ok(ExitCode::from(repro::exit::INTERRUPTED));
-            }
-            Err(e) => return Err(e).with_context(|| format!("benchmark `{}`", planned.name)),
+        let outcome = planned.run(&ctx, &out);
+        if let Some(code) = tally(outcome, &planned.name, &args, &mut failed)? {
+            return Ok(code);
         }
     }
     for planned in &tenants {
-        match planned.run(&ctx, &out, &mut rows) {
-            Ok(n) => failed += n,
-            Err(BenchError::Interrupted) => {
-                eprintln!(
-                    "interrupted: finished runs are kept; `repro bench {}` resumes",
-                    args.name.as_deref().unwrap_or_default()
-                );
-                return Ok(ExitCode::from(repro::exit::INTERRUPTED));
-            }
-            Err(e) => return Err(e).with_context(|| format!("benchmark `{}`", planned.name)),
+        let outcome = planned.run(&ctx, &out, &mut rows);
+        if let Some(code) = tally(outcome, &planned.name, &args, &mut failed)? {
+            return Ok(code);
         }
     }
     if !rows.is_empty() {
@@ -279,6 +257,30 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Count a benchmark's failed runs into `failed`; an interrupt ends the command (its finished
+/// runs are kept), any other error names the benchmark.
+fn tally(
+    outcome: Result<usize, BenchError>,
+    name: &str,
+    args: &BenchArgs,
+    failed: &mut usize,
+) -> anyhow::Result<Option<ExitCode>> {
+    match outcome {
+        Ok(n) => {
+            *failed += n;
+            Ok(None)
+        }
+        Err(BenchError::Interrupted) => {
+            eprintln!(
+                "interrupted: finished runs are kept; `repro bench {}` resumes",
+                args.name.as_deref().unwrap_or_default()
+            );
+            Ok(Some(ExitCode::from(repro::exit::INTERRUPTED)))
+        }
+        Err(e) => Err(e).with_context(|| format!("benchmark `{name}`")),
+    }
 }
 
 /// A chart beside the JSON it is drawn from, in a benchmark's folder (`repro render` draws it too):

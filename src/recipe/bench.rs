@@ -406,15 +406,6 @@ pub struct BenchRun {
     pub cache: Option<CacheState>,
 }
 
-/// A benchmark recipe that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchRecipeError {
-    #[error("no benchmark `{name}`: expected `{}` or a shipped one ({})", path.display(), BUILTIN.iter().map(|b| b.0).collect::<Vec<_>>().join(", "))]
-    NotFound { name: String, path: PathBuf },
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-}
-
 impl BenchRecipe {
     /// Parse and check a recipe.
     pub fn parse(path: &Path, text: &str) -> Result<BenchRecipe, ConfigError> {
@@ -576,28 +567,6 @@ impl BenchRecipe {
         }
         .label();
         run
-    }
-
-    /// Load `<dir>/<name>.toml`, or the shipped recipe of that name.
-    pub fn load(dir: &Path, name: &str) -> Result<BenchRecipe, BenchRecipeError> {
-        let path = dir.join(format!("{name}.toml"));
-        if path.is_file() {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            return Ok(BenchRecipe::parse(&path, &text)?);
-        }
-        match BUILTIN.iter().find(|(b, _)| *b == name) {
-            Some((_, text)) => Ok(BenchRecipe::parse(
-                Path::new(&format!("<builtin>/benchmarks/{name}.toml")),
-                text,
-            )?),
-            None => Err(BenchRecipeError::NotFound {
-                name: name.to_string(),
-                path,
-            }),
-        }
     }
 
     /// Every run of the matrix, in order (the last list varies fastest).
@@ -897,8 +866,9 @@ rate = [1.0, 2.5]
 
     #[test]
     fn shipped_recipes_parse() {
-        for (name, _) in BUILTIN {
-            let r = BenchRecipe::load(Path::new("/nonexistent"), name).unwrap();
+        for (name, text) in BUILTIN {
+            let path = format!("<builtin>/benchmarks/{name}.toml");
+            let r = BenchRecipe::parse(Path::new(&path), text).unwrap();
             assert!(!r.runs().is_empty());
         }
     }
