@@ -166,23 +166,44 @@ const CACHE_VARS: [(&str, &str); 2] = [
 /// In a warm run's caches: a server started with them and became healthy.
 const WARMED: &str = ".repro-warmed";
 
-/// Where a run's server keeps its compile caches, where the matrix sweeps `cache`: a cold
-/// run's own (fresh, removed after it), a warm run's shared by every run of the same server
-/// configuration (the same benchmark, server and params but `cache`).
+/// A run's compile caches, where the matrix sweeps `cache`.
+pub enum Caches {
+    /// A cold run's own: a fresh, empty folder, removed when dropped (however the run ends).
+    Cold(tempfile::TempDir),
+    /// A warm run's, shared by every run of the same server configuration (the same benchmark,
+    /// server and params but `cache`).
+    Warm(PathBuf),
+}
+
+impl Caches {
+    pub fn dir(&self) -> &Path {
+        match self {
+            Caches::Cold(dir) => dir.path(),
+            Caches::Warm(dir) => dir,
+        }
+    }
+}
+
+/// The compile caches of a run of benchmark `name` (none where the matrix does not sweep
+/// `cache`), under `<cache>/compile-caches/`.
 pub fn compile_caches(
     ctx: &Context,
     name: &str,
     recipe: &BenchRecipe,
     run: &BenchRun,
-) -> Option<PathBuf> {
+) -> std::io::Result<Option<Caches>> {
     let base = ctx.cache.join("compile-caches");
-    match run.cache? {
-        CacheState::Cold => Some(base.join(format!(
-            "bench-cold-{name}-{}-{}",
-            run.label,
-            std::process::id()
-        ))),
-        CacheState::Warm => {
+    Ok(Some(match run.cache {
+        None => return Ok(None),
+        Some(CacheState::Cold) => {
+            std::fs::create_dir_all(&base)?;
+            Caches::Cold(
+                tempfile::Builder::new()
+                    .prefix(&format!("bench-cold-{name}-{}-", run.label))
+                    .tempdir_in(&base)?,
+            )
+        }
+        Some(CacheState::Warm) => {
             let params: Vec<_> = run
                 .params
                 .iter()
@@ -190,21 +211,12 @@ pub fn compile_caches(
                 .collect();
             let config =
                 serde_json::to_string(&(name, &recipe.server, params)).expect("plain data");
-            Some(base.join(format!(
+            Caches::Warm(base.join(format!(
                 "bench-warm-{}",
                 &blake3::hash(config.as_bytes()).to_hex()[..16]
             )))
         }
-    }
-}
-
-/// Removes its folder when dropped.
-struct RemoveOnDrop(PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    }))
 }
 
 /// How a run's server is started (`port` fills `{port}`; the dry run shows `{port}`).
@@ -421,19 +433,16 @@ impl BenchJob<'_> {
             _ => Some(server::free_port().map_err(drive_error(staging))?),
         };
         let mut launch = launch(recipe, run, ctx, port)?;
-        let caches = compile_caches(ctx, self.name, recipe, run);
-        // A cold run's caches are its own: what it compiled goes with it, however it ends.
-        let _cold = caches
-            .as_ref()
-            .filter(|_| run.cache == Some(CacheState::Cold))
-            .map(|dir| RemoveOnDrop(dir.clone()));
-        if let Some(dir) = &caches {
+        let caches = compile_caches(ctx, self.name, recipe, run)
+            .map_err(drive_error(&ctx.cache.join("compile-caches")))?;
+        if let Some(caches) = &caches {
+            let dir = caches.dir();
             for (var, sub) in CACHE_VARS {
                 launch
                     .env
                     .insert(var.into(), dir.join(sub).display().to_string());
             }
-            if run.cache == Some(CacheState::Warm) && !dir.join(WARMED).is_file() {
+            if matches!(caches, Caches::Warm(_)) && !dir.join(WARMED).is_file() {
                 self.warm_up(&launch, staging, api_key.as_deref(), interrupt)?;
                 write(
                     dir,
