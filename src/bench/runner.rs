@@ -693,11 +693,18 @@ pub(crate) fn cpu_samples(
 pub(crate) fn gpu_samples(
     sampler: Result<crate::samplers::gpu::GpuSampler, String>,
 ) -> serde_json::Value {
-    match sampler {
-        Ok(sampler) => serde_json::json!({
+    gpu_json(&sampler.map(|s| s.stop()))
+}
+
+/// `gpu.json`: the samples, or why there are none.
+pub(crate) fn gpu_json(
+    samples: &Result<Vec<crate::samplers::gpu::GpuSample>, String>,
+) -> serde_json::Value {
+    match samples {
+        Ok(samples) => serde_json::json!({
             "source": "nvml",
             "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
-            "samples": sampler.stop(),
+            "samples": samples,
         }),
         Err(unavailable) => serde_json::json!({"source": "nvml", "unavailable": unavailable}),
     }

@@ -131,6 +131,10 @@ pub struct Aggregate {
     pub device_output_throughput: f64,
     pub slowest_tenant: Option<String>,
     pub most_slowed_tenant: Option<String>,
+    /// The GPUs during the shared load: each device's utilisation and memory, each tenant's
+    /// peak memory (its server's process group); absent without a GPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<crate::samplers::gpu::GpuUse>,
     pub definitions: IndexMap<String, String>,
 }
 
@@ -214,6 +218,7 @@ pub fn aggregate(sharing: Sharing, tenants: &[TenantResult<'_>]) -> Aggregate {
         slowest_tenant: largest(|l| Some(l.completion_s)),
         most_slowed_tenant: largest(|l| l.slowdown),
         tenants: lines,
+        gpu: None,
         definitions: definitions()
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -284,6 +289,8 @@ struct Loaded {
     offered: Vec<metrics::Offered>,
     starts: Vec<Instant>,
     died: Vec<Option<String>>,
+    /// The GPU samples taken during the loads (none without a GPU).
+    gpu: Vec<crate::samplers::gpu::GpuSample>,
 }
 
 /// A tenant's workload, made before anything starts.
@@ -642,10 +649,8 @@ impl TenantsJob<'_> {
         let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
         let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
         let loaded = self.loads(tenants, inputs, started, interrupt);
-        let samples = (
-            runner::cpu_samples(cpu_sampler),
-            runner::gpu_samples(gpu_sampler),
-        );
+        let gpu = gpu_sampler.map(|s| s.stop());
+        let samples = (runner::cpu_samples(cpu_sampler), runner::gpu_json(&gpu));
         for (name, samples) in [("cpu.json", &samples.0), ("gpu.json", &samples.1)] {
             let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
             runner::write(staging, name, text.as_bytes())?;
@@ -653,7 +658,10 @@ impl TenantsJob<'_> {
         for (i, start) in loaded.starts.iter().enumerate() {
             manifest.tenants[i].load_started_s = Some((*start - loaded.t0).as_secs_f64());
         }
-        Ok(loaded)
+        Ok(Loaded {
+            gpu: gpu.unwrap_or_default(),
+            ..loaded
+        })
     }
 
     /// Every tenant's load in a thread of its own, at once; this thread watches the servers:
@@ -743,6 +751,7 @@ impl TenantsJob<'_> {
             offered: vec![],
             starts: vec![],
             died,
+            gpu: vec![],
         };
         for (records, offered, start) in outputs {
             loaded.records.push(records);
@@ -768,6 +777,7 @@ impl TenantsJob<'_> {
             offered,
             starts,
             died,
+            gpu,
         } = loaded;
         let mut summaries = Vec::new();
         for (i, t) in tenants.iter().enumerate() {
@@ -826,7 +836,13 @@ impl TenantsJob<'_> {
                 solo: solos[i].as_ref().map(|s| (t.solo_label.as_str(), s)),
             })
             .collect();
-        let aggregate = aggregate(self.task.run.sharing, &results);
+        let mut aggregate = aggregate(self.task.run.sharing, &results);
+        let groups: Vec<(String, i32)> = tenants
+            .iter()
+            .zip(started)
+            .map(|(t, (_, server, _))| (t.name.clone(), server.pgid()))
+            .collect();
+        aggregate.gpu = crate::samplers::gpu::usage(&gpu, &groups);
         runner::write(
             staging,
             "aggregate.json",

@@ -319,6 +319,11 @@ pub enum BackgroundError {
 }
 
 impl Background {
+    /// Its process group (its own pid): every process it started, unless one left the group.
+    pub fn pgid(&self) -> i32 {
+        self.pgid
+    }
+
     /// Start it. Call this from a thread that lives as long as the child (the death signal
     /// follows the spawning thread).
     pub fn spawn(spec: &BackgroundSpec<'_>) -> Result<Background, BackgroundError> {
