@@ -101,7 +101,7 @@ pub enum Command {
     FakeEngine(FakeEngineArgs),
     /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
     #[command(
-        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
+        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
     )]
     Bench(BenchArgs),
     /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
@@ -147,7 +147,7 @@ pub struct ServerGuardArgs {
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
-    /// A benchmark (`benchmarks/<name>.toml` or a shipped one) or `all`
+    /// A benchmark (`benchmarks/<name>.toml`, a recipe file `PATH.toml`, or a shipped one) or `all`
     #[arg(value_name = "NAME", required = true)]
     pub name: Option<String>,
     #[command(subcommand)]

@@ -55,8 +55,9 @@ impl Settings {
         let mut benchmarks = Vec::new();
         let mut tenants = Vec::new();
         let mut offline = Vec::new();
-        for name in names {
-            let recipe = match repro::recipe::benchmark::load(&dir, &name)? {
+        for word in names {
+            let (name, benchmark) = repro::recipe::benchmark::load_named(&dir, &word)?;
+            let recipe = match benchmark {
                 Benchmark::Serve(recipe) => recipe,
                 Benchmark::Tenants(recipe) => {
                     tenants.push(super::tenants::PlannedTenants::new(

@@ -70,6 +70,8 @@ impl Benchmark {
 pub enum BenchmarkError {
     #[error("no benchmark `{name}`: expected `{}` or a shipped one ({})", path.display(), shipped_names().join(", "))]
     NotFound { name: String, path: PathBuf },
+    #[error("no benchmark recipe `{}`: no such file (a name without `.toml` is looked up in benchmarks/ and the shipped ones)", path.display())]
+    NoFile { path: PathBuf },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -80,6 +82,29 @@ fn shipped() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 fn shipped_names() -> Vec<&'static str> {
     shipped().map(|(n, _)| n).collect()
+}
+
+/// A benchmark named as `repro bench` takes it: a path to a recipe file (`….toml`, or any
+/// existing file named with a `/`), whose name is its file stem, else a name for [`load`].
+pub fn load_named(dir: &Path, word: &str) -> Result<(String, Benchmark), BenchmarkError> {
+    let path = Path::new(word);
+    let is_path = word.ends_with(".toml") || (word.contains('/') && path.is_file());
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    match stem {
+        Some(name) if is_path => {
+            if !path.is_file() {
+                return Err(BenchmarkError::NoFile {
+                    path: path.to_path_buf(),
+                });
+            }
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            Ok((name, Benchmark::parse(path, &text)?))
+        }
+        _ => Ok((word.to_string(), load(dir, word)?)),
+    }
 }
 
 /// Load `<dir>/<name>.toml`, or the shipped recipe of that name.
@@ -130,5 +155,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("mock-multitenant"), "{err}");
+    }
+
+    #[test]
+    fn a_recipe_file_is_named_by_its_stem() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("my-tenants.toml");
+        let (_, text) = shipped().find(|(n, _)| *n == "mock-multitenant").unwrap();
+        std::fs::write(&file, text).unwrap();
+        let (name, b) = load_named(Path::new("/nonexistent"), file.to_str().unwrap()).unwrap();
+        assert_eq!(name, "my-tenants");
+        assert!(matches!(b, Benchmark::Tenants(_)));
+        let (name, _) = load_named(Path::new("/nonexistent"), "mock-capacity").unwrap();
+        assert_eq!(name, "mock-capacity");
+        let missing = dir.path().join("gone.toml");
+        let err = load_named(Path::new("/nonexistent"), missing.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gone.toml"), "{err}");
     }
 }
