@@ -72,7 +72,9 @@ impl Task {
         &self.config.key.label
     }
 
-    /// The task as people read it: `figure-9 iteration 1 model_llama2-7b-hf_cuda-graph-sizes_56`.
+    /// The task as people read it: `figure-9 iteration 1 model_llama2-7b-hf_cuda-graph-sizes_56`;
+    /// a run of another vLLM than the paper's says which (`figure-1 warm-up vLLM 0.3.1 …`), since
+    /// figure 1's runs differ only in that.
     pub fn describe(&self) -> String {
         let k = &self.config.key;
         let part = k
@@ -84,7 +86,12 @@ impl Task {
             Phase::Warmup => "warm-up".to_string(),
             Phase::Iteration(i) => format!("iteration {i}"),
         };
-        format!("{}{part} {phase} {}", k.figure, k.label)
+        let vllm = if &*self.vllm == crate::env::PAPER_VLLM {
+            String::new()
+        } else {
+            format!("vLLM {} ", self.vllm)
+        };
+        format!("{}{part} {phase} {vllm}{}", k.figure, k.label)
     }
 
     /// The state of the compile caches the run starts with, where its recipe sweeps `cache`.
