@@ -136,11 +136,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     let _lock = repro::artifacts::lock::lock(&args.results)?;
     let names = benchmarks.iter().map(|b| &b.name);
     let names = names.chain(tenants.iter().map(|t| &t.name));
-    for name in names.chain(offline.iter().map(|o| &o.name)) {
-        let dir = runner::bench_dir(&args.results, name);
-        repro::artifacts::stage::remove_leftovers(&dir)
-            .with_context(|| format!("cleaning `{}`", dir.display()))?;
-    }
+    remove_leftovers(&args.results, names.chain(offline.iter().map(|o| &o.name)))?;
     prepare(&steps, &models, &ctx, &out)?;
     let ctx = Context {
         interrupt: super::interrupt::install()?,
@@ -148,67 +144,12 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     };
     let mut failed = 0;
     let mut rows = Vec::new();
-    for Planned {
-        name,
-        recipe,
-        tasks,
-    } in &benchmarks
-    {
+    for planned in &benchmarks {
         if !out.quiet {
-            eprintln!("bench {name}: {}", recipe.title);
+            eprintln!("bench {}: {}", planned.name, planned.recipe.title);
         }
-        let mut on_event = |event: Event| report(event, name, &out, &mut rows);
-        let outcome = match &recipe.capacity {
-            Some(spec) => {
-                let mut on_capacity = |event: CapacityEvent| capacity_event(&event, out.quiet);
-                capacity::search(name, recipe, spec, &ctx, &mut on_event, &mut on_capacity).map(
-                    |file| {
-                        let dir = runner::bench_dir(&args.results, name);
-                        draw_beside(&dir, "capacity.svg", &figures::bench::capacity_chart(&file));
-                        if !out.quiet {
-                            eprintln!("  capacity → {}", dir.join("capacity.json").display());
-                        }
-                        file.configs
-                            .iter()
-                            .filter(|c| c.stop == capacity::Stop::ProbeFailed)
-                            .count()
-                    },
-                )
-            }
-            None => runner::run_benchmark(name, recipe, tasks, &ctx, &mut on_event).and_then(
-                |failed| {
-                    let Some(p) = &recipe.prefill_profile else {
-                        return Ok(failed);
-                    };
-                    let bench = runner::bench_dir(&args.results, name);
-                    let file =
-                        prefill::write_profiles(&bench, name, p.degree as usize, tasks)?;
-                    if let Some(file) = &file {
-                        draw_beside(&bench, "prefill.svg", &figures::bench::prefill_chart(file));
-                    }
-                    for c in file.iter().flat_map(|f| &f.configs) {
-                        if let (Some(fit), false) = (&c.fit, out.quiet) {
-                            let terms: Vec<String> = fit
-                                .coefficients
-                                .iter()
-                                .enumerate()
-                                .map(|(i, k)| format!("{:.4e}·n^{i}", k))
-                                .collect();
-                            eprintln!(
-                                "  {}: prefill ≈ {} s (n prompt tokens; rmse {:.2} ms over {} lengths) → {}",
-                                c.config,
-                                terms.join(" + "),
-                                fit.rmse * 1000.0,
-                                c.points.len(),
-                                bench.join("prefill.json").display()
-                            );
-                        }
-                    }
-                    Ok(failed)
-                },
-            ),
-        };
-        if let Some(code) = tally(outcome, name, &args, &mut failed)? {
+        let outcome = one_server(planned, &ctx, &out, &mut rows);
+        if let Some(code) = tally(outcome, &planned.name, &args, &mut failed)? {
             return Ok(code);
         }
     }
@@ -224,40 +165,128 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             return Ok(code);
         }
     }
-    if !rows.is_empty() {
-        println!(
-            "{:<32} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8}",
-            "run",
-            "ok/total",
-            "rate",
-            "req/s",
-            "ttft p50",
-            "ttft p99",
-            "tpot p50",
-            "tpot p99",
-            "goodput"
-        );
-        for r in &rows {
-            println!(
-                "{:<32} {:>9} {:>8} {:>8.2} {:>9} {:>9} {:>9} {:>9} {:>8.2}",
-                r.0,
-                format!("{}/{}", r.1, r.2),
-                r.3.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into()),
-                r.4,
-                r.5,
-                r.6,
-                r.7,
-                r.8,
-                r.9
-            );
-        }
-        println!("(latencies in ms; rate = achieved requests/s sent; goodput = requests/s meeting the SLOs)");
-    }
+    print_rows(&rows);
     if failed > 0 {
         eprintln!("{failed} run(s) failed; rerun to redo them");
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Leftovers of an interrupted run in each benchmark's folder: removed (the results lock is
+/// held, so they are no other repro's).
+fn remove_leftovers<'a>(
+    results: &std::path::Path,
+    names: impl Iterator<Item = &'a String>,
+) -> anyhow::Result<()> {
+    for name in names {
+        let dir = runner::bench_dir(results, name);
+        repro::artifacts::stage::remove_leftovers(&dir)
+            .with_context(|| format!("cleaning `{}`", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A one-server benchmark: its matrix's runs, or its capacity search; then its prefill
+/// profile where it asks for one. Returns how many runs (or searches) failed.
+fn one_server(
+    planned: &Planned,
+    ctx: &Context,
+    out: &Output,
+    rows: &mut Vec<Row>,
+) -> Result<usize, BenchError> {
+    let Planned {
+        name,
+        recipe,
+        tasks,
+    } = planned;
+    let mut on_event = |event: Event| report(event, name, out, rows);
+    let bench = runner::bench_dir(&ctx.results, name);
+    if let Some(spec) = &recipe.capacity {
+        let mut on_capacity = |event: CapacityEvent| capacity_event(&event, out.quiet);
+        let file = capacity::search(name, recipe, spec, ctx, &mut on_event, &mut on_capacity)?;
+        draw_beside(
+            &bench,
+            "capacity.svg",
+            &figures::bench::capacity_chart(&file),
+        );
+        if !out.quiet {
+            eprintln!("  capacity → {}", bench.join("capacity.json").display());
+        }
+        return Ok(file
+            .configs
+            .iter()
+            .filter(|c| c.stop == capacity::Stop::ProbeFailed)
+            .count());
+    }
+    let failed = runner::run_benchmark(name, recipe, tasks, ctx, &mut on_event)?;
+    if let Some(p) = &recipe.prefill_profile {
+        let file = prefill::write_profiles(&bench, name, p.degree as usize, tasks)?;
+        if let Some(file) = &file {
+            draw_beside(&bench, "prefill.svg", &figures::bench::prefill_chart(file));
+            if !out.quiet {
+                print_prefill_fits(file, &bench);
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// Each configuration's fitted prefill time, as a formula in the prompt's tokens.
+fn print_prefill_fits(file: &prefill::PrefillFile, bench: &std::path::Path) {
+    for c in &file.configs {
+        let Some(fit) = &c.fit else { continue };
+        let terms: Vec<String> = fit
+            .coefficients
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{:.4e}·n^{i}", k))
+            .collect();
+        eprintln!(
+            "  {}: prefill ≈ {} s (n prompt tokens; rmse {:.2} ms over {} lengths) → {}",
+            c.config,
+            terms.join(" + "),
+            fit.rmse * 1000.0,
+            c.points.len(),
+            bench.join("prefill.json").display()
+        );
+    }
+}
+
+/// The closing table: a row per run of this command.
+fn print_rows(rows: &[Row]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!(
+        "{:<32} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "run",
+        "ok/total",
+        "rate",
+        "req/s",
+        "ttft p50",
+        "ttft p99",
+        "tpot p50",
+        "tpot p99",
+        "goodput"
+    );
+    for r in rows {
+        println!(
+            "{:<32} {:>9} {:>8} {:>8.2} {:>9} {:>9} {:>9} {:>9} {:>8.2}",
+            r.0,
+            format!("{}/{}", r.1, r.2),
+            r.3.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into()),
+            r.4,
+            r.5,
+            r.6,
+            r.7,
+            r.8,
+            r.9
+        );
+    }
+    println!(
+        "(latencies in ms; rate = achieved requests/s sent; goodput = requests/s meeting the SLOs)"
+    );
 }
 
 /// Count a benchmark's failed runs into `failed`; an interrupt ends the command (its finished
