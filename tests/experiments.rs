@@ -37,11 +37,19 @@ fn a_recipe_of_any_name_runs_tables_renders_and_packs_like_a_figure() {
         "my-sweep         12 of 12 present (warm-up + iterations 1–2): 12 made here (fake engine)",
     );
     t.run_with(["-q", "table", "my-sweep"]).success();
-    // Without a [[plot]]: a stacked bar per run and the stages against the swept parameter.
+    // Without a [[plot]]: a stacked bar per run and the stages against the swept parameter,
+    // one chart per model (a 0.5B and a 4B model's times are not averaged into one point).
     t.run_with(["render", "my-sweep", "--out", "figs", "--format", "svg"])
         .success()
         .stdout_has("my-sweep: wrote figs/my-sweep-stages.svg")
-        .stdout_has("my-sweep: wrote figs/my-sweep-max-num-seqs.svg");
+        .stdout_has("my-sweep: wrote figs/my-sweep-max-num-seqs-qwen-0.5b.svg")
+        .stdout_has("my-sweep: wrote figs/my-sweep-max-num-seqs-qwen-4b.svg");
+    let small =
+        std::fs::read_to_string(t.path("figs/my-sweep-max-num-seqs-qwen-0.5b.svg")).unwrap();
+    assert!(
+        small.contains("max-num-seqs (qwen-0.5b)"),
+        "the title names the model"
+    );
     let stages = std::fs::read_to_string(t.path("figs/my-sweep-stages.svg")).unwrap();
     assert!(stages.contains("qwen-4b, 160"), "a tick per run");
     assert!(stages.contains("FAKE ENGINE"));

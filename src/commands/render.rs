@@ -300,14 +300,28 @@ fn default_charts(
             .map(|r| default::swept_params(r, part))
             .unwrap_or_default()
         {
-            let title = format!("{stem}: the stages against {param}");
-            let chart = match default::param_chart(&title, &param, &values, average, &combinations)?
-            {
-                ParamChart::Lines(lines) => ChartData::Lines(lines),
-                ParamChart::Bars(bars) => ChartData::GroupedBars(bars),
-            };
-            let what = format!("{stem} ({param})");
-            written.push(ctx.write(&what, &chart, &group_dir, &format!("{stem}-{param}"))?);
+            for (model, runs) in default::by_model(&combinations) {
+                let (title, file) = match &model {
+                    Some(m) => (
+                        format!("{stem}: the stages against {param} ({m})"),
+                        // A hub id or a folder: its last component, as run labels take it.
+                        format!("{stem}-{param}-{}", m.rsplit('/').next().unwrap_or(m)),
+                    ),
+                    None => (
+                        format!("{stem}: the stages against {param}"),
+                        format!("{stem}-{param}"),
+                    ),
+                };
+                let chart = match default::param_chart(&title, &param, &values, average, &runs)? {
+                    ParamChart::Lines(lines) => ChartData::Lines(lines),
+                    ParamChart::Bars(bars) => ChartData::GroupedBars(bars),
+                };
+                let what = match &model {
+                    Some(m) => format!("{stem} ({param}, {m})"),
+                    None => format!("{stem} ({param})"),
+                };
+                written.push(ctx.write(&what, &chart, &group_dir, &file)?);
+            }
         }
     }
     Ok(written)

@@ -140,8 +140,27 @@ pub fn run_ticks(average: &Comparison, combinations: &[Combination]) -> Vec<Stri
         .collect()
 }
 
+/// The runs split by model, where they are of several: a chart against a parameter draws one
+/// model's runs (start-up times of a 0.5B and a 4B model are not averaged into one point).
+/// One group named `None` where every run is of one model (or none names one).
+pub fn by_model(combinations: &[Combination]) -> Vec<(Option<String>, Vec<Combination>)> {
+    let mut groups: Vec<(Option<String>, Vec<Combination>)> = Vec::new();
+    for c in combinations {
+        let model = c.params.get("model").map(Scalar::python_str);
+        match groups.iter_mut().find(|(m, _)| *m == model) {
+            Some((_, runs)) => runs.push(c.clone()),
+            None => groups.push((model, vec![c.clone()])),
+        }
+    }
+    if groups.len() == 1 {
+        groups[0].0 = None;
+    }
+    groups
+}
+
 /// A chart of the main stages against one swept parameter: each point the mean over the runs
-/// with that value (over the other parameters' values, where they vary too).
+/// with that value (over the other parameters' values, where they vary too; pass one model's
+/// runs, [`by_model`], so that models are not averaged together).
 pub enum ParamChart {
     Lines(LineChartData),
     Bars(GroupedBarsData),
@@ -279,5 +298,41 @@ configs = [{ model = "qwen-4b" }]
         };
         assert_eq!(bars.groups, ["safetensors", "tensorizer"]);
         assert_eq!(bars.series[0].means, [Some(5.5), Some(16.5)]);
+    }
+
+    #[test]
+    fn runs_of_several_models_are_charted_per_model() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let two = SWEEP.replace(
+            r#"configs = [{ model = "qwen-4b" }]"#,
+            r#"configs = [{ model = "qwen-0.5b" }, { model = "qwen-4b" }]"#,
+        );
+        let recipe =
+            Recipe::parse(std::path::Path::new("my-sweep.toml"), &two, Some(&models)).unwrap();
+        let combinations = recipe.combinations(None);
+        let groups = by_model(&combinations);
+        let names: Vec<Option<&str>> = groups.iter().map(|(m, _)| m.as_deref()).collect();
+        assert_eq!(names, [Some("qwen-0.5b"), Some("qwen-4b")]);
+        assert!(groups.iter().all(|(_, runs)| runs.len() == 4));
+        // 0.5B: 1 and 3 at 16; 4B: 100 and 300 at 16: never 101 / 2.
+        let rows: Vec<(String, f64)> = combinations
+            .iter()
+            .zip([1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0])
+            .map(|(c, v)| (c.log_name(), v))
+            .collect();
+        let average = table(&rows);
+        let values = &swept_params(&recipe, None)[0].1;
+        let ParamChart::Lines(big) =
+            param_chart("t", "max-num-seqs", values, &average, &groups[1].1).unwrap()
+        else {
+            panic!("numbers give lines")
+        };
+        assert_eq!(big.series[0].points, [(16.0, 200.0), (160.0, 2000.0)]);
+        let one = recipe.combinations(None)[..4].to_vec();
+        assert_eq!(
+            by_model(&one)[0].0,
+            None,
+            "one model: one chart, named as before"
+        );
     }
 }
