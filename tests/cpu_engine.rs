@@ -123,6 +123,7 @@ fn figure_13_runs_for_real_on_vllms_cpu_build() {
     }
 
     figure_14_load_formats(&t);
+    serving_on_the_cpu_build(t);
 }
 
 /// Figure 14's recipe as shipped, for one model (`--model yi-6b` keeps its tensorizer copy):
@@ -201,4 +202,81 @@ fn figure_14_load_formats(t: &Test) {
     t.run_with(["render", "14", "--results", "results", "--out", "figs"])
         .success();
     assert!(t.path("figs/figure14.pdf").is_file());
+}
+
+/// The serving half on the same environment: the shipped `cpu-smoke` server (one short rate) and
+/// an offline `LLM.generate` run of the shipped `cpu-offline` harness (one batch), both on a
+/// synthetic tiny Llama. The server's start-up ledger lands in the summary; the offline run
+/// reports its latency percentiles.
+fn serving_on_the_cpu_build(t: Test) {
+    t.run_with(["models", "synth", "tiny-llama", "--models-dir", "models"])
+        .success();
+    let smoke = builtin_benchmark("cpu-smoke")
+        .replace("requests = 30", "requests = 8")
+        .replace("rate = [2.0, 8.0]", "rate = [4.0]");
+    let offline = builtin_benchmark("cpu-offline")
+        .replace("iterations = 5", "iterations = 2")
+        .replace(
+            "scheduling-policy = [\"fcfs\", \"priority\"]\nbatch_size = [1, 8]",
+            "batch_size = [4]",
+        );
+    assert!(offline.contains("batch_size = [4]"), "{offline}");
+    let t = t
+        .write("benchmarks/smoke.toml", smoke)
+        .write("benchmarks/offline.toml", offline);
+    for name in ["smoke", "offline"] {
+        t.run_with([
+            "bench",
+            name,
+            "--models-dir",
+            "models",
+            "--results",
+            "results",
+        ])
+        .success();
+    }
+
+    let summary = json_file(&t.path("results/bench-smoke/rate_4.0/summary.json"));
+    assert_eq!(summary["outcomes"]["ok"], 8, "{}", summary["outcomes"]);
+    let startup = &summary["startup"];
+    assert!(
+        startup["spawn_to_healthy_s"].as_f64().unwrap() > 0.0,
+        "{startup}"
+    );
+    let runs = startup["ledger"]["runs"].as_array().expect("a ledger");
+    let init = &runs.last().unwrap()["summary"]["init_engine_s"]["last"];
+    eprintln!(
+        "cpu-smoke on the CPU build: healthy after {} s, init engine {init} s",
+        startup["spawn_to_healthy_s"]
+    );
+    assert!(init.as_f64().is_some_and(|s| s > 0.0), "{startup}");
+
+    let result = json_file(&t.path("results/bench-offline/batch_size_4/offline.json"));
+    let latency = &result["latency"];
+    eprintln!("cpu-offline on the CPU build: {latency}");
+    assert_eq!(latency["batch_size"], 4);
+    assert_eq!(latency["latency_s"]["count"], 2);
+    assert!(
+        latency["percentiles_s"]["50"].as_f64().unwrap() > 0.0,
+        "{latency}"
+    );
+    assert!(
+        result["vllm_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("0.10.1.1"),
+        "{result}"
+    );
+}
+
+fn builtin_benchmark(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benchmarks")
+        .join(format!("{name}.toml"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn json_file(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
 }
