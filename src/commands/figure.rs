@@ -297,7 +297,7 @@ fn kv_cache_gib(args: &FigureArgs, out: &Output) -> anyhow::Result<u32> {
 }
 
 /// Each task's state, read once per plan.
-type States = Vec<(TaskState, Option<Manifest>)>;
+type States = Vec<(TaskState, Option<Box<Manifest>>)>;
 
 pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&args, &out)?;
@@ -461,23 +461,41 @@ fn print_dry_run(
     steps: &[Prepared],
     verbose: bool,
 ) {
-    let mut text = String::new();
+    // Printed as it is made (a 100,000-task plan's text is 10 MB); a closed pipe
+    // (`… --dry-run | head`) is not an error: the rest is not printed.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write_dry_run(&mut out, settings, models, plans, clashes, steps, verbose)
+        .and_then(|()| std::io::Write::flush(&mut out));
+}
+
+fn write_dry_run(
+    out: &mut dyn std::io::Write,
+    settings: &Settings,
+    models: &Models,
+    plans: &[Plan],
+    clashes: &[Clash],
+    steps: &[Prepared],
+    verbose: bool,
+) -> std::io::Result<()> {
     for clash in clashes {
-        text += &format!("stops here: {clash}: {}\n", clash_way_out(settings.force));
+        writeln!(
+            out,
+            "stops here: {clash}: {}",
+            clash_way_out(settings.force)
+        )?;
     }
-    text += &super::prepare::explain(steps);
+    write!(out, "{}", super::prepare::explain(steps))?;
     let states: Vec<States> = plans.iter().map(|p| p.states(settings.force)).collect();
     let estimates = estimate(settings, models, plans, &states);
-    text += &format!("estimate: {}\n", total(&estimates).describe());
-    text += &needs(settings, models, plans, steps);
+    writeln!(out, "estimate: {}", total(&estimates).describe())?;
+    write!(out, "{}", needs(settings, models, plans, steps))?;
     for ((plan, states), (estimate, _)) in plans.iter().zip(&states).zip(&estimates) {
-        text += &plan::explain::explain(plan, states, &settings.results, verbose);
+        plan::explain::write_explanation(out, plan, states, &settings.results, verbose)?;
         if estimate.runs > 0 && plans.len() > 1 {
-            text += &format!("  estimate: {}\n", estimate.describe());
+            writeln!(out, "  estimate: {}", estimate.describe())?;
         }
     }
-    // A closed pipe (`… --dry-run | head`) is not an error.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+    Ok(())
 }
 
 /// Delete what killed runs left; safe while we hold the lock.

@@ -476,7 +476,9 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
 }
 
 /// A task's state from its manifest and the bytes of its files.
-pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Manifest>) {
+/// The manifest comes boxed: a plan of 100,000 tasks keeps one (or none) per task, and a
+/// manifest inline would make every entry ~1 KB (96 MB for that plan).
+pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Box<Manifest>>) {
     let log_present = task.paths.log.is_file();
     let manifest = match Manifest::read(&task.paths.manifest()) {
         Ok(m) => m,
@@ -485,7 +487,7 @@ pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Manifest>) {
         }
         Err(e) => return (TaskState::Run(Reason::BadManifest(e.to_string())), None),
     };
-    let run_dir = &task.paths.run_dir;
+    let run_dir = &task.paths.run_dir();
     let state = match &manifest {
         _ if force => TaskState::Run(Reason::Forced),
         None if log_present => TaskState::Foreign(Foreign::NoManifest),
@@ -505,12 +507,12 @@ pub fn task_state(task: &Task, force: bool) -> (TaskState, Option<Manifest>) {
             }
         },
     };
-    (state, manifest)
+    (state, manifest.map(Box::new))
 }
 
 impl Plan {
     /// Each task's state, in task order.
-    pub fn states(&self, force: bool) -> Vec<(TaskState, Option<Manifest>)> {
+    pub fn states(&self, force: bool) -> Vec<(TaskState, Option<Box<Manifest>>)> {
         self.tasks.iter().map(|t| task_state(t, force)).collect()
     }
 }

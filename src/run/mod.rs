@@ -259,7 +259,7 @@ fn start_samplers(task: &Task) -> Samplers {
 /// Stop the samplers and write their files; what each did goes into the manifest.
 fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>, RunError> {
     let rel = |p: &Path| {
-        p.strip_prefix(&task.paths.run_dir)
+        p.strip_prefix(&task.paths.run_dir())
             .unwrap_or(p)
             .to_string_lossy()
             .into_owned()
@@ -326,7 +326,7 @@ fn make_way(
     }
     let regenerable = previous.is_some_and(|m| {
         m.key_inputs.engine() == EngineKind::Fake
-            && m.accounts_for(&task.paths.run_dir, task.paths.log_name())
+            && m.accounts_for(&task.paths.run_dir(), task.paths.log_name())
     });
     if regenerable {
         return Ok(());
@@ -346,7 +346,7 @@ fn made_files(
     log: &Path,
     samplers: &[SamplerRecord],
 ) -> Result<Vec<FileRecord>, RunError> {
-    let run_dir = &task.paths.run_dir;
+    let run_dir = &task.paths.run_dir();
     let rel = |p: &Path| {
         p.strip_prefix(run_dir)
             .unwrap_or(p)
@@ -398,7 +398,7 @@ fn run_task(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let staged = Staged::new(&paths.run_dir, &log_name).map_err(io_error(&paths.run_dir))?;
+    let staged = Staged::new(paths.run_dir(), &log_name).map_err(io_error(&paths.run_dir()))?;
 
     let (eviction, mut error) = evict_first(ctx, task);
     let (outcome, samplers) = if error.is_none() {
@@ -434,7 +434,7 @@ fn run_task(
         key_inputs: task.inputs(),
         attempt,
         log: log
-            .strip_prefix(&paths.run_dir)
+            .strip_prefix(&paths.run_dir())
             .unwrap_or(&log)
             .to_string_lossy()
             .into_owned(),
@@ -534,7 +534,7 @@ fn put_log(
     }
     if paths.log.is_file() {
         let previous = paths
-            .run_dir
+            .run_dir()
             .join(FAILED_DIR)
             .join(format!("{log_name}.previous"));
         crate::artifacts::stage::move_into_place(&paths.log, &previous)
@@ -568,7 +568,7 @@ fn exit_of(ending: Option<Ending>) -> Exit {
 #[derive(Clone, Copy)]
 pub struct PlanRun<'a> {
     pub plan: &'a Plan,
-    pub states: &'a [(TaskState, Option<Manifest>)],
+    pub states: &'a [(TaskState, Option<Box<Manifest>>)],
     pub estimates: &'a [Option<f64>],
 }
 
@@ -616,7 +616,7 @@ pub fn execute(
             break;
         }
         let task = &plan.tasks[index];
-        let previous = states[index].1.as_ref();
+        let previous = states[index].1.as_deref();
         progress.event(Event::RunStarted {
             position: position + 1,
             total: to_run.len(),
