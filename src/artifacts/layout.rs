@@ -28,8 +28,7 @@ pub const TEMP_PREFIX: &str = ".repro-tmp-";
 /// keeps a plan of 100,000 tasks small and fast to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPaths {
-    pub run_dir: PathBuf,
-    /// The log, where a complete successful run puts it.
+    /// The log, where a complete successful run puts it; its folder is the run's folder.
     pub log: PathBuf,
     /// Per-core CPU samples, where the recipe asks for them.
     pub cpu_samples: Option<PathBuf>,
@@ -41,8 +40,12 @@ impl RunPaths {
         RunPaths {
             log: run_dir.join(log_name),
             cpu_samples,
-            run_dir,
         }
+    }
+
+    /// The folder the run writes into (its log's).
+    pub fn run_dir(&self) -> &Path {
+        self.log.parent().unwrap_or(Path::new(""))
     }
 
     /// The log's file name.
@@ -60,7 +63,7 @@ impl RunPaths {
 
     /// `manifests/<stem>.json`.
     pub fn manifest(&self) -> PathBuf {
-        self.run_dir
+        self.run_dir()
             .join(MANIFEST_DIR)
             .join(format!("{}.json", self.stem()))
     }
@@ -68,19 +71,19 @@ impl RunPaths {
     /// The engine's stderr (progress bars, tracebacks), kept beside the manifest: the paper's
     /// logs are its stdout only (`engine.py | tee`), and the parser reads them from line 1.
     pub fn stderr_log(&self) -> PathBuf {
-        self.run_dir
+        self.run_dir()
             .join(MANIFEST_DIR)
             .join(format!("{}.stderr", self.stem()))
     }
 
     /// Where the log of a failed attempt goes: `failed/<name>`.
     pub fn failed_log(&self) -> PathBuf {
-        self.run_dir.join(FAILED_DIR).join(self.log_name())
+        self.run_dir().join(FAILED_DIR).join(self.log_name())
     }
 
     /// GPU samples (memory, utilisation), where NVML is there: `samples/<stem>.gpu.json`.
     pub fn gpu_samples(&self) -> PathBuf {
-        self.run_dir
+        self.run_dir()
             .join(SAMPLES_DIR)
             .join(format!("{}.gpu.json", self.stem()))
     }

@@ -86,7 +86,7 @@ pub fn presence(task: &Task, here: &str, origins: &Origins, results: &Path) -> P
     let intact = manifest
         .as_ref()
         .filter(|m| m.status == RunStatus::Ok)
-        .filter(|m| m.accounts_for(&task.paths.run_dir, task.paths.log_name()));
+        .filter(|m| m.accounts_for(task.paths.run_dir(), task.paths.log_name()));
     match (intact, log_present) {
         (Some(m), true) => {
             let engine = m.key_inputs.engine();

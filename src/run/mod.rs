@@ -259,7 +259,7 @@ fn start_samplers(task: &Task) -> Samplers {
 /// Stop the samplers and write their files; what each did goes into the manifest.
 fn finish_samplers(task: &Task, samplers: Samplers) -> Result<Vec<SamplerRecord>, RunError> {
     let rel = |p: &Path| {
-        p.strip_prefix(&task.paths.run_dir())
+        p.strip_prefix(task.paths.run_dir())
             .unwrap_or(p)
             .to_string_lossy()
             .into_owned()
@@ -326,7 +326,7 @@ fn make_way(
     }
     let regenerable = previous.is_some_and(|m| {
         m.key_inputs.engine() == EngineKind::Fake
-            && m.accounts_for(&task.paths.run_dir(), task.paths.log_name())
+            && m.accounts_for(task.paths.run_dir(), task.paths.log_name())
     });
     if regenerable {
         return Ok(());
@@ -434,7 +434,7 @@ fn run_task(
         key_inputs: task.inputs(),
         attempt,
         log: log
-            .strip_prefix(&paths.run_dir())
+            .strip_prefix(paths.run_dir())
             .unwrap_or(&log)
             .to_string_lossy()
             .into_owned(),
