@@ -101,7 +101,7 @@ pub enum Command {
     FakeEngine(FakeEngineArgs),
     /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
     #[command(
-        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
+        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench cpu-smoke --on n2 --wait       # sbatch it to n2's Slurm partition (machines.toml)\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
     )]
     Bench(BenchArgs),
     /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
@@ -177,6 +177,15 @@ pub struct BenchArgs {
     /// the self-check mark the run invalid
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub client_slowdown_ms: u64,
+    /// Run through this machine of machines.toml: here if its executor is local, else `sbatch`
+    /// to its Slurm partition (the job runs this command there, without --on; the results go
+    /// to the same folder, or `repro pack` / `repro merge` them back)
+    #[arg(long, value_name = "MACHINE")]
+    pub on: Option<String>,
+    /// With --on a Slurm machine: wait for the job, showing its state changes (exit 0 when it
+    /// completed, 3 when not)
+    #[arg(long, requires = "on")]
+    pub wait: bool,
 }
 
 /// What `repro bench` does besides running a benchmark.

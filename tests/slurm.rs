@@ -1,5 +1,6 @@
-//! `repro figure … --on MACHINE`: machine checks, and a real single-node Slurm (Debian's
-//! slurmctld + slurmd + munge, started as root in a temporary folder) running a split figure.
+//! `repro figure … --on MACHINE` and `repro bench … --on MACHINE`: machine checks, and a real
+//! single-node Slurm (Debian's slurmctld + slurmd + munge, started as root in a temporary
+//! folder) running a split figure and a benchmark.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -106,6 +107,67 @@ fn on_submits_one_figure_at_a_time() {
         .run()
         .failure()
         .stderr_has("--on submits one figure at a time");
+}
+
+/// A benchmark of a few requests to the mock server.
+const MOCK_BENCH: &str = r#"
+title = "mock"
+[server]
+kind = "command"
+model = "mock"
+command = ["{repro}", "__mock-server", "--port", "{port}", "--ttft-ms", "1", "--gap-ms", "1", "--lifetime-s", "60"]
+health_timeout = "20s"
+stop_grace = "2s"
+[workload]
+arrival = "closed"
+concurrency = 1
+requests = 5
+prompt = { kind = "synthetic", len = { dist = "fixed", value = 4 } }
+output_len = { dist = "fixed", value = 4 }
+max_duration = "20s"
+request_timeout = "5s"
+"#;
+
+/// The one summary.json under `dir` (a benchmark's folder).
+fn bench_summary(dir: &Path) -> serde_json::Value {
+    let run = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("summary.json"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no run with a summary in {}", dir.display()));
+    serde_json::from_slice(&std::fs::read(run).unwrap()).unwrap()
+}
+
+#[test]
+fn a_benchmark_on_a_local_machine_runs_here_and_on_slurm_needs_sbatch() {
+    let t = Test::new()
+        .write("machines.toml", MACHINES)
+        .write("benchmarks/mock.toml", MOCK_BENCH);
+    t.run_with(["bench", "mock", "--on", "n1"]).success();
+    assert_eq!(
+        bench_summary(&t.path("results/bench-mock"))["outcomes"]["ok"],
+        5
+    );
+    assert!(!t.path("results/bench-mock/slurm-jobs.json").exists());
+    let out = t
+        .command()
+        .args(["bench", "mock", "--force", "--on", "batch"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`sbatch` not found on PATH: install slurm-client"),
+        "{stderr}"
+    );
+    t.run_with(["bench", "all", "--on", "batch"])
+        .failure()
+        .stderr_has("--on submits one benchmark at a time");
+    t.run_with(["bench", "mock", "--on", "n9"])
+        .failure()
+        .stderr_has("no machine `n9` in machines.toml (known: n1, batch)");
 }
 
 #[test]
@@ -371,5 +433,28 @@ fn a_split_part_runs_through_a_real_slurm_and_its_job_is_recorded() {
         .run()
         .success()
         .stdout_has(&format!("slurm job {id} on batch: COMPLETED"));
+
+    // A benchmark goes the same way: the job runs it, its folder keeps the record.
+    let t = Test::new()
+        .write("machines.toml", MACHINES)
+        .write("benchmarks/mock.toml", MOCK_BENCH)
+        .env("SLURM_CONF", &cluster.conf);
+    let out = t.run_with(["bench", "mock", "--on", "batch", "--wait"]);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}\n{}",
+        out.stdout,
+        out.stderr,
+        cluster.logs()
+    );
+    out.stdout_has("bench-mock: submitted slurm job")
+        .stdout_has("completed");
+    let bench = t.path("results/bench-mock");
+    assert_eq!(bench_summary(&bench)["outcomes"]["ok"], 5);
+    let jobs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bench.join("slurm-jobs.json")).unwrap()).unwrap();
+    assert_eq!(jobs["jobs"][0]["name"], "repro-bench-mock");
+    assert_eq!(jobs["jobs"][0]["last_state"], "COMPLETED");
     drop(cluster);
 }

@@ -112,6 +112,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         offline,
         ctx,
     } = Settings::resolve(&args, &out)?;
+    if let Some(code) = run_on(&args, &out, &benchmarks, &tenants, &offline)? {
+        return Ok(code);
+    }
     let models = out.project.models()?;
     // What the tenants' servers and the offline harnesses need, beside the servers'.
     let mut needs: Vec<Need> = tenants.iter().flat_map(|t| t.needs(&models)).collect();
@@ -171,6 +174,35 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::RUNS_FAILED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--on MACHINE`: `Ok(None)` where the benchmark runs here (a local machine, a dry run), else
+/// what submitting it to the machine's Slurm partition gave.
+fn run_on(
+    args: &BenchArgs,
+    out: &Output,
+    benchmarks: &[Planned],
+    tenants: &[super::tenants::PlannedTenants],
+    offline: &[super::offline::PlannedOffline],
+) -> anyhow::Result<Option<ExitCode>> {
+    let Some(name) = &args.on else {
+        return Ok(None);
+    };
+    let machine = super::figure_on::machine(out, name)?;
+    let names: Vec<&String> = (benchmarks.iter().map(|b| &b.name))
+        .chain(tenants.iter().map(|t| &t.name))
+        .chain(offline.iter().map(|o| &o.name))
+        .collect();
+    let [bench] = names.as_slice() else {
+        anyhow::bail!("--on submits one benchmark at a time: pass its name, not `all`");
+    };
+    let target = super::figure_on::Target {
+        part: format!("bench-{bench}"),
+        dir: runner::bench_dir(&args.results, bench),
+        dry_run: args.dry_run,
+        wait: args.wait,
+    };
+    super::figure_on::submit(name, &machine, &target, out)
 }
 
 /// Leftovers of an interrupted run in each benchmark's folder: removed (the results lock is

@@ -1,6 +1,7 @@
-//! `repro figure … --on MACHINE`: run a part through the executor machines.toml gives that
-//! machine. Local runs here as usual; Slurm submits a batch script that runs this same repro
-//! command (without `--on`) on the allocated node, into the same results folder.
+//! `repro figure … --on MACHINE` (and `repro bench … --on MACHINE`): run a part through the
+//! executor machines.toml gives that machine. Local runs here as usual; Slurm submits a batch
+//! script that runs this same repro command (without `--on`) on the allocated node, into the
+//! same results folder.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -59,13 +60,7 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         return Ok(None);
     };
     let machines = out.project.machines()?;
-    let Some(machine) = machines.machines.get(name) else {
-        let known: Vec<&str> = machines.machines.keys().map(String::as_str).collect();
-        bail!(
-            "no machine `{name}` in machines.toml (known: {})",
-            known.join(", ")
-        );
-    };
+    let machine = machine(out, name)?;
     if args.figure == "all" || plans.len() != 1 {
         bail!("--on submits one figure at a time: pass a figure id, not `all`");
     }
@@ -81,6 +76,47 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
             machine.runs.join(", ")
         );
     }
+    let target = Target {
+        part,
+        dir: part_dir(plan),
+        dry_run: args.dry_run,
+        wait: args.wait,
+    };
+    submit(name, &machine, &target, out)
+}
+
+/// What `--on` sends: a part's name (`figure-10/gpu1`, `bench-cpu-smoke`) and its folder
+/// (where the script, the job's output and `slurm-jobs.json` go).
+pub struct Target {
+    pub part: String,
+    pub dir: PathBuf,
+    pub dry_run: bool,
+    pub wait: bool,
+}
+
+/// Look up `--on NAME` in machines.toml.
+pub fn machine(out: &Output, name: &str) -> anyhow::Result<repro::config::machines::Machine> {
+    let machines = out.project.machines()?;
+    match machines.machines.get(name) {
+        Some(machine) => Ok(machine.clone()),
+        None => {
+            let known: Vec<&str> = machines.machines.keys().map(String::as_str).collect();
+            bail!(
+                "no machine `{name}` in machines.toml (known: {})",
+                known.join(", ")
+            )
+        }
+    }
+}
+
+/// Run this command on `machine`: `Ok(None)` where that is here (a local machine, or a dry
+/// run), else the exit code of submitting (and, with `--wait`, of the job).
+pub fn submit(
+    name: &str,
+    machine: &repro::config::machines::Machine,
+    target: &Target,
+    out: &Output,
+) -> anyhow::Result<Option<ExitCode>> {
     let Executor::Slurm {
         partition,
         gpus,
@@ -91,11 +127,12 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         // A local machine: this is it.
         return Ok(None);
     };
-    if args.dry_run {
+    let part = &target.part;
+    if target.dry_run {
         eprintln!("--dry-run: nothing submitted to `{name}` (slurm partition {partition})");
         return Ok(None);
     }
-    let dir = part_dir(plan);
+    let dir = target.dir.clone();
     let job_name = format!(
         "repro-{}",
         part.trim_start_matches("figure-").replace('/', "-")
@@ -112,7 +149,7 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         account: account.clone(),
         workdir: std::env::current_dir().context("reading the current folder")?,
         part_dir: dir.clone(),
-        machine: name.clone(),
+        machine: name.to_string(),
         command,
     };
     let job = slurm::submit(&submission).with_context(|| {
@@ -126,7 +163,7 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         job.name,
         job.output.display()
     );
-    if !args.wait {
+    if !target.wait {
         println!(
             "follow it with `repro status` or `squeue -j {}`; pass --wait to wait for it",
             job.id
