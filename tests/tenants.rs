@@ -569,3 +569,86 @@ fn ctrl_c_stops_every_tenant_and_keeps_nothing_of_the_run() {
         "an interrupted run keeps nothing: {left:?}"
     );
 }
+
+/// Engines side by side: `together = false` runs each tenant alone under the recipe's one
+/// seeded workload, never at once; one CSV and one chart hold them all.
+#[test]
+fn servers_side_by_side_run_one_workload_in_turn() {
+    let shared_workload = "[workload]\narrival = \"poisson\"\nrate = 100.0\nrequests = 12\nseed = 3\nprompt = { kind = \"synthetic\", len = { dist = \"fixed\", value = 4 } }\noutput_len = { dist = \"fixed\", value = 4 }\nmax_duration = \"30s\"\nrequest_timeout = \"5s\"\n";
+    // The tenants' own workloads are dropped: they take the recipe's.
+    let strip = |t: String| t[..t.find("[tenant.workload]").unwrap()].to_string();
+    let text = recipe(
+        &format!("together = false\n{shared_workload}"),
+        &[
+            strip(tenant("fast", 7501, "--ttft-ms 1 --gap-ms 1", "", "")),
+            strip(tenant("slow", 7502, "--ttft-ms 20 --gap-ms 5", "", "")),
+        ],
+    );
+    let t = Test::new().write("benchmarks/side.toml", text);
+    let dry = t.run_with(["bench", "side", "--dry-run"]).success();
+    assert!(
+        dry.stdout.contains("solo-fast: would run")
+            && dry.stdout.contains("solo-slow: would run")
+            && !dry.stdout.contains("shared"),
+        "{}",
+        dry.stdout
+    );
+    t.run_with(["bench", "side"]).success();
+    let bench = t.path("results/bench-side");
+    let (fast, slow) = (
+        json(&bench.join("solo-fast/summary.json")),
+        json(&bench.join("solo-slow/summary.json")),
+    );
+    assert_eq!(fast["outcomes"]["ok"], 12);
+    assert_eq!(slow["outcomes"]["ok"], 12);
+    // One seeded schedule for both (what was achieved differs by the clock's jitter).
+    assert_eq!(
+        fast["arrivals"]["scheduled_rate"],
+        slow["arrivals"]["scheduled_rate"]
+    );
+    assert!(slow["ttft"]["p50"].as_f64() > fast["ttft"]["p50"].as_f64());
+    assert!(!bench.join("shared").exists());
+    let csv = std::fs::read_to_string(bench.join("curves.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    t.run_with(["render", "bench-side", "--out", "figs", "--format", "svg"])
+        .success();
+    let compare = std::fs::read_to_string(t.path("figs/bench-side-compare.svg")).unwrap();
+    assert!(compare.contains("solo-fast") && compare.contains("solo-slow"));
+}
+
+#[test]
+fn side_by_side_recipe_errors_say_what_to_change() {
+    let base = |head: &str, with_workload: bool| {
+        let mut a = tenant(
+            "a",
+            7601,
+            "",
+            "arrival = \"closed\"\nconcurrency = 1\nrequests = 1",
+            "",
+        );
+        if !with_workload {
+            a = a[..a.find("[tenant.workload]").unwrap()].to_string();
+        }
+        recipe(head, &[a])
+    };
+    for (head, with_workload, message) in [
+        ("together = false\nsolo = false", true, "nothing would run"),
+        (
+            "together = false\nsharing = \"mps\"",
+            true,
+            "with `together = false` they never do",
+        ),
+        (
+            "",
+            false,
+            "tenant `a` has no `[tenant.workload]` and the recipe no `[workload]`",
+        ),
+    ] {
+        Test::new()
+            .write("benchmarks/e.toml", base(head, with_workload))
+            .run_with(["bench", "e", "--dry-run"])
+            .failure()
+            .stderr_has(message)
+            .stderr_has("benchmarks/e.toml:");
+    }
+}

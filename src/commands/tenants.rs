@@ -36,7 +36,9 @@ impl PlannedTenants {
                 continue;
             }
             let env = EnvSpec::new(server.vllm.clone().unwrap_or_default(), server.device);
-            for run in self.plan.shared.iter().map(|t| &t.run.tenants[i].run) {
+            let shared = self.plan.shared.iter().map(|t| &t.run.tenants[i].run);
+            // Its solo runs too: with `together = false` they are all it runs.
+            for run in shared.chain(self.plan.solo[i].iter().map(|t| &t.run)) {
                 needs.push(Need {
                     env: env.clone(),
                     repro_env: true,

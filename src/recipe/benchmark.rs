@@ -10,10 +10,14 @@ use crate::recipe::offline::OfflineRecipe;
 use crate::recipe::tenants::TenantsRecipe;
 
 /// The shipped benchmarks beyond `recipe::bench::BUILTIN`'s.
-pub const SHIPPED: [(&str, &str); 4] = [
+pub const SHIPPED: [(&str, &str); 5] = [
     (
         "mock-multitenant",
         include_str!("../../benchmarks/mock-multitenant.toml"),
+    ),
+    (
+        "mock-engines",
+        include_str!("../../benchmarks/mock-engines.toml"),
     ),
     (
         "cpu-multitenant",
@@ -147,7 +151,8 @@ mod tests {
         for (name, _) in shipped() {
             let b = load(Path::new("/nonexistent"), name).unwrap();
             let tenants = matches!(b, Benchmark::Tenants(_));
-            assert_eq!(tenants, name.contains("multitenant"), "{name}");
+            let several = name.contains("multitenant") || name.contains("engines");
+            assert_eq!(tenants, several, "{name}");
             let offline = matches!(b, Benchmark::Offline(_));
             assert_eq!(offline, name.contains("offline"), "{name}");
         }

@@ -3,6 +3,10 @@
 //! started, loaded at once and stopped together. The matrix applies to every tenant (a workload
 //! key to every workload, any other key to every server), except `sharing`, which sweeps how the
 //! device is shared (`none`, `mps`).
+//!
+//! With `together = false` the tenants are never run at once: each runs alone in turn (its solo
+//! runs), which is how several engines are put side by side under one seeded workload (the
+//! recipe's `[workload]`, which every tenant without its own takes).
 
 use std::path::Path;
 use std::time::Duration;
@@ -50,6 +54,13 @@ pub struct TenantsRecipe {
     /// Also run each tenant alone (same server, same workload) to compare against.
     #[serde(default = "yes")]
     pub solo: bool,
+    /// Run the tenants at once (the shared runs); `false`: only each alone, in turn — servers
+    /// side by side under the same workload.
+    #[serde(default = "yes")]
+    pub together: bool,
+    /// The workload of every tenant that has none of its own.
+    #[serde(default)]
+    pub workload: Option<WorkloadSpec>,
     /// Tenant i's load starts i × this after the first's (unless it sets `start_after`).
     #[serde(default, with = "humantime_serde")]
     pub stagger: Duration,
@@ -72,7 +83,9 @@ pub struct TenantSpec {
     /// Names its files (`<name>.summary.json`) and its solo run (`solo-<name>`).
     pub name: String,
     pub server: ServerSpec,
-    pub workload: WorkloadSpec,
+    /// Its load; else the recipe's `[workload]`.
+    #[serde(default)]
+    pub workload: Option<WorkloadSpec>,
     #[serde(default)]
     pub slo: Option<SloSpec>,
     /// When its load starts, after the first tenant's (default: its index × `stagger`).
@@ -144,6 +157,30 @@ impl TenantsRecipe {
                     ));
                 }
             }
+        }
+        if !recipe.together && !recipe.solo {
+            return Err(at(
+                &["together"],
+                "`together = false` runs each tenant alone, which `solo = false` forbids: nothing would run".into(),
+            ));
+        }
+        if !recipe.together
+            && (recipe.sharing != Sharing::None || recipe.matrix.contains_key(SHARING_KEY))
+        {
+            return Err(at(
+                &["together"],
+                "`sharing` is how tenants run together share the device; with `together = false` they never do: drop it".into(),
+            ));
+        }
+        if let Some(t) = recipe
+            .tenants
+            .iter()
+            .find(|t| t.workload.is_none() && recipe.workload.is_none())
+        {
+            return Err(at(
+                &["tenant"],
+                format!("tenant `{}` has no `[tenant.workload]` and the recipe no `[workload]` for it to take", t.name),
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for (i, tenant) in recipe.tenants.iter().enumerate() {
@@ -247,7 +284,11 @@ impl TenantsRecipe {
             title: format!("{} — tenant {}", self.title, t.name),
             description: None,
             server,
-            workload: t.workload.clone(),
+            workload: t
+                .workload
+                .clone()
+                .or_else(|| self.workload.clone())
+                .expect("parse checks that every tenant has a workload"),
             slo: t.slo.clone().unwrap_or_else(|| self.slo.clone()),
             matrix: self.inner_matrix(),
             capacity: None,
@@ -264,8 +305,12 @@ impl TenantsRecipe {
         }
     }
 
-    /// Every shared run: each value of `sharing` (outermost), then the rest of the matrix.
+    /// Every shared run: each value of `sharing` (outermost), then the rest of the matrix; none
+    /// with `together = false`.
     pub fn runs(&self) -> Vec<SharedRun> {
+        if !self.together {
+            return vec![];
+        }
         let per_tenant: Vec<Vec<BenchRun>> = (0..self.tenants.len())
             .map(|i| self.tenant_recipe(i).runs())
             .collect();
