@@ -188,7 +188,7 @@ fn run_on(
     let Some(name) = &args.on else {
         return Ok(None);
     };
-    let machine = super::figure_on::machine(out, name)?;
+    let machine = super::on::machine(out, name)?;
     let names: Vec<&String> = (benchmarks.iter().map(|b| &b.name))
         .chain(tenants.iter().map(|t| &t.name))
         .chain(offline.iter().map(|o| &o.name))
@@ -196,13 +196,13 @@ fn run_on(
     let [bench] = names.as_slice() else {
         anyhow::bail!("--on submits one benchmark at a time: pass its name, not `all`");
     };
-    let target = super::figure_on::Target {
+    let target = super::on::Target {
         part: format!("bench-{bench}"),
         dir: runner::bench_dir(&args.results, bench),
         dry_run: args.dry_run,
         wait: args.wait,
     };
-    super::figure_on::submit(name, &machine, &target, out)
+    super::on::submit(name, &machine, &target, out)
 }
 
 /// Leftovers of an interrupted run in each benchmark's folder: removed (the results lock is

@@ -303,7 +303,7 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(&args, &out)?;
     let models = out.project.models()?;
     let plans = settings.plans(&models, out.quiet)?;
-    if let Some(code) = super::figure_on::run(&args, &out, &plans)? {
+    if let Some(code) = super::on::run(&args, &out, &plans)? {
         return Ok(code);
     }
     let clashes: Vec<Clash> = plans.iter().filter_map(plan::guard::clash).collect();
@@ -438,7 +438,7 @@ fn needs(settings: &Settings, models: &Models, plans: &[Plan], steps: &[Prepared
             .iter()
             .filter(|p| p.groups.iter().any(|g| g.part.is_some()))
         {
-            let part = super::figure_on::part_name(plan);
+            let part = super::on::part_name(plan);
             if let Some((name, m)) = machines.runner_of(&part) {
                 let gpu = m.gpu.as_deref().unwrap_or("no GPU");
                 text += &format!(

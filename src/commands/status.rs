@@ -45,7 +45,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
             let _ = writeln!(
                 text,
                 "{:<16} {}",
-                super::figure_on::part_name(&plan),
+                super::on::part_name(&plan),
                 summary_line(&recipe, &tasks)
             );
             if out.verbose {
@@ -64,7 +64,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            if let Some(note) = super::figure_on::job_note(&plan.groups[0].dir) {
+            if let Some(note) = super::on::job_note(&plan.groups[0].dir) {
                 let _ = writeln!(text, "{:<16} {note}", "");
             }
         }
