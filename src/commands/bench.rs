@@ -137,9 +137,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     // One repro at a time in a results folder: leftovers of an interrupted run are then ours
     // to remove.
     let _lock = repro::artifacts::lock::lock(&args.results)?;
-    let names = benchmarks.iter().map(|b| &b.name);
-    let names = names.chain(tenants.iter().map(|t| &t.name));
-    remove_leftovers(&args.results, names.chain(offline.iter().map(|o| &o.name)))?;
+    remove_leftovers(&args.results, names(&benchmarks, &tenants, &offline))?;
     prepare(&steps, &models, &ctx, &out)?;
     let ctx = Context {
         interrupt: super::interrupt::install()?,
@@ -189,11 +187,7 @@ fn run_on(
         return Ok(None);
     };
     let machine = super::on::machine(out, name)?;
-    let names: Vec<&String> = (benchmarks.iter().map(|b| &b.name))
-        .chain(tenants.iter().map(|t| &t.name))
-        .chain(offline.iter().map(|o| &o.name))
-        .collect();
-    let [bench] = names.as_slice() else {
+    let [bench] = names(benchmarks, tenants, offline)[..] else {
         anyhow::bail!("--on submits one benchmark at a time: pass its name, not `all`");
     };
     let target = super::on::Target {
@@ -205,12 +199,21 @@ fn run_on(
     super::on::submit(name, &machine, &target, out)
 }
 
+/// The names of the benchmarks of every kind this command runs.
+fn names<'a>(
+    benchmarks: &'a [Planned],
+    tenants: &'a [super::tenants::PlannedTenants],
+    offline: &'a [super::offline::PlannedOffline],
+) -> Vec<&'a String> {
+    (benchmarks.iter().map(|b| &b.name))
+        .chain(tenants.iter().map(|t| &t.name))
+        .chain(offline.iter().map(|o| &o.name))
+        .collect()
+}
+
 /// Leftovers of an interrupted run in each benchmark's folder: removed (the results lock is
 /// held, so they are no other repro's).
-fn remove_leftovers<'a>(
-    results: &std::path::Path,
-    names: impl Iterator<Item = &'a String>,
-) -> anyhow::Result<()> {
+fn remove_leftovers(results: &std::path::Path, names: Vec<&String>) -> anyhow::Result<()> {
     for name in names {
         let dir = runner::bench_dir(results, name);
         repro::artifacts::stage::remove_leftovers(&dir)

@@ -101,25 +101,26 @@ pub fn load_named(dir: &Path, word: &str) -> Result<(String, Benchmark), Benchma
                     path: path.to_path_buf(),
                 });
             }
-            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            Ok((name, Benchmark::parse(path, &text)?))
+            Ok((name, read(path)?))
         }
         _ => Ok((word.to_string(), load(dir, word)?)),
     }
+}
+
+/// Read and parse a recipe file.
+fn read(path: &Path) -> Result<Benchmark, BenchmarkError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Benchmark::parse(path, &text)?)
 }
 
 /// Load `<dir>/<name>.toml`, or the shipped recipe of that name.
 pub fn load(dir: &Path, name: &str) -> Result<Benchmark, BenchmarkError> {
     let path = dir.join(format!("{name}.toml"));
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        return Ok(Benchmark::parse(&path, &text)?);
+        return read(&path);
     }
     match shipped().find(|(b, _)| *b == name) {
         Some((_, text)) => Ok(Benchmark::parse(
