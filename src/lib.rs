@@ -26,7 +26,7 @@
 //! parse, samplers,    vLLM logs → stage timings and ledgers; CPU/GPU samplers; the progress
 //!   progress          events every layer sends
 //! stats, num, sys,    numpy-exact arithmetic and fits, Python's number printing, machine
-//!   exit              facts, exit codes
+//!   exit, suggest     facts, exit codes, "did you mean" for a mistyped name
 //! ```
 //!
 //! The analysis half (`parse`, `table`, `predict`, `figures`, `render`) reads artifacts only,
@@ -59,5 +59,6 @@ pub mod reproduce;
 pub mod run;
 pub mod samplers;
 pub mod stats;
+pub mod suggest;
 pub mod sys;
 pub mod table;

@@ -21,10 +21,17 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// `path` made absolute against the current folder (without touching the disk), as every path
+/// handed to a child process must be: a child may work in a folder of its own (PyTorch's C++
+/// builder compiles in one), where a relative path names nothing. Unchanged where the current
+/// folder cannot be read.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The path itself if it exists, else its nearest existing parent.
 pub fn existing_ancestor(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    absolute
+    absolute(path)
         .ancestors()
         .find(|p| p.exists())
         .unwrap_or(Path::new("/"))

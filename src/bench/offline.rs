@@ -248,8 +248,9 @@ impl Harness<'_> {
         dir: &Path,
         interrupt: &Interrupt,
     ) -> Result<Result<HarnessResult, OfflineError>, BenchError> {
-        let request_path = dir.join("request.json");
-        let result_path = dir.join("result.json");
+        // Absolute: the harness is a child process, which may change its folder.
+        let request_path = crate::sys::absolute(&dir.join("request.json"));
+        let result_path = crate::sys::absolute(&dir.join("result.json"));
         runner::write(dir, "request.json", runner::pretty(request).as_bytes())?;
         let files = crate::assets::install(self.cache, &[crate::assets::OFFLINE_HARNESS])
             .map_err(OfflineError::Assets);
@@ -565,7 +566,7 @@ impl OfflineJob<'_> {
 pub fn python_of(recipe: &OfflineRecipe, ctx: &Context) -> PathBuf {
     let engine = &recipe.engine;
     match &engine.python {
-        Some(python) => ctx.project_root.join(python),
+        Some(python) => crate::sys::absolute(&ctx.project_root.join(python)),
         None => EnvSpec::new(engine.vllm.clone(), engine.device).python(&ctx.cache),
     }
 }

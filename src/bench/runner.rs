@@ -287,15 +287,16 @@ pub fn launch(
 
 /// Where vLLM finds `model`: the models folder (where `repro bench` prepares models.toml's
 /// models), a folder of an older setup, a path; else a hub id, which vLLM downloads itself.
+/// A folder is named absolute: the server may work in a folder of its own.
 pub fn model_path(ctx: &Context, model: &str) -> String {
     let models = ctx.models_dir.join(model);
     let legacy = ctx.cache.join("models").join(model);
-    if models.is_dir() {
-        models.display().to_string()
-    } else if legacy.is_dir() {
-        legacy.display().to_string()
-    } else if ctx.project_root.join(model).is_dir() {
-        ctx.project_root.join(model).display().to_string()
+    let in_project = ctx.project_root.join(model);
+    let found = [models, legacy, in_project]
+        .into_iter()
+        .find(|d| d.is_dir());
+    if let Some(dir) = found {
+        crate::sys::absolute(&dir).display().to_string()
     } else {
         model.to_string()
     }

@@ -54,7 +54,7 @@ pub fn run(args: DatasetArgs, out: Output) -> anyhow::Result<ExitCode> {
     };
     let spec = EnvSpec::new(args.vllm.clone(), device);
     let python = match &args.python {
-        Some(p) => p.clone(),
+        Some(p) => repro::sys::absolute(p),
         None => {
             let python = spec.python(&ctx.cache);
             anyhow::ensure!(

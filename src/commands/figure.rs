@@ -245,7 +245,7 @@ impl Settings {
                 continue;
             }
             let python = match &self.python {
-                Some(python) => python.clone(),
+                Some(python) => repro::sys::absolute(python),
                 None => EnvSpec::new(version, self.device).python(&self.cache),
             };
             if !python.exists() {

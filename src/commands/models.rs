@@ -98,7 +98,7 @@ fn names(models: &Models, requested: &[String], all: bool) -> anyhow::Result<Vec
             if models.tensorized.contains_key(name) {
                 bail!("`{name}` is made locally (`repro models tensorize`), not downloaded");
             }
-            bail!(repro::models::ModelError::Unknown(name.clone()));
+            bail!(repro::models::ModelError::unknown(name, models));
         }
         if models.models[name].synthetic_only() {
             bail!("`{name}` is not on any hub: make it with `repro models synth {name}`");
@@ -158,6 +158,13 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             force,
             python,
         } => {
+            // A mistyped name is said before anything else is looked for.
+            if let Some(name) = names
+                .iter()
+                .find(|n| *n != "all" && !settings.models.models.contains_key(*n))
+            {
+                bail!(repro::models::ModelError::unknown(name, &settings.models));
+            }
             let python = match python {
                 Some(p) => p,
                 None => env_python(&settings.cache)?,
@@ -332,7 +339,7 @@ fn synthesize(
             .models
             .models
             .get(name)
-            .ok_or_else(|| repro::models::ModelError::Unknown(name.clone()))?;
+            .ok_or_else(|| repro::models::ModelError::unknown(name, &s.models))?;
         let dir = s.models_dir.join(name);
         if !s.out.quiet {
             eprintln!(

@@ -105,7 +105,7 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 .models
                 .models
                 .get(model)
-                .ok_or_else(|| repro::models::ModelError::Unknown(model.clone()))?;
+                .ok_or_else(|| repro::models::ModelError::unknown(model, ctx.models))?;
             let dir = ctx.models_dir.join(model);
             fetch::fetch_model(&Hub::from_env()?, model, entry, &dir, 4, &Bars::new(out))
                 .with_context(|| {
@@ -120,7 +120,7 @@ fn do_step(step: &Step, ctx: &Inputs, out: &Output) -> anyhow::Result<()> {
                 .models
                 .models
                 .get(model)
-                .ok_or_else(|| repro::models::ModelError::Unknown(model.clone()))?;
+                .ok_or_else(|| repro::models::ModelError::unknown(model, ctx.models))?;
             let python = ctx.python.clone().unwrap_or_else(|| env.python(&ctx.cache));
             let dir = ctx.models_dir.join(model);
             repro::models::synth::synthesize(&python, &ctx.cache, model, entry, None, &dir, false)?;

@@ -50,11 +50,13 @@ impl EnvSpec {
     }
 }
 
-/// The cache folder: `$REPRO_CACHE`, else `<project>/.cache`.
+/// The cache folder: `$REPRO_CACHE`, else `<project>/.cache`; absolute, since the environments'
+/// pythons, the harnesses and the compile caches under it are handed to child processes.
 pub fn cache_dir(project_root: &Path) -> PathBuf {
-    std::env::var_os("REPRO_CACHE")
+    let dir = std::env::var_os("REPRO_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| project_root.join(".cache"))
+        .unwrap_or_else(|| project_root.join(".cache"));
+    crate::sys::absolute(&dir)
 }
 
 /// `<env>/lib/python3.X/site-packages`, the first one found.

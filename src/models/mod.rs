@@ -86,8 +86,8 @@ pub enum ModelError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("unknown model `{0}` (see models.toml; `repro models list` shows them all)")]
-    Unknown(String),
+    #[error("unknown model `{0}`{1} (see models.toml; `repro models list` shows them all)")]
+    Unknown(String, String),
     #[error(transparent)]
     Hub(#[from] hub::HubError),
     #[error("`{path}`: {problem}")]
@@ -96,6 +96,17 @@ pub enum ModelError {
     NoSpace { dir: PathBuf, need: u64, free: u64 },
     #[error("`{}` has no {MANIFEST}: not fetched by repro, or the fetch did not finish", dir.display())]
     NoManifest { dir: PathBuf },
+}
+
+impl ModelError {
+    /// `name` is not a model of `models`: the error, with the nearest name where one is near.
+    pub fn unknown(name: &str, models: &crate::config::models::Models) -> ModelError {
+        let names = models.models.keys().chain(models.tensorized.keys());
+        ModelError::Unknown(
+            name.to_string(),
+            crate::suggest::did_you_mean(name, names.map(String::as_str)),
+        )
+    }
 }
 
 crate::io_adapter!(pub(crate) fn io -> ModelError);

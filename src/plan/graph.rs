@@ -88,15 +88,20 @@ pub enum PlanError {
     },
     #[error("`{figure}` is not split, so it has no part {index}: leave out the part flag")]
     NotSplit { figure: String, index: u32 },
-    #[error("`{figure}`: model `{model}` is not in models.toml (add it there, or fix the recipe)")]
-    UnknownModel { figure: String, model: String },
+    #[error("`{figure}`: model `{model}` is not in models.toml{did_you_mean} (add it there, or fix the recipe)")]
+    UnknownModel {
+        figure: String,
+        model: String,
+        did_you_mean: String,
+    },
     #[error("`{figure}` evicts the page cache before each run, but model `{model}` is a hub id whose files the engine finds itself: add it to models.toml (its `repo`) or give its local folder")]
     CannotEvict { figure: String, model: String },
-    #[error("`{figure}` has no run of model `{model}` (its models: {available})")]
+    #[error("`{figure}` has no run of model `{model}`{did_you_mean} (its models: {available})")]
     ModelNotInRecipe {
         figure: String,
         model: String,
         available: String,
+        did_you_mean: String,
     },
     #[error("`{figure}` has no run of vLLM {version} (its versions: {available})")]
     VersionNotInRecipe {
@@ -300,6 +305,7 @@ fn only_models(
             figure: recipe.folder.clone(),
             model: missing.clone(),
             available: names.join(", "),
+            did_you_mean: crate::suggest::did_you_mean(missing, names.iter().copied()),
         });
     }
     Ok(combinations
@@ -338,11 +344,20 @@ fn resolve_model(
     let unknown = || PlanError::UnknownModel {
         figure: req.recipe.folder.clone(),
         model: value.to_string(),
+        did_you_mean: crate::suggest::did_you_mean(
+            value,
+            req.models
+                .models
+                .keys()
+                .chain(req.models.tensorized.keys())
+                .map(String::as_str),
+        ),
     };
     match model::source(req.models, value).ok_or_else(unknown)? {
         ModelSource::Entry(name) => {
             let info = req.models.get(name).ok_or_else(unknown)?;
-            let dir = req.models_dir.join(name);
+            // The engine is handed this folder: absolute, whatever folder it works in.
+            let dir = crate::sys::absolute(&req.models_dir.join(name));
             let model_ref = ModelRef {
                 name: name.to_string(),
                 repo: info.repo.clone(),
@@ -626,9 +641,16 @@ configs = [{ model = "opt-6.7b" }]
         assert_eq!(again.tasks[3].key, plan.tasks[3].key);
         // The borrowed view hashed at planning and the owned inputs stored in manifests agree.
         assert_eq!(plan.tasks[3].inputs().key(), plan.tasks[3].key);
+        // The model's folder is handed to the engine absolute (it may work in another folder).
+        let model = std::path::absolute("models/llama2-7b-hf").unwrap();
         assert_eq!(
             plan.tasks[0].config.engine_args,
-            ["--model", "models/llama2-7b-hf", "--cuda-graph-sizes", "1"]
+            [
+                "--model",
+                model.to_str().unwrap(),
+                "--cuda-graph-sizes",
+                "1"
+            ]
         );
         let mut real = request(&recipe, &models);
         real.engine = EngineKind::Real;

@@ -209,7 +209,7 @@ fn fetch_state(req: &PrepareRequest, name: &str) -> Result<StepState, ModelError
         .models
         .models
         .get(name)
-        .ok_or_else(|| ModelError::Unknown(name.to_string()))?;
+        .ok_or_else(|| ModelError::unknown(name, req.models))?;
     Ok(match models::presence(&dir)? {
         Presence::Present(m) => StepState::Done(format!(
             "`{}`{}",

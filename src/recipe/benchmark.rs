@@ -72,8 +72,13 @@ impl Benchmark {
 /// A benchmark that cannot be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchmarkError {
-    #[error("no benchmark `{name}`: expected `{}` or a shipped one ({})", path.display(), shipped_names().join(", "))]
-    NotFound { name: String, path: PathBuf },
+    #[error("no benchmark `{name}`{did_you_mean}: expected `{}` or a shipped one ({})", path.display(), shipped_names().join(", "))]
+    NotFound {
+        name: String,
+        path: PathBuf,
+        /// ` (did you mean `mock-serve`?)`, or empty.
+        did_you_mean: String,
+    },
     #[error("no benchmark recipe `{}`: no such file (a name without `.toml` is looked up in benchmarks/ and the shipped ones)", path.display())]
     NoFile { path: PathBuf },
     #[error(transparent)]
@@ -127,10 +132,14 @@ pub fn load(dir: &Path, name: &str) -> Result<Benchmark, BenchmarkError> {
             Path::new(&format!("<builtin>/benchmarks/{name}.toml")),
             text,
         )?),
-        None => Err(BenchmarkError::NotFound {
-            name: name.to_string(),
-            path,
-        }),
+        None => {
+            let names = available(dir);
+            Err(BenchmarkError::NotFound {
+                name: name.to_string(),
+                path,
+                did_you_mean: crate::suggest::did_you_mean(name, names.iter().map(String::as_str)),
+            })
+        }
     }
 }
 

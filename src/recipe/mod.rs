@@ -52,6 +52,19 @@ pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(id, _)| *id)
 }
 
+/// The names of the recipe files in `dir` (`my-sweep` for `my-sweep.toml`).
+fn recipe_stems(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".toml").map(str::to_string)
+        })
+        .collect()
+}
+
 /// One experiment: the paper's, or anyone's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,8 +217,13 @@ impl Split {
 /// A recipe that cannot be found.
 #[derive(Debug, thiserror::Error)]
 pub enum RecipeError {
-    #[error("no recipe `{id}`: expected `{}`, a path to a recipe file (`….toml`), a figure of the paper (1–15, 17) or a shipped recipe ({})", path.display(), builtin_ids().collect::<Vec<_>>().join(", "))]
-    NotFound { id: String, path: PathBuf },
+    #[error("no recipe `{id}`{did_you_mean}: expected `{}`, a path to a recipe file (`….toml`), a figure of the paper (1–15, 17) or a shipped recipe ({})", path.display(), builtin_ids().collect::<Vec<_>>().join(", "))]
+    NotFound {
+        id: String,
+        path: PathBuf,
+        /// ` (did you mean `7`?)`, or empty.
+        did_you_mean: String,
+    },
     #[error("`{}` writes its results to `{folder}`, the folder of recipe `{other}` (`{}`): give it a `folder = \"…\"` of its own, or leave `folder` out (it defaults to the recipe's name)", path.display(), other_path.display())]
     FolderTaken {
         path: PathBuf,
@@ -401,10 +419,16 @@ impl Recipe {
                 text,
                 models,
             )?),
-            None => Err(RecipeError::NotFound {
-                id: id.to_string(),
-                path,
-            }),
+            None => {
+                let own = recipe_stems(dir);
+                let mut names: Vec<&str> = builtin_ids().collect();
+                names.extend(own.iter().map(String::as_str));
+                Err(RecipeError::NotFound {
+                    id: id.to_string(),
+                    path,
+                    did_you_mean: crate::suggest::did_you_mean(id, names),
+                })
+            }
         }
     }
 

@@ -186,7 +186,7 @@ fn job(
         Engine::Fake { exe, project } => {
             env.push((
                 "REPRO_PROJECT".into(),
-                project.to_string_lossy().into_owned(),
+                crate::sys::absolute(project).to_string_lossy().into_owned(),
             ));
             (exe.clone().into_os_string(), vec!["__fake-engine".into()])
         }
