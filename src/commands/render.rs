@@ -312,6 +312,24 @@ fn default_charts(
                         format!("{stem}-{param}"),
                     ),
                 };
+                let of_whom = match &model {
+                    Some(m) => format!("{m}'s runs"),
+                    None => "its runs".to_string(),
+                };
+                let missing = default::values_without_runs(&param, &values, average, &runs);
+                if missing.len() == values.len() {
+                    if !ctx.out.quiet {
+                        eprintln!("warning: {stem}: none of {of_whom} is in the average yet, so their chart against `{param}` is not drawn (run them, then `repro table`)");
+                    }
+                    continue;
+                }
+                if !missing.is_empty() && !ctx.out.quiet {
+                    let list: Vec<String> = missing
+                        .iter()
+                        .map(|v| format!("{param} = {}", v.python_str()))
+                        .collect();
+                    eprintln!("warning: {stem}: {of_whom} against `{param}` drawn without {}: no run of those yet", list.join(", "));
+                }
                 let chart = match default::param_chart(&title, &param, &values, average, &runs)? {
                     ParamChart::Lines(lines) => ChartData::Lines(lines),
                     ParamChart::Bars(bars) => ChartData::GroupedBars(bars),

@@ -166,6 +166,39 @@ pub enum ParamChart {
     Bars(GroupedBarsData),
 }
 
+/// The average's rows of the runs of `combinations` whose `param` is `value`.
+fn rows_with(
+    param: &str,
+    value: &Scalar,
+    average: &Comparison,
+    combinations: &[Combination],
+) -> Vec<usize> {
+    let by_log: HashMap<String, &Combination> =
+        combinations.iter().map(|c| (c.log_name(), c)).collect();
+    average
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| by_log.get(*l).and_then(|c| c.params.get(param)) == Some(value))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The values of `param` that no run of `combinations` in the average has: a sweep run in part
+/// (one model of two, `--model`), whose chart draws the values that have runs and names these.
+pub fn values_without_runs(
+    param: &str,
+    values: &[Scalar],
+    average: &Comparison,
+    combinations: &[Combination],
+) -> Vec<Scalar> {
+    values
+        .iter()
+        .filter(|v| rows_with(param, v, average, combinations).is_empty())
+        .cloned()
+        .collect()
+}
+
 pub fn param_chart(
     title: &str,
     param: &str,
@@ -173,18 +206,7 @@ pub fn param_chart(
     average: &Comparison,
     combinations: &[Combination],
 ) -> Result<ParamChart, FigureError> {
-    let by_log: HashMap<String, &Combination> =
-        combinations.iter().map(|c| (c.log_name(), c)).collect();
-    // The average's rows with each value, by value.
-    let rows_of = |value: &Scalar| -> Vec<usize> {
-        average
-            .labels
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| by_log.get(*l).and_then(|c| c.params.get(param)) == Some(value))
-            .map(|(i, _)| i)
-            .collect()
-    };
+    let rows_of = |value: &Scalar| rows_with(param, value, average, combinations);
     let mean_of = |stage: Stage, value: &Scalar| {
         let samples: Vec<f64> = rows_of(value)
             .into_iter()
