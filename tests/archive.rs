@@ -136,6 +136,68 @@ fn a_differing_file_stops_the_merge_and_changes_nothing() {
     );
 }
 
+/// An archive cut short (a copy that stopped half way) is named as damaged, and a merge that
+/// had to make the results folder leaves none behind (before: an empty folder with a lock, and
+/// `cannot read or write`).
+#[test]
+fn a_cut_archive_is_named_damaged_and_leaves_no_folder() {
+    let t = Test::new();
+    small_results(&t, "theirs");
+    t.run_with(["-q", "pack", "--results", "theirs", "-o", "whole.tar.zst"])
+        .success();
+    let whole = std::fs::read(t.path("whole.tar.zst")).unwrap();
+    let t = t.write("cut.tar.zst", &whole[..whole.len() / 2]);
+    t.run_with(["merge", "cut.tar.zst", "--results", "new"])
+        .failure()
+        .stderr_has("`cut.tar.zst` is damaged or cut short")
+        .stderr_has("nothing merged");
+    assert!(!t.path("new").exists(), "a failed merge left `new/` behind");
+    // Into a folder that was there: it stays, unchanged.
+    let results = small_results(&t, "results");
+    let before = snapshot(&results);
+    t.run_with(["merge", "cut.tar.zst", "--results", "results"])
+        .failure()
+        .stderr_has("damaged or cut short");
+    assert_eq!(before, snapshot(&results));
+}
+
+/// Fake-engine runs merged onto real data: the conflict says which side is fake, and the way
+/// out is a folder of their own, not a preference that would mix the two kinds.
+#[test]
+fn a_fake_run_merged_onto_real_data_is_named_as_fake() {
+    let t = Test::new();
+    t.run_with([
+        "-q",
+        "figure",
+        "2",
+        "--engine",
+        "fake",
+        "--iterations",
+        "1",
+        "--results",
+        "fake",
+    ])
+    .success();
+    t.run_with(["-q", "pack", "--results", "fake", "-o", "fake.tar.zst"])
+        .success();
+    let real = t.path("real/figure-2");
+    copy_tree(&t.path("fake/figure-2"), &real);
+    // The same files, made real: no manifests, other bytes.
+    std::fs::remove_dir_all(real.join("iterations/1/manifests")).unwrap();
+    std::fs::remove_dir_all(real.join("uncached/manifests")).unwrap();
+    for dir in ["iterations/1", "uncached"] {
+        for entry in std::fs::read_dir(real.join(dir)).unwrap().flatten() {
+            std::fs::write(entry.path(), "a real log\n").unwrap();
+        }
+    }
+    let before = snapshot(&t.path("real"));
+    t.run_with(["merge", "fake.tar.zst", "--results", "real"])
+        .failure()
+        .stderr_has("in `fake.tar.zst` (a fake-engine run)")
+        .stderr_has("the incoming files are fake-engine runs (`--engine fake`) and the local ones real data");
+    assert_eq!(before, snapshot(&t.path("real")));
+}
+
 /// A .tar.zst with one entry whose name and type are written raw, as an attacker would.
 fn hostile_archive(path: &Path, name: &[u8], kind: tar::EntryType, link: Option<&str>) {
     let mut builder = tar::Builder::new(Vec::new());

@@ -52,19 +52,39 @@ pub struct Conflict {
     pub ours: String,
     pub theirs: String,
     pub source: PathBuf,
+    /// Each side's file is a fake-engine run's (its manifest says so).
+    pub ours_fake: bool,
+    pub theirs_fake: bool,
 }
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = |fake| if fake { " (a fake-engine run)" } else { "" };
         write!(
             f,
-            "`{}`: local blake3 {} ≠ {} in `{}`",
+            "`{}`: local blake3 {}{} ≠ {} in `{}`{}",
             self.path.display(),
             &self.ours[..16],
+            kind(self.ours_fake),
             &self.theirs[..16],
-            self.source.display()
+            self.source.display(),
+            kind(self.theirs_fake)
         )
     }
+}
+
+/// Whether the log at `rel` is a fake-engine run's: its manifest (`manifests/<stem>.json`
+/// beside it, read from `manifest_of(rel)`) says `"engine": "fake"`.
+fn is_fake_run(rel: &Path, read: impl Fn(&Path) -> Option<Vec<u8>>) -> bool {
+    let (Some(dir), Some(stem)) = (rel.parent(), rel.file_stem()) else {
+        return false;
+    };
+    let manifest = dir
+        .join(crate::artifacts::layout::MANIFEST_DIR)
+        .join(Path::new(stem).with_extension("json"));
+    read(&manifest)
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|m| m["key_inputs"]["engine"] == "fake")
 }
 
 /// What a merge did (or would do).
@@ -136,6 +156,35 @@ fn stage_folder(
     Ok(())
 }
 
+/// A read of the archive failed: it is damaged or was cut short (a local failure to write is
+/// an [`ArchiveError::Io`] of the staged file instead).
+fn damaged(archive: &Path) -> impl Fn(std::io::Error) -> ArchiveError + '_ {
+    move |e| ArchiveError::Damaged {
+        archive: archive.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+/// Copy one entry to `staged`, telling a damaged archive from a disk that cannot be written.
+fn copy_entry(
+    entry: &mut impl std::io::Read,
+    archive: &Path,
+    staged: &Path,
+) -> Result<(), ArchiveError> {
+    use std::io::Write;
+    let mut out = std::fs::File::create(staged).map_err(io_err(staged))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(damaged(archive)(e)),
+        };
+        out.write_all(&buf[..n]).map_err(io_err(staged))?;
+    }
+}
+
 fn add_incoming(
     into: &mut BTreeMap<PathBuf, Incoming>,
     rel: PathBuf,
@@ -149,6 +198,8 @@ fn add_incoming(
                 ours: previous.hash.clone(),
                 theirs: incoming.hash,
                 source: incoming.source,
+                ours_fake: false,
+                theirs_fake: false,
             }]));
         }
         return Ok(());
@@ -175,8 +226,8 @@ fn stage_archive(
     };
     let mut manifest: Option<PackManifest> = None;
     let mut from_archive = BTreeMap::new();
-    for entry in tar.entries().map_err(io_err(archive))? {
-        let mut entry = entry.map_err(io_err(archive))?;
+    for entry in tar.entries().map_err(damaged(archive))? {
+        let mut entry = entry.map_err(damaged(archive))?;
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8(raw).map_err(|e| {
             hostile(
@@ -202,7 +253,7 @@ fn stage_archive(
         let rel = normalise(&path);
         if rel == Path::new(PACK_MANIFEST) {
             let mut text = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut text).map_err(io_err(archive))?;
+            std::io::Read::read_to_end(&mut entry, &mut text).map_err(damaged(archive))?;
             manifest = Some(
                 serde_json::from_slice(&text)
                     .map_err(|_| hostile(name, "an unreadable repro-pack.json"))?,
@@ -213,8 +264,7 @@ fn stage_archive(
             continue;
         }
         let staged = staging.join(format!("f{}", into.len() + from_archive.len()));
-        let mut out = std::fs::File::create(&staged).map_err(io_err(&staged))?;
-        std::io::copy(&mut entry, &mut out).map_err(io_err(archive))?;
+        copy_entry(&mut entry, archive, &staged)?;
         let hash = hash_file(&staged).map_err(io_err(&staged))?;
         from_archive.insert(
             rel,
@@ -324,7 +374,8 @@ fn remove_dir_if_present(dir: &Path) -> Result<(), ArchiveError> {
     }
 }
 
-/// Merge `sources` (folders or `.tar.zst` archives) into `results`.
+/// Merge `sources` (folders or `.tar.zst` archives) into `results`. A results folder the merge
+/// had to create is removed again where the merge fails: a failed merge leaves no trace.
 pub fn merge(
     results: &Path,
     sources: &[PathBuf],
@@ -335,6 +386,27 @@ pub fn merge(
             path: results.to_path_buf(),
         });
     }
+    let created = !results.exists();
+    // One repro at a time in a results folder; a dry run writes nothing, not even the lock.
+    let lock = match options.dry_run {
+        true => None,
+        false => Some(crate::artifacts::lock::lock(results)?),
+    };
+    let merged = merge_into(results, sources, options);
+    if merged.is_err() && created {
+        // Only where nothing is left in it but the lock (the staging folder is gone by now).
+        drop(lock);
+        let _ = std::fs::remove_file(results.join(crate::artifacts::lock::LOCK_FILE));
+        let _ = std::fs::remove_dir(results);
+    }
+    merged
+}
+
+fn merge_into(
+    results: &Path,
+    sources: &[PathBuf],
+    options: &MergeOptions,
+) -> Result<MergeReport, ArchiveError> {
     let mut report = MergeReport::default();
     // A dry run stages in the system's temporary folder: nothing is written into the results.
     let staging = if options.dry_run {
@@ -442,6 +514,8 @@ fn plan_moves(
                 ours,
                 theirs: file.hash.clone(),
                 source: file.source.clone(),
+                ours_fake: is_fake_run(rel, |m| std::fs::read(results.join(m)).ok()),
+                theirs_fake: is_fake_run(rel, |m| std::fs::read(&incoming.get(m)?.staged).ok()),
             }),
         }
     }

@@ -32,8 +32,10 @@ pub enum ArchiveError {
     UnknownSource { path: PathBuf },
     #[error("`{}`: `{entry}` does not match the hash in {PACK_MANIFEST} (the archive is damaged)", archive.display())]
     HashMismatch { archive: PathBuf, entry: String },
-    #[error("{} conflicting file(s), nothing merged:\n{}\nhint: keep the local files with `--prefer ours`, take the incoming ones with `--prefer theirs`", .0.len(), conflict_lines(.0))]
+    #[error("{} conflicting file(s), nothing merged:\n{}\nhint: {}", .0.len(), conflict_lines(.0), conflict_hint(.0))]
     Conflicts(Vec<merge::Conflict>),
+    #[error("`{}` is damaged or cut short ({detail}); nothing merged: copy or pack it again", archive.display())]
+    Damaged { archive: PathBuf, detail: String },
     #[error("nothing to pack: `{}` has no results", path.display())]
     Empty { path: PathBuf },
     #[error("`{}` has no repro-pack.json, so the hashes of its files cannot be checked (it was not made by `repro pack`); nothing merged\nhint: pass --trust-unlisted to merge it anyway", archive.display())]
@@ -44,6 +46,18 @@ pub enum ArchiveError {
     Exists { path: PathBuf },
     #[error("folder `{}` does not exist: create it first, or -o a file in an existing folder", path.display())]
     NoFolder { path: PathBuf },
+    #[error(transparent)]
+    Lock(#[from] crate::artifacts::lock::LockError),
+}
+
+/// The way out: where incoming fake-engine runs meet real data, a folder of their own (no
+/// preference mixes the two kinds); else a preference.
+fn conflict_hint(conflicts: &[merge::Conflict]) -> &'static str {
+    if conflicts.iter().any(|c| c.theirs_fake && !c.ours_fake) {
+        "the incoming files are fake-engine runs (`--engine fake`) and the local ones real data, which never share a figure: merge them into a results folder of their own (`--results fake`)"
+    } else {
+        "keep the local files with `--prefer ours`, take the incoming ones with `--prefer theirs`"
+    }
 }
 
 fn conflict_lines(conflicts: &[merge::Conflict]) -> String {

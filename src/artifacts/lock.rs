@@ -27,8 +27,12 @@ pub struct ResultsLock {
     _lock: Flock<File>,
 }
 
+/// The lock's file in a results folder.
+pub const LOCK_FILE: &str = ".repro.lock";
+
+/// Take the results folder's lock (making the folder where it is missing), or say who holds it.
 pub fn lock(results: &Path) -> Result<ResultsLock, LockError> {
-    let path = results.join(".repro.lock");
+    let path = results.join(LOCK_FILE);
     if results.exists() && !results.is_dir() {
         return Err(LockError::NotAFolder {
             dir: results.to_path_buf(),

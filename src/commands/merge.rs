@@ -21,12 +21,6 @@ pub fn run(args: MergeArgs, out: Output) -> anyhow::Result<ExitCode> {
             .ok()
             .and_then(|v| v.parse().ok()),
     };
-    // One repro at a time in a results folder; a dry run writes nothing, not even the lock.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(repro::artifacts::lock::lock(&args.results)?)
-    };
     let report = archive::merge(&args.results, &args.sources, &options)
         .with_context(|| format!("merging into `{}`", args.results.display()))?;
     if report.rolled_back {
