@@ -138,7 +138,9 @@ fn report_on_fake_runs_says_simulated_and_names_what_is_missing_or_failed() {
     let (out, html) = report(&t, "results");
     assert_self_contained(&html);
     assert!(
-        out.stderr.contains("warning: figure 2: FAKE ENGINE"),
+        // The same warning about several figures is one line naming them all.
+        out.stderr
+            .contains("warning: figure 2, figure 13: FAKE ENGINE (`--engine fake`)"),
         "{}",
         out.stderr
     );

@@ -28,8 +28,11 @@ pub fn run(args: ReportArgs, out: Output) -> anyhow::Result<ExitCode> {
     repro::artifacts::atomic_write(&path, html.as_bytes())
         .with_context(|| format!("writing `{}`", path.display()))?;
     if !out.quiet {
-        for w in report.warnings.iter().filter(|w| w.level == Level::Warning) {
-            eprintln!("warning: {}: {}", w.about, w.text);
+        for (level, text, same) in report::grouped_warnings(&report.warnings) {
+            if level == Level::Warning {
+                let abouts: Vec<&str> = same.iter().map(|w| w.about.as_str()).collect();
+                eprintln!("warning: {}: {text}", abouts.join(", "));
+            }
         }
         let drawn = report
             .sections

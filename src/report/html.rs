@@ -179,24 +179,14 @@ fn warnings(h: &mut String, report: &Report) {
         return;
     }
     h.push_str("<ul class=\"warnings\">\n");
-    // The same warning about several figures (FAKE ENGINE, a missing folder) is one line.
-    let mut grouped: Vec<(Level, &str, Vec<String>)> = Vec::new();
-    for level in [Level::Warning, Level::Note] {
-        for w in report.warnings.iter().filter(|w| w.level == level) {
-            let about = match &w.anchor {
+    for (level, text, same) in super::grouped_warnings(&report.warnings) {
+        let abouts: Vec<String> = same
+            .iter()
+            .map(|w| match &w.anchor {
                 Some(a) => format!("<a href=\"#{a}\">{}</a>", escape(&w.about)),
                 None => escape(&w.about),
-            };
-            match grouped
-                .iter_mut()
-                .find(|(l, t, _)| *l == level && *t == w.text)
-            {
-                Some((_, _, abouts)) => abouts.push(about),
-                None => grouped.push((level, &w.text, vec![about])),
-            }
-        }
-    }
-    for (level, text, abouts) in grouped {
+            })
+            .collect();
         let (class, word) = match level {
             Level::Warning => ("warning", "warning"),
             Level::Note => ("note", "note"),

@@ -93,6 +93,24 @@ pub struct Warning {
     pub anchor: Option<String>,
 }
 
+/// The same warning about several figures (FAKE ENGINE, a missing folder): one line naming
+/// them all, warnings first, then notes, each in the order first met.
+pub fn grouped_warnings(warnings: &[Warning]) -> Vec<(Level, &str, Vec<&Warning>)> {
+    let mut grouped: Vec<(Level, &str, Vec<&Warning>)> = Vec::new();
+    for level in [Level::Warning, Level::Note] {
+        for w in warnings.iter().filter(|w| w.level == level) {
+            match grouped
+                .iter_mut()
+                .find(|(l, t, _)| *l == level && *t == w.text)
+            {
+                Some((_, _, same)) => same.push(w),
+                None => grouped.push((level, &w.text, vec![w])),
+            }
+        }
+    }
+    grouped
+}
+
 /// What stops a report from being made at all (each figure's own problems are warnings).
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -233,9 +251,10 @@ impl Gathering<'_> {
                     Level::Warning,
                     &about,
                     format!(
-                        "no data: `{}` is missing ({} makes it)",
+                        "no data: `{}` is missing ({} {} it)",
                         missing.display(),
-                        make.join(" and ")
+                        make.join(" and "),
+                        if make.len() > 1 { "make" } else { "makes" }
                     ),
                     Some(&anchor),
                 )
