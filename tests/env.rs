@@ -104,10 +104,26 @@ fn setup_installs_pins_patches_records_and_is_idempotent() {
         .env("REPRO_CACHE", &cache)
         .args(["env", "setup", "--offline", "--find-links"])
         .arg(&wheels);
-    t.run()
+    let first = t
+        .run()
         .success()
         .stdout_has("vLLM 0.10.1.1")
         .stdout_has("patches ");
+    // Each step's line says how long the one before took, not the time since the start (a
+    // `[4/8] checking libstdc++ (561s)` read as a 9-minute check).
+    let steps: Vec<&str> = first
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .collect();
+    assert!(steps.len() > 2, "{}", first.stderr);
+    assert!(!steps[0].contains("took"), "{steps:?}");
+    for (i, line) in steps.iter().enumerate().skip(1) {
+        assert!(
+            line.contains(&format!("(step {i} took ")) && line.ends_with(" in all)"),
+            "{line}"
+        );
+    }
     let env = t.path("cache/envs/vllm-0.10.1.1");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.join("repro-env.json")).unwrap()).unwrap();

@@ -35,8 +35,20 @@ pub struct Progress {
     verbose: bool,
     /// The run being drawn, and `[i/n]`.
     current: Mutex<(String, String)>,
-    /// When drawing began: steps say how long into the job they start.
+    /// When drawing began.
     started: Instant,
+    /// When the step under way began: the next step's line says how long it took.
+    step_started: Mutex<Option<Instant>>,
+}
+
+/// `9m 21s`, `42s`.
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 impl Progress {
@@ -56,6 +68,7 @@ impl Progress {
             quiet,
             verbose,
             current: Mutex::new((String::new(), String::new())),
+            step_started: Mutex::new(None),
             started: Instant::now(),
         }
     }
@@ -103,10 +116,24 @@ impl repro::progress::Progress for Progress {
             } => self.finished(ok, status, error, wall),
             // A setup's steps are few and long: each is a line, also without a terminal.
             Event::Step { index, total, what } if !self.quiet => {
-                self.println(&format!(
-                    "[{index}/{total}] {what} ({:.0}s)",
-                    self.started.elapsed().as_secs_f64()
-                ));
+                // Each line says what the step before took, not the time since the start
+                // (`[4/8] checking libstdc++ (561s)` read as a 9-minute check).
+                let now = Instant::now();
+                let previous = self
+                    .step_started
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.replace(now));
+                let took = match previous {
+                    Some(at) if index > 1 => format!(
+                        " (step {} took {}, {} in all)",
+                        index - 1,
+                        short_duration(now - at),
+                        short_duration(self.started.elapsed())
+                    ),
+                    _ => String::new(),
+                };
+                self.println(&format!("[{index}/{total}] {what}{took}"));
                 if let Some(bar) = &self.bar {
                     bar.set_length(total as u64);
                     bar.set_position(index as u64 - 1);
