@@ -130,6 +130,74 @@ fn recipes_that_cannot_be_run_say_why() {
     assert!(!t.path("results").exists(), "nothing was written");
 }
 
+/// A sweep run in part (one model of two, as the README's CPU run does with `--model`) is drawn:
+/// the stages of what ran, the chart of the model that ran, and a warning naming the model that
+/// has no runs yet; exit 0. Before, `render` failed with `no run of the average has a value of
+/// `max-num-seqs`` after writing two of its charts (issue 27).
+#[test]
+fn a_sweep_run_in_part_draws_what_has_data_and_names_what_is_missing() {
+    let t = Test::new().write("figures/my-sweep.toml", SWEEP);
+    t.run_with([
+        "-q",
+        "figure",
+        "my-sweep",
+        "--engine",
+        "fake",
+        "--model",
+        "qwen-0.5b",
+    ])
+    .success();
+    t.run_with(["-q", "table", "my-sweep"]).success();
+    let out = t
+        .run_with(["render", "my-sweep", "--out", "figs", "--format", "svg"])
+        .success()
+        .stdout_has("my-sweep: wrote figs/my-sweep-stages.svg")
+        .stdout_has("my-sweep: wrote figs/my-sweep-max-num-seqs-qwen-0.5b.svg")
+        .stderr_has("warning: my-sweep: none of qwen-4b's runs is in the average yet, so their chart against `max-num-seqs` is not drawn");
+    assert!(!out.stdout.contains("qwen-4b.svg"), "{}", out.stdout);
+    assert!(!t.path("figs/my-sweep-max-num-seqs-qwen-4b.svg").exists());
+
+    // One value of the sweep missing for a model: its chart is drawn without it, and says so.
+    let one_value = SWEEP.replace("[16, 160]", "[16, 160, 256]");
+    let t = t.write("figures/my-sweep.toml", one_value);
+    t.run_with(["render", "my-sweep", "--out", "figs", "--format", "svg"])
+        .success()
+        .stderr_has("qwen-0.5b's runs against `max-num-seqs` drawn without max-num-seqs = 256: no run of those yet");
+}
+
+/// A mistyped figure, recipe, benchmark or model name gets the nearest one it could have meant.
+#[test]
+fn a_mistyped_name_gets_a_did_you_mean() {
+    let t = Test::new().write("figures/my-sweep.toml", SWEEP);
+    t.run_with(["figure", "my-swep", "--engine", "fake", "--dry-run"])
+        .failure()
+        .stderr_has("no recipe `my-swep` (did you mean `my-sweep`?)");
+    t.run_with(["figure", "71", "--engine", "fake", "--dry-run"])
+        .failure()
+        .stderr_has("no recipe `71` (did you mean `7`?)");
+    t.run_with([
+        "figure",
+        "my-sweep",
+        "--engine",
+        "fake",
+        "--dry-run",
+        "--model",
+        "qwen-05b",
+    ])
+    .failure()
+    .stderr_has("has no run of model `qwen-05b` (did you mean `qwen-0.5b`?)");
+    t.run_with(["models", "synth", "qwen4b"])
+        .failure()
+        .stderr_has("unknown model `qwen4b` (did you mean `qwen-4b`?)");
+    t.run_with(["bench", "mock-capacit", "--dry-run"])
+        .failure()
+        .stderr_has("no benchmark `mock-capacit` (did you mean `mock-capacity`?)");
+    let e = t
+        .run_with(["figure", "zzz", "--engine", "fake", "--dry-run"])
+        .failure();
+    assert!(!e.stderr.contains("did you mean"), "{}", e.stderr);
+}
+
 /// A folder in the paper's layout, not made by repro, with a crashed run: `repro table DIR`
 /// writes what the paper's `compare_logs.py` + `avg_results.py` write for it, byte for byte.
 #[test]
