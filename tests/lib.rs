@@ -21,6 +21,7 @@ mod models;
 mod offline;
 mod patch;
 mod prepare;
+mod readme;
 mod render;
 mod report;
 mod resume;

@@ -152,7 +152,8 @@ fn json(path: &Path) -> serde_json::Value {
 
 /// The chart model of one figure, computed by the library from a results folder.
 fn chart(results: &Path, figure: &str) -> repro::figures::ChartData {
-    let project = repro::project::Project::new(env!("CARGO_MANIFEST_DIR"));
+    // The recipes and models built into repro: never the checkout's files, which a user edits.
+    let project = repro::project::Project::new("/nonexistent-repro-project");
     let models = project.models().unwrap();
     let recipe = project
         .recipe(&repro::figures::recipe_id(figure).unwrap())
@@ -221,7 +222,7 @@ fn figure_7_pcc_matches_the_published_iterations() {
         return;
     };
     // models.toml carries models_config.json's sizes (the bundled data has no models_config.json).
-    let models = repro::project::Project::new(env!("CARGO_MANIFEST_DIR"))
+    let models = repro::project::Project::new("/nonexistent-repro-project")
         .models()
         .unwrap();
     let excluded = ["qwen-14.3b", "deepseek-v2-lite-16b", "llama3-3b"];
