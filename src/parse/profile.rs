@@ -136,6 +136,29 @@ struct Marks {
     worker_init_start: Option<Timestamp>,
 }
 
+/// The words of [`apply_marker_line`]'s branches.
+const MARKER_LINE_WORDS: [&str; 6] = [
+    "No plugins for group",
+    "detected platform",
+    "Available plugins for group",
+    "Chunked prefill is",
+    "Waiting for init message",
+    "Starting to load model",
+];
+
+/// Every word a line must hold for [`stage_timings`] to take anything from it: the duration
+/// rules' markers and the marker lines' words.
+static MARKER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    // An alternation of literals: the regex crate scans for a small set of them with SIMD.
+    let words: Vec<String> = DURATION_RULES
+        .iter()
+        .map(|r| r.marker)
+        .chain(MARKER_LINE_WORDS)
+        .map(regex::escape)
+        .collect();
+    Regex::new(&words.join("|")).expect("the markers make a regex")
+});
+
 fn apply_marker_line(
     line: &str,
     line_no: usize,
@@ -218,6 +241,10 @@ pub fn stage_timings(lines: &[&str]) -> Result<StageTimings, LogError> {
     let mut marks = Marks::default();
 
     for (index, line) in lines.iter().enumerate() {
+        // Most lines hold none of the markers: one scan for all of them says so.
+        if !MARKER_WORDS.is_match(line) {
+            continue;
+        }
         let line_no = index + 1;
         if let Some(rule_index) = DURATION_RULES
             .iter()

@@ -10,11 +10,11 @@ use super::{
 };
 
 /// A line with what it says and when, on the clock the file uses.
-struct Read<'a> {
-    line: Line<'a>,
-    reading: Reading,
+pub(super) struct Read<'a> {
+    pub(super) line: Line<'a>,
+    pub(super) reading: Reading,
     /// Microseconds on the chosen clock.
-    t: Option<i64>,
+    pub(super) t: Option<i64>,
 }
 
 const DAY_US: i64 = 86_400 * 1_000_000;
@@ -79,7 +79,7 @@ fn starts_a_run(marker: Option<Marker>) -> bool {
 
 /// Indices `[start, end)` of each run: a line that only comes before an engine starts, seen
 /// after an engine was ready (or died), begins the next run.
-fn split_runs(reads: &[Read]) -> Vec<std::ops::Range<usize>> {
+pub(super) fn split_runs(reads: &[Read]) -> Vec<std::ops::Range<usize>> {
     let mut runs = Vec::new();
     let mut start = 0;
     let mut ended = false;
@@ -562,14 +562,16 @@ fn key_rank(name: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-fn build_run(reads: &[Read], opts: Options) -> Run {
-    let first = reads.first().map_or(0, |r| r.line.no);
-    let last = reads.last().map_or(0, |r| r.line.no);
-    let (version_line, vllm_version) = reads
+/// The line and version of a run's first version banner.
+pub(super) fn version_of(reads: &[Read]) -> Option<(usize, String)> {
+    reads
         .iter()
         .find_map(|r| r.reading.version.clone().map(|v| (r.line.no, v)))
-        .unzip();
-    let engine = reads
+}
+
+/// `v1` or `v0` from the engine's banner, else `v1` where an engine core process logs.
+pub(super) fn engine_of(reads: &[Read]) -> Option<&'static str> {
+    reads
         .iter()
         .find_map(|r| match r.reading.marker {
             Some(Marker::EngineBanner { v1 }) => Some(if v1 { "v1" } else { "v0" }),
@@ -580,7 +582,21 @@ fn build_run(reads: &[Read], opts: Options) -> Run {
                 .iter()
                 .any(|r| role_of(&r.line.process) == Role::EngineCore)
                 .then_some("v1")
-        });
+        })
+}
+
+/// How a run's start-up ended: [`judge`] on what [`find_ready`] finds.
+pub(super) fn run_completeness(reads: &[Read]) -> Completeness {
+    let version = version_of(reads).map(|(_, v)| v);
+    let ready = find_ready(reads, engine_of(reads), version.as_deref());
+    judge(reads, ready.as_ref())
+}
+
+fn build_run(reads: &[Read], opts: Options) -> Run {
+    let first = reads.first().map_or(0, |r| r.line.no);
+    let last = reads.last().map_or(0, |r| r.line.no);
+    let (version_line, vllm_version) = version_of(reads).unzip();
+    let engine = engine_of(reads);
     let origin = reads.iter().filter_map(|r| r.t).min();
     let mut b = RunBuilder {
         reads,

@@ -226,14 +226,22 @@ fn level_name(text: &str) -> &'static str {
 pub fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
     for (index, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        for piece in line.split('\r') {
-            if !piece.trim().is_empty() {
-                out.push(split(index + 1, piece));
-            }
-        }
+        out.extend(pieces(index + 1, line));
     }
     out
+}
+
+/// The non-blank pieces of line `no` (its text without the `\n`), each taken apart.
+pub fn pieces(no: usize, line: &str) -> impl Iterator<Item = Line<'_>> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    line.split('\r')
+        .filter(|piece| !piece.trim().is_empty())
+        .map(move |piece| split(no, piece))
+}
+
+/// `text` without its colour codes, as [`split`] reads a line (no code holds a line break).
+pub fn without_colour(text: &str) -> Cow<'_, str> {
+    ANSI.replace_all(text, "")
 }
 
 #[cfg(test)]

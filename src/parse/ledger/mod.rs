@@ -11,6 +11,7 @@
 //! hold several) → per process values → summary, time line, completeness.
 
 mod build;
+mod complete;
 mod line;
 mod rules;
 pub mod table;
@@ -254,13 +255,8 @@ pub fn ledger_of_file_as(path: &Path, name: &str, opts: Options) -> Result<Ledge
 /// Whether a log's start-up reached its end (engine ready, no traceback after it), judged on
 /// the file's last run. A text with no vLLM line is not complete.
 pub fn completeness(text: &str) -> Completeness {
-    match build::ledger("", text, Options::default()) {
-        Ok(ledger) => match ledger.runs.into_iter().last() {
-            Some(run) => run.completeness,
-            None => not_vllm_completeness(),
-        },
-        Err(_) => not_vllm_completeness(),
-    }
+    // The ledger's own judgement, from the few lines it rests on (`complete.rs`).
+    complete::completeness(text).unwrap_or_else(not_vllm_completeness)
 }
 
 fn not_vllm_completeness() -> Completeness {

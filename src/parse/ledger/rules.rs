@@ -551,8 +551,10 @@ static NEEDLES: LazyLock<(aho_corasick::AhoCorasick, Vec<usize>)> = LazyLock::ne
             },
         )
         .collect();
-    let automaton =
-        aho_corasick::AhoCorasick::new(&needles).expect("the needles build an automaton");
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&needles)
+        .expect("the needles build an automaton");
     (automaton, of_rule)
 });
 
@@ -565,6 +567,20 @@ fn needles_on(message: &str) -> Vec<bool> {
         found[m.pattern().as_usize()] = true;
     }
     of_rule.iter().map(|&i| found[i]).collect()
+}
+
+/// Literals at least one of which is on every line that [`read`] can give anything but its
+/// default (values, a marker, a version): every rule's needle, and the words the version and
+/// start-phase patterns cannot match without.
+pub fn telling_words() -> impl Iterator<Item = &'static str> {
+    RULES.iter().map(|(rule, _)| rule.needle).chain([
+        "version",
+        "No plugins for group",
+        "Automatically detected platform",
+        "non-default args",
+        "This model supports multiple tasks",
+        "Resolved architecture",
+    ])
 }
 
 pub fn read(message: &str) -> Reading {
