@@ -37,7 +37,7 @@ pub enum Command {
     Parse(ParseArgs),
     /// Write the paper's comparison tables (JSON) from the raw logs of a results folder
     #[command(
-        after_help = "Examples:\n  repro table 7 --results results\n  repro table all --results ../shared/reference/vllm-profiling/figures"
+        after_help = "Examples:\n  repro table 7 --results results\n  repro table all --results ../shared/reference/vllm-profiling/figures\n  repro table ./my-folder                      # a folder in the paper's layout\n  repro table ./experiments ./more             # every such folder below them, at any depth"
     )]
     Table(TableArgs),
     /// Archive this machine's results for another machine (deterministic .tar.zst)
@@ -62,7 +62,7 @@ pub enum Command {
     /// Draw the figures (PDF, SVG or PNG) from the data of a results folder, as the paper's
     /// plot.py scripts draw them
     #[command(
-        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render my-sweep --out figs             # figures/my-sweep.toml's results\n  repro render ./some/folder --out figs        # any folder in the paper's layout\n  repro render 7 --results results --out figs --format svg\n  repro render 2 --results results --out figs --format png --dpi 300\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results.\nTo compare with the paper's PDFs side by side: bench/compare_figures.py --ours figs --paper DIR --beside look/"
+        after_help = "Examples:\n  repro render all --results ../shared/reference/vllm-profiling/figures --out figs\n  repro render my-sweep --out figs             # figures/my-sweep.toml's results\n  repro render ./some/folder --out figs        # any folder in the paper's layout\n  repro render ./experiments --out figs        # every such folder below it, at any depth\n  repro render 7 --results results --out figs --format svg\n  repro render 2 --results results --out figs --format png --dpi 300\n\nFigures whose folder is missing are reported and skipped; nothing is written into --results.\nTo compare with the paper's PDFs side by side: bench/compare_figures.py --ours figs --paper DIR --beside look/"
     )]
     Render(RenderArgs),
     /// Run a recipe's experiments (a figure of the paper, or any recipe), skipping runs already
@@ -361,10 +361,11 @@ pub enum CompareBy {
 
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// A recipe (a figure of the paper, a recipe name or a path to a `.toml`), a folder in the
-    /// paper's layout (`DIR/iterations/<i>/output_*.txt`), or `all`
-    #[arg(value_name = "RECIPE|DIR")]
-    pub figure: String,
+    /// Recipes (a figure of the paper, a recipe name or a path to a `.toml`), folders in the
+    /// paper's layout (`DIR/iterations/<i>/output_*.txt`) or holding such folders at any depth,
+    /// or `all`
+    #[arg(value_name = "RECIPE|DIR", required = true, num_args = 1..)]
+    pub figures: Vec<String>,
     /// The results folder (holds figure-<id>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
@@ -552,10 +553,11 @@ pub enum ModelsAction {
 pub struct RenderArgs {
     /// A figure of the paper (1–15, 17, `rest`), a recipe by name or path (its `[[plot]]`s, or
     /// without them a stacked bar per run and the stages against each swept parameter), a
-    /// folder in the paper's layout, a benchmark's folder (`bench-<name>`), or `all` (every
-    /// figure, the project's recipes and every `bench-*` folder)
-    #[arg(value_name = "WHAT")]
-    pub figure: String,
+    /// folder in the paper's layout (or one holding such folders at any depth), a benchmark's
+    /// folder (`bench-<name>`), or `all` (every figure, the project's recipes and every
+    /// `bench-*` folder); several may be given
+    #[arg(value_name = "WHAT", required = true, num_args = 1..)]
+    pub figures: Vec<String>,
     /// The results folder (holds figure-<id>/ folders); only read
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,

@@ -29,6 +29,43 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// `f` of every item, in the items' order, on as many threads as there are cores (work is
+/// handed out one item at a time, so a slow item does not hold the others back).
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// The path itself if it exists, else its nearest existing parent.
 pub fn existing_ancestor(path: &Path) -> PathBuf {
     absolute(path)
@@ -103,6 +140,16 @@ macro_rules! io_adapter {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn par_map_keeps_the_order() {
+        let items: Vec<u64> = (0..1000).collect();
+        assert_eq!(
+            super::par_map(&items, |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
+        assert!(super::par_map(&[] as &[u8], |x| *x).is_empty());
+    }
+
     use super::*;
 
     #[test]

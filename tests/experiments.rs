@@ -165,6 +165,55 @@ fn a_sweep_run_in_part_draws_what_has_data_and_names_what_is_missing() {
         .stderr_has("qwen-0.5b's runs against `max-num-seqs` drawn without max-num-seqs = 256: no run of those yet");
 }
 
+/// A lab's tree: folders in the paper's layout at any depth under one folder (and a second
+/// folder beside it) are each tabled as the paper's scripts table them and drawn, in one call;
+/// a folder of logs outside the layout, and a broken folder, are named and the rest goes on.
+#[test]
+fn a_tree_of_experiments_tables_and_draws_in_one_call() {
+    let t = Test::new();
+    for at in ["lab/a/exp", "lab/b/deeper/exp", "more/exp"] {
+        copy_tree(&fixture("layout/exp"), &t.path(at));
+    }
+    // Logs not in iterations/<i>/, and an iteration without logs.
+    let t = t.write(
+        "lab/loose/output_model_x.txt",
+        "INFO 01-01 10:00:00 [x.py:1] hello\n",
+    );
+    std::fs::create_dir_all(t.path("lab/broken/iterations/1")).unwrap();
+    let out = t.run_with(["table", "lab", "./more"]).success();
+    for line in [
+        "lab: 3 folder(s) in the paper's layout",
+        "warning: `lab/loose` holds output_* logs outside the paper's layout",
+        "lab/broken/iterations/1` holds no `output_*` log",
+        "1 folder(s) skipped (named above); the others were tabled",
+    ] {
+        assert!(out.stderr.contains(line), "no {line:?} in:\n{}", out.stderr);
+    }
+    let expected = fixture("layout/expected");
+    for at in ["lab/a/exp", "lab/b/deeper/exp", "more/exp"] {
+        assert!(
+            out.stdout.contains(&format!("{at}: 3 run folders")),
+            "{}",
+            out.stdout
+        );
+        for rel in [
+            "avg_comparison_results.json",
+            "iterations/2/comparison_results.json",
+        ] {
+            assert_eq!(
+                std::fs::read(t.path(at).join(rel)).unwrap(),
+                std::fs::read(expected.join(rel)).unwrap(),
+                "{at}/{rel} differs from the paper's scripts' output"
+            );
+        }
+    }
+    // Drawn at once, each chart named by its folder's path under the tree.
+    t.run_with(["render", "lab", "--out", "figs", "--format", "svg"])
+        .success()
+        .stdout_has("wrote figs/a-exp-stages.svg")
+        .stdout_has("wrote figs/b-deeper-exp-stages.svg");
+}
+
 /// A mistyped figure, recipe, benchmark or model name gets the nearest one it could have meant.
 #[test]
 fn a_mistyped_name_gets_a_did_you_mean() {

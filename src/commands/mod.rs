@@ -94,6 +94,9 @@ pub struct DataFolder {
     pub dir: std::path::PathBuf,
     /// Given as a folder (`repro table DIR`): it must hold runs.
     pub explicit: bool,
+    /// Found under this folder the user named (a tree of experiments): a problem of its own
+    /// is a warning, not a failure of the others.
+    pub below: Option<std::path::PathBuf>,
 }
 
 /// The folders a `<recipe|DIR|all>` argument names under a results folder. `all`: the folder of
@@ -108,7 +111,7 @@ pub fn data_folders(
     let path = std::path::Path::new(word);
     let path_like = word.contains('/') || word.starts_with('.');
     if path_like && path.is_dir() {
-        return Ok(vec![explicit_folder(path)]);
+        return folder_or_tree(path);
     }
     if word == "all" {
         existing_results(results)?;
@@ -120,6 +123,7 @@ pub fn data_folders(
                     name: named.recipe.folder,
                     dir,
                     explicit: false,
+                    below: None,
                 });
             }
         }
@@ -140,19 +144,43 @@ pub fn data_folders(
                 name: named.recipe.folder,
                 dir,
                 explicit: false,
+                below: None,
             }])
         }
-        Err(_) if path.is_dir() => Ok(vec![explicit_folder(path)]),
+        Err(_) if path.is_dir() => folder_or_tree(path),
         Err(e) => Err(e.into()),
     }
 }
 
-fn explicit_folder(path: &std::path::Path) -> DataFolder {
-    DataFolder {
-        name: path.display().to_string(),
-        dir: path.to_path_buf(),
+/// A folder the user names: itself where it is in the paper's layout, else every folder in
+/// that layout below it (a lab's tree of experiments), each folder of logs outside the layout
+/// named in a warning. Neither: the folder itself, which the command refuses, saying why.
+fn folder_or_tree(path: &std::path::Path) -> anyhow::Result<Vec<DataFolder>> {
+    let explicit = |dir: &std::path::Path, below: Option<&std::path::Path>| DataFolder {
+        name: dir.display().to_string(),
+        dir: dir.to_path_buf(),
         explicit: true,
+        below: below.map(std::path::Path::to_path_buf),
+    };
+    let tree = repro::table::layout_folders(path)?;
+    for (dir, why) in &tree.odd {
+        eprintln!("warning: `{}` {why}: skipped", dir.display());
     }
+    match tree.folders.as_slice() {
+        [] => return Ok(vec![explicit(path, None)]),
+        [only] if only == path => return Ok(vec![explicit(path, None)]),
+        _ => {}
+    }
+    eprintln!(
+        "{}: {} folder(s) in the paper's layout",
+        path.display(),
+        tree.folders.len()
+    );
+    Ok(tree
+        .folders
+        .iter()
+        .map(|dir| explicit(dir, Some(path)))
+        .collect())
 }
 
 /// The order of a group's averaged labels, where its recipe fixes one: the figure folder's

@@ -17,8 +17,34 @@ enum Target {
     Paper(Vec<&'static str>),
     /// A recipe: its `[[plot]]`s, or the default charts where it has none.
     Recipe(Box<NamedRecipe>),
-    /// A folder in the paper's layout: the default charts.
-    Folder(PathBuf),
+    /// A folder in the paper's layout: the default charts, named (the folder's name, or its
+    /// path under the tree it was found in).
+    Folder(PathBuf, String),
+}
+
+/// A folder the user names, or every folder in the paper's layout below it (`lab/`: each
+/// found folder's charts named by its path under `lab`, `a-figure-2-stages.pdf`).
+fn folder_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
+    let name_of = |dir: &Path| {
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "results".into())
+    };
+    Ok(super::folder_or_tree(path)?
+        .into_iter()
+        .map(|folder| {
+            let name = match &folder.below {
+                Some(root) => folder
+                    .dir
+                    .strip_prefix(root)
+                    .ok()
+                    .map(|rel| rel.to_string_lossy().replace('/', "-"))
+                    .unwrap_or_else(|| name_of(&folder.dir)),
+                None => name_of(&folder.dir),
+            };
+            Target::Folder(folder.dir, name)
+        })
+        .collect())
 }
 
 /// The targets an argument names: `all` (the paper's figures, the project's recipes), a paper
@@ -39,21 +65,19 @@ fn targets(out: &Output, arg: &str) -> anyhow::Result<Vec<Target>> {
     }
     let path = Path::new(arg);
     if (arg.contains('/') || arg.starts_with('.')) && path.is_dir() {
-        return Ok(vec![Target::Folder(path.to_path_buf())]);
+        return folder_targets(path);
     }
     match out.project.named_recipe(arg) {
         Ok(named) => Ok(vec![Target::Recipe(Box::new(named))]),
-        Err(_) if path.is_dir() => Ok(vec![Target::Folder(path.to_path_buf())]),
+        Err(_) if path.is_dir() => folder_targets(path),
         Err(e) => Err(e.into()),
     }
 }
 
 pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let bench_only = args.figure.strip_prefix("bench-").map(str::to_string);
-    let explicit_folder = bench_only.is_none()
-        && Path::new(&args.figure).is_dir()
-        && (args.figure.contains('/') || args.figure.starts_with('.'));
-    if !explicit_folder {
+    let explicit_folder =
+        |word: &str| !word.starts_with("bench-") && word != "all" && Path::new(word).is_dir();
+    if !args.figures.iter().all(|w| explicit_folder(w)) {
         super::existing_results(&args.results)?;
     }
     let format = match args.format {
@@ -64,11 +88,18 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let mut loader = Loader::new(&models);
     let mut failed = 0;
-    let (targets, benches) = match bench_only {
-        Some(name) => (vec![], vec![name]),
-        None if args.figure == "all" => (targets(&out, "all")?, bench_folders(&args.results)),
-        None => (targets(&out, &args.figure)?, vec![]),
-    };
+    let mut all_targets = Vec::new();
+    let mut benches = Vec::new();
+    for word in &args.figures {
+        match word.strip_prefix("bench-") {
+            Some(name) => benches.push(name.to_string()),
+            None if word == "all" => {
+                all_targets.extend(targets(&out, "all")?);
+                benches.extend(bench_folders(&args.results));
+            }
+            None => all_targets.extend(targets(&out, word)?),
+        }
+    }
     let mut report = |what: String, result: anyhow::Result<Vec<PathBuf>>| match result {
         Ok(paths) => {
             for path in paths.iter().filter(|_| !out.quiet) {
@@ -85,7 +116,7 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
         out_dir: &args.out,
         format,
     };
-    for target in targets {
+    for target in all_targets {
         match target {
             Target::Paper(ids) => {
                 for figure in ids {
@@ -102,11 +133,7 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
                 let result = recipe_charts(&ctx, &mut loader, &named, &dir);
                 report(named.name.clone(), result);
             }
-            Target::Folder(dir) => {
-                let name = dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "results".into());
+            Target::Folder(dir, name) => {
                 let result = default_charts(&ctx, &name, None, &dir);
                 report(dir.display().to_string(), result);
             }

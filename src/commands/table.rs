@@ -12,23 +12,55 @@ use super::{DataFolder, Output};
 use crate::cli::TableArgs;
 
 pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
-    let folders = super::data_folders(&out.project, &args.results, &args.figure)?;
-    let mut tables = Vec::new();
-    for folder in &folders {
-        tables.extend(folder_tables(folder, &out)?);
+    let mut folders = Vec::new();
+    for word in &args.figures {
+        folders.extend(super::data_folders(&out.project, &args.results, word)?);
     }
-    // Every table is computed before the first is written: bad input writes nothing.
-    let lock_dir = match folders.as_slice() {
-        [only] if only.explicit => only.dir.clone(),
-        _ => args.results.clone(),
-    };
-    let _lock = repro::artifacts::lock::lock(&lock_dir)?;
-    let mut replaced = Replaced::new(&lock_dir);
+    let mut tables = Vec::new();
+    let mut skipped = 0;
+    // The folders' logs are parsed on every core; what each gives is taken in order.
+    let computed = repro::sys::par_map(&folders, |folder| folder_tables(folder, &out));
+    for (folder, result) in folders.iter().zip(computed) {
+        match (result, &folder.below) {
+            (Ok(found), _) => tables.extend(found),
+            // One bad folder of a tree is named; the others are tabled.
+            (Err(error), Some(_)) => {
+                skipped += 1;
+                eprintln!("warning: {error:#}: skipped");
+            }
+            (Err(error), None) => return Err(error),
+        }
+    }
+    // Every table is computed before the first is written: bad input writes nothing. Each
+    // folder the user named is locked (and keeps what `--force` replaces), else the results.
+    let mut lock_dirs: Vec<std::path::PathBuf> = folders
+        .iter()
+        .map(|f| match (&f.below, f.explicit) {
+            (Some(root), _) => root.clone(),
+            (None, true) => f.dir.clone(),
+            (None, false) => args.results.clone(),
+        })
+        .collect();
+    lock_dirs.sort();
+    lock_dirs.dedup();
+    if lock_dirs.is_empty() {
+        lock_dirs.push(args.results.clone());
+    }
+    let _locks = lock_dirs
+        .iter()
+        .map(|dir| repro::artifacts::lock::lock(dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    // What `--force` replaces is kept under `replaced/` of the locked folder it is in.
+    let mut replaced: Vec<Replaced> = lock_dirs.iter().map(|d| Replaced::new(d)).collect();
     let mut kept = Vec::new();
     for group in &tables {
         warn(group);
+        let at = lock_dirs
+            .iter()
+            .position(|d| group.dir.starts_with(d))
+            .unwrap_or(0);
         let mut policy = Policy {
-            replace_foreign: args.force.then_some(&mut replaced),
+            replace_foreign: args.force.then_some(&mut replaced[at]),
         };
         let report = table::write_group(group, &mut policy)?;
         if !out.quiet {
@@ -47,12 +79,17 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         kept.extend(report.kept_foreign);
     }
-    if let Some(dir) = replaced.used() {
-        eprintln!(
-            "note: {} replaced table file(s) kept under `{}`",
-            replaced.kept().len(),
-            dir.display()
-        );
+    for replaced in &replaced {
+        if let Some(dir) = replaced.used() {
+            eprintln!(
+                "note: {} replaced table file(s) kept under `{}`",
+                replaced.kept().len(),
+                dir.display()
+            );
+        }
+    }
+    if skipped > 0 && !out.quiet {
+        eprintln!("{skipped} folder(s) skipped (named above); the others were tabled");
     }
     if !kept.is_empty() {
         eprintln!(

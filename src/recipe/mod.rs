@@ -172,6 +172,16 @@ pub enum SplitKind {
 }
 
 impl SplitKind {
+    /// Whether a folder name is a split part's (`gpu1`, `cpu0`, `case1`).
+    pub fn is_part_name(name: &str) -> bool {
+        [SplitKind::Gpu, SplitKind::Cpu, SplitKind::Case]
+            .iter()
+            .any(|kind| {
+                name.strip_prefix(kind.as_str())
+                    .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SplitKind::Gpu => "gpu",

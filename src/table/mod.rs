@@ -273,6 +273,55 @@ pub fn find_groups(figure_dir: &Path) -> Result<Vec<PathBuf>, TableError> {
     Ok(groups)
 }
 
+/// The folders in the paper's layout under a folder (a lab's tree of experiments, as the paper's
+/// own `experiments/`), at any depth, and the folders that hold logs outside that layout.
+#[derive(Debug, Default)]
+pub struct LayoutTree {
+    /// Each a figure folder for [`find_groups`] (runs of its own, or split parts), sorted.
+    pub folders: Vec<PathBuf>,
+    /// Folders with `output_*` logs but no `iterations/<i>/` around them, and why.
+    pub odd: Vec<(PathBuf, &'static str)>,
+}
+
+/// Walk `root` for folders in the paper's layout; a found folder is not looked into further.
+/// repro's own folders (`replaced/`, dot-folders) are skipped.
+pub fn layout_folders(root: &Path) -> Result<LayoutTree, TableError> {
+    let mut tree = LayoutTree::default();
+    walk_layout(root, &mut tree)?;
+    Ok(tree)
+}
+
+fn walk_layout(dir: &Path, tree: &mut LayoutTree) -> Result<(), TableError> {
+    // A folder with runs of its own, or whose runs are in split parts (`gpu0/`, `case1/`): a
+    // figure folder. Subfolders with runs under other names are experiments of their own.
+    let groups = find_groups(dir)?;
+    let is_part = |g: &PathBuf| {
+        g.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::recipe::SplitKind::is_part_name)
+    };
+    if groups.iter().any(|g| g == dir) || (!groups.is_empty() && groups.iter().all(is_part)) {
+        tree.folders.push(dir.to_path_buf());
+        return Ok(());
+    }
+    if !run_logs(dir)?.is_empty() {
+        tree.odd.push((
+            dir.to_path_buf(),
+            "holds output_* logs outside the paper's layout (`<folder>/iterations/<i>/output_*.txt`)",
+        ));
+    }
+    for (name, path) in subdirectories(dir)? {
+        // Not into a run's folders (logs right in `iterations/` are figure 1's layout, one per
+        // vLLM version, which the paper's scripts do not table either), nor repro's own.
+        let own = name.starts_with('.') || name == "replaced";
+        if own || name == "iterations" || name == "uncached" {
+            continue;
+        }
+        walk_layout(&path, tree)?;
+    }
+    Ok(())
+}
+
 /// What writing a group's tables did.
 #[derive(Debug, Default)]
 pub struct WriteReport {
