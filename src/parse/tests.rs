@@ -150,6 +150,40 @@ fn universal_newlines() {
     assert_eq!(split_lines("a\n"), vec!["a"]);
 }
 
+/// The byte-by-byte split the memchr one replaced, on every string of up to 8 characters
+/// drawn from `a`, `\r` and `\n`.
+#[test]
+fn universal_newlines_as_the_byte_loop_splits() {
+    fn byte_loop(text: &str) -> Vec<&str> {
+        let (mut lines, bytes, mut start, mut i) = (Vec::new(), text.as_bytes(), 0, 0);
+        while i < bytes.len() {
+            if bytes[i] == b'\n' || bytes[i] == b'\r' {
+                lines.push(&text[start..i]);
+                if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            i += 1;
+        }
+        if start < bytes.len() {
+            lines.push(&text[start..]);
+        }
+        lines
+    }
+    let mut texts = vec![String::new()];
+    for _ in 0..8 {
+        let longer: Vec<String> = texts
+            .iter()
+            .flat_map(|t| ["a", "\r", "\n"].map(|c| format!("{t}{c}")))
+            .collect();
+        for text in &longer {
+            assert_eq!(split_lines(text), byte_loop(text), "{text:?}");
+        }
+        texts = longer;
+    }
+}
+
 #[test]
 fn the_line_that_ends_each_stage_is_known() {
     use super::stage_ended;
