@@ -155,21 +155,48 @@ fn outer_stamp(caps: &regex::Captures) -> Option<Stamp> {
 }
 
 /// Take one piece of a log line apart.
+/// Whether [`ANSI`] can match: it needs an ESC, or a `[` before a digit (`\d` is any Unicode
+/// digit, each of which `char::is_numeric` takes).
+fn may_hold_ansi(text: &str) -> bool {
+    text.contains('\x1b')
+        || text
+            .match_indices('[')
+            .any(|(i, _)| text[i + 1..].chars().next().is_some_and(char::is_numeric))
+}
+
+/// The first character of `text`, for the anchored patterns' cheap tests below: each regex is
+/// tried only where its first character can match (the captures cost more than the tests).
+fn first_char(text: &str) -> Option<char> {
+    text.chars().next()
+}
+
 pub fn split(no: usize, raw: &str) -> Line<'_> {
-    let text: Cow<str> = ANSI.replace_all(raw, "");
+    let text: Cow<str> = if may_hold_ansi(raw) {
+        ANSI.replace_all(raw, "")
+    } else {
+        Cow::Borrowed(raw)
+    };
     let mut rest: &str = &text;
-    if let Some(m) = QUOTE.find(rest) {
-        rest = &rest[m.end()..];
+    if rest.contains('>') {
+        if let Some(m) = QUOTE.find(rest) {
+            rest = &rest[m.end()..];
+        }
     }
     let mut outer = None;
-    if let Some(caps) = OUTER.captures(rest) {
-        outer = outer_stamp(&caps);
-        rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
+    // `^\[?\d{4}-…`: a `[` or a digit first.
+    if first_char(rest).is_some_and(|c| c == '[' || c.is_numeric()) {
+        if let Some(caps) = OUTER.captures(rest) {
+            outer = outer_stamp(&caps);
+            rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
+        }
     }
     let mut process = None;
     // `(EngineCore_DP0 pid=1) (Worker_TP1 pid=2) …`: a worker's line relayed by its engine core
     // names the worker last.
-    while let Some(caps) = PROCESS.captures(rest) {
+    while first_char(rest) == Some('(') {
+        let Some(caps) = PROCESS.captures(rest) else {
+            break;
+        };
         process = caps
             .get(3)
             .and_then(|p| p.as_str().parse().ok())
@@ -183,11 +210,21 @@ pub fn split(no: usize, raw: &str) -> Line<'_> {
     }
     let mut vllm = None;
     let mut level = None;
-    if let Some(caps) = HEADER.captures(rest) {
+    // `^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)`; a bare `MM-DD HH:MM:SS` needs `-` and `:`.
+    let header = first_char(rest)
+        .is_some_and(|c| matches!(c, 'D' | 'I' | 'W' | 'E' | 'C'))
+        .then(|| HEADER.captures(rest))
+        .flatten();
+    let bare = || {
+        (header.is_none() && rest.contains('-') && rest.contains(':'))
+            .then(|| BARE_STAMP.captures(rest))
+            .flatten()
+    };
+    if let Some(caps) = header {
         vllm = vllm_stamp(&caps, 2);
         level = Some(level_name(&caps[1]));
         rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
-    } else if let Some(caps) = BARE_STAMP.captures(rest) {
+    } else if let Some(caps) = bare() {
         // A timestamp near the start without vLLM's header (a custom logging format, as the
         // paper's parser allows): keep the time, keep the whole line as the message.
         if caps.get(0).is_some_and(|m| m.start() <= 40) {
@@ -247,6 +284,37 @@ pub fn without_colour(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cheap tests never say no where the pattern would match.
+    #[test]
+    fn the_cheap_tests_before_each_pattern_never_miss_a_match() {
+        let texts = [
+            "[1;36m(EngineCore_0 pid=1)[0;0m INFO x",
+            "\x1b[0m hello",
+            "\x1b(B hello",
+            "[core.py:1] no colour",
+            "[\u{663}m arabic-indic three",
+            "x[12;3m",
+            "plain",
+            "",
+            "[",
+            "[a]",
+        ];
+        for text in texts {
+            assert!(!ANSI.is_match(text) || may_hold_ansi(text), "{text:?}");
+        }
+        for text in [
+            "2025-01-01T10:00:00Z x",
+            "[2025-01-01 10:00:00] x",
+            "\u{663}\u{663}\u{663}\u{663}-01-01 10:00:00 x",
+        ] {
+            let c = first_char(text).unwrap();
+            assert!(
+                !OUTER.is_match(text) || c == '[' || c.is_numeric(),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn peels_every_prefix_off() {

@@ -603,13 +603,20 @@ pub fn read(message: &str) -> Reading {
         }
         break;
     }
-    reading.version = VERSION
-        .iter()
-        .find_map(|re| re.captures(message).map(|c| c[1].to_string()));
+    // Every version pattern needs `version` or `LLM engine (v`; both rank patterns `rank`.
+    if message.contains("version") || message.contains("LLM engine (v") {
+        reading.version = VERSION
+            .iter()
+            .find_map(|re| re.captures(message).map(|c| c[1].to_string()));
+    }
     if reading.marker.is_none() && (reading.version.is_some() || START_PHASE.is_match(message)) {
         reading.marker = Some(Marker::StartPhase);
     }
-    if let Some(caps) = RANK.captures(message) {
+    if let Some(caps) = message
+        .contains("rank")
+        .then(|| RANK.captures(message))
+        .flatten()
+    {
         let get = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
         reading.rank = match (get(1), get(2), get(3), get(4)) {
             (Some(rank), Some(world), _, _) => Some((rank, world)),
