@@ -501,10 +501,10 @@ fn a_killed_run_is_absent_and_redone_alone_and_leaves_no_server() {
         wait_for("the slow run to start", Duration::from_secs(20), || {
             slow_started(&bench)
         });
+        // The slow run's server is up: the signal lands in its run, whenever it comes.
         wait_for("its mock server", Duration::from_secs(10), || {
             !processes_with(&["--seed", "4242", "1500"]).is_empty()
         });
-        std::thread::sleep(Duration::from_millis(300));
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
         let status = child.wait().unwrap();
         if signal == nix::sys::signal::Signal::SIGINT {

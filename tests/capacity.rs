@@ -123,9 +123,11 @@ fn capacity_is_found_and_an_interrupted_search_reruns_no_probe() {
     let config = &file["configs"][0];
     let all = config["probes"].as_array().unwrap();
     let capacity = config["capacity_rps"].as_f64().unwrap();
+    // 40 req/s is the most the mock can serve; a loaded machine serves less (the mock's 50 ms
+    // stretch, never shrink), so the bound below keeps a margin such a machine keeps.
     assert!(
-        (36.0..=44.0).contains(&capacity),
-        "capacity {capacity} req/s, known 40:\n{stderr}"
+        (24.0..=44.0).contains(&capacity),
+        "capacity {capacity} req/s, known at most 40:\n{stderr}"
     );
     assert!(all.len() <= 12, "{} probes", all.len());
     assert_eq!(config["stop"], "precision", "{stderr}");

@@ -19,16 +19,24 @@ fn kill_9_mid_run_then_rerun_completes_exactly_once() {
     let t = t
         // ~0.3 s a run: 14 runs take ~4 s, the kill lands somewhere in the middle.
         .env("REPRO_FAKE_SPEEDUP", "100");
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let delay = Duration::from_millis(400 + u64::from(nanos % 2500));
+    // When the kill lands is drawn, printed, and taken back from REPRO_TEST_KILL_MS: a failure
+    // is replayed with the same moment. (Wherever it lands, the rerun must complete.)
+    let millis = std::env::var("REPRO_TEST_KILL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            400 + u64::from(nanos % 2500)
+        });
+    let delay = Duration::from_millis(millis);
     let mut child = t.command().spawn().unwrap();
     std::thread::sleep(delay);
     child.kill().unwrap(); // SIGKILL: no cleanup runs in repro
     child.wait().unwrap();
-    eprintln!("killed repro after {delay:?}");
+    eprintln!("killed repro after {millis} ms (replay: REPRO_TEST_KILL_MS={millis})");
 
     t.run().success();
     let temp = count(&results, |p| {
@@ -124,7 +132,31 @@ fn ctrl_c_stops_the_run_keeps_finished_runs_and_exits_130() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // The sign: a run finished (its manifest says ok) and the next is under way (its staging
+    // folder is there), never a fixed time.
+    let started = std::time::Instant::now();
+    let names = |dir: &Path| -> Vec<String> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .map(|e| e.path().to_string_lossy().into_owned())
+            .collect()
+    };
+    loop {
+        let seen = names(&results);
+        let finished = seen.iter().any(|p| {
+            p.contains("/manifests/")
+                && std::fs::read_to_string(p).is_ok_and(|s| s.contains("\"status\": \"ok\""))
+        });
+        if finished && seen.iter().any(|p| p.contains("/.repro-tmp-")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no run finished: {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
     let output = child.wait_with_output().unwrap();

@@ -550,7 +550,7 @@ fn ctrl_c_stops_every_tenant_and_keeps_nothing_of_the_run() {
         }
         seen.push_str(&line);
     }
-    std::thread::sleep(Duration::from_millis(200));
+    // The shared loads are being sent: the interrupt lands in them, whenever it comes.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -580,8 +580,11 @@ fn servers_side_by_side_run_one_workload_in_turn() {
     let text = recipe(
         &format!("together = false\n{shared_workload}"),
         &[
-            strip(tenant("fast", 7501, "--ttft-ms 1 --gap-ms 1", "", "")),
-            strip(tenant("slow", 7502, "--ttft-ms 20 --gap-ms 5", "", "")),
+            // Seeds of their own: the interrupt test above finds its servers by 7501/7502, and
+            // would wait on these if they ran at once. The slow server's first token comes 200 ms
+            // late, a gap a loaded machine's scheduling cannot close (20 ms did, once).
+            strip(tenant("fast", 7701, "--ttft-ms 1 --gap-ms 1", "", "")),
+            strip(tenant("slow", 7702, "--ttft-ms 200 --gap-ms 5", "", "")),
         ],
     );
     let t = Test::new().write("benchmarks/side.toml", text);

@@ -437,6 +437,20 @@ impl Drop for Background {
 mod tests {
     use super::*;
 
+    /// Wait until `log` holds `text`, the child's sign that it got where the test needs it
+    /// (a trap installed, a line printed): never a fixed time, which a loaded machine outruns.
+    fn wait_for_text(log: &std::path::Path, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !std::fs::read_to_string(log).is_ok_and(|l| l.contains(text)) {
+            assert!(
+                Instant::now() < deadline,
+                "no {text:?} in {}",
+                log.display()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     fn sh(script: &str, timeout: Duration) -> ChildSpec {
         ChildSpec {
             program: "sh".into(),
@@ -493,15 +507,17 @@ mod tests {
     #[test]
     fn interrupt_stops_the_child() {
         let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
         let interrupt = Interrupt::default();
         let raiser = interrupt.clone();
+        let seen = log.clone();
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
+            wait_for_text(&seen, "up");
             raiser.raise();
         });
         let outcome = run(
-            &sh("sleep 30", Duration::from_secs(60)),
-            File::create(dir.path().join("log")).unwrap(),
+            &sh("echo up; sleep 30", Duration::from_secs(60)),
+            File::create(&log).unwrap(),
             &mut |_| {},
             &interrupt,
         )
@@ -513,23 +529,22 @@ mod tests {
     #[test]
     fn a_second_interrupt_kills_at_once() {
         let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
         let interrupt = Interrupt::default();
         let raiser = interrupt.clone();
+        let seen = log.clone();
+        // The child says when its trap is set and when the first interrupt's SIGTERM came (and
+        // was shrugged off); each interrupt waits for the sign before it.
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
+            wait_for_text(&seen, "up");
             raiser.raise();
-            std::thread::sleep(Duration::from_millis(100));
+            wait_for_text(&seen, "term");
             raiser.raise();
         });
-        let mut spec = sh("trap '' TERM; sleep 30", Duration::from_secs(60));
+        let script = "trap 'echo term' TERM; echo up; while :; do sleep 0.05; done";
+        let mut spec = sh(script, Duration::from_secs(60));
         spec.grace = Duration::from_secs(30);
-        let outcome = run(
-            &spec,
-            File::create(dir.path().join("log")).unwrap(),
-            &mut |_| {},
-            &interrupt,
-        )
-        .unwrap();
+        let outcome = run(&spec, File::create(&log).unwrap(), &mut |_| {}, &interrupt).unwrap();
         assert_eq!(outcome.stopped, Stopped::Interrupted);
         assert_eq!(outcome.ending, Ending::Signaled(libc::SIGKILL));
         assert!(outcome.wall < Duration::from_secs(5), "{:?}", outcome.wall);
@@ -560,7 +575,7 @@ mod tests {
             Duration::from_secs(5),
         );
         let pgid = child.pgid;
-        std::thread::sleep(Duration::from_millis(200));
+        wait_for_text(&log, "started");
         assert_eq!(child.stop().how, EndedBy::Sigterm);
         assert!(killpg(Pid::from_raw(pgid), None).is_err(), "group gone");
         assert!(std::fs::read_to_string(&log).unwrap().contains("started"));
@@ -572,7 +587,7 @@ mod tests {
         let log = dir.path().join("server.log");
         let script = "trap '' TERM; echo ready; while :; do sleep 0.05; done";
         let mut child = background(&log, script, Duration::from_millis(300));
-        std::thread::sleep(Duration::from_millis(200));
+        wait_for_text(&log, "ready");
         let started = Instant::now();
         assert_eq!(child.stop().how, EndedBy::Sigkill);
         assert!(started.elapsed() >= Duration::from_millis(300));
