@@ -169,6 +169,37 @@ impl Project {
     }
 }
 
+/// What a command's `<recipe|DIR|all>` argument names.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// `all`: every recipe.
+    All,
+    Recipe(Box<NamedRecipe>),
+    /// A folder of results (`repro table DIR`).
+    Folder(PathBuf),
+}
+
+impl Project {
+    /// What `word` names — the one reading every command shares: `all`; a folder written as a
+    /// path (with a `/`, or from `.`); a recipe by name or path; else a folder that no recipe
+    /// is named after. Neither: the recipe's error, which says what was looked for.
+    pub fn target(&self, word: &str) -> Result<Target, RecipeError> {
+        let path = Path::new(word);
+        let path_like = word.contains('/') || word.starts_with('.');
+        if path_like && path.is_dir() {
+            return Ok(Target::Folder(path.to_path_buf()));
+        }
+        if word == "all" {
+            return Ok(Target::All);
+        }
+        match self.named_recipe(word) {
+            Ok(named) => Ok(Target::Recipe(Box::new(named))),
+            Err(_) if path.is_dir() => Ok(Target::Folder(path.to_path_buf())),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A recipe and the name a user calls it by.
 #[derive(Debug, Clone)]
 pub struct NamedRecipe {
@@ -192,5 +223,28 @@ fn folder_taken(named: &NamedRecipe, other: &NamedRecipe) -> RecipeError {
         folder: named.recipe.folder.clone(),
         other: other.name.clone(),
         other_path: other.file.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_names_all_a_recipe_or_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = Project {
+            root: dir.path().to_path_buf(),
+        };
+        assert!(matches!(project.target("all"), Ok(Target::All)));
+        assert!(matches!(project.target("10"), Ok(Target::Recipe(r)) if r.name == "10"));
+        let folder = dir.path().join("figure-10");
+        std::fs::create_dir(&folder).unwrap();
+        let word = folder.display().to_string();
+        assert!(matches!(project.target(&word), Ok(Target::Folder(f)) if f == folder));
+        // A folder written as a path wins over a recipe of the same name.
+        let cwd_like = format!("{}/", folder.display());
+        assert!(matches!(project.target(&cwd_like), Ok(Target::Folder(_))));
+        assert!(project.target("no-such-recipe").is_err());
     }
 }

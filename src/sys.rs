@@ -6,6 +6,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// This machine's name (`unknown` where the system will not say).
+/// Now, in seconds since the Unix epoch (0 on a clock before it).
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 pub fn hostname() -> String {
     nix::unistd::gethostname()
         .ok()

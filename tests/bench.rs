@@ -779,3 +779,17 @@ fn the_compile_caches_are_a_sweepable_axis_of_a_benchmark() {
         .stderr_has("bad.toml:16:9")
         .stderr_has("not `hot`");
 }
+
+/// Every shipped benchmark's dry run, keys included: what each run would do and its identity,
+/// pinned (a change to planning, keys or launch lines shows here first).
+#[test]
+fn every_shipped_benchmarks_dry_run_is_pinned() {
+    let t = Test::new().args(["-v", "bench", "all", "--dry-run", "--results", "results"]);
+    let out = t.run().success();
+    let dir = t.path("").display().to_string();
+    let text = out
+        .stdout
+        .replace(dir.trim_end_matches('/'), "[DIR]")
+        .replace(REPRO, "[REPRO]");
+    insta::assert_snapshot!(text);
+}

@@ -135,6 +135,11 @@ pub fn flat_log_name(model: &str, phase: Phase) -> String {
     }
 }
 
+/// The folder of benchmark `name`'s results: `<results>/bench-<name>`.
+pub fn bench_dir(results: &Path, name: &str) -> PathBuf {
+    results.join(format!("bench-{name}"))
+}
+
 /// One folder run to do (or skip): its label (the folder's name), its key, its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FolderTask {

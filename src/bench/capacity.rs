@@ -22,11 +22,15 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::context::{Context, Http};
 use super::deadline;
+use super::error::{drive_error_of, BenchError};
+use super::event::Event;
 use super::metrics::Summary;
 use super::prefill::{Fit, PrefillFile};
 use super::record::{Outcome, RequestRecord};
-use super::runner::{self, BenchError, Context, Event};
+use super::runner;
+use crate::artifacts::layout::bench_dir;
 use crate::plan::bench::BenchTask;
 use crate::recipe::bench::{BenchRecipe, BenchRun, CapacityGoal, CapacitySpec};
 use crate::recipe::Scalar;
@@ -362,9 +366,7 @@ pub enum CapacityEvent<'a> {
 
 /// The folder of a configuration's probes.
 pub fn config_dir(results: &Path, name: &str, config: &str) -> PathBuf {
-    runner::bench_dir(results, name)
-        .join("capacity")
-        .join(config)
+    bench_dir(results, name).join("capacity").join(config)
 }
 
 /// The probe of `config` at `rate` as a task of the runner.
@@ -387,9 +389,9 @@ pub fn probe_task(
 }
 
 fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchError> {
-    let bytes = std::fs::read(path).map_err(|e| runner::drive_error_of(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| drive_error_of(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        runner::drive_error_of(
+        drive_error_of(
             path,
             std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         )
@@ -397,12 +399,12 @@ fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchError> {
 }
 
 fn read_records(path: &Path) -> Result<Vec<RequestRecord>, BenchError> {
-    let text = std::fs::read_to_string(path).map_err(|e| runner::drive_error_of(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| drive_error_of(path, e))?;
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             serde_json::from_str(l).map_err(|e| {
-                runner::drive_error_of(
+                drive_error_of(
                     path,
                     std::io::Error::new(std::io::ErrorKind::InvalidData, e),
                 )
@@ -421,10 +423,10 @@ pub fn search(
     on_event: &mut dyn FnMut(Event),
     on_capacity: &mut dyn FnMut(CapacityEvent),
 ) -> Result<CapacityFile, BenchError> {
-    let bench = runner::bench_dir(&ctx.results, name);
+    let bench = bench_dir(&ctx.results, name);
     let profile: Option<PrefillFile> = match &spec.prefill {
         Some(source) => {
-            let path = runner::bench_dir(&ctx.results, source).join("prefill.json");
+            let path = bench_dir(&ctx.results, source).join("prefill.json");
             if !path.is_file() {
                 return Err(BenchError::NoPrefillProfile {
                     name: source.clone(),
@@ -442,6 +444,7 @@ pub fn search(
         goal: goal_words(spec),
         configs: Vec::new(),
     };
+    let http = Http::new()?;
     for config in recipe.runs() {
         on_capacity(CapacityEvent::Config {
             config: &config.label,
@@ -454,7 +457,7 @@ pub fn search(
             };
             let task = probe_task(recipe, &ctx.results, name, &config, rate);
             if let Some(parent) = task.folder.dir.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| runner::drive_error_of(parent, e))?;
+                std::fs::create_dir_all(parent).map_err(|e| drive_error_of(parent, e))?;
             }
             let mut reused = !ctx.force && runner::state(&task) == FolderState::Done;
             // A probe found invalid before (the client was the limit) is run again: it said
@@ -472,7 +475,7 @@ pub fn search(
                 ctx
             };
             let tasks = std::slice::from_ref(&task);
-            let failed = runner::run_tasks(name, recipe, tasks, run_ctx, on_event)?;
+            let failed = runner::run_tasks(name, recipe, tasks, run_ctx, &http, on_event)?;
             if failed > 0 {
                 break Stop::ProbeFailed;
             }
@@ -527,8 +530,7 @@ fn probe_was_invalid(dir: &Path) -> bool {
 fn write_file(bench: &Path, file: &CapacityFile) -> Result<(), BenchError> {
     let text = serde_json::to_string_pretty(file).expect("capacity serialises") + "\n";
     let path = bench.join("capacity.json");
-    crate::artifacts::atomic_write(&path, text.as_bytes())
-        .map_err(|e| runner::drive_error_of(&path, e))
+    crate::artifacts::atomic_write(&path, text.as_bytes()).map_err(|e| drive_error_of(&path, e))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::offline::Answer;
+use super::harness::Answer;
 
 /// A prompts file that cannot be used.
 #[derive(Debug, thiserror::Error)]

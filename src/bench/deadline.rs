@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{percentile_sorted, Dist};
+use super::measures::{percentile_sorted, Dist};
 use super::record::{Outcome, RequestRecord};
 
 /// etalon's defaults (`MetricStore`: `ttft_deadline = 0.1`, `tbt_deadline = 0.05`), used where a

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::metrics::Summary;
+use super::measures::Arrivals;
 use super::record::RequestRecord;
 
 /// The send-lag limit: at least this, seconds.
@@ -109,13 +109,9 @@ pub fn in_flight_at_sends(records: &[RequestRecord]) -> Vec<usize> {
         .collect()
 }
 
-/// Check a run: `summary` of its `records`; `usage` of the client where measured.
-pub fn check(
-    records: &[RequestRecord],
-    summary: &Summary,
-    usage: Option<ClientUse>,
-) -> ClientCheck {
-    let a = &summary.arrivals;
+/// Check a run: how its `records` `arrived` (its summary's); `usage` of the client where
+/// measured.
+pub fn check(records: &[RequestRecord], a: &Arrivals, usage: Option<ClientUse>) -> ClientCheck {
     let mut tripped = Vec::new();
     let open = a.scheduled_rate.is_some();
     let lag_limit = a
@@ -198,7 +194,11 @@ mod tests {
             target_rate: Some(100.0),
             concurrency: None,
         };
-        check(records, &summarize(records, Slo::default(), offered), usage)
+        check(
+            records,
+            &summarize(records, Slo::default(), offered).arrivals,
+            usage,
+        )
     }
 
     #[test]

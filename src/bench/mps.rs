@@ -4,9 +4,7 @@
 //! `CUDA_MPS_PIPE_DIRECTORY`. Stopped with its `quit` command, then as any child; a daemon
 //! left by a repro that was killed is found by its folders and quit on the next start.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::run::child::{Background, BackgroundSpec, Ended};
@@ -105,34 +103,7 @@ pub struct MpsDaemon {
 /// Send `command` to the daemon of `dirs` through the control program; its answer, if it gave
 /// one within `timeout`.
 fn control(program: &str, dirs: &MpsDirs, command: &str, timeout: Duration) -> Option<String> {
-    let mut child = Command::new(program)
-        .envs(dirs.env())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = writeln!(stdin, "{command}");
-    }
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                let mut out = String::new();
-                if let Some(mut stdout) = child.stdout.take() {
-                    let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
-                }
-                return status.success().then_some(out);
-            }
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
-    }
+    crate::run::child::ask(program, &dirs.env(), command, timeout)
 }
 
 /// Whether a `get_server_list` answer names a server (one PID a line).

@@ -15,8 +15,9 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use super::error::{drive_error_of, BenchError};
 use super::record::{Outcome, RequestRecord};
-use super::runner::{self, BenchError};
+use super::runner;
 use crate::plan::bench::BenchTask;
 use crate::recipe::Scalar;
 
@@ -216,8 +217,7 @@ pub fn write_profiles(
     };
     let text = serde_json::to_string_pretty(&file).expect("a profile serialises") + "\n";
     let path = bench.join("prefill.json");
-    crate::artifacts::atomic_write(&path, text.as_bytes())
-        .map_err(|e| runner::drive_error_of(&path, e))?;
+    crate::artifacts::atomic_write(&path, text.as_bytes()).map_err(|e| drive_error_of(&path, e))?;
     Ok(Some(file))
 }
 

@@ -1,41 +1,40 @@
-//! Running a benchmark: per run of its matrix, start the server, wait until it is healthy,
-//! drive the load, stop the server, and write the results. A run is a [`FolderJob`] of the
-//! runner's folder driver (`run::folder`): staged in a temporary folder, recorded in `run.json`
-//! with the hash of every file, renamed into place only when complete, kept as `<label>.failed/`
-//! when not; a finished run (its key matches and its files are the recorded ones) is skipped.
-//! Its server is a background child of the runner's (`run::child::Background`).
+//! A one-server benchmark's runs: per point of its matrix, start the server, wait until it is
+//! healthy, drive the load, stop the server, and write the results. Each run is a
+//! [`BenchJob`] of the one scheduler (`bench::schedule`), which stages, records and places it;
+//! its server is a background child of the runner's (`run::child::Background`).
 //!
 //! Layout (format 1): `<results>/bench-<name>/<label>/{records.jsonl, summary.json, server.log,
 //! run.json, cdf.json, cpu.json, gpu.json}`; `curves.json` / `curves.csv` beside the runs hold
 //! the latency–throughput points of the runs.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::client::Target;
+use super::client::{ApiKey, Target};
+use super::context::{client_cores, Context, Http};
 use super::curves;
+use super::error::BenchError;
+use super::event::{Event, Finished};
+use super::files::{self, Samplers};
 use super::load::{self, Plan};
 use super::loadcheck;
 use super::metrics::{self, Offered, Summary};
 use super::record::RequestRecord;
+use super::schedule::{self, BenchJob, Manifest, Staged};
 use super::server::{self, ServerError};
 use super::startup;
-use super::workload::{self, WorkloadError};
+use super::workload;
 use crate::artifacts::key::TaskKey;
-use crate::artifacts::replaced::Replaced;
 use crate::artifacts::FileRecord;
 use crate::env::EnvSpec;
 use crate::plan::bench::BenchTask;
-use crate::recipe::bench::{Arrival, BenchRecipe, BenchRun, ServerKind};
+use crate::recipe::bench::{Arrival, BenchRecipe, BenchRun, ServerKind, ServerSpec};
 use crate::recipe::matrix::{CacheState, CACHE_PARAM};
 use crate::run::child::{Background, BackgroundSpec, Ended};
-use crate::run::folder::{
-    self, drive_error, DriveError, Driven, FolderJob, FolderState, FolderStatus, JobOutcome,
-};
+use crate::run::folder::{drive_error, FolderState, FolderStatus, FolderTask};
 use crate::run::Interrupt;
 
 /// Version of the files a run writes.
@@ -44,108 +43,9 @@ pub const FORMAT: u32 = 1;
 /// The files a complete run has.
 pub const REQUIRED: [&str; 2] = ["summary.json", "records.jsonl"];
 
-/// Where a benchmark runs and what it may reuse.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// Relative paths in recipes (prompt files, traces) are taken from here.
-    pub project_root: PathBuf,
-    /// Holds `envs/` (and, from older setups, `models/`).
-    pub cache: PathBuf,
-    /// Where models of models.toml live (`<models_dir>/<name>`), as for figures.
-    pub models_dir: PathBuf,
-    pub results: PathBuf,
-    pub force: bool,
-    /// Ctrl-C: stop sending, stop the server, keep nothing of the current run.
-    pub interrupt: Interrupt,
-    /// The repro executable, to run servers under `repro __server-guard` (see `run::guard`).
-    pub guard: Option<PathBuf>,
-    /// Keep the open loop's sender busy this long before each send (a starved client, for
-    /// testing the load generator's self-check); zero normally.
-    pub client_slowdown: Duration,
-}
-
-/// What happened to one run, for the CLI to show.
-#[derive(Debug)]
-pub enum Event<'a> {
-    Skipped {
-        label: &'a str,
-    },
-    Starting {
-        label: &'a str,
-        command: Option<&'a [String]>,
-    },
-    Healthy {
-        label: &'a str,
-        after: Duration,
-        path: &'a str,
-    },
-    Loading {
-        label: &'a str,
-        requests: u64,
-    },
-    Finished {
-        label: &'a str,
-        summary: &'a Summary,
-        dir: &'a Path,
-    },
-    Failed {
-        label: &'a str,
-        error: &'a BenchError,
-        kept: Option<&'a Path>,
-    },
-}
-
-/// A run that could not finish.
-#[derive(Debug, thiserror::Error)]
-pub enum BenchError {
-    #[error(transparent)]
-    Workload(#[from] WorkloadError),
-    #[error(transparent)]
-    Server(#[from] ServerError),
-    #[error("the environment `{}` has no python: set it up with `repro env setup --vllm {vllm}{}`", env.display(), if *cpu { " --device cpu" } else { "" })]
-    NoEnv {
-        env: PathBuf,
-        vllm: String,
-        cpu: bool,
-    },
-    #[error("the API key variable `{0}` named by `server.api_key_env` is not set")]
-    NoApiKey(String),
-    #[error("the server died during the run ({status}); {failed} of {requests} requests did not succeed; the end of `{}`:\n{tail}", log.display())]
-    ServerDied {
-        status: String,
-        failed: usize,
-        requests: usize,
-        log: PathBuf,
-        tail: String,
-    },
-    #[error(transparent)]
-    Drive(#[from] DriveError),
-    #[error("cannot start the async runtime or HTTP client: {0}")]
-    Runtime(String),
-    #[error("`capacity.prefill` names `{name}`, whose prefill profile `{}` is not there: run `repro bench {name}` first", path.display())]
-    NoPrefillProfile { name: String, path: PathBuf },
-    #[error("interrupted")]
-    Interrupted,
-    /// One tenant of a tenants run (`bench::tenants`).
-    #[error("tenant `{tenant}`: {source}")]
-    Tenant {
-        tenant: String,
-        source: Box<BenchError>,
-    },
-    #[error(transparent)]
-    Mps(#[from] super::mps::MpsError),
-    #[error(transparent)]
-    Offline(#[from] super::offline::OfflineError),
-}
-
-/// The folder of a benchmark's results.
-pub fn bench_dir(results: &Path, name: &str) -> PathBuf {
-    results.join(format!("bench-{name}"))
-}
-
 /// Whether a planned run is done, and if not why.
 pub fn state(task: &BenchTask) -> FolderState {
-    folder::state(&task.folder, &REQUIRED)
+    schedule::state::<ServeJob>(task)
 }
 
 /// What serves a run: the command to start (if any), its environment and the model path.
@@ -260,7 +160,7 @@ pub fn launch(
         ServerKind::Vllm => {
             let spec = EnvSpec::new(s.vllm.clone().unwrap_or_default(), s.device);
             let python = spec.python(&ctx.cache);
-            let model_path = model_path(ctx, &run.model);
+            let model_path = ctx.model_path(&run.model);
             let mut argv = vec![
                 python.display().to_string(),
                 "-m".into(),
@@ -285,26 +185,9 @@ pub fn launch(
     }
 }
 
-/// Where vLLM finds `model`: the models folder (where `repro bench` prepares models.toml's
-/// models), a folder of an older setup, a path; else a hub id, which vLLM downloads itself.
-/// A folder is named absolute: the server may work in a folder of its own.
-pub fn model_path(ctx: &Context, model: &str) -> String {
-    let models = ctx.models_dir.join(model);
-    let legacy = ctx.cache.join("models").join(model);
-    let in_project = ctx.project_root.join(model);
-    let found = [models, legacy, in_project]
-        .into_iter()
-        .find(|d| d.is_dir());
-    if let Some(dir) = found {
-        crate::sys::absolute(&dir).display().to_string()
-    } else {
-        model.to_string()
-    }
-}
-
 /// `run.json`: how a run went.
 #[derive(Debug, Serialize)]
-struct RunManifest {
+pub struct RunManifest {
     format: u32,
     benchmark: String,
     label: String,
@@ -332,68 +215,45 @@ struct RunManifest {
     files: Option<Vec<FileRecord>>,
 }
 
-/// One run of a benchmark, as the folder driver runs it.
-struct BenchJob<'a> {
-    name: &'a str,
-    recipe: &'a BenchRecipe,
-    run: &'a BenchRun,
-    key: &'a TaskKey,
-    ctx: &'a Context,
-    rt: &'a tokio::runtime::Runtime,
-    client: &'a reqwest::Client,
-    on_event: &'a mut dyn FnMut(Event),
-    /// The summary of a complete run, for the event after it is in place.
-    summary: Option<Summary>,
+impl Manifest for RunManifest {
+    fn close(&mut self, wall_s: f64, failure: Option<&BenchError>) {
+        self.wall_s = wall_s;
+        (self.status, self.error) = schedule::status_of(failure);
+    }
+
+    fn record_files(&mut self, files: Vec<FileRecord>) {
+        self.files = Some(files);
+    }
 }
 
-impl FolderJob for BenchJob<'_> {
+/// A one-server benchmark's runs, as the scheduler drives them.
+pub struct ServeJob<'a> {
+    pub name: &'a str,
+    pub recipe: &'a BenchRecipe,
+    pub ctx: &'a Context,
+    pub http: &'a Http,
+}
+
+impl BenchJob for ServeJob<'_> {
+    type Task = BenchTask;
     type Manifest = RunManifest;
-    type Error = BenchError;
+    type Done = Summary;
+    const REQUIRED: &'static [&'static str] = &REQUIRED;
 
-    fn run(
-        &mut self,
-        staging: &Path,
-        interrupt: &Interrupt,
-    ) -> Result<JobOutcome<RunManifest, BenchError>, DriveError> {
-        let wall = Instant::now();
-        let mut manifest = self.manifest();
-        let outcome = self.serve_and_load(staging, interrupt, &mut manifest);
-        manifest.wall_s = wall.elapsed().as_secs_f64();
-        Ok(match outcome {
-            Ok(summary) => {
-                self.summary = Some(summary);
-                JobOutcome::Complete(manifest)
-            }
-            Err(BenchError::Interrupted) => JobOutcome::Interrupted,
-            Err(BenchError::Drive(e)) => return Err(e),
-            Err(error) => {
-                manifest.status = match &error {
-                    BenchError::Server(_) => FolderStatus::NotHealthy,
-                    BenchError::ServerDied { .. } => FolderStatus::ServerDied,
-                    _ => FolderStatus::Failed,
-                };
-                manifest.error = Some(error.to_string());
-                JobOutcome::Failed(manifest, error)
-            }
-        })
+    fn folder(task: &BenchTask) -> &FolderTask {
+        &task.folder
     }
 
-    fn record_files(manifest: &mut RunManifest, files: Vec<FileRecord>) {
-        manifest.files = Some(files);
-    }
-}
-
-impl BenchJob<'_> {
-    fn manifest(&self) -> RunManifest {
+    fn manifest(&self, task: &BenchTask) -> RunManifest {
         RunManifest {
             format: FORMAT,
             benchmark: self.name.to_string(),
-            label: self.run.label.clone(),
-            key: self.key.clone(),
+            label: task.run.label.clone(),
+            key: task.folder.key.clone(),
             status: FolderStatus::Complete,
             error: None,
-            params: self.run.params.clone(),
-            model: self.run.model.clone(),
+            params: task.run.params.clone(),
+            model: task.run.model.clone(),
             server_kind: self.recipe.server.kind,
             command: None,
             env: IndexMap::new(),
@@ -401,40 +261,189 @@ impl BenchJob<'_> {
             health_path: None,
             healthy_after_s: None,
             server_stop: None,
-            started_unix_s: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
+            started_unix_s: crate::sys::unix_now(),
             wall_s: 0.0,
-            requests: self.run.workload.requests,
+            requests: task.run.workload.requests,
             host: crate::sys::hostname(),
             repro_version: env!("CARGO_PKG_VERSION"),
             files: None,
         }
     }
 
-    /// Start the server (unless it is a URL's), wait until it is healthy, drive the load, stop
-    /// the server, write the results into `staging`.
-    fn serve_and_load(
+    fn run(
         &mut self,
-        staging: &Path,
-        interrupt: &Interrupt,
+        task: &BenchTask,
+        staged: Staged<'_>,
         manifest: &mut RunManifest,
     ) -> Result<Summary, BenchError> {
-        let (recipe, run, ctx) = (self.recipe, self.run, self.ctx);
-        let w = &run.workload;
-        let requests = workload::requests(w, &ctx.project_root)?;
-        let times = workload::schedule(w, &ctx.project_root)?;
-        let api_key = match &recipe.server.api_key_env {
-            Some(var) => Some(std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?),
-            None => None,
+        self.serve_and_load(task, staged, manifest)
+    }
+
+    fn finished(summary: &Summary) -> Finished<'_> {
+        Finished::Serve(summary)
+    }
+}
+
+/// The API key the recipe's server wants, from the variable it names.
+pub(crate) fn api_key(server: &ServerSpec) -> Result<Option<String>, BenchError> {
+    match &server.api_key_env {
+        Some(var) => Ok(Some(
+            std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The server of `launch` as a background child logging to `log`, or `None` for a server by
+/// URL; a `vllm` server whose environment is not set up is refused with the command that
+/// sets it up.
+pub(crate) fn start_server(
+    server: &ServerSpec,
+    launch: &Launch,
+    log: &Path,
+    ctx: &Context,
+) -> Result<Option<Background>, BenchError> {
+    let Some(argv) = &launch.argv else {
+        return Ok(None);
+    };
+    if server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
+        let vllm = server.vllm.clone().unwrap_or_default();
+        return Err(BenchError::NoEnv {
+            env: EnvSpec::new(vllm.clone(), server.device).dir(&ctx.cache),
+            vllm,
+            cpu: server.device == crate::config::machines::Device::Cpu,
+        });
+    }
+    let spec = BackgroundSpec {
+        program: &argv[0],
+        args: &argv[1..],
+        env: &launch.env,
+        log,
+        grace: server.stop_grace,
+        guard: ctx.guard.as_deref(),
+    };
+    Ok(Some(Background::spawn(&spec).map_err(ServerError::from)?))
+}
+
+/// What the load gave: the records, how the client fared, the samples taken meanwhile.
+struct Loaded {
+    records: Vec<RequestRecord>,
+    usage: loadcheck::ClientUse,
+    samples: files::Sampled,
+    offered: Offered,
+}
+
+impl ServeJob<'_> {
+    /// Start the server (unless it is a URL's), wait until it is healthy, drive the load, stop
+    /// the server, write the results into the staging folder.
+    fn serve_and_load(
+        &self,
+        task: &BenchTask,
+        staged: Staged<'_>,
+        manifest: &mut RunManifest,
+    ) -> Result<Summary, BenchError> {
+        let Staged {
+            staging,
+            interrupt,
+            on_event,
+        } = staged;
+        let (run, ctx) = (&task.run, self.ctx);
+        let requests = workload::requests(&run.workload, &ctx.project_root)?;
+        let times = workload::schedule(&run.workload, &ctx.project_root)?;
+        let api_key = api_key(&self.recipe.server)?;
+        // The caches live as long as the run: a cold run's are removed when dropped.
+        let (launch, _caches) =
+            self.launch_with_caches(run, staging, api_key.as_deref(), interrupt, on_event)?;
+        manifest.command = launch.argv.clone();
+        manifest.env = launch.env.clone();
+        manifest.base_url = launch.base_url.clone();
+        on_event(Event::Starting {
+            label: &run.label,
+            command: launch.argv.as_deref(),
+        });
+        let log = staging.join("server.log");
+        let spawned = Instant::now();
+        let mut server = start_server(&self.recipe.server, &launch, &log, ctx)?;
+        let health_started = Instant::now();
+        let healthy = self.wait_healthy(&launch, api_key.as_deref(), server.as_mut(), interrupt);
+        let health_path = match healthy {
+            Ok(path) => path,
+            Err(error) => {
+                manifest.server_stop = server.as_mut().map(Background::stop);
+                return Err(error);
+            }
         };
-        let port = match recipe.server.kind {
+        let healthy_after = server.is_some().then(|| spawned.elapsed());
+        manifest.health_path = Some(health_path);
+        manifest.healthy_after_s = Some(health_started.elapsed().as_secs_f64());
+        on_event(Event::Healthy {
+            label: &run.label,
+            after: health_started.elapsed(),
+            path: health_path,
+        });
+        on_event(Event::Loading {
+            label: &run.label,
+            requests: run.workload.requests,
+        });
+        let measured = startup::Measured {
+            healthy_after,
+            load_started_after: server.is_some().then(|| spawned.elapsed()),
+        };
+        let target = self.target(run, &launch, api_key);
+        let loaded = self.load(run, &target, requests, times.as_deref(), interrupt);
+        let died = server.as_mut().and_then(|s| s.exited());
+        manifest.server_stop = server.as_mut().map(Background::stop);
+        if interrupt.count() > 0 {
+            return Err(BenchError::Interrupted);
+        }
+        let mut summary = metrics::summarize(
+            &loaded.records,
+            metrics::Slo::of(&self.recipe.slo),
+            loaded.offered,
+        );
+        let records = &loaded.records;
+        summary.client = Some(loadcheck::check(
+            records,
+            &summary.arrivals,
+            Some(loaded.usage),
+        ));
+        // The server has stopped: its log is whole.
+        summary.startup = Some(startup::startup(
+            measured,
+            Some(health_path),
+            records,
+            launch.argv.is_some().then_some(log.as_path()),
+        ));
+        write_results(staging, records, &summary, &loaded.samples)?;
+        if let Some(status) = died {
+            return Err(BenchError::ServerDied {
+                status,
+                failed: records.len() - summary.outcomes["ok"],
+                requests: records.len(),
+                log: task.folder.failed_dir().join("server.log"),
+                tail: server::tail(&log, 15),
+            });
+        }
+        Ok(summary)
+    }
+
+    /// How the run's server starts, with its compile caches where the matrix sweeps them (a
+    /// warm run's filled first by a warm-up start).
+    fn launch_with_caches(
+        &self,
+        run: &BenchRun,
+        staging: &Path,
+        api_key: Option<&str>,
+        interrupt: &Interrupt,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<(Launch, Option<Caches>), BenchError> {
+        let ctx = self.ctx;
+        let port = match self.recipe.server.kind {
             ServerKind::Url => None,
             _ => Some(server::free_port().map_err(drive_error(staging))?),
         };
-        let mut launch = launch(recipe, run, ctx, port)?;
-        let caches = compile_caches(ctx, self.name, recipe, run)
+        let mut launch = launch(self.recipe, run, ctx, port)?;
+        let caches = compile_caches(ctx, self.name, self.recipe, run)
             .map_err(drive_error(&ctx.cache.join("compile-caches")))?;
         if let Some(caches) = &caches {
             let dir = caches.dir();
@@ -444,84 +453,103 @@ impl BenchJob<'_> {
                     .insert(var.into(), dir.join(sub).display().to_string());
             }
             if matches!(caches, Caches::Warm(_)) && !dir.join(WARMED).is_file() {
-                self.warm_up(&launch, staging, api_key.as_deref(), interrupt)?;
-                write(
+                let label = format!("{} (warm-up start, filling the compile caches)", run.label);
+                on_event(Event::Starting {
+                    label: &label,
+                    command: launch.argv.as_deref(),
+                });
+                self.warm_up(&launch, staging, api_key, interrupt)?;
+                files::write(
                     dir,
                     WARMED,
                     b"a server started with these caches and became healthy\n",
                 )?;
             }
         }
-        manifest.command = launch.argv.clone();
-        manifest.env = launch.env.clone();
-        manifest.base_url = launch.base_url.clone();
-        (self.on_event)(Event::Starting {
-            label: &run.label,
-            command: launch.argv.as_deref(),
-        });
-        let log = staging.join("server.log");
-        let spawned = Instant::now();
-        let mut server = self.start_server(&launch, &log)?;
-        let health_started = Instant::now();
-        let healthy = self.rt.block_on(server::wait_healthy(
-            self.client,
+        Ok((launch, caches))
+    }
+
+    /// Wait until the server answers its health check; the path that answered.
+    fn wait_healthy(
+        &self,
+        launch: &Launch,
+        api_key: Option<&str>,
+        server: Option<&mut Background>,
+        interrupt: &Interrupt,
+    ) -> Result<&'static str, BenchError> {
+        let healthy = self.http.rt.block_on(server::wait_healthy(
+            &self.http.client,
             &launch.base_url,
-            api_key.as_deref(),
-            recipe.server.health_timeout,
-            server.as_mut(),
+            api_key,
+            self.recipe.server.health_timeout,
+            server,
             interrupt,
         ));
-        let health_path = match healthy {
-            Ok(path) => path,
-            Err(error) => {
-                manifest.server_stop = server.as_mut().map(Background::stop);
-                return Err(match error {
-                    ServerError::Interrupted => BenchError::Interrupted,
-                    error => BenchError::Server(error),
-                });
-            }
-        };
-        let healthy_after = server.is_some().then(|| spawned.elapsed());
-        manifest.health_path = Some(health_path);
-        manifest.healthy_after_s = Some(health_started.elapsed().as_secs_f64());
-        (self.on_event)(Event::Healthy {
-            label: &run.label,
-            after: health_started.elapsed(),
-            path: health_path,
-        });
-        (self.on_event)(Event::Loading {
-            label: &run.label,
-            requests: w.requests,
-        });
-        let target = Target {
+        healthy.map_err(|error| match error {
+            ServerError::Interrupted => BenchError::Interrupted,
+            error => BenchError::Server(error),
+        })
+    }
+
+    /// Start the server once and stop it when healthy, so that its compile caches are filled
+    /// before the run that is measured (its log: `warmup-server.log`).
+    fn warm_up(
+        &self,
+        launch: &Launch,
+        staging: &Path,
+        api_key: Option<&str>,
+        interrupt: &Interrupt,
+    ) -> Result<(), BenchError> {
+        let log = staging.join("warmup-server.log");
+        let mut server = start_server(&self.recipe.server, launch, &log, self.ctx)?;
+        let healthy = self.wait_healthy(launch, api_key, server.as_mut(), interrupt);
+        if let Some(server) = server.as_mut() {
+            server.stop();
+        }
+        healthy.map(drop)
+    }
+
+    /// Where and how the load's requests go.
+    fn target(&self, run: &BenchRun, launch: &Launch, api_key: Option<String>) -> Target {
+        let w = &run.workload;
+        Target {
             base_url: launch.base_url.clone(),
             endpoint: w.endpoint,
             model: run.model.clone(),
             ignore_eos: w.ignore_eos,
-            api_key: api_key.map(super::client::ApiKey),
+            api_key: api_key.map(ApiKey),
             timeout: w.request_timeout,
             send_priority: super::client::schedules_by_priority(launch.argv.as_deref()),
-        };
-        let (plan, offered) = load_plan(w, times.as_deref());
-        let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
-        let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
-        let measured = startup::Measured {
-            healthy_after,
-            load_started_after: server.is_some().then(|| spawned.elapsed()),
-        };
+        }
+    }
+
+    /// Drive the load, sampling the machine and measuring the client meanwhile.
+    fn load(
+        &self,
+        run: &BenchRun,
+        target: &Target,
+        requests: Vec<workload::Request>,
+        times: Option<&[f64]>,
+        interrupt: &Interrupt,
+    ) -> Loaded {
+        let w = &run.workload;
+        let (plan, offered) = load_plan(w, times);
+        let samplers = Samplers::start();
         let (cpu_before, load_started) = (loadcheck::ClientUse::process_cpu_s(), Instant::now());
+        let limits = load::Limits {
+            slowdown: self.ctx.client_slowdown,
+            max_in_flight: self.recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
+        };
+        let (rt, client) = (&self.http.rt, &self.http.client);
         let records = load::run_with(
-            self.rt,
-            self.client,
-            &target,
+            rt,
+            client,
+            target,
             requests,
             &plan,
             w.max_duration,
             interrupt,
-            &load::Limits {
-                slowdown: ctx.client_slowdown,
-                max_in_flight: recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
-            },
+            &limits,
         );
         let usage = loadcheck::ClientUse {
             cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,
@@ -529,114 +557,13 @@ impl BenchJob<'_> {
             cores: client_cores(),
             sockets: loadcheck::ClientUse::open_sockets(),
         };
-        let samples = (cpu_samples(cpu_sampler), gpu_samples(gpu_sampler));
-        let died = server.as_mut().and_then(|s| s.exited());
-        manifest.server_stop = server.as_mut().map(Background::stop);
-        if interrupt.count() > 0 {
-            return Err(BenchError::Interrupted);
-        }
-        let mut summary = metrics::summarize(&records, metrics::Slo::of(&recipe.slo), offered);
-        summary.client = Some(loadcheck::check(&records, &summary, Some(usage)));
-        // The server has stopped: its log is whole.
-        summary.startup = Some(startup::startup(
-            measured,
-            Some(health_path),
-            &records,
-            launch.argv.is_some().then_some(log.as_path()),
-        ));
-        write_results(staging, &records, &summary, &samples)?;
-        if let Some(status) = died {
-            return Err(BenchError::ServerDied {
-                status,
-                failed: records.len() - summary.outcomes["ok"],
-                requests: records.len(),
-                log: self
-                    .ctx
-                    .results
-                    .join(format!("bench-{}", self.name))
-                    .join(format!("{}.failed", run.label))
-                    .join("server.log"),
-                tail: server::tail(&log, 15),
-            });
-        }
-        Ok(summary)
-    }
-
-    /// Start the server once and stop it when healthy, so that its compile caches are filled
-    /// before the run that is measured (its log: `warmup-server.log`).
-    fn warm_up(
-        &mut self,
-        launch: &Launch,
-        staging: &Path,
-        api_key: Option<&str>,
-        interrupt: &Interrupt,
-    ) -> Result<(), BenchError> {
-        let label = format!(
-            "{} (warm-up start, filling the compile caches)",
-            self.run.label
-        );
-        (self.on_event)(Event::Starting {
-            label: &label,
-            command: launch.argv.as_deref(),
-        });
-        let mut server = self.start_server(launch, &staging.join("warmup-server.log"))?;
-        let healthy = self.rt.block_on(server::wait_healthy(
-            self.client,
-            &launch.base_url,
-            api_key,
-            self.recipe.server.health_timeout,
-            server.as_mut(),
-            interrupt,
-        ));
-        if let Some(server) = server.as_mut() {
-            server.stop();
-        }
-        match healthy {
-            Ok(_) => Ok(()),
-            Err(ServerError::Interrupted) => Err(BenchError::Interrupted),
-            Err(error) => Err(BenchError::Server(error)),
+        Loaded {
+            records,
+            usage,
+            samples: samplers.stop(),
+            offered,
         }
     }
-
-    /// The server as a background child, or `None` for a server by URL.
-    fn start_server(&self, launch: &Launch, log: &Path) -> Result<Option<Background>, BenchError> {
-        let Some(argv) = &launch.argv else {
-            return Ok(None);
-        };
-        let server = &self.recipe.server;
-        if server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
-            let vllm = server.vllm.clone().unwrap_or_default();
-            return Err(BenchError::NoEnv {
-                env: EnvSpec::new(vllm.clone(), server.device).dir(&self.ctx.cache),
-                vllm,
-                cpu: server.device == crate::config::machines::Device::Cpu,
-            });
-        }
-        let spec = BackgroundSpec {
-            program: &argv[0],
-            args: &argv[1..],
-            env: &launch.env,
-            log,
-            grace: server.stop_grace,
-            guard: self.ctx.guard.as_deref(),
-        };
-        Ok(Some(Background::spawn(&spec).map_err(ServerError::from)?))
-    }
-}
-
-/// Cores the load generator can use: its runtime's workers and the sending thread, at most the
-/// machine's.
-fn client_cores() -> f64 {
-    let machine = std::thread::available_parallelism().map_or(1, |n| n.get());
-    machine.min(RUNTIME_WORKERS + 1) as f64
-}
-
-/// Worker threads of the load generator's async runtime.
-const RUNTIME_WORKERS: usize = 2;
-
-/// A results file that cannot be written or read back, as a run's error.
-pub fn drive_error_of(path: &Path, e: std::io::Error) -> BenchError {
-    BenchError::Drive(drive_error(path)(e))
 }
 
 /// How the load is offered: open loop at the schedule's times, or closed at a concurrency.
@@ -670,45 +597,36 @@ pub(crate) fn load_plan(
     }
 }
 
-/// Per-core busy %, 10 Hz, during the load (figure 12's sampler); unavailable is a value.
-pub(crate) fn cpu_samples(
-    sampler: Result<crate::samplers::cpu::CpuSampler, impl std::fmt::Display>,
-) -> serde_json::Value {
-    match sampler {
-        Ok(sampler) => {
-            let samples = sampler.stop();
-            serde_json::json!({
-                "source": "/proc/stat",
-                "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
-                "per_core_percent": samples.samples,
-                "sampler_cpu_s": samples.thread_cpu.as_secs_f64(),
-            })
-        }
-        Err(unavailable) => {
-            serde_json::json!({"source": "/proc/stat", "unavailable": unavailable.to_string()})
-        }
+/// A server's results under `prefix` (`""` for a one-server run, `<tenant>.` for a tenant of a
+/// shared run): records, summary, requests by priority class, CDFs.
+pub(crate) fn write_server_results(
+    dir: &Path,
+    prefix: &str,
+    records: &[RequestRecord],
+    summary: &Summary,
+) -> Result<(), BenchError> {
+    files::write(
+        dir,
+        &format!("{prefix}records.jsonl"),
+        &files::records_jsonl(records),
+    )?;
+    files::write(
+        dir,
+        &format!("{prefix}summary.json"),
+        files::pretty(summary).as_bytes(),
+    )?;
+    let classes = metrics::by_priority(records, summary.slo);
+    if !classes.is_empty() {
+        let name = format!("{prefix}priority.json");
+        files::write(dir, &name, files::pretty(&classes).as_bytes())?;
     }
-}
-
-/// GPU memory and utilisation during the load (NVML); without a driver, the reason.
-pub(crate) fn gpu_samples(
-    sampler: Result<crate::samplers::gpu::GpuSampler, String>,
-) -> serde_json::Value {
-    gpu_json(&sampler.map(|s| s.stop()))
-}
-
-/// `gpu.json`: the samples, or why there are none.
-pub(crate) fn gpu_json(
-    samples: &Result<Vec<crate::samplers::gpu::GpuSample>, String>,
-) -> serde_json::Value {
-    match samples {
-        Ok(samples) => serde_json::json!({
-            "source": "nvml",
-            "interval_s": crate::samplers::INTERVAL.as_secs_f64(),
-            "samples": samples,
-        }),
-        Err(unavailable) => serde_json::json!({"source": "nvml", "unavailable": unavailable}),
-    }
+    let cdfs = curves::run_cdfs(records);
+    files::write(
+        dir,
+        &format!("{prefix}cdf.json"),
+        files::pretty(&cdfs).as_bytes(),
+    )?;
+    Ok(())
 }
 
 /// The run's files: records, summary, CDFs, samples.
@@ -716,43 +634,15 @@ fn write_results(
     dir: &Path,
     records: &[RequestRecord],
     summary: &Summary,
-    (cpu, gpu): &(serde_json::Value, serde_json::Value),
+    samples: &files::Sampled,
 ) -> Result<(), BenchError> {
-    let mut lines = Vec::new();
-    for r in records {
-        serde_json::to_writer(&mut lines, r).expect("a record serialises");
-        lines.write_all(b"\n").expect("writing to memory");
-    }
-    write(dir, "records.jsonl", &lines)?;
-    write(dir, "summary.json", pretty(summary).as_bytes())?;
-    let classes = metrics::by_priority(records, summary.slo);
-    if !classes.is_empty() {
-        write(dir, "priority.json", pretty(&classes).as_bytes())?;
-    }
-    write(
-        dir,
-        "cdf.json",
-        pretty(&curves::run_cdfs(records)).as_bytes(),
-    )?;
-    for (name, samples) in [("cpu.json", cpu), ("gpu.json", gpu)] {
-        let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
-        write(dir, name, text.as_bytes())?;
-    }
+    write_server_results(dir, "", records, summary)?;
+    samples.write(dir)?;
     Ok(())
 }
 
-/// Pretty JSON with a final newline.
-pub(crate) fn pretty(value: &impl Serialize) -> String {
-    serde_json::to_string_pretty(value).expect("results serialise") + "\n"
-}
-
-pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), BenchError> {
-    let path = dir.join(name);
-    crate::artifacts::atomic_write(&path, bytes).map_err(|e| drive_error(&path)(e).into())
-}
-
-/// Every run of a benchmark (its plan); returns how many runs failed. Stops early when
-/// interrupted.
+/// Every run of a benchmark (its plan), then its curves; returns how many runs failed. Stops
+/// early when interrupted.
 pub fn run_benchmark(
     name: &str,
     recipe: &BenchRecipe,
@@ -760,8 +650,10 @@ pub fn run_benchmark(
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<usize, BenchError> {
-    let failed = run_tasks(name, recipe, tasks, ctx, on_event)?;
-    write_curves(&bench_dir(&ctx.results, name), tasks)?;
+    let http = Http::new()?;
+    let failed = run_tasks(name, recipe, tasks, ctx, &http, on_event)?;
+    let bench = crate::artifacts::layout::bench_dir(&ctx.results, name);
+    write_curves(&bench, tasks)?;
     Ok(failed)
 }
 
@@ -772,67 +664,16 @@ pub fn run_tasks(
     recipe: &BenchRecipe,
     tasks: &[BenchTask],
     ctx: &Context,
+    http: &Http,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<usize, BenchError> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(RUNTIME_WORKERS)
-        .enable_all()
-        .build()
-        .map_err(|e| BenchError::Runtime(e.to_string()))?;
-    // reqwest is built with `rustls-no-provider` (see models/hub.rs): install ring's, as there.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .pool_max_idle_per_host(usize::MAX)
-        .build()
-        .map_err(|e| BenchError::Runtime(e.to_string()))?;
-    let mut replaced = Replaced::new(&ctx.results);
-    let mut failed = 0;
-    for task in tasks {
-        if ctx.interrupt.count() > 0 {
-            return Err(BenchError::Interrupted);
-        }
-        let label = &task.run.label;
-        if !ctx.force && state(task) == FolderState::Done {
-            on_event(Event::Skipped { label });
-            continue;
-        }
-        let mut job = BenchJob {
-            name,
-            recipe,
-            run: &task.run,
-            key: &task.folder.key,
-            ctx,
-            rt: &rt,
-            client: &client,
-            on_event: &mut *on_event,
-            summary: None,
-        };
-        let driven = folder::drive(&mut job, &task.folder, &mut replaced, &ctx.interrupt)?;
-        let summary = job.summary.take();
-        match driven {
-            Driven::Complete => {
-                let summary = summary.expect("a complete run has a summary");
-                on_event(Event::Finished {
-                    label,
-                    summary: &summary,
-                    dir: &task.folder.dir,
-                });
-            }
-            Driven::Interrupted => return Err(BenchError::Interrupted),
-            Driven::Failed(error) => {
-                failed += 1;
-                let kept = task.folder.failed_dir();
-                on_event(Event::Failed {
-                    label,
-                    error: &error,
-                    kept: kept.is_dir().then_some(kept.as_path()),
-                });
-            }
-        }
-    }
-    Ok(failed)
+    let mut job = ServeJob {
+        name,
+        recipe,
+        ctx,
+        http,
+    };
+    schedule::run(&mut job, tasks, ctx, on_event)
 }
 
 /// Write `curves.json` and `curves.csv` from the complete runs of the folder.
@@ -856,7 +697,7 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
         return Ok(());
     }
     let text = serde_json::to_string_pretty(&points).expect("points serialise") + "\n";
-    write(bench, "curves.json", text.as_bytes())?;
-    write(bench, "curves.csv", curves::to_csv(&points).as_bytes())?;
+    files::write(bench, "curves.json", text.as_bytes())?;
+    files::write(bench, "curves.csv", curves::to_csv(&points).as_bytes())?;
     Ok(())
 }

@@ -11,35 +11,34 @@
 //! row per tenant of every complete shared run.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::aggregate::{aggregate, Aggregate, TenantResult, FORMAT};
 use super::client::{ApiKey, Target};
+use super::context::{Context, Http};
+use super::error::BenchError;
+use super::event::{Event, Finished};
+use super::files::{self, Samplers};
 use super::load;
 use super::metrics::{self, Summary};
 use super::mps::{MpsDaemon, MpsDirs, MpsRecord};
 use super::record::RequestRecord;
-use super::runner::{self, BenchError, Context, Event, Launch};
+use super::runner::{self, Launch};
+use super::schedule::{self, BenchJob, Manifest, Staged};
 use super::server::{self, ServerError};
 use super::startup;
 use super::workload::{self, Request};
 use crate::artifacts::key::TaskKey;
-use crate::artifacts::replaced::Replaced;
 use crate::artifacts::FileRecord;
-use crate::env::EnvSpec;
 use crate::plan::tenants::{SharedTask, TenantsPlan};
 use crate::recipe::bench::{BenchRecipe, ServerKind};
 use crate::recipe::tenants::{Sharing, TenantRun};
-use crate::run::child::{Background, BackgroundSpec, Ended};
-use crate::run::folder::{
-    self, drive_error, DriveError, Driven, FolderJob, FolderState, FolderStatus, JobOutcome,
-};
+use crate::run::child::{Background, Ended};
+use crate::run::folder::{drive_error, FolderState, FolderStatus, FolderTask};
 use crate::run::Interrupt;
-
-/// Version of the files a shared run writes.
-pub const FORMAT: u32 = 1;
 
 /// The file every complete shared run has.
 pub const REQUIRED: [&str; 1] = ["aggregate.json"];
@@ -49,181 +48,7 @@ const MPS_READY: Duration = Duration::from_secs(30);
 
 /// Whether a shared run is done, and if not why.
 pub fn state(task: &SharedTask) -> FolderState {
-    folder::state(&task.folder, &REQUIRED)
-}
-
-/// The definitions of `aggregate.json`'s numbers.
-pub fn definitions() -> IndexMap<&'static str, &'static str> {
-    IndexMap::from([
-        (
-            "load_started_s",
-            "when the tenant's load started, seconds after the first tenant's",
-        ),
-        (
-            "completion_s",
-            "load_started_s + the tenant's last request end (any outcome), seconds",
-        ),
-        (
-            "longest_completion_s",
-            "the largest completion_s of the tenants",
-        ),
-        (
-            "device_request_throughput",
-            "all tenants' ok requests / longest_completion_s",
-        ),
-        (
-            "device_output_throughput",
-            "all tenants' ok output tokens / longest_completion_s",
-        ),
-        ("slowest_tenant", "the tenant with the largest completion_s"),
-        (
-            "slowdown",
-            "the tenant's mean E2E latency here / in its solo run (1 = unaffected by the others)",
-        ),
-        (
-            "throughput_ratio",
-            "the tenant's output tokens/s here / in its solo run",
-        ),
-        ("most_slowed_tenant", "the tenant with the largest slowdown"),
-    ])
-}
-
-/// A tenant's numbers, shared and alone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TenantLine {
-    pub name: String,
-    pub model: String,
-    pub load_started_s: f64,
-    pub completion_s: f64,
-    pub requests: usize,
-    pub ok: usize,
-    pub request_throughput: f64,
-    pub output_throughput: f64,
-    pub ttft_p50: Option<f64>,
-    pub tpot_p50: Option<f64>,
-    pub e2e_mean: Option<f64>,
-    pub e2e_p50: Option<f64>,
-    /// Its solo run, where that is complete.
-    pub solo: Option<SoloLine>,
-    pub slowdown: Option<f64>,
-    pub throughput_ratio: Option<f64>,
-}
-
-/// A tenant's solo run, for comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SoloLine {
-    pub label: String,
-    pub request_throughput: f64,
-    pub output_throughput: f64,
-    pub ttft_p50: Option<f64>,
-    pub e2e_mean: Option<f64>,
-    pub e2e_p50: Option<f64>,
-}
-
-/// `aggregate.json`: the shared run as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Aggregate {
-    pub format: u32,
-    pub sharing: Sharing,
-    pub tenants: Vec<TenantLine>,
-    pub longest_completion_s: f64,
-    pub device_request_throughput: f64,
-    pub device_output_throughput: f64,
-    pub slowest_tenant: Option<String>,
-    pub most_slowed_tenant: Option<String>,
-    /// The GPUs during the shared load: each device's utilisation and memory, each tenant's
-    /// peak memory (its server's process group); absent without a GPU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpu: Option<crate::samplers::gpu::GpuUse>,
-    pub definitions: IndexMap<String, String>,
-}
-
-/// One tenant's results, as the aggregate takes them.
-pub struct TenantResult<'a> {
-    pub name: &'a str,
-    pub model: &'a str,
-    pub load_started_s: f64,
-    pub records: &'a [RequestRecord],
-    pub summary: &'a Summary,
-    /// Its solo run's label and summary, where complete.
-    pub solo: Option<(&'a str, &'a Summary)>,
-}
-
-fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    }
-}
-
-/// The aggregate of a shared run's tenants: pure arithmetic.
-pub fn aggregate(sharing: Sharing, tenants: &[TenantResult<'_>]) -> Aggregate {
-    let lines: Vec<TenantLine> = tenants
-        .iter()
-        .map(|t| {
-            let last_end = t
-                .records
-                .iter()
-                .filter_map(|r| r.end.or(r.sent))
-                .max_by(f64::total_cmp)
-                .unwrap_or(0.0);
-            let s = t.summary;
-            let solo = t.solo.map(|(label, solo)| SoloLine {
-                label: label.to_string(),
-                request_throughput: solo.request_throughput,
-                output_throughput: solo.output_throughput,
-                ttft_p50: solo.ttft.p50,
-                e2e_mean: solo.e2e.mean,
-                e2e_p50: solo.e2e.p50,
-            });
-            TenantLine {
-                name: t.name.to_string(),
-                model: t.model.to_string(),
-                load_started_s: t.load_started_s,
-                completion_s: t.load_started_s + last_end,
-                requests: s.requests,
-                ok: s.outcomes.get("ok").copied().unwrap_or(0),
-                request_throughput: s.request_throughput,
-                output_throughput: s.output_throughput,
-                ttft_p50: s.ttft.p50,
-                tpot_p50: s.tpot.p50,
-                e2e_mean: s.e2e.mean,
-                e2e_p50: s.e2e.p50,
-                slowdown: ratio(s.e2e.mean, solo.as_ref().and_then(|l| l.e2e_mean)),
-                throughput_ratio: ratio(
-                    Some(s.output_throughput),
-                    solo.as_ref().map(|l| l.output_throughput),
-                ),
-                solo,
-            }
-        })
-        .collect();
-    let longest = lines.iter().map(|l| l.completion_s).fold(0.0, f64::max);
-    let per_s = |x: f64| if longest > 0.0 { x / longest } else { 0.0 };
-    let ok: usize = lines.iter().map(|l| l.ok).sum();
-    let output: u64 = tenants.iter().map(|t| t.summary.output_tokens).sum();
-    let largest = |key: fn(&TenantLine) -> Option<f64>| {
-        lines
-            .iter()
-            .filter_map(|l| Some((key(l)?, l)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, l)| l.name.clone())
-    };
-    Aggregate {
-        format: FORMAT,
-        sharing,
-        longest_completion_s: longest,
-        device_request_throughput: per_s(ok as f64),
-        device_output_throughput: per_s(output as f64),
-        slowest_tenant: largest(|l| Some(l.completion_s)),
-        most_slowed_tenant: largest(|l| l.slowdown),
-        tenants: lines,
-        gpu: None,
-        definitions: definitions()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
+    schedule::state::<SharedJob>(task)
 }
 
 /// A tenant in `run.json`.
@@ -244,7 +69,7 @@ struct TenantManifest {
 
 /// `run.json` of a shared run.
 #[derive(Debug, Serialize)]
-struct SharedManifest {
+pub struct SharedManifest {
     format: u32,
     benchmark: String,
     label: String,
@@ -264,21 +89,39 @@ struct SharedManifest {
     files: Option<Vec<FileRecord>>,
 }
 
-/// What a complete shared run gives the caller.
-struct Finished {
-    summaries: Vec<(String, Summary)>,
-    aggregate: Aggregate,
+impl Manifest for SharedManifest {
+    fn close(&mut self, wall_s: f64, failure: Option<&BenchError>) {
+        self.wall_s = wall_s;
+        (self.status, self.error) = schedule::status_of(failure);
+        self.failed_tenant = failure.and_then(|e| e.failed_tenant()).map(str::to_string);
+    }
+
+    fn record_files(&mut self, files: Vec<FileRecord>) {
+        self.files = Some(files);
+    }
 }
 
-struct TenantsJob<'a> {
-    name: &'a str,
+/// What a complete shared run gives the caller: each tenant's summary, and the aggregate.
+pub struct SharedResults {
+    pub summaries: Vec<(String, Summary)>,
+    pub aggregate: Aggregate,
+}
+
+/// A tenants benchmark's shared runs, as the scheduler drives them.
+pub struct SharedJob<'a> {
+    pub name: &'a str,
+    pub plan: &'a TenantsPlan,
+    pub ctx: &'a Context,
+    pub http: &'a Http,
+}
+
+/// One shared run under way.
+struct Shared<'a> {
     plan: &'a TenantsPlan,
     task: &'a SharedTask,
     ctx: &'a Context,
-    rt: &'a tokio::runtime::Runtime,
-    client: &'a reqwest::Client,
+    http: &'a Http,
     on_event: &'a mut dyn FnMut(Event),
-    finished: Option<Finished>,
 }
 
 /// What the loads gave: per tenant its records, how its load was offered, when it started, and
@@ -311,53 +154,18 @@ fn tenant_error(tenant: &str) -> impl FnOnce(BenchError) -> BenchError + '_ {
     }
 }
 
-impl FolderJob for TenantsJob<'_> {
+impl BenchJob for SharedJob<'_> {
+    type Task = SharedTask;
     type Manifest = SharedManifest;
-    type Error = BenchError;
+    type Done = SharedResults;
+    const REQUIRED: &'static [&'static str] = &REQUIRED;
 
-    fn run(
-        &mut self,
-        staging: &Path,
-        interrupt: &Interrupt,
-    ) -> Result<JobOutcome<SharedManifest, BenchError>, DriveError> {
-        let wall = Instant::now();
-        let mut manifest = self.manifest();
-        let outcome = self.serve_and_load(staging, interrupt, &mut manifest);
-        manifest.wall_s = wall.elapsed().as_secs_f64();
-        Ok(match outcome {
-            Ok(finished) => {
-                self.finished = Some(finished);
-                JobOutcome::Complete(manifest)
-            }
-            Err(BenchError::Interrupted) => JobOutcome::Interrupted,
-            Err(BenchError::Drive(e)) => return Err(e),
-            Err(error) => {
-                let inner = match &error {
-                    BenchError::Tenant { tenant, source } => {
-                        manifest.failed_tenant = Some(tenant.clone());
-                        source.as_ref()
-                    }
-                    other => other,
-                };
-                manifest.status = match inner {
-                    BenchError::Server(_) => FolderStatus::NotHealthy,
-                    BenchError::ServerDied { .. } => FolderStatus::ServerDied,
-                    _ => FolderStatus::Failed,
-                };
-                manifest.error = Some(error.to_string());
-                JobOutcome::Failed(manifest, error)
-            }
-        })
+    fn folder(task: &SharedTask) -> &FolderTask {
+        &task.folder
     }
 
-    fn record_files(manifest: &mut SharedManifest, files: Vec<FileRecord>) {
-        manifest.files = Some(files);
-    }
-}
-
-impl TenantsJob<'_> {
-    fn manifest(&self) -> SharedManifest {
-        let run = &self.task.run;
+    fn manifest(&self, task: &SharedTask) -> SharedManifest {
+        let run = &task.run;
         let mut params = IndexMap::new();
         params.insert(
             crate::recipe::tenants::SHARING_KEY.to_string(),
@@ -369,8 +177,8 @@ impl TenantsJob<'_> {
         SharedManifest {
             format: FORMAT,
             benchmark: self.name.to_string(),
-            label: self.task.folder.label.clone(),
-            key: self.task.folder.key.clone(),
+            label: task.folder.label.clone(),
+            key: task.folder.key.clone(),
             status: FolderStatus::Complete,
             error: None,
             failed_tenant: None,
@@ -395,10 +203,7 @@ impl TenantsJob<'_> {
                 })
                 .collect(),
             mps: None,
-            started_unix_s: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0),
+            started_unix_s: crate::sys::unix_now(),
             wall_s: 0.0,
             host: crate::sys::hostname(),
             repro_version: env!("CARGO_PKG_VERSION"),
@@ -406,6 +211,31 @@ impl TenantsJob<'_> {
         }
     }
 
+    fn run(
+        &mut self,
+        task: &SharedTask,
+        staged: Staged<'_>,
+        manifest: &mut SharedManifest,
+    ) -> Result<SharedResults, BenchError> {
+        let mut shared = Shared {
+            plan: self.plan,
+            task,
+            ctx: self.ctx,
+            http: self.http,
+            on_event: staged.on_event,
+        };
+        shared.serve_and_load(staged.staging, staged.interrupt, manifest)
+    }
+
+    fn finished(done: &SharedResults) -> Finished<'_> {
+        Finished::Shared {
+            tenants: &done.summaries,
+            aggregate: &done.aggregate,
+        }
+    }
+}
+
+impl Shared<'_> {
     fn event_label(&self, tenant: &str) -> String {
         format!("{}/{tenant}", self.task.folder.label)
     }
@@ -436,7 +266,11 @@ impl TenantsJob<'_> {
             "mps_control": self.plan.mps_control,
             "tenants": tenants,
         });
-        runner::write(staging, "config.json", runner::pretty(&config).as_bytes())
+        Ok(files::write(
+            staging,
+            "config.json",
+            files::pretty(&config).as_bytes(),
+        )?)
     }
 
     /// The workloads of every tenant, before anything starts (a bad prompt file fails here).
@@ -450,16 +284,10 @@ impl TenantsJob<'_> {
             .map(|(i, t)| {
                 let made = || -> Result<Inputs, BenchError> {
                     let w = &t.run.workload;
-                    let api_key = match &self.plan.tenant_recipes[i].server.api_key_env {
-                        Some(var) => Some(
-                            std::env::var(var).map_err(|_| BenchError::NoApiKey(var.clone()))?,
-                        ),
-                        None => None,
-                    };
                     Ok(Inputs {
                         requests: workload::requests(w, root)?,
                         times: workload::schedule(w, root)?,
-                        api_key,
+                        api_key: runner::api_key(&self.plan.tenant_recipes[i].server)?,
                     })
                 };
                 made().map_err(tenant_error(&t.name))
@@ -491,32 +319,15 @@ impl TenantsJob<'_> {
         m.command = launch.argv.clone();
         m.env = launch.env.clone();
         m.base_url = launch.base_url.clone();
-        let argv = launch.argv.clone().unwrap_or_default();
         let label = self.event_label(&t.name);
         (self.on_event)(Event::Starting {
             label: &label,
-            command: Some(&argv),
+            command: launch.argv.as_deref(),
         });
-        let server = &recipe.server;
-        if server.kind == ServerKind::Vllm && !Path::new(&argv[0]).is_file() {
-            let vllm = server.vllm.clone().unwrap_or_default();
-            return Err(BenchError::NoEnv {
-                env: EnvSpec::new(vllm.clone(), server.device).dir(&self.ctx.cache),
-                vllm,
-                cpu: server.device == crate::config::machines::Device::Cpu,
-            });
-        }
         let log = staging.join(format!("{}.server.log", t.name));
-        let spec = BackgroundSpec {
-            program: &argv[0],
-            args: &argv[1..],
-            env: &launch.env,
-            log: &log,
-            grace: server.stop_grace,
-            guard: self.ctx.guard.as_deref(),
-        };
         let spawned = Instant::now();
-        let child = Background::spawn(&spec).map_err(ServerError::from)?;
+        let child = runner::start_server(&recipe.server, &launch, &log, self.ctx)?
+            .expect("a tenant's server is started by repro: the recipe refuses a url");
         Ok((launch, child, spawned))
     }
 
@@ -525,7 +336,7 @@ impl TenantsJob<'_> {
         staging: &Path,
         interrupt: &Interrupt,
         manifest: &mut SharedManifest,
-    ) -> Result<Finished, BenchError> {
+    ) -> Result<SharedResults, BenchError> {
         self.write_config(staging)?;
         let inputs = self.inputs()?;
         let run = &self.task.run;
@@ -584,7 +395,7 @@ impl TenantsJob<'_> {
             .enumerate()
             .map(|(i, ((launch, server, _), input))| {
                 let timeout = self.plan.tenant_recipes[i].server.health_timeout;
-                let client = self.client;
+                let client = &self.http.client;
                 let url = launch.base_url.clone();
                 let key = input.api_key.clone();
                 async move {
@@ -602,7 +413,7 @@ impl TenantsJob<'_> {
                 }
             })
             .collect();
-        let healthy = self.rt.block_on(all_ok(waits));
+        let healthy = self.http.rt.block_on(all_ok(waits));
         let paths = match healthy {
             Ok(paths) => paths,
             Err((_, ServerError::Interrupted)) => return Err(BenchError::Interrupted),
@@ -646,20 +457,15 @@ impl TenantsJob<'_> {
                 requests: t.run.workload.requests,
             });
         }
-        let cpu_sampler = crate::samplers::cpu::CpuSampler::start(crate::samplers::INTERVAL);
-        let gpu_sampler = crate::samplers::gpu::GpuSampler::start(crate::samplers::INTERVAL);
+        let samplers = Samplers::start();
         let loaded = self.loads(tenants, inputs, started, interrupt);
-        let gpu = gpu_sampler.map(|s| s.stop());
-        let samples = (runner::cpu_samples(cpu_sampler), runner::gpu_json(&gpu));
-        for (name, samples) in [("cpu.json", &samples.0), ("gpu.json", &samples.1)] {
-            let text = serde_json::to_string(samples).expect("samples serialise") + "\n";
-            runner::write(staging, name, text.as_bytes())?;
-        }
+        let sampled = samplers.stop();
+        sampled.write(staging)?;
         for (i, start) in loaded.starts.iter().enumerate() {
             manifest.tenants[i].load_started_s = Some((*start - loaded.t0).as_secs_f64());
         }
         Ok(Loaded {
-            gpu: gpu.unwrap_or_default(),
+            gpu: sampled.gpu.unwrap_or_default(),
             ..loaded
         })
     }
@@ -676,7 +482,7 @@ impl TenantsJob<'_> {
         let stop = Interrupt::default();
         let mut died: Vec<Option<String>> = vec![None; tenants.len()];
         let t0 = Instant::now();
-        let (rt, client) = (self.rt, self.client);
+        let (rt, client) = (&self.http.rt, &self.http.client);
         let outputs: Vec<(Vec<RequestRecord>, metrics::Offered, Instant)> =
             std::thread::scope(|s| {
                 let handles: Vec<_> = tenants
@@ -769,7 +575,7 @@ impl TenantsJob<'_> {
         manifest: &SharedManifest,
         started: &[(Launch, Background, Instant)],
         loaded: Loaded,
-    ) -> Result<Finished, BenchError> {
+    ) -> Result<SharedResults, BenchError> {
         let tenants = &self.task.run.tenants;
         let Loaded {
             t0,
@@ -796,31 +602,8 @@ impl TenantsJob<'_> {
                 &records[i],
                 Some(&log),
             ));
-            let prefix = &t.name;
-            let mut lines = Vec::new();
-            for r in &records[i] {
-                serde_json::to_writer(&mut lines, r).expect("a record serialises");
-                lines.push(b'\n');
-            }
-            runner::write(staging, &format!("{prefix}.records.jsonl"), &lines)?;
-            runner::write(
-                staging,
-                &format!("{prefix}.summary.json"),
-                runner::pretty(&summary).as_bytes(),
-            )?;
-            let classes = metrics::by_priority(&records[i], summary.slo);
-            if !classes.is_empty() {
-                runner::write(
-                    staging,
-                    &format!("{prefix}.priority.json"),
-                    runner::pretty(&classes).as_bytes(),
-                )?;
-            }
-            runner::write(
-                staging,
-                &format!("{prefix}.cdf.json"),
-                runner::pretty(&super::curves::run_cdfs(&records[i])).as_bytes(),
-            )?;
+            let prefix = format!("{}.", t.name);
+            runner::write_server_results(staging, &prefix, &records[i], &summary)?;
             summaries.push((t.name.clone(), summary));
         }
         let solos: Vec<Option<Summary>> = tenants.iter().map(|t| self.solo_summary(t)).collect();
@@ -843,10 +626,10 @@ impl TenantsJob<'_> {
             .map(|(t, (_, server, _))| (t.name.clone(), server.pgid()))
             .collect();
         aggregate.gpu = crate::samplers::gpu::usage(&gpu, &groups);
-        runner::write(
+        files::write(
             staging,
             "aggregate.json",
-            runner::pretty(&aggregate).as_bytes(),
+            files::pretty(&aggregate).as_bytes(),
         )?;
         if let Some((i, status)) = died
             .iter()
@@ -868,7 +651,7 @@ impl TenantsJob<'_> {
                 tail: server::tail(&log, 15),
             }));
         }
-        Ok(Finished {
+        Ok(SharedResults {
             summaries,
             aggregate,
         })
@@ -923,83 +706,30 @@ where
 }
 
 /// Every run of a tenants benchmark: the solo runs, then the shared ones; returns how many
-/// failed. `on_aggregate` gets each complete shared run's aggregate.
+/// failed.
 pub fn run_tenants(
     name: &str,
     plan: &TenantsPlan,
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
-    on_aggregate: &mut dyn FnMut(&str, &Aggregate),
 ) -> Result<usize, BenchError> {
+    let http = Http::new()?;
     let mut failed = 0;
     for (recipe, tasks) in plan.tenant_recipes.iter().zip(&plan.solo) {
-        if !tasks.is_empty() {
-            failed += runner::run_benchmark(name, recipe, tasks, ctx, on_event)?;
-        }
+        failed += runner::run_tasks(name, recipe, tasks, ctx, &http, on_event)?;
     }
-    let bench = runner::bench_dir(&ctx.results, name);
+    let bench = crate::artifacts::layout::bench_dir(&ctx.results, name);
     let solo: Vec<_> = plan.solo.iter().flatten().cloned().collect();
     if !solo.is_empty() {
         runner::write_curves(&bench, &solo)?;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| BenchError::Runtime(e.to_string()))?;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .connect_timeout(Duration::from_secs(5))
-        .pool_max_idle_per_host(usize::MAX)
-        .build()
-        .map_err(|e| BenchError::Runtime(e.to_string()))?;
-    let mut replaced = Replaced::new(&ctx.results);
-    for task in &plan.shared {
-        if ctx.interrupt.count() > 0 {
-            return Err(BenchError::Interrupted);
-        }
-        let label = &task.folder.label;
-        if !ctx.force && state(task) == FolderState::Done {
-            on_event(Event::Skipped { label });
-            continue;
-        }
-        let mut job = TenantsJob {
-            name,
-            plan,
-            task,
-            ctx,
-            rt: &rt,
-            client: &client,
-            on_event: &mut *on_event,
-            finished: None,
-        };
-        let driven = folder::drive(&mut job, &task.folder, &mut replaced, &ctx.interrupt)?;
-        let finished = job.finished.take();
-        match driven {
-            Driven::Complete => {
-                let finished = finished.expect("a complete run has its results");
-                for (tenant, summary) in &finished.summaries {
-                    on_event(Event::Finished {
-                        label: &format!("{label}/{tenant}"),
-                        summary,
-                        dir: &task.folder.dir,
-                    });
-                }
-                on_aggregate(label, &finished.aggregate);
-            }
-            Driven::Interrupted => return Err(BenchError::Interrupted),
-            Driven::Failed(error) => {
-                failed += 1;
-                let kept = task.folder.failed_dir();
-                on_event(Event::Failed {
-                    label,
-                    error: &error,
-                    kept: kept.is_dir().then_some(kept.as_path()),
-                });
-            }
-        }
-    }
+    let mut job = SharedJob {
+        name,
+        plan,
+        ctx,
+        http: &http,
+    };
+    failed += schedule::run(&mut job, &plan.shared, ctx, on_event)?;
     write_table(&bench, plan)?;
     Ok(failed)
 }
@@ -1044,7 +774,7 @@ fn write_table(bench: &Path, plan: &TenantsPlan) -> Result<(), BenchError> {
         }
     }
     if rows > 0 {
-        runner::write(bench, "tenants.csv", csv.as_bytes())?;
+        files::write(bench, "tenants.csv", csv.as_bytes())?;
     }
     Ok(())
 }

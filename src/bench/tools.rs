@@ -15,7 +15,7 @@
 
 use indexmap::IndexMap;
 
-use super::metrics::Dist;
+use super::measures::Dist;
 use super::record::{Outcome, RequestRecord};
 
 /// Per tool, per metric (the tool's name for it), the distribution over a run's ok requests.

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use repro::bench::dataset;
-use repro::bench::offline::{Harness, HarnessRequest, PromptLine};
-use repro::bench::runner::{self, BenchError, Context};
+use repro::bench::harness::{Harness, HarnessRequest, OfflineError, PromptLine};
+use repro::bench::Context;
 use repro::env::EnvSpec;
 use repro::recipe::offline::Mode;
 use repro::recipe::Scalar;
@@ -74,7 +74,7 @@ pub fn run(args: DatasetArgs, out: Output) -> anyhow::Result<ExitCode> {
     let request = HarnessRequest {
         mode: Mode::Throughput,
         backend: repro::recipe::offline::Backend::Vllm,
-        model: runner::model_path(&ctx, &args.model),
+        model: ctx.model_path(&args.model),
         served_name: args.model.clone(),
         engine_args,
         seed: 0,
@@ -127,19 +127,19 @@ pub fn run(args: DatasetArgs, out: Output) -> anyhow::Result<ExitCode> {
         guard: ctx.guard.as_deref(),
     };
     let result = match harness.run(&request, work.path(), &ctx.interrupt) {
-        Err(BenchError::Interrupted) => {
+        Err(OfflineError::Interrupted) => {
             eprintln!("interrupted: no dataset written");
             return Ok(ExitCode::from(repro::exit::INTERRUPTED));
         }
-        Err(e) => return Err(e.into()),
-        Ok(Err(e)) => {
+        Err(e @ OfflineError::Write(_)) => return Err(e.into()),
+        Err(e) => {
             let kept = work.keep();
             anyhow::bail!(
                 "{e}\n(the harness's files are kept in `{}`)",
                 kept.display()
             );
         }
-        Ok(Ok(result)) => result,
+        Ok(result) => result,
     };
     anyhow::ensure!(
         result.requests.len() == prompts.len(),

@@ -62,14 +62,18 @@ struct Settings {
 
 impl Settings {
     fn resolve(args: &FigureArgs, out: &Output) -> anyhow::Result<Settings> {
-        let named = if args.figure == "all" {
-            out.project.all_recipes()?
-        } else {
-            let word = &args.figure;
-            vec![out
-                .project
-                .named_recipe(word)
-                .with_context(|| format!("loading the recipe `{word}`"))?]
+        let word = &args.figure;
+        let target = out
+            .project
+            .target(word)
+            .with_context(|| format!("loading the recipe `{word}`"))?;
+        let named = match target {
+            repro::project::Target::All => out.project.all_recipes()?,
+            repro::project::Target::Recipe(named) => vec![*named],
+            repro::project::Target::Folder(dir) => anyhow::bail!(
+                "`{}` is a folder of results, not a recipe: `repro figure` runs a recipe; `repro table {word}` and `repro render {word} --out DIR` read a folder",
+                dir.display()
+            ),
         };
         let engine = match args.engine {
             EngineArg::Real => EngineKind::Real,

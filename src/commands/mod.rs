@@ -13,7 +13,6 @@ mod interrupt;
 mod kick;
 mod merge;
 mod models;
-mod offline;
 mod on;
 mod pack;
 mod parse;
@@ -24,7 +23,6 @@ mod render;
 mod report;
 mod status;
 mod table;
-mod tenants;
 
 use std::process::ExitCode;
 
@@ -107,34 +105,30 @@ pub fn data_folders(
     results: &std::path::Path,
     word: &str,
 ) -> anyhow::Result<Vec<DataFolder>> {
-    use anyhow::bail;
-    let path = std::path::Path::new(word);
-    let path_like = word.contains('/') || word.starts_with('.');
-    if path_like && path.is_dir() {
-        return folder_or_tree(path);
-    }
-    if word == "all" {
-        existing_results(results)?;
-        let mut found = Vec::new();
-        for named in project.all_recipes()? {
-            let dir = results.join(&named.recipe.folder);
-            if dir.is_dir() {
-                found.push(DataFolder {
-                    name: named.recipe.folder,
-                    dir,
-                    explicit: false,
-                    below: None,
-                });
+    use repro::project::Target;
+    match project.target(word)? {
+        Target::Folder(path) => folder_or_tree(&path),
+        Target::All => {
+            existing_results(results)?;
+            let mut found = Vec::new();
+            for named in project.all_recipes()? {
+                let dir = results.join(&named.recipe.folder);
+                if dir.is_dir() {
+                    found.push(DataFolder {
+                        name: named.recipe.folder,
+                        dir,
+                        explicit: false,
+                        below: None,
+                    });
+                }
             }
+            Ok(found)
         }
-        return Ok(found);
-    }
-    match project.named_recipe(word) {
-        Ok(named) => {
+        Target::Recipe(named) => {
             existing_results(results)?;
             let dir = results.join(&named.recipe.folder);
             if !dir.is_dir() {
-                bail!(
+                anyhow::bail!(
                     "`{}` does not exist: no data for `{word}` in `{}` (run `repro figure {word}` first, or pass --results DIR)",
                     dir.display(),
                     results.display()
@@ -147,8 +141,6 @@ pub fn data_folders(
                 below: None,
             }])
         }
-        Err(_) if path.is_dir() => folder_or_tree(path),
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -50,27 +50,22 @@ fn folder_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
 /// The targets an argument names: `all` (the paper's figures, the project's recipes), a paper
 /// figure or `rest`, a recipe by name or path, or a folder in the paper's layout.
 fn targets(out: &Output, arg: &str) -> anyhow::Result<Vec<Target>> {
-    if arg == "all" {
-        let mut targets = vec![Target::Paper(figures::ALL.to_vec())];
-        for name in out.project.own_recipe_names() {
-            targets.push(Target::Recipe(Box::new(out.project.named_recipe(&name)?)));
-        }
-        return Ok(targets);
-    }
     if arg == "rest" {
         return Ok(vec![Target::Paper(figures::REST.to_vec())]);
     }
     if let Some(id) = figures::ALL.iter().find(|f| **f == arg) {
         return Ok(vec![Target::Paper(vec![id])]);
     }
-    let path = Path::new(arg);
-    if (arg.contains('/') || arg.starts_with('.')) && path.is_dir() {
-        return folder_targets(path);
-    }
-    match out.project.named_recipe(arg) {
-        Ok(named) => Ok(vec![Target::Recipe(Box::new(named))]),
-        Err(_) if path.is_dir() => folder_targets(path),
-        Err(e) => Err(e.into()),
+    match out.project.target(arg)? {
+        repro::project::Target::All => {
+            let mut targets = vec![Target::Paper(figures::ALL.to_vec())];
+            for name in out.project.own_recipe_names() {
+                targets.push(Target::Recipe(Box::new(out.project.named_recipe(&name)?)));
+            }
+            Ok(targets)
+        }
+        repro::project::Target::Recipe(named) => Ok(vec![Target::Recipe(named)]),
+        repro::project::Target::Folder(path) => folder_targets(&path),
     }
 }
 
@@ -397,85 +392,26 @@ fn render_bench(
     out_dir: &Path,
     format: Format,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let dir = repro::bench::runner::bench_dir(results, name);
+    let dir = repro::artifacts::layout::bench_dir(results, name);
     if !dir.is_dir() {
         bail!("no benchmark results in `{}`", dir.display());
     }
-    let mut written = Vec::new();
-    // A capacity search's probes live under `capacity/`; its chart comes from `capacity.json`.
-    let capacity = dir.join("capacity.json");
-    if capacity.is_file() {
-        let text = std::fs::read_to_string(&capacity)
-            .with_context(|| format!("reading `{}`", capacity.display()))?;
-        let file: repro::bench::capacity::CapacityFile = serde_json::from_str(&text)
-            .with_context(|| format!("`{}` is malformed", capacity.display()))?;
-        written.push(write_chart(
-            &figures::bench::capacity_chart(&file),
-            &format!("bench-{name}-capacity"),
-            out_dir,
-            format,
-        )?);
-    }
-    let prefill = dir.join("prefill.json");
-    if prefill.is_file() {
-        let text = std::fs::read_to_string(&prefill)
-            .with_context(|| format!("reading `{}`", prefill.display()))?;
-        let file: repro::bench::prefill::PrefillFile = serde_json::from_str(&text)
-            .with_context(|| format!("`{}` is malformed", prefill.display()))?;
-        written.push(write_chart(
-            &figures::bench::prefill_chart(&file),
-            &format!("bench-{name}-prefill"),
-            out_dir,
-            format,
-        )?);
-    }
-    let runs = match figures::bench::load_runs(&dir) {
+    let charts = match figures::bench_folder::folder_charts(&dir, name) {
         Err(figures::bench::BenchDataError::NoRuns { path }) => {
-            // An offline benchmark's runs have no serving summary: their own charts.
-            let offline = figures::offline::load(&dir)?;
-            let charts = [
-                ("latency", figures::offline::latency_chart(&offline)),
-                ("throughput", figures::offline::throughput_chart(&offline)),
-            ];
-            for (what, chart) in charts {
-                if let Some(chart) = chart {
-                    let stem = format!("bench-{name}-offline-{what}");
-                    written.push(write_chart(&chart, &stem, out_dir, format)?);
-                }
-            }
-            if written.is_empty() {
-                eprintln!(
-                    "bench {name}: no complete run in `{}`, skipped",
-                    path.display()
-                );
-            }
-            return Ok(written);
+            eprintln!(
+                "bench {name}: no complete run in `{}`, skipped",
+                path.display()
+            );
+            return Ok(Vec::new());
         }
-        runs => runs?,
+        charts => charts?,
     };
-    for (stem, chart) in figures::bench::charts(name, &runs) {
-        written.push(write_chart(&chart, &stem, out_dir, format)?);
-    }
-    if let Some(chart) = figures::bench::compare_chart(&runs) {
-        written.push(write_chart(
-            &chart,
-            &format!("bench-{name}-compare"),
-            out_dir,
-            format,
-        )?);
-    }
-    if let Some(chart) = figures::bench::startup_chart(&runs) {
-        written.push(write_chart(
-            &chart,
-            &format!("bench-{name}-startup"),
-            out_dir,
-            format,
-        )?);
-    }
-    Ok(written)
+    charts
+        .iter()
+        .map(|c| write_chart(&c.chart, &c.stem, out_dir, format))
+        .collect()
 }
 
-/// Draw one chart of a benchmark into `<out>/<stem>.<format>`.
 fn write_chart(
     chart: &dyn render::Render,
     stem: &str,

@@ -159,7 +159,7 @@ fn tenant_runs(run: &Path, label: &str) -> Result<Vec<BenchRunData>, BenchDataEr
     Ok(runs)
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchDataError> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchDataError> {
     let bytes = std::fs::read(path).map_err(|source| BenchDataError::Io {
         path: path.to_path_buf(),
         source,

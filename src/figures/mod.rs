@@ -3,6 +3,7 @@
 //! models.toml) to a chart model that `render` turns into a picture.
 
 pub mod bench;
+pub mod bench_folder;
 pub mod default;
 pub mod grouped;
 pub mod heatmap;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::grouped::{Series, SERIES_COLORS};
 use super::GroupedBarsData;
-use crate::bench::offline::OfflineSummary;
+use crate::bench::harness::OfflineSummary;
 use crate::figures::bench::BenchDataError;
 
 /// Every complete offline run under `dir`, by folder name (failed and unfinished ones left out).

@@ -45,7 +45,7 @@ pub fn key(recipe: &BenchRecipe, run: &BenchRun) -> TaskKey {
 
 /// Every run of benchmark `name`, in the matrix's order, with its folder under `results`.
 pub fn plan(name: &str, recipe: &BenchRecipe, results: &Path) -> Vec<BenchTask> {
-    let dir = results.join(format!("bench-{name}"));
+    let dir = crate::artifacts::layout::bench_dir(results, name);
     recipe
         .runs()
         .into_iter()

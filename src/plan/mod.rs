@@ -1,9 +1,11 @@
 //! The task graph: a recipe expanded into tasks with stable keys, independent of running them.
 
 pub mod bench;
+pub mod benchmark;
 pub mod explain;
 pub mod graph;
 pub mod guard;
+pub mod offline;
 pub mod prepare;
 pub mod status;
 pub mod task;

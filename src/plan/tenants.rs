@@ -45,7 +45,7 @@ struct Key<'a> {
 
 /// Every run of tenants benchmark `name`, with its folder under `results`.
 pub fn plan(name: &str, recipe: &TenantsRecipe, results: &Path) -> TenantsPlan {
-    let dir = results.join(format!("bench-{name}"));
+    let dir = crate::artifacts::layout::bench_dir(results, name);
     let tenant_recipes: Vec<BenchRecipe> = (0..recipe.tenants.len())
         .map(|i| recipe.tenant_recipe(i))
         .collect();

@@ -278,6 +278,52 @@ pub struct Ended {
     pub status: String,
 }
 
+/// Ask a short command: `input` on its stdin, its stdout back where it exits 0 within
+/// `timeout`; killed (its group) when it does not, and with repro should repro die. For
+/// control programs that answer one question (the MPS daemon's `nvidia-cuda-mps-control`).
+pub fn ask(
+    program: &str,
+    env: &[(String, String)],
+    input: &str,
+    timeout: Duration,
+) -> Option<String> {
+    use std::process::Stdio;
+    let mut command = std::process::Command::new(program);
+    command
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    arm(&mut command, libc::SIGKILL, std::process::id());
+    let mut child = command.spawn().ok()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{input}");
+    }
+    // Its answer is read while it runs: a full pipe would stall it.
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        if let Some(mut stdout) = stdout {
+            let _ = stdout.read_to_string(&mut out);
+        }
+        out
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
+            _ => {
+                signal_group(Pid::from_raw(child.id() as i32), Signal::SIGKILL);
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    status.filter(|s| s.success()).map(|_| out)
+}
+
 /// What to start in the background.
 #[derive(Debug, Clone)]
 pub struct BackgroundSpec<'a> {
@@ -335,21 +381,15 @@ impl Background {
         let out = File::create(spec.log).map_err(log_err)?;
         let err = out.try_clone().map_err(log_err)?;
         let args = spec.args.iter().map(OsString::from);
-        let (program, args, death_signal) = match spec.guard {
-            Some(exe) => {
-                let (p, a) = super::guard::command_line(exe, spec.grace, spec.program, args);
-                (p, a, libc::SIGTERM)
-            }
-            None => (spec.program.into(), args.collect(), libc::SIGKILL),
-        };
-        let mut command = std::process::Command::new(program);
+        let launched = super::guard::Launched::of(spec.guard, spec.grace, spec.program, args);
+        let mut command = std::process::Command::new(launched.program);
         command
-            .args(args)
+            .args(launched.args)
             .envs(spec.env)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
-        arm(&mut command, death_signal, std::process::id());
+        arm(&mut command, launched.death_signal, std::process::id());
         let child = command.spawn().map_err(|source| BackgroundError::Spawn {
             program: spec.program.to_string(),
             source,
@@ -436,6 +476,26 @@ impl Drop for Background {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_gets_its_answer_and_a_silent_program_is_killed() {
+        let env = [("GREETING".to_string(), "hi".to_string())];
+        let answer = ask(
+            "sh",
+            &env,
+            "read q; echo \"$GREETING $q\"",
+            Duration::from_secs(30),
+        );
+        // `sh` reads its script from stdin: the first line runs `read`, which takes nothing
+        // more, so the answer is the greeting.
+        assert_eq!(answer.as_deref().map(str::trim), Some("hi"));
+        assert_eq!(ask("false", &[], "", Duration::from_secs(30)), None);
+        // Killed at its timeout, with the group it made (else this waits for the sleep).
+        assert_eq!(
+            ask("sh", &[], "sleep 600", Duration::from_millis(100)),
+            None
+        );
+    }
 
     /// Wait until `log` holds `text`, the child's sign that it got where the test needs it
     /// (a trap installed, a line printed): never a fixed time, which a loaded machine outruns.

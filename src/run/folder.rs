@@ -60,6 +60,22 @@ pub enum FolderState {
     FailedBefore,
 }
 
+impl FolderState {
+    /// What a dry run says of a run in this state (`force`: done runs are rerun).
+    pub fn words(&self, force: bool) -> String {
+        match self {
+            FolderState::Done if force => "done, would rerun (--force)".to_string(),
+            FolderState::Done => "done, skipped".to_string(),
+            FolderState::Missing => "would run".to_string(),
+            FolderState::Stale => "would rerun: the recipe changed since".to_string(),
+            FolderState::Changed(file) => {
+                format!("would rerun: `{file}` is not the file the run made")
+            }
+            FolderState::FailedBefore => "would rerun: the last attempt failed".to_string(),
+        }
+    }
+}
+
 /// The state of a task from its folder; `required` are the files a complete run has.
 pub fn state(task: &FolderTask, required: &[&str]) -> FolderState {
     let recorded = std::fs::read(task.dir.join(RUN_JSON))
@@ -197,6 +213,21 @@ fn write_manifest(dir: &Path, manifest: &impl Serialize) -> Result<(), DriveErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dry_run_says_what_becomes_of_each_state() {
+        assert_eq!(FolderState::Done.words(false), "done, skipped");
+        assert_eq!(FolderState::Done.words(true), "done, would rerun (--force)");
+        assert_eq!(FolderState::Missing.words(true), "would run");
+        assert_eq!(
+            FolderState::Changed("summary.json".into()).words(false),
+            "would rerun: `summary.json` is not the file the run made"
+        );
+        assert!(FolderState::FailedBefore
+            .words(false)
+            .contains("last attempt failed"));
+        assert!(FolderState::Stale.words(false).contains("recipe changed"));
+    }
 
     /// A kind of run for the test: writes one file, then succeeds or fails as told.
     struct Echo {

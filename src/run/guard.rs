@@ -33,6 +33,41 @@ pub fn command_line(
     (exe.as_os_str().to_os_string(), line)
 }
 
+/// How a child is launched: its program and arguments — under the guard where repro's
+/// executable is given — and the signal it gets when repro dies. The one place that decides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launched {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    /// SIGTERM for the guard (it ends its whole group on it); SIGKILL for a bare child.
+    pub death_signal: libc::c_int,
+}
+
+impl Launched {
+    pub fn of(
+        guard: Option<&Path>,
+        grace: Duration,
+        program: impl Into<OsString>,
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Launched {
+        match guard {
+            Some(exe) => {
+                let (program, args) = command_line(exe, grace, program, args);
+                Launched {
+                    program,
+                    args,
+                    death_signal: libc::SIGTERM,
+                }
+            }
+            None => Launched {
+                program: program.into(),
+                args: args.into_iter().collect(),
+                death_signal: libc::SIGKILL,
+            },
+        }
+    }
+}
+
 static GUARD_STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn guard_signal(_: libc::c_int) {

@@ -144,7 +144,7 @@ fn job(
     if let Some(state) = cache_state {
         env.push(("REPRO_CACHE_STATE".into(), state.as_str().into()));
     }
-    let (program, mut args) = match engine {
+    let mut launched = match engine {
         Engine::Real {
             pythons,
             harness,
@@ -178,32 +178,27 @@ fn job(
                 ));
             }
             let script = vec![harness.harness.clone().into_os_string()];
-            match guard {
-                Some(exe) => guard::command_line(exe, grace, python.clone(), script),
-                None => (python.clone().into_os_string(), script),
-            }
+            guard::Launched::of(guard.as_deref(), grace, python.clone(), script)
         }
         Engine::Fake { exe, project } => {
             env.push((
                 "REPRO_PROJECT".into(),
                 crate::sys::absolute(project).to_string_lossy().into_owned(),
             ));
-            (exe.clone().into_os_string(), vec!["__fake-engine".into()])
+            guard::Launched::of(None, grace, exe.clone(), ["__fake-engine".into()])
         }
     };
-    args.extend(task.config.engine_args.iter().map(Into::into));
+    launched
+        .args
+        .extend(task.config.engine_args.iter().map(Into::into));
     Ok(ChildSpec {
-        program,
-        args,
+        program: launched.program,
+        args: launched.args,
         env,
         timeout,
         grace,
         stderr: Some(task.paths.stderr_log()),
-        // The guard ends its whole group on SIGTERM; anything else dies with SIGKILL.
-        death_signal: match engine {
-            Engine::Real { guard: Some(_), .. } => libc::SIGTERM,
-            _ => libc::SIGKILL,
-        },
+        death_signal: launched.death_signal,
     })
 }
 

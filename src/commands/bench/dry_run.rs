@@ -1,0 +1,217 @@
+//! `repro bench --dry-run`: per benchmark, each run's state, workload and the command that
+//! would serve it — nothing started, nothing written.
+
+use std::path::Path;
+
+use repro::bench::capacity;
+use repro::bench::runner;
+use repro::bench::Context;
+use repro::plan::bench::BenchTask;
+use repro::plan::offline::OfflineTask;
+use repro::plan::tenants::TenantsPlan;
+use repro::recipe::bench::{Arrival, BenchRecipe};
+use repro::recipe::offline::{Backend, Mode, OfflineRecipe};
+use repro::run::folder::FolderState;
+
+use crate::commands::Output;
+
+/// A one-server benchmark: its runs, or its capacity search's configurations.
+pub fn serve(
+    name: &str,
+    recipe: &BenchRecipe,
+    tasks: &[BenchTask],
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<()> {
+    println!("bench {name}: {}", recipe.title);
+    serve_tasks(name, recipe, tasks, ctx, out)
+}
+
+/// Each run of a one-server benchmark: its state, workload and server command.
+fn serve_tasks(
+    name: &str,
+    recipe: &BenchRecipe,
+    tasks: &[BenchTask],
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<()> {
+    if recipe.capacity.is_some() {
+        capacity_search(name, recipe, ctx);
+        return Ok(());
+    }
+    for task in tasks {
+        let run = &task.run;
+        println!("  {}: {}", run.label, runner::state(task).words(ctx.force));
+        let w = &run.workload;
+        println!(
+            "    {} requests to {} ({}), seed {}",
+            w.requests,
+            w.endpoint.path(),
+            arrival_words(w),
+            w.seed
+        );
+        let launch = runner::launch(recipe, run, ctx, None)?;
+        match &launch.argv {
+            Some(argv) => println!("    server: {}", argv.join(" ")),
+            None => println!("    server: {} (not started by repro)", launch.base_url),
+        }
+        if out.verbose {
+            println!("    key: {}", task.folder.key);
+        }
+    }
+    Ok(())
+}
+
+/// How a workload's requests arrive, in words.
+fn arrival_words(w: &repro::recipe::bench::WorkloadSpec) -> String {
+    match w.arrival {
+        Arrival::Closed => format!("closed loop, concurrency {}", w.concurrency.unwrap_or(1)),
+        Arrival::Poisson => format!("poisson at {} req/s", w.rate.unwrap_or(0.0)),
+        Arrival::Gamma => format!(
+            "gamma at {} req/s, burstiness {}",
+            w.rate.unwrap_or(0.0),
+            w.burstiness.unwrap_or(1.0)
+        ),
+        Arrival::Trace => format!(
+            "trace {}",
+            w.trace.as_deref().unwrap_or(Path::new("")).display()
+        ),
+    }
+}
+
+/// A capacity search: its bounds and goal, and per configuration the probes done before.
+fn capacity_search(name: &str, recipe: &BenchRecipe, ctx: &Context) {
+    let Some(spec) = &recipe.capacity else {
+        return;
+    };
+    println!(
+        "  capacity search, {} to {} req/s from {} (×{} then bisection to {}%, at most {} probes per configuration): {}",
+        spec.min_rate,
+        spec.max_rate,
+        spec.start_rate.unwrap_or(spec.min_rate),
+        spec.growth,
+        spec.precision * 100.0,
+        spec.max_probes,
+        capacity::goal_words(spec)
+    );
+    for config in recipe.runs() {
+        let dir = capacity::config_dir(&ctx.results, name, &config.label);
+        // Each probe folder's rate is in its name; done means its key is this recipe's.
+        let rates: Vec<f64> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_prefix("rate_")?.parse().ok())
+            .collect();
+        let done = rates
+            .iter()
+            .filter(|&&rate| {
+                let task = capacity::probe_task(recipe, &ctx.results, name, &config, rate);
+                runner::state(&task) == FolderState::Done
+            })
+            .count();
+        println!(
+            "  {}: {done} probe(s) done before (reused, not rerun){}",
+            config.label,
+            match rates.len() - done {
+                0 => String::new(),
+                n => format!("; {n} other probe folder(s) would be redone"),
+            }
+        );
+    }
+}
+
+/// An offline benchmark: each run's state, what it asks the harness, the engine it builds.
+pub fn offline(
+    name: &str,
+    recipe: &OfflineRecipe,
+    tasks: &[OfflineTask],
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<()> {
+    use repro::bench::offline;
+    println!("bench {name}: {}", recipe.title);
+    let python = offline::python_of(recipe, ctx);
+    for task in tasks {
+        let state = offline::state(task).words(ctx.force);
+        println!("  {}: {state}", task.folder.label);
+        let request = offline::request(recipe, &task.run, ctx)?;
+        let what = match request.mode {
+            Mode::Latency => format!(
+                "latency: a batch of {} × {} tokens → {} tokens, {} warm-up + {} timed",
+                request.batch_size.unwrap_or(0),
+                request.input_len.unwrap_or(0),
+                request.output_len.unwrap_or(0),
+                request.warmup,
+                request.iterations
+            ),
+            Mode::Throughput => format!(
+                "throughput: {} prompts in one LLM.generate",
+                request.requests.as_ref().map_or(0, |r| r.len())
+            ),
+        };
+        println!("    {what}");
+        let args: Vec<String> = request
+            .engine_args
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.python_str()))
+            .collect();
+        let engine = match request.backend {
+            Backend::Vllm => "LLM",
+            Backend::Transformers => "transformers",
+        };
+        println!(
+            "    {} offline_harness.py: {engine}(model={}, {})",
+            python.display(),
+            request.model,
+            args.join(", ")
+        );
+        if out.verbose {
+            println!("    key: {}", task.folder.key);
+        }
+    }
+    Ok(())
+}
+
+/// A tenants benchmark: its solo runs as one-server runs, then each shared run's tenants.
+pub fn tenants(
+    name: &str,
+    title: &str,
+    plan: &TenantsPlan,
+    ctx: &Context,
+    out: &Output,
+) -> anyhow::Result<()> {
+    println!("bench {name}: {title}");
+    for (recipe, tasks) in plan.tenant_recipes.iter().zip(&plan.solo) {
+        if !tasks.is_empty() {
+            serve_tasks(name, recipe, tasks, ctx, out)?;
+        }
+    }
+    for task in &plan.shared {
+        let state = repro::bench::tenants::state(task).words(ctx.force);
+        println!(
+            "  {}: {state} — {} tenants at once, sharing {}",
+            task.folder.label,
+            task.run.tenants.len(),
+            task.run.sharing.name()
+        );
+        for (i, t) in task.run.tenants.iter().enumerate() {
+            let launch = runner::launch(&plan.tenant_recipes[i], &t.run, ctx, None)?;
+            let w = &t.run.workload;
+            println!(
+                "    {}: {} requests from {:.1}s; server: {}",
+                t.name,
+                w.requests,
+                t.start_after.as_secs_f64(),
+                launch.argv.unwrap_or_default().join(" ")
+            );
+            if let Some(p) = t.mps_thread_percentage {
+                println!("      CUDA_MPS_ACTIVE_THREAD_PERCENTAGE={p} under MPS");
+            }
+        }
+        if out.verbose {
+            println!("    key: {}", task.folder.key);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! Which charts a benchmark's results folder gets, of every kind (serving, capacity, prefill,
+//! offline): the one decision `repro render` and `repro bench` share.
+
+use std::path::Path;
+
+use super::bench::{self, BenchDataError};
+use super::offline;
+use super::ChartData;
+
+/// A chart a benchmark's folder gets.
+pub struct FolderChart {
+    /// Its file's stem under `repro render`'s output (`bench-<name>-capacity`).
+    pub stem: String,
+    /// The file it is also drawn as beside its JSON when the benchmark runs (`capacity.svg`).
+    pub beside: Option<&'static str>,
+    pub chart: ChartData,
+}
+
+/// The charts drawn from a benchmark folder's own JSON — a capacity search's
+/// (`capacity.json`) and a prefill profile's (`prefill.json`) — which `repro bench` also draws
+/// beside them.
+pub fn json_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDataError> {
+    let mut charts = Vec::new();
+    // A capacity search's probes live under `capacity/`; its chart comes from `capacity.json`.
+    let capacity = dir.join("capacity.json");
+    if capacity.is_file() {
+        charts.push(FolderChart {
+            stem: format!("bench-{name}-capacity"),
+            beside: Some("capacity.svg"),
+            chart: ChartData::Lines(bench::capacity_chart(&bench::read_json(&capacity)?)),
+        });
+    }
+    let prefill = dir.join("prefill.json");
+    if prefill.is_file() {
+        charts.push(FolderChart {
+            stem: format!("bench-{name}-prefill"),
+            beside: Some("prefill.svg"),
+            chart: ChartData::Lines(bench::prefill_chart(&bench::read_json(&prefill)?)),
+        });
+    }
+    Ok(charts)
+}
+
+/// Every chart benchmark `name`'s folder `dir` gets — the one decision `repro render` and
+/// `repro bench` share: its JSON's charts ([`json_charts`]); a serving matrix's latency
+/// curves, CDFs, engines compared and start-ups from its runs; an offline benchmark's latency
+/// and throughput bars. `NoRuns` where there is nothing to draw yet.
+pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDataError> {
+    let mut charts = json_charts(dir, name)?;
+    let mut push = |suffix: &str, chart| {
+        charts.push(FolderChart {
+            stem: format!("bench-{name}-{suffix}"),
+            beside: None,
+            chart,
+        })
+    };
+    let runs = match bench::load_runs(dir) {
+        Err(BenchDataError::NoRuns { path }) => {
+            // An offline benchmark's runs have no serving summary: their own charts.
+            let offline = offline::load(dir)?;
+            let bars = [
+                ("offline-latency", offline::latency_chart(&offline)),
+                ("offline-throughput", offline::throughput_chart(&offline)),
+            ];
+            for (suffix, chart) in bars {
+                if let Some(chart) = chart {
+                    push(suffix, ChartData::GroupedBars(chart));
+                }
+            }
+            if charts.is_empty() {
+                return Err(BenchDataError::NoRuns { path });
+            }
+            return Ok(charts);
+        }
+        runs => runs?,
+    };
+    for (stem, chart) in bench::charts(name, &runs) {
+        charts.push(FolderChart {
+            stem,
+            beside: None,
+            chart: ChartData::Lines(chart),
+        });
+    }
+    let bars = [
+        ("compare", bench::compare_chart(&runs)),
+        ("startup", bench::startup_chart(&runs)),
+    ];
+    for (suffix, chart) in bars {
+        if let Some(chart) = chart {
+            charts.push(FolderChart {
+                stem: format!("bench-{name}-{suffix}"),
+                beside: None,
+                chart: ChartData::GroupedBars(chart),
+            });
+        }
+    }
+    Ok(charts)
+}
