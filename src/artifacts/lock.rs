@@ -32,6 +32,17 @@ pub const LOCK_FILE: &str = ".repro.lock";
 
 /// Take the results folder's lock (making the folder where it is missing), or say who holds it.
 pub fn lock(results: &Path) -> Result<ResultsLock, LockError> {
+    take(results, None)
+}
+
+/// Take the folder's lock, waiting for the repro that holds it to let go (`on_busy` is called
+/// once first, to say so): for work another repro may be doing right now that this one would
+/// then find done (an environment's setup).
+pub fn wait(dir: &Path, on_busy: &mut dyn FnMut()) -> Result<ResultsLock, LockError> {
+    take(dir, Some(on_busy))
+}
+
+fn take(results: &Path, on_busy: Option<&mut dyn FnMut()>) -> Result<ResultsLock, LockError> {
     let path = results.join(LOCK_FILE);
     if results.exists() && !results.is_dir() {
         return Err(LockError::NotAFolder {
@@ -52,10 +63,39 @@ pub fn lock(results: &Path) -> Result<ResultsLock, LockError> {
         .map_err(io)?;
     match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
         Ok(lock) => Ok(ResultsLock { _lock: lock }),
-        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(LockError::Busy {
-            dir: results.to_path_buf(),
-            lock: path.clone(),
-        }),
+        Err((file, nix::errno::Errno::EWOULDBLOCK)) => match on_busy {
+            None => Err(LockError::Busy {
+                dir: results.to_path_buf(),
+                lock: path.clone(),
+            }),
+            Some(on_busy) => {
+                on_busy();
+                Flock::lock(file, FlockArg::LockExclusive)
+                    .map(|lock| ResultsLock { _lock: lock })
+                    .map_err(|(_, errno)| io(errno.into()))
+            }
+        },
         Err((_, errno)) => Err(io(errno.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_folder_is_refused_or_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = lock(dir.path()).unwrap();
+        assert!(matches!(lock(dir.path()), Err(LockError::Busy { .. })));
+        let (said_busy, busy) = std::sync::mpsc::channel();
+        let path = dir.path().to_path_buf();
+        let waiter =
+            std::thread::spawn(move || wait(&path, &mut || said_busy.send(()).unwrap()).map(drop));
+        // Let go only once the waiter said it waits: it then gets the lock.
+        busy.recv().unwrap();
+        drop(held);
+        waiter.join().unwrap().unwrap();
+        lock(dir.path()).unwrap();
     }
 }

@@ -344,7 +344,13 @@ pub fn setup(
     let dir = spec.dir(&options.cache);
     let recipe = recipe_id(spec, &options.project_root)?;
     // Two setups of one environment at once would remove each other's files.
-    let _lock = crate::artifacts::lock::lock(&options.cache.join("envs"))?;
+    let envs = options.cache.join("envs");
+    let _lock = crate::artifacts::lock::wait(&envs, &mut || {
+        progress.event(Event::Note(&format!(
+            "another repro is setting up an environment in `{}`: waiting for it to finish",
+            envs.display()
+        )))
+    })?;
     if let Some(manifest) = EnvManifest::read(&dir) {
         if is_current(&manifest, spec, &recipe) {
             return Ok(Outcome::AlreadyThere(manifest));
