@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::harness::Answer;
+use super::harness::{Answer, HarnessRequest, PromptLine};
+use crate::recipe::offline::{Backend, Mode};
+use crate::recipe::Scalar;
 
 /// A prompts file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -155,9 +157,94 @@ pub fn to_jsonl(entries: &[OracleEntry]) -> String {
         .collect()
 }
 
+/// The harness's request for an oracle dataset: every prompt in one throughput run of
+/// `model` (a path or a hub id), each answer as long as the model makes it, at most
+/// `max_tokens`.
+pub fn request(
+    prompts: &[String],
+    model: String,
+    served_name: &str,
+    max_tokens: u64,
+    engine_args: indexmap::IndexMap<String, Scalar>,
+) -> HarnessRequest {
+    HarnessRequest {
+        mode: Mode::Throughput,
+        backend: Backend::Vllm,
+        model,
+        served_name: served_name.to_string(),
+        engine_args,
+        seed: 0,
+        // The oracle is the model's own answer: it stops where it would.
+        ignore_eos: false,
+        batch_size: None,
+        input_len: None,
+        output_len: None,
+        warmup: 0,
+        iterations: 0,
+        requests: Some(
+            prompts
+                .iter()
+                .map(|p| PromptLine {
+                    prompt: p.clone(),
+                    output_len: max_tokens,
+                    priority: None,
+                })
+                .collect(),
+        ),
+        keep_text: false,
+    }
+}
+
+/// `KEY=VALUE` as an engine's keyword argument (`max-model-len=512` → `max_model_len`): an
+/// integer, a number, true/false, else a string. `None` without a `=`.
+pub fn engine_arg(text: &str) -> Option<(String, Scalar)> {
+    let (key, value) = text.split_once('=')?;
+    let value = if let Ok(i) = value.parse::<i64>() {
+        Scalar::Int(i)
+    } else if let Ok(f) = value.parse::<f64>() {
+        Scalar::Float(f)
+    } else if let Ok(b) = value.parse::<bool>() {
+        Scalar::Bool(b)
+    } else {
+        Scalar::Str(value.to_string())
+    };
+    Some((key.replace('-', "_"), value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_arguments_are_typed_and_named_as_python_keywords() {
+        assert_eq!(
+            engine_arg("max-model-len=512"),
+            Some(("max_model_len".into(), Scalar::Int(512)))
+        );
+        assert_eq!(
+            engine_arg("gpu_memory_utilization=0.5").unwrap().1,
+            Scalar::Float(0.5)
+        );
+        assert_eq!(
+            engine_arg("enforce-eager=true").unwrap().1,
+            Scalar::Bool(true)
+        );
+        assert_eq!(
+            engine_arg("dtype=bfloat16").unwrap().1,
+            Scalar::Str("bfloat16".into())
+        );
+        assert_eq!(engine_arg("dtype"), None);
+        let request = request(
+            &["a".into(), "b".into()],
+            "m".into(),
+            "m",
+            7,
+            Default::default(),
+        );
+        let lines = request.requests.unwrap();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.output_len == 7) && !request.ignore_eos);
+    }
 
     fn read(name: &str, text: &str) -> Result<Vec<String>, DatasetError> {
         let dir = tempfile::tempdir().unwrap();

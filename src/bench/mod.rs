@@ -38,6 +38,7 @@ pub mod schedule;
 pub mod server;
 pub mod startup;
 pub mod tenants;
+pub mod together;
 pub mod tools;
 pub mod workload;
 

@@ -17,20 +17,18 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::aggregate::{aggregate, Aggregate, TenantResult, FORMAT};
-use super::client::{ApiKey, Target};
 use super::context::{Context, Http};
 use super::error::BenchError;
 use super::event::{Event, Finished};
 use super::files::{self, Samplers};
-use super::load;
 use super::metrics::{self, Summary};
 use super::mps::{MpsDaemon, MpsDirs, MpsRecord};
-use super::record::RequestRecord;
 use super::runner::{self, Launch};
 use super::schedule::{self, BenchJob, Manifest, Staged};
 use super::server::{self, ServerError};
 use super::startup;
-use super::workload::{self, Request};
+use super::together::{self, Inputs, Loaded};
+use super::workload;
 use crate::artifacts::key::TaskKey;
 use crate::artifacts::FileRecord;
 use crate::plan::tenants::{SharedTask, TenantsPlan};
@@ -122,25 +120,6 @@ struct Shared<'a> {
     ctx: &'a Context,
     http: &'a Http,
     on_event: &'a mut dyn FnMut(Event),
-}
-
-/// What the loads gave: per tenant its records, how its load was offered, when it started, and
-/// how its server ended where it died during the load.
-struct Loaded {
-    t0: Instant,
-    records: Vec<Vec<RequestRecord>>,
-    offered: Vec<metrics::Offered>,
-    starts: Vec<Instant>,
-    died: Vec<Option<String>>,
-    /// The GPU samples taken during the loads (none without a GPU).
-    gpu: Vec<crate::samplers::gpu::GpuSample>,
-}
-
-/// A tenant's workload, made before anything starts.
-struct Inputs {
-    requests: Vec<Request>,
-    times: Option<Vec<f64>>,
-    api_key: Option<String>,
 }
 
 fn tenant_error(tenant: &str) -> impl FnOnce(BenchError) -> BenchError + '_ {
@@ -388,10 +367,44 @@ impl Shared<'_> {
                 .map_err(tenant_error(&t.name))?;
             started.push(one);
         }
+        self.wait_all_healthy(interrupt, manifest, &inputs, started)?;
+        if let Some(mps) = mps.as_mut() {
+            self.check_attached(mps)?;
+        }
+        for t in tenants {
+            let label = self.event_label(&t.name);
+            (self.on_event)(Event::Loading {
+                label: &label,
+                requests: t.run.workload.requests,
+            });
+        }
+        let samplers = Samplers::start();
+        let loaded = together::run(self.http, tenants, inputs, started, interrupt);
+        let sampled = samplers.stop();
+        sampled.write(staging)?;
+        for (i, start) in loaded.starts.iter().enumerate() {
+            manifest.tenants[i].load_started_s = Some((*start - loaded.t0).as_secs_f64());
+        }
+        Ok(Loaded {
+            gpu: sampled.gpu.unwrap_or_default(),
+            ..loaded
+        })
+    }
+
+    /// Wait until every tenant's server is healthy (the first that is not fails the run, by
+    /// name), noting when each answered.
+    fn wait_all_healthy(
+        &mut self,
+        interrupt: &Interrupt,
+        manifest: &mut SharedManifest,
+        inputs: &[Inputs],
+        started: &mut [(Launch, Background, Instant)],
+    ) -> Result<(), BenchError> {
+        let tenants = &self.task.run.tenants;
         let health_started = Instant::now();
         let waits: Vec<_> = started
             .iter_mut()
-            .zip(&inputs)
+            .zip(inputs)
             .enumerate()
             .map(|(i, ((launch, server, _), input))| {
                 let timeout = self.plan.tenant_recipes[i].server.health_timeout;
@@ -413,7 +426,7 @@ impl Shared<'_> {
                 }
             })
             .collect();
-        let healthy = self.http.rt.block_on(all_ok(waits));
+        let healthy = self.http.rt.block_on(together::all_ok(waits));
         let paths = match healthy {
             Ok(paths) => paths,
             Err((_, ServerError::Interrupted)) => return Err(BenchError::Interrupted),
@@ -432,139 +445,25 @@ impl Shared<'_> {
                 path,
             });
         }
-        if let Some(mps) = mps.as_mut() {
-            mps.note_servers();
-            // A vLLM server on the GPU made its CUDA context while starting: under MPS that
-            // made an MPS server. None means the servers bypassed the daemon.
-            let on_gpu = self.plan.tenant_recipes.iter().any(|r| {
-                r.server.kind == ServerKind::Vllm
-                    && r.server.device == crate::config::machines::Device::Gpu
-            });
-            if on_gpu && !super::mps::any_server(mps.record.servers.as_deref()) {
-                return Err(BenchError::Mps(super::mps::MpsError::NotAttached {
-                    answer: mps
-                        .record
-                        .servers
-                        .clone()
-                        .unwrap_or_else(|| "no answer".into()),
-                }));
-            }
-        }
-        for t in tenants {
-            let label = self.event_label(&t.name);
-            (self.on_event)(Event::Loading {
-                label: &label,
-                requests: t.run.workload.requests,
-            });
-        }
-        let samplers = Samplers::start();
-        let loaded = self.loads(tenants, inputs, started, interrupt);
-        let sampled = samplers.stop();
-        sampled.write(staging)?;
-        for (i, start) in loaded.starts.iter().enumerate() {
-            manifest.tenants[i].load_started_s = Some((*start - loaded.t0).as_secs_f64());
-        }
-        Ok(Loaded {
-            gpu: sampled.gpu.unwrap_or_default(),
-            ..loaded
-        })
+        Ok(())
     }
 
-    /// Every tenant's load in a thread of its own, at once; this thread watches the servers:
-    /// one that exits stops every load (the requests not yet sent are recorded `not_sent`).
-    fn loads(
-        &self,
-        tenants: &[TenantRun],
-        inputs: Vec<Inputs>,
-        started: &mut [(Launch, Background, Instant)],
-        interrupt: &Interrupt,
-    ) -> Loaded {
-        let stop = Interrupt::default();
-        let mut died: Vec<Option<String>> = vec![None; tenants.len()];
-        let t0 = Instant::now();
-        let (rt, client) = (&self.http.rt, &self.http.client);
-        let outputs: Vec<(Vec<RequestRecord>, metrics::Offered, Instant)> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = tenants
-                    .iter()
-                    .zip(inputs)
-                    .zip(started.iter())
-                    .map(|((t, input), (launch, _, _))| {
-                        let stop = stop.clone();
-                        let w = &t.run.workload;
-                        let target = Target {
-                            base_url: launch.base_url.clone(),
-                            endpoint: w.endpoint,
-                            model: t.run.model.clone(),
-                            ignore_eos: w.ignore_eos,
-                            api_key: input.api_key.clone().map(ApiKey),
-                            timeout: w.request_timeout,
-                            send_priority: super::client::schedules_by_priority(
-                                launch.argv.as_deref(),
-                            ),
-                        };
-                        s.spawn(move || {
-                            let at = t0 + t.start_after;
-                            while stop.count() == 0 {
-                                let now = Instant::now();
-                                if now >= at {
-                                    break;
-                                }
-                                std::thread::sleep((at - now).min(Duration::from_millis(10)));
-                            }
-                            let start = Instant::now();
-                            let (plan, offered) = runner::load_plan(w, input.times.as_deref());
-                            let records = load::run(
-                                rt,
-                                client,
-                                &target,
-                                input.requests,
-                                &plan,
-                                w.max_duration,
-                                &stop,
-                            );
-                            (records, offered, start)
-                        })
-                    })
-                    .collect();
-                while !handles.iter().all(|h| h.is_finished()) {
-                    if interrupt.count() > 0 && stop.count() == 0 {
-                        stop.raise();
-                    }
-                    for (i, (_, server, _)) in started.iter_mut().enumerate() {
-                        if died[i].is_none() {
-                            if let Some(status) = server.exited() {
-                                died[i] = Some(status);
-                                stop.raise();
-                            }
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a load thread panicked"))
-                    .collect()
-            });
-        for (i, (_, server, _)) in started.iter_mut().enumerate() {
-            if died[i].is_none() {
-                died[i] = server.exited();
-            }
+    /// Under MPS, the servers on the GPU must have attached to the daemon: a vLLM server made
+    /// its CUDA context while starting, which under MPS made an MPS server. None means the
+    /// servers bypassed the daemon.
+    fn check_attached(&self, mps: &mut MpsDaemon) -> Result<(), BenchError> {
+        mps.note_servers();
+        let on_gpu = self.plan.tenant_recipes.iter().any(|r| {
+            r.server.kind == ServerKind::Vllm
+                && r.server.device == crate::config::machines::Device::Gpu
+        });
+        if on_gpu && !super::mps::any_server(mps.record.servers.as_deref()) {
+            let answer = mps.record.servers.clone();
+            return Err(BenchError::Mps(super::mps::MpsError::NotAttached {
+                answer: answer.unwrap_or_else(|| "no answer".into()),
+            }));
         }
-        let mut loaded = Loaded {
-            t0,
-            records: vec![],
-            offered: vec![],
-            starts: vec![],
-            died,
-            gpu: vec![],
-        };
-        for (records, offered, start) in outputs {
-            loaded.records.push(records);
-            loaded.offered.push(offered);
-            loaded.starts.push(start);
-        }
-        loaded
+        Ok(())
     }
 
     /// Per-tenant files and the aggregate; the first tenant whose server died fails the run
@@ -587,21 +486,15 @@ impl Shared<'_> {
         } = loaded;
         let mut summaries = Vec::new();
         for (i, t) in tenants.iter().enumerate() {
-            let recipe = &self.plan.tenant_recipes[i];
-            let mut summary =
-                metrics::summarize(&records[i], metrics::Slo::of(&recipe.slo), offered[i]);
-            let m = &manifest.tenants[i];
-            let spawned = started[i].2;
-            let log = staging.join(format!("{}.server.log", t.name));
-            summary.startup = Some(startup::startup(
-                startup::Measured {
-                    healthy_after: m.healthy_after_s.map(Duration::from_secs_f64),
-                    load_started_after: Some(starts[i] - spawned),
-                },
-                m.health_path,
+            let load_started_after = starts[i] - started[i].2;
+            let summary = self.tenant_summary(
+                i,
+                staging,
+                manifest,
                 &records[i],
-                Some(&log),
-            ));
+                offered[i],
+                load_started_after,
+            );
             let prefix = format!("{}.", t.name);
             runner::write_server_results(staging, &prefix, &records[i], &summary)?;
             summaries.push((t.name.clone(), summary));
@@ -657,6 +550,33 @@ impl Shared<'_> {
         })
     }
 
+    /// Tenant `i`'s summary, with its server's start-up (its log in `staging` is whole: the
+    /// servers have stopped).
+    fn tenant_summary(
+        &self,
+        i: usize,
+        staging: &Path,
+        manifest: &SharedManifest,
+        records: &[crate::bench::record::RequestRecord],
+        offered: metrics::Offered,
+        load_started_after: Duration,
+    ) -> Summary {
+        let recipe = &self.plan.tenant_recipes[i];
+        let mut summary = metrics::summarize(records, metrics::Slo::of(&recipe.slo), offered);
+        let m = &manifest.tenants[i];
+        let log = staging.join(format!("{}.server.log", self.task.run.tenants[i].name));
+        summary.startup = Some(startup::startup(
+            startup::Measured {
+                healthy_after: m.healthy_after_s.map(Duration::from_secs_f64),
+                load_started_after: Some(load_started_after),
+            },
+            m.health_path,
+            records,
+            Some(&log),
+        ));
+        summary
+    }
+
     /// The summary of a tenant's solo run, where that run is complete.
     fn solo_summary(&self, t: &TenantRun) -> Option<Summary> {
         let task = self
@@ -671,38 +591,6 @@ impl Shared<'_> {
         let bytes = std::fs::read(task.folder.dir.join("summary.json")).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
-}
-
-/// Await every future; the first error (with its index) ends the wait for the rest.
-async fn all_ok<T, E, F>(futures: Vec<F>) -> Result<Vec<T>, (usize, E)>
-where
-    F: std::future::Future<Output = Result<T, E>>,
-{
-    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in futures.iter_mut().enumerate() {
-            if done[i].is_some() {
-                continue;
-            }
-            match f.as_mut().poll(cx) {
-                std::task::Poll::Ready(Ok(v)) => done[i] = Some(v),
-                std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err((i, e))),
-                std::task::Poll::Pending => pending = true,
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(Ok(()))
-        }
-    })
-    .await?;
-    Ok(done
-        .into_iter()
-        .map(|d| d.expect("every future is done"))
-        .collect())
 }
 
 /// Every run of a tenants benchmark: the solo runs, then the shared ones; returns how many
