@@ -3,7 +3,8 @@
 //! search; an offline one its harness runs; a tenants one its solo and shared runs — each kind
 //! through the one scheduler, reporting through one event stream.
 
-use super::capacity::{self, CapacityEvent, CapacityFile};
+use super::capacity::{self, CapacityFile};
+use super::capacity_search::{self, CapacityEvent};
 use super::context::Context;
 use super::error::BenchError;
 use super::event::Event;
@@ -33,7 +34,7 @@ pub fn run(
     match &planned.kind {
         PlannedKind::Serve { recipe, tasks } => {
             if let Some(spec) = &recipe.capacity {
-                let file = capacity::search(name, recipe, spec, ctx, on_event, on_capacity)?;
+                let file = capacity_search::search(name, recipe, spec, ctx, on_event, on_capacity)?;
                 let failed = file
                     .configs
                     .iter()

@@ -22,19 +22,15 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::context::{Context, Http};
 use super::deadline;
-use super::error::{drive_error_of, BenchError};
-use super::event::Event;
 use super::metrics::Summary;
-use super::prefill::{Fit, PrefillFile};
+use super::prefill::Fit;
 use super::record::{Outcome, RequestRecord};
-use super::runner;
 use crate::artifacts::layout::bench_dir;
 use crate::plan::bench::BenchTask;
 use crate::recipe::bench::{BenchRecipe, BenchRun, CapacityGoal, CapacitySpec};
 use crate::recipe::Scalar;
-use crate::run::folder::{FolderState, FolderTask};
+use crate::run::folder::FolderTask;
 
 /// Version of `capacity.json`.
 pub const FORMAT: u32 = 1;
@@ -116,7 +112,7 @@ pub fn round_rate(x: f64) -> f64 {
 }
 
 /// The highest passing rate, and the lowest failing rate above it.
-fn bracket(probes: &[Probe]) -> (Option<f64>, Option<f64>) {
+pub(crate) fn bracket(probes: &[Probe]) -> (Option<f64>, Option<f64>) {
     let lo = probes
         .iter()
         .filter(|p| p.passed)
@@ -356,14 +352,6 @@ pub fn goal_words(spec: &CapacitySpec) -> String {
     }
 }
 
-/// What a search reports as it goes, beside its runs' events.
-#[derive(Debug)]
-pub enum CapacityEvent<'a> {
-    Config { config: &'a str },
-    Probed { config: &'a str, probe: &'a Probe },
-    Done { result: &'a ConfigCapacity },
-}
-
 /// The folder of a configuration's probes.
 pub fn config_dir(results: &Path, name: &str, config: &str) -> PathBuf {
     bench_dir(results, name).join("capacity").join(config)
@@ -386,151 +374,6 @@ pub fn probe_task(
         },
         run,
     }
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchError> {
-    let bytes = std::fs::read(path).map_err(|e| drive_error_of(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        drive_error_of(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        )
-    })
-}
-
-fn read_records(path: &Path) -> Result<Vec<RequestRecord>, BenchError> {
-    let text = std::fs::read_to_string(path).map_err(|e| drive_error_of(path, e))?;
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l).map_err(|e| {
-                drive_error_of(
-                    path,
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-                )
-            })
-        })
-        .collect()
-}
-
-/// Search every configuration of the recipe's matrix; writes `capacity.json` after each.
-/// Returns the file's contents. Interrupted: `BenchError::Interrupted` (finished probes stay).
-pub fn search(
-    name: &str,
-    recipe: &BenchRecipe,
-    spec: &CapacitySpec,
-    ctx: &Context,
-    on_event: &mut dyn FnMut(Event),
-    on_capacity: &mut dyn FnMut(CapacityEvent),
-) -> Result<CapacityFile, BenchError> {
-    let bench = bench_dir(&ctx.results, name);
-    let profile: Option<PrefillFile> = match &spec.prefill {
-        Some(source) => {
-            let path = bench_dir(&ctx.results, source).join("prefill.json");
-            if !path.is_file() {
-                return Err(BenchError::NoPrefillProfile {
-                    name: source.clone(),
-                    path,
-                });
-            }
-            Some(read(&path)?)
-        }
-        None => None,
-    };
-    let mut file = CapacityFile {
-        format: FORMAT,
-        benchmark: name.to_string(),
-        spec: spec.clone(),
-        goal: goal_words(spec),
-        configs: Vec::new(),
-    };
-    let http = Http::new()?;
-    for config in recipe.runs() {
-        on_capacity(CapacityEvent::Config {
-            config: &config.label,
-        });
-        let mut probes: Vec<Probe> = Vec::new();
-        let stop = loop {
-            let rate = match next_step(spec, &probes) {
-                Step::Stop(stop) => break stop,
-                Step::Probe(rate) => rate,
-            };
-            let task = probe_task(recipe, &ctx.results, name, &config, rate);
-            if let Some(parent) = task.folder.dir.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| drive_error_of(parent, e))?;
-            }
-            let mut reused = !ctx.force && runner::state(&task) == FolderState::Done;
-            // A probe found invalid before (the client was the limit) is run again: it said
-            // nothing of the server, and this machine may be quieter now.
-            let retry = reused && probe_was_invalid(&task.folder.dir);
-            let forced;
-            let run_ctx = if retry {
-                reused = false;
-                forced = Context {
-                    force: true,
-                    ..ctx.clone()
-                };
-                &forced
-            } else {
-                ctx
-            };
-            let tasks = std::slice::from_ref(&task);
-            let failed = runner::run_tasks(name, recipe, tasks, run_ctx, &http, on_event)?;
-            if failed > 0 {
-                break Stop::ProbeFailed;
-            }
-            let summary: Summary = read(&task.folder.dir.join("summary.json"))?;
-            let records = read_records(&task.folder.dir.join("records.jsonl"))?;
-            let dir = task
-                .folder
-                .dir
-                .strip_prefix(&bench)
-                .unwrap_or(&task.folder.dir)
-                .display()
-                .to_string();
-            let fit = profile
-                .as_ref()
-                .and_then(|p| p.profile(&config.label))
-                .and_then(|c| c.fit.as_ref());
-            let mut probe = judge(spec, rate, dir, &summary, &records, fit);
-            probe.reused = reused;
-            on_capacity(CapacityEvent::Probed {
-                config: &config.label,
-                probe: &probe,
-            });
-            probes.push(probe);
-        };
-        let (capacity_rps, failing_rps) = bracket(&probes);
-        let result = ConfigCapacity {
-            config: config.label.clone(),
-            params: config.params.clone(),
-            capacity_rps,
-            failing_rps,
-            stop,
-            stop_words: stop.words().to_string(),
-            probes,
-        };
-        on_capacity(CapacityEvent::Done { result: &result });
-        file.configs.push(result);
-        write_file(&bench, &file)?;
-    }
-    Ok(file)
-}
-
-/// Whether a finished probe's summary says its client was the limit.
-fn probe_was_invalid(dir: &Path) -> bool {
-    read::<Summary>(&dir.join("summary.json"))
-        .ok()
-        .and_then(|s| s.client)
-        .is_some_and(|c| !c.valid)
-}
-
-/// `capacity.json`, written whole or not at all (its chart, `capacity.svg`, is the command
-/// line's: drawing sits above the runner).
-fn write_file(bench: &Path, file: &CapacityFile) -> Result<(), BenchError> {
-    let text = serde_json::to_string_pretty(file).expect("capacity serialises") + "\n";
-    let path = bench.join("capacity.json");
-    crate::artifacts::atomic_write(&path, text.as_bytes()).map_err(|e| drive_error_of(&path, e))
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 
 pub mod aggregate;
 pub mod benchmark;
+pub mod caches;
 pub mod capacity;
+pub mod capacity_search;
 pub mod client;
 pub mod context;
 pub mod curves;

@@ -7,12 +7,13 @@
 //! run.json, cdf.json, cpu.json, gpu.json}`; `curves.json` / `curves.csv` beside the runs hold
 //! the latency–throughput points of the runs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use super::caches::{compile_caches, Caches, CACHE_VARS, WARMED};
 use super::client::{ApiKey, Target};
 use super::context::{client_cores, Context, Http};
 use super::curves;
@@ -32,7 +33,6 @@ use crate::artifacts::FileRecord;
 use crate::env::EnvSpec;
 use crate::plan::bench::BenchTask;
 use crate::recipe::bench::{Arrival, BenchRecipe, BenchRun, ServerKind, ServerSpec};
-use crate::recipe::matrix::{CacheState, CACHE_PARAM};
 use crate::run::child::{Background, BackgroundSpec, Ended};
 use crate::run::folder::{drive_error, FolderState, FolderStatus, FolderTask};
 use crate::run::Interrupt;
@@ -55,68 +55,6 @@ pub struct Launch {
     pub argv: Option<Vec<String>>,
     pub env: IndexMap<String, String>,
     pub base_url: String,
-}
-
-/// The environment variables that place a server's compile caches, and their folders.
-const CACHE_VARS: [(&str, &str); 2] = [
-    ("VLLM_CACHE_ROOT", "vllm"),
-    ("TORCHINDUCTOR_CACHE_DIR", "inductor"),
-];
-
-/// In a warm run's caches: a server started with them and became healthy.
-const WARMED: &str = ".repro-warmed";
-
-/// A run's compile caches, where the matrix sweeps `cache`.
-pub enum Caches {
-    /// A cold run's own: a fresh, empty folder, removed when dropped (however the run ends).
-    Cold(tempfile::TempDir),
-    /// A warm run's, shared by every run of the same server configuration (the same benchmark,
-    /// server and params but `cache`).
-    Warm(PathBuf),
-}
-
-impl Caches {
-    pub fn dir(&self) -> &Path {
-        match self {
-            Caches::Cold(dir) => dir.path(),
-            Caches::Warm(dir) => dir,
-        }
-    }
-}
-
-/// The compile caches of a run of benchmark `name` (none where the matrix does not sweep
-/// `cache`), under `<cache>/compile-caches/`.
-pub fn compile_caches(
-    ctx: &Context,
-    name: &str,
-    recipe: &BenchRecipe,
-    run: &BenchRun,
-) -> std::io::Result<Option<Caches>> {
-    let base = ctx.cache.join("compile-caches");
-    Ok(Some(match run.cache {
-        None => return Ok(None),
-        Some(CacheState::Cold) => {
-            std::fs::create_dir_all(&base)?;
-            Caches::Cold(
-                tempfile::Builder::new()
-                    .prefix(&format!("bench-cold-{name}-{}-", run.label))
-                    .tempdir_in(&base)?,
-            )
-        }
-        Some(CacheState::Warm) => {
-            let params: Vec<_> = run
-                .params
-                .iter()
-                .filter(|(k, _)| *k != CACHE_PARAM)
-                .collect();
-            let config =
-                serde_json::to_string(&(name, &recipe.server, params)).expect("plain data");
-            Caches::Warm(base.join(format!(
-                "bench-warm-{}",
-                &blake3::hash(config.as_bytes()).to_hex()[..16]
-            )))
-        }
-    }))
 }
 
 /// How a run's server is started (`port` fills `{port}`; the dry run shows `{port}`).
@@ -396,26 +334,11 @@ impl ServeJob<'_> {
         if interrupt.count() > 0 {
             return Err(BenchError::Interrupted);
         }
-        let mut summary = metrics::summarize(
-            &loaded.records,
-            metrics::Slo::of(&self.recipe.slo),
-            loaded.offered,
-        );
-        let records = &loaded.records;
-        summary.client = Some(loadcheck::check(
-            records,
-            &summary.arrivals,
-            Some(loaded.usage),
-        ));
-        // The server has stopped: its log is whole.
-        summary.startup = Some(startup::startup(
-            measured,
-            Some(health_path),
-            records,
-            launch.argv.is_some().then_some(log.as_path()),
-        ));
-        write_results(staging, records, &summary, &loaded.samples)?;
+        let logged = launch.argv.is_some().then_some(log.as_path());
+        let summary = self.summary(&loaded, measured, health_path, logged);
+        write_results(staging, &loaded.records, &summary, &loaded.samples)?;
         if let Some(status) = died {
+            let records = &loaded.records;
             return Err(BenchError::ServerDied {
                 status,
                 failed: records.len() - summary.outcomes["ok"],
@@ -425,6 +348,24 @@ impl ServeJob<'_> {
             });
         }
         Ok(summary)
+    }
+
+    /// The run's summary: its metrics, the client's self-check, the server's start-up (from
+    /// its log, whole now that it has stopped).
+    fn summary(
+        &self,
+        loaded: &Loaded,
+        measured: startup::Measured,
+        health_path: &'static str,
+        log: Option<&Path>,
+    ) -> Summary {
+        let records = &loaded.records;
+        let slo = metrics::Slo::of(&self.recipe.slo);
+        let mut summary = metrics::summarize(records, slo, loaded.offered);
+        let check = loadcheck::check(records, &summary.arrivals, Some(loaded.usage));
+        summary.client = Some(check);
+        summary.startup = Some(startup::startup(measured, Some(health_path), records, log));
+        summary
     }
 
     /// How the run's server starts, with its compile caches where the matrix sweeps them (a

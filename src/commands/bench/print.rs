@@ -3,7 +3,7 @@
 //! offline benchmark its runs, per shared run its aggregate.
 
 use repro::bench::aggregate::Aggregate;
-use repro::bench::capacity::CapacityEvent;
+use repro::bench::capacity_search::CapacityEvent;
 use repro::bench::harness::OfflineSummary;
 use repro::bench::metrics::Summary;
 use repro::bench::prefill::PrefillFile;
