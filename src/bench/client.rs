@@ -165,19 +165,10 @@ pub async fn send(
     if let Some(key) = &target.api_key {
         builder = builder.bearer_auth(&key.0);
     }
-    let finish = |mut rec: RequestRecord, outcome: Outcome, error: Option<String>| {
-        rec.end = Some(secs(t0, Instant::now()));
-        rec.outcome = outcome;
-        rec.error = error;
-        rec
-    };
     let response = match tokio::time::timeout_at(deadline, builder.send()).await {
         Err(_) => {
-            return finish(
-                rec,
-                Outcome::TimedOut,
-                Some("no response headers before the request timeout".into()),
-            )
+            let why = "no response headers before the request timeout";
+            return finish(rec, t0, Outcome::TimedOut, Some(why.into()));
         }
         Ok(Err(e)) => {
             let outcome = if e.is_timeout() {
@@ -185,83 +176,118 @@ pub async fn send(
             } else {
                 Outcome::Refused
             };
-            return finish(rec, outcome, Some(error_chain(&e)));
+            return finish(rec, t0, outcome, Some(error_chain(&e)));
         }
         Ok(Ok(r)) => r,
     };
     let status = response.status();
     rec.status = Some(status.as_u16());
-    let mut response = response;
     if !status.is_success() {
-        let mut text = Vec::new();
-        while let Ok(Ok(Some(bytes))) = tokio::time::timeout_at(deadline, response.chunk()).await {
-            text.extend_from_slice(&bytes);
-            if text.len() > 300 {
-                break;
-            }
-        }
-        let text = String::from_utf8_lossy(&text);
-        return finish(
-            rec,
-            Outcome::HttpError,
-            Some(format!("HTTP {status}: {}", clip(text.trim()))),
-        );
+        let text = error_text(response, deadline).await;
+        let why = format!("HTTP {status}: {}", clip(text.trim()));
+        return finish(rec, t0, Outcome::HttpError, Some(why));
     }
+    stream(response, rec, target.endpoint, t0, deadline).await
+}
+
+/// The record ended now, so.
+fn finish(
+    mut rec: RequestRecord,
+    t0: Instant,
+    outcome: Outcome,
+    error: Option<String>,
+) -> RequestRecord {
+    rec.end = Some(secs(t0, Instant::now()));
+    rec.outcome = outcome;
+    rec.error = error;
+    rec
+}
+
+/// The start of an error response's body (what the server said), up to the deadline.
+async fn error_text(mut response: reqwest::Response, deadline: tokio::time::Instant) -> String {
+    let mut text = Vec::new();
+    while let Ok(Ok(Some(bytes))) = tokio::time::timeout_at(deadline, response.chunk()).await {
+        text.extend_from_slice(&bytes);
+        if text.len() > 300 {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// Read the answer's event stream into `rec` until `data: [DONE]`, an error, a cut or the
+/// deadline.
+async fn stream(
+    mut response: reqwest::Response,
+    mut rec: RequestRecord,
+    endpoint: Endpoint,
+    t0: Instant,
+    deadline: tokio::time::Instant,
+) -> RequestRecord {
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         let chunk = match tokio::time::timeout_at(deadline, response.chunk()).await {
             Err(_) => {
-                return finish(
-                    rec,
-                    Outcome::TimedOut,
-                    Some("stream not finished before the request timeout".into()),
-                )
+                let why = "stream not finished before the request timeout";
+                return finish(rec, t0, Outcome::TimedOut, Some(why.into()));
             }
-            Ok(Err(e)) => return finish(rec, Outcome::StreamCut, Some(error_chain(&e))),
+            Ok(Err(e)) => return finish(rec, t0, Outcome::StreamCut, Some(error_chain(&e))),
             Ok(Ok(None)) => {
-                return finish(
-                    rec,
-                    Outcome::StreamCut,
-                    Some("the stream ended without `data: [DONE]`".into()),
-                )
+                let why = "the stream ended without `data: [DONE]`";
+                return finish(rec, t0, Outcome::StreamCut, Some(why.into()));
             }
             Ok(Ok(Some(bytes))) => bytes,
         };
         let arrived = secs(t0, Instant::now());
         buffer.extend_from_slice(&chunk);
-        // Take whole lines; an SSE event may be split across reads.
-        let mut start = 0;
-        while let Some(len) = buffer[start..].iter().position(|&b| b == b'\n') {
-            let line = &buffer[start..start + len];
-            start += len + 1;
-            let Some(data) = line.strip_prefix(b"data:") else {
-                continue;
-            };
-            let event = match std::str::from_utf8(data) {
-                Ok(data) => parse_event(target.endpoint, data.trim()),
-                Err(_) => Event::Error("a chunk is not UTF-8".into()),
-            };
-            match event {
-                Event::Done => {
-                    rec.end = Some(arrived);
-                    rec.outcome = Outcome::Ok;
-                    return rec;
+        match take_events(&mut buffer, endpoint, arrived, &mut rec) {
+            None => {}
+            Some(Ok(())) => {
+                rec.end = Some(arrived);
+                rec.outcome = Outcome::Ok;
+                return rec;
+            }
+            Some(Err(message)) => return finish(rec, t0, Outcome::Error, Some(message)),
+        }
+    }
+}
+
+/// Apply the whole `data:` lines in `buffer` to `rec` (an SSE event may be split across reads:
+/// the rest stays); where one ends the stream, whether well (`[DONE]`) or with an error.
+fn take_events(
+    buffer: &mut Vec<u8>,
+    endpoint: Endpoint,
+    arrived: f64,
+    rec: &mut RequestRecord,
+) -> Option<Result<(), String>> {
+    let mut start = 0;
+    while let Some(len) = buffer[start..].iter().position(|&b| b == b'\n') {
+        let line = &buffer[start..start + len];
+        start += len + 1;
+        let Some(data) = line.strip_prefix(b"data:") else {
+            continue;
+        };
+        let event = match std::str::from_utf8(data) {
+            Ok(data) => parse_event(endpoint, data.trim()),
+            Err(_) => Event::Error("a chunk is not UTF-8".into()),
+        };
+        match event {
+            Event::Done => return Some(Ok(())),
+            Event::Error(message) => return Some(Err(message)),
+            Event::Chunk { has_text, usage } => {
+                if has_text {
+                    rec.first_token.get_or_insert(arrived);
+                    rec.chunks.push(arrived);
                 }
-                Event::Error(message) => return finish(rec, Outcome::Error, Some(message)),
-                Event::Chunk { has_text, usage } => {
-                    if has_text {
-                        rec.first_token.get_or_insert(arrived);
-                        rec.chunks.push(arrived);
-                    }
-                    if let Some((prompt, completion)) = usage {
-                        rec.prompt_tokens = prompt;
-                        rec.completion_tokens = completion;
-                    }
+                if let Some((prompt, completion)) = usage {
+                    rec.prompt_tokens = prompt;
+                    rec.completion_tokens = completion;
                 }
             }
         }
-        buffer.drain(..start);
     }
+    buffer.drain(..start);
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -46,6 +46,17 @@ fn sleep_until(t: Instant, interrupt: &Interrupt) -> bool {
     true
 }
 
+/// One load: where its requests go and what bounds it.
+pub struct Load<'a> {
+    pub rt: &'a tokio::runtime::Runtime,
+    pub client: &'a reqwest::Client,
+    pub target: &'a Target,
+    /// No request is sent after this long.
+    pub max_duration: Duration,
+    pub interrupt: &'a Interrupt,
+    pub limits: Limits,
+}
+
 /// Drive the whole workload; returns one record per request, in request order.
 pub fn run(
     rt: &tokio::runtime::Runtime,
@@ -56,16 +67,15 @@ pub fn run(
     max_duration: Duration,
     interrupt: &Interrupt,
 ) -> Vec<RequestRecord> {
-    run_with(
+    let load = Load {
         rt,
         client,
         target,
-        requests,
-        plan,
         max_duration,
         interrupt,
-        &Limits::default(),
-    )
+        limits: Limits::default(),
+    };
+    run_with(&load, requests, plan)
 }
 
 /// What bounds an open loop beyond its schedule.
@@ -84,126 +94,141 @@ pub fn in_flight_stop(limit: usize) -> String {
     format!("not sent: {limit} requests were in flight, the limit (`capacity.max_in_flight`)")
 }
 
-/// [`run`] within `limits`.
-#[allow(clippy::too_many_arguments)]
-pub fn run_with(
-    rt: &tokio::runtime::Runtime,
-    client: &reqwest::Client,
-    target: &Target,
-    requests: Vec<Request>,
-    plan: &Plan,
-    max_duration: Duration,
-    interrupt: &Interrupt,
-    limits: &Limits,
-) -> Vec<RequestRecord> {
+/// [`run`] within the load's limits.
+pub fn run_with(load: &Load, requests: Vec<Request>, plan: &Plan) -> Vec<RequestRecord> {
     let requests: Arc<Vec<Request>> = Arc::new(requests);
-    let t0 = Instant::now();
-    let stop_at = t0 + max_duration;
     match plan {
-        Plan::Open(times) => {
-            let handle = rt.handle().clone();
-            let target = Arc::new(target.clone());
-            // Wake from sleeps on time, not up to 50 µs late (the default timer slack).
-            // SAFETY: prctl with integer arguments only changes this thread's timer slack.
-            let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
-            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
-            let mut pending = Vec::with_capacity(requests.len());
-            let in_flight = Arc::new(AtomicUsize::new(0));
-            let mut saturated = false;
-            for (req, &at) in requests.iter().zip(times) {
-                let when = t0 + Duration::from_secs_f64(at.max(0.0));
-                saturated = saturated
-                    || limits
-                        .max_in_flight
-                        .is_some_and(|max| in_flight.load(Ordering::SeqCst) >= max);
-                if saturated || when > stop_at || !sleep_until(when, interrupt) {
-                    let mut record = RequestRecord {
-                        priority: req.priority,
-                        ..RequestRecord::not_sent(req.id, Some(at), req.prompt_len, req.max_tokens)
-                    };
-                    if saturated {
-                        record.error = limits.max_in_flight.map(in_flight_stop);
-                    }
-                    pending.push(Err(record));
-                    continue;
-                }
-                if !limits.slowdown.is_zero() {
-                    let busy = Instant::now() + limits.slowdown;
-                    while Instant::now() < busy {
-                        std::hint::spin_loop();
-                    }
-                }
-                let (client, target, requests) = (client.clone(), target.clone(), requests.clone());
-                let index = req.id as usize;
-                let dispatched = Some(Instant::now().duration_since(t0).as_secs_f64());
-                let in_flight = in_flight.clone();
-                in_flight.fetch_add(1, Ordering::SeqCst);
-                pending.push(Ok(handle.spawn(async move {
-                    let record =
-                        client::send(&client, &target, &requests[index], t0, Some(at), dispatched)
-                            .await;
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
-                    record
-                })));
-            }
-            if slack > 0 {
-                // SAFETY: as above.
-                unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, slack as libc::c_ulong, 0, 0, 0) };
-            }
-            rt.block_on(async {
-                let mut records = Vec::with_capacity(pending.len());
-                for p in pending {
-                    records.push(match p {
-                        Ok(task) => task.await.expect("request task panicked"),
-                        Err(record) => record,
-                    });
-                }
-                records
-            })
-        }
-        Plan::Closed { concurrency } => {
-            let next = Arc::new(AtomicUsize::new(0));
-            let workers: Vec<_> = (0..*concurrency)
-                .map(|_| {
-                    let (client, target, requests, next, interrupt) = (
-                        client.clone(),
-                        target.clone(),
-                        requests.clone(),
-                        next.clone(),
-                        interrupt.clone(),
-                    );
-                    rt.spawn(async move {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::SeqCst);
-                            let Some(req) = requests.get(i) else { break };
-                            if Instant::now() >= stop_at || interrupt.count() > 0 {
-                                done.push(RequestRecord {
-                                    priority: req.priority,
-                                    ..RequestRecord::not_sent(
-                                        req.id,
-                                        None,
-                                        req.prompt_len,
-                                        req.max_tokens,
-                                    )
-                                });
-                                continue;
-                            }
-                            done.push(client::send(&client, &target, req, t0, None, None).await);
-                        }
-                        done
-                    })
-                })
-                .collect();
-            let mut records = rt.block_on(async {
-                let mut all = Vec::new();
-                for w in workers {
-                    all.extend(w.await.expect("closed-loop worker panicked"));
-                }
-                all
-            });
-            records.sort_by_key(|r| r.id);
-            records
+        Plan::Open(times) => open_loop(load, requests, times),
+        Plan::Closed { concurrency } => closed_loop(load, requests, *concurrency),
+    }
+}
+
+/// This thread's timer slack at 1 ns while it lives, so that sleeps wake on time, not up to
+/// 50 µs late (the default); the old slack back when dropped.
+struct TimerSlack(libc::c_int);
+
+impl TimerSlack {
+    fn tight() -> TimerSlack {
+        // SAFETY: prctl with integer arguments only changes this thread's timer slack.
+        let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
+        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
+        TimerSlack(slack)
+    }
+}
+
+impl Drop for TimerSlack {
+    fn drop(&mut self) {
+        if self.0 > 0 {
+            // SAFETY: as above.
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, self.0 as libc::c_ulong, 0, 0, 0) };
         }
     }
+}
+
+/// Keep this thread busy for `d` (a starved client, for testing the self-check).
+fn starve(d: Duration) {
+    if !d.is_zero() {
+        let busy = Instant::now() + d;
+        while Instant::now() < busy {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+/// The record of a request not sent (scheduled at `at`); `limit` where the in-flight limit
+/// stopped it.
+fn not_sent(req: &Request, at: Option<f64>, limit: Option<usize>) -> RequestRecord {
+    RequestRecord {
+        priority: req.priority,
+        error: limit.map(in_flight_stop),
+        ..RequestRecord::not_sent(req.id, at, req.prompt_len, req.max_tokens)
+    }
+}
+
+/// Send each request at its time from this thread, handing it to the runtime.
+fn open_loop(load: &Load, requests: Arc<Vec<Request>>, times: &[f64]) -> Vec<RequestRecord> {
+    let t0 = Instant::now();
+    let stop_at = t0 + load.max_duration;
+    let handle = load.rt.handle().clone();
+    let target = Arc::new(load.target.clone());
+    let limits = load.limits;
+    let slack = TimerSlack::tight();
+    let mut pending = Vec::with_capacity(requests.len());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let mut saturated = false;
+    for (req, &at) in requests.iter().zip(times) {
+        let when = t0 + Duration::from_secs_f64(at.max(0.0));
+        saturated = saturated
+            || limits
+                .max_in_flight
+                .is_some_and(|max| in_flight.load(Ordering::SeqCst) >= max);
+        if saturated || when > stop_at || !sleep_until(when, load.interrupt) {
+            let limit = limits.max_in_flight.filter(|_| saturated);
+            pending.push(Err(not_sent(req, Some(at), limit)));
+            continue;
+        }
+        starve(limits.slowdown);
+        let (client, target, requests) = (load.client.clone(), target.clone(), requests.clone());
+        let index = req.id as usize;
+        let dispatched = Some(Instant::now().duration_since(t0).as_secs_f64());
+        let in_flight = in_flight.clone();
+        in_flight.fetch_add(1, Ordering::SeqCst);
+        pending.push(Ok(handle.spawn(async move {
+            let record =
+                client::send(&client, &target, &requests[index], t0, Some(at), dispatched).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            record
+        })));
+    }
+    drop(slack);
+    load.rt.block_on(async {
+        let mut records = Vec::with_capacity(pending.len());
+        for p in pending {
+            records.push(match p {
+                Ok(task) => task.await.expect("request task panicked"),
+                Err(record) => record,
+            });
+        }
+        records
+    })
+}
+
+/// `concurrency` workers, each sending its next request when its last one ended.
+fn closed_loop(load: &Load, requests: Arc<Vec<Request>>, concurrency: u32) -> Vec<RequestRecord> {
+    let t0 = Instant::now();
+    let stop_at = t0 + load.max_duration;
+    let next = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, target, requests, next, interrupt) = (
+                load.client.clone(),
+                load.target.clone(),
+                requests.clone(),
+                next.clone(),
+                load.interrupt.clone(),
+            );
+            load.rt.spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(req) = requests.get(i) else { break };
+                    if Instant::now() >= stop_at || interrupt.count() > 0 {
+                        done.push(not_sent(req, None, None));
+                        continue;
+                    }
+                    done.push(client::send(&client, &target, req, t0, None, None).await);
+                }
+                done
+            })
+        })
+        .collect();
+    let mut records = load.rt.block_on(async {
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.expect("closed-loop worker panicked"));
+        }
+        all
+    });
+    records.sort_by_key(|r| r.id);
+    records
 }

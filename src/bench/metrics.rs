@@ -220,7 +220,6 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         .filter(|r| r.outcome == Outcome::Ok)
         .collect();
     let first_send = records.iter().filter_map(|r| r.sent).min_by(f64::total_cmp);
-    let last_send = records.iter().filter_map(|r| r.sent).max_by(f64::total_cmp);
     let last_end = records
         .iter()
         .filter_map(|r| r.end.or(r.sent))
@@ -233,23 +232,6 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
     let output_tokens: u64 = ok.iter().map(|r| r.output_tokens()).sum();
     let prompt_tokens: u64 = ok.iter().filter_map(|r| r.prompt_tokens).sum();
     let good = ok.iter().filter(|r| slo.met_by(r)).count();
-    let sent = records.iter().filter(|r| r.sent.is_some()).count();
-    let achieved_rate = match (first_send, last_send) {
-        (Some(a), Some(b)) if b > a && sent >= 2 => Some((sent - 1) as f64 / (b - a)),
-        _ => None,
-    };
-    let scheduled: Vec<f64> = records.iter().filter_map(|r| r.scheduled).collect();
-    let scheduled_rate = match (
-        scheduled.iter().copied().min_by(f64::total_cmp),
-        scheduled.iter().copied().max_by(f64::total_cmp),
-    ) {
-        (Some(a), Some(b)) if b > a => Some((scheduled.len() - 1) as f64 / (b - a)),
-        _ => None,
-    };
-    let lags: Vec<f64> = records
-        .iter()
-        .filter_map(|r| Some(r.sent? - r.scheduled?))
-        .collect();
     Summary {
         format: 1,
         requests: records.len(),
@@ -273,19 +255,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         tpot: Dist::of(ok.iter().filter_map(|r| r.tpot()).collect()),
         itl: Dist::of(ok.iter().flat_map(|r| r.itls()).collect()),
         e2e: Dist::of(ok.iter().filter_map(|r| r.e2e()).collect()),
-        arrivals: Arrivals {
-            target_rate: offered.target_rate,
-            scheduled_rate,
-            achieved_rate,
-            concurrency: offered.concurrency,
-            send_lag: Dist::of(lags),
-            dispatch_lag: Dist::of(
-                records
-                    .iter()
-                    .filter_map(|r| Some(r.dispatched? - r.scheduled?))
-                    .collect(),
-            ),
-        },
+        arrivals: arrivals(records, offered),
         attainment: Some(Attainment::of(records, &slo)),
         deadlines: Some({
             let (d, source) = slo.deadlines();
@@ -299,6 +269,40 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
             .chain(super::tools::definitions())
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+    }
+}
+
+/// How the requests arrived: the rate asked, the schedule's and the achieved, how late sends
+/// and the timer were.
+fn arrivals(records: &[RequestRecord], offered: Offered) -> Arrivals {
+    let first_send = records.iter().filter_map(|r| r.sent).min_by(f64::total_cmp);
+    let last_send = records.iter().filter_map(|r| r.sent).max_by(f64::total_cmp);
+    let sent = records.iter().filter(|r| r.sent.is_some()).count();
+    let achieved_rate = match (first_send, last_send) {
+        (Some(a), Some(b)) if b > a && sent >= 2 => Some((sent - 1) as f64 / (b - a)),
+        _ => None,
+    };
+    let scheduled: Vec<f64> = records.iter().filter_map(|r| r.scheduled).collect();
+    let scheduled_rate = match (
+        scheduled.iter().copied().min_by(f64::total_cmp),
+        scheduled.iter().copied().max_by(f64::total_cmp),
+    ) {
+        (Some(a), Some(b)) if b > a => Some((scheduled.len() - 1) as f64 / (b - a)),
+        _ => None,
+    };
+    let lag = |from: fn(&RequestRecord) -> Option<f64>| -> Vec<f64> {
+        records
+            .iter()
+            .filter_map(|r| Some(from(r)? - r.scheduled?))
+            .collect()
+    };
+    Arrivals {
+        target_rate: offered.target_rate,
+        scheduled_rate,
+        achieved_rate,
+        concurrency: offered.concurrency,
+        send_lag: Dist::of(lag(|r| r.sent)),
+        dispatch_lag: Dist::of(lag(|r| r.dispatched)),
     }
 }
 

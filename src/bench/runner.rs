@@ -477,21 +477,18 @@ impl ServeJob<'_> {
         let (plan, offered) = load_plan(w, times);
         let samplers = Samplers::start();
         let (cpu_before, load_started) = (loadcheck::ClientUse::process_cpu_s(), Instant::now());
-        let limits = load::Limits {
-            slowdown: self.ctx.client_slowdown,
-            max_in_flight: self.recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
-        };
-        let (rt, client) = (&self.http.rt, &self.http.client);
-        let records = load::run_with(
-            rt,
-            client,
+        let load = load::Load {
+            rt: &self.http.rt,
+            client: &self.http.client,
             target,
-            requests,
-            &plan,
-            w.max_duration,
+            max_duration: w.max_duration,
             interrupt,
-            &limits,
-        );
+            limits: load::Limits {
+                slowdown: self.ctx.client_slowdown,
+                max_in_flight: self.recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
+            },
+        };
+        let records = load::run_with(&load, requests, &plan);
         let usage = loadcheck::ClientUse {
             cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,
             wall_s: load_started.elapsed().as_secs_f64(),
