@@ -138,6 +138,27 @@ impl TenantsRecipe {
             let segs: Vec<Seg<'_>> = keys.iter().map(|k| Seg::Key(k)).collect();
             at_segs(&segs, message)
         };
+        recipe.check_whole(&at)?;
+        let mut names = std::collections::HashSet::new();
+        for (i, tenant) in recipe.tenants.iter().enumerate() {
+            let tenant_at = |keys: &[&str], message: String| {
+                let mut segs = vec![Seg::Key("tenant"), Seg::Index(i)];
+                if keys.first() == Some(&"matrix") {
+                    segs.clear();
+                }
+                segs.extend(keys.iter().map(|k| Seg::Key(k)));
+                at_segs(&segs, format!("tenant `{}`: {message}", tenant.name))
+            };
+            recipe.check_tenant(i, &tenant_at, &mut names)?;
+        }
+        recipe.check_sharing(&at)?;
+        Ok(recipe)
+    }
+
+    /// The recipe's own rules: tenants there, its sharing values, `together` and `solo`, a
+    /// workload for each tenant.
+    fn check_whole(&self, at: &dyn Fn(&[&str], String) -> ConfigError) -> Result<(), ConfigError> {
+        let recipe = self;
         if recipe.tenants.is_empty() {
             return Err(at(
                 &[],
@@ -182,60 +203,70 @@ impl TenantsRecipe {
                 format!("tenant `{}` has no `[tenant.workload]` and the recipe no `[workload]` for it to take", t.name),
             ));
         }
-        let mut names = std::collections::HashSet::new();
-        for (i, tenant) in recipe.tenants.iter().enumerate() {
-            let tenant_at = |keys: &[&str], message: String| {
-                let mut segs = vec![Seg::Key("tenant"), Seg::Index(i)];
-                if keys.first() == Some(&"matrix") {
-                    segs.clear();
-                }
-                segs.extend(keys.iter().map(|k| Seg::Key(k)));
-                at_segs(&segs, format!("tenant `{}`: {message}", tenant.name))
-            };
-            let name_ok = !tenant.name.is_empty()
-                && tenant
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !name_ok {
+        Ok(())
+    }
+
+    /// Tenant `i`'s rules: its name (one no other tenant has), its recipe, its server kind, its MPS and memory shares.
+    fn check_tenant<'a>(
+        &'a self,
+        i: usize,
+        tenant_at: &dyn Fn(&[&str], String) -> ConfigError,
+        names: &mut std::collections::HashSet<&'a str>,
+    ) -> Result<(), ConfigError> {
+        let (recipe, tenant) = (self, &self.tenants[i]);
+        let name_ok = !tenant.name.is_empty()
+            && tenant
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(tenant_at(
+                &["name"],
+                "a tenant's name names its files: letters, digits, `-` and `_` only".into(),
+            ));
+        }
+        if !names.insert(tenant.name.as_str()) {
+            return Err(tenant_at(&["name"], "two tenants have this name".into()));
+        }
+        recipe.tenant_recipe(i).check(&tenant_at)?;
+        if tenant.server.kind == ServerKind::Url {
+            return Err(tenant_at(
+                &["server", "kind"],
+                "a tenant's server is started and stopped by repro: `vllm` or `command`, not `url`"
+                    .into(),
+            ));
+        }
+        if let Some(p) = tenant.mps_thread_percentage {
+            if !(1..=100).contains(&p) {
                 return Err(tenant_at(
-                    &["name"],
-                    "a tenant's name names its files: letters, digits, `-` and `_` only".into(),
+                    &["mps_thread_percentage"],
+                    "`mps_thread_percentage` is 1 to 100".into(),
                 ));
-            }
-            if !names.insert(tenant.name.as_str()) {
-                return Err(tenant_at(&["name"], "two tenants have this name".into()));
-            }
-            recipe.tenant_recipe(i).check(&tenant_at)?;
-            if tenant.server.kind == ServerKind::Url {
-                return Err(tenant_at(
-                    &["server", "kind"],
-                    "a tenant's server is started and stopped by repro: `vllm` or `command`, not `url`".into(),
-                ));
-            }
-            if let Some(p) = tenant.mps_thread_percentage {
-                if !(1..=100).contains(&p) {
-                    return Err(tenant_at(
-                        &["mps_thread_percentage"],
-                        "`mps_thread_percentage` is 1 to 100".into(),
-                    ));
-                }
-            }
-            if let Some(share) = tenant.gpu_memory_share {
-                if !(share > 0.0 && share <= 1.0) {
-                    return Err(tenant_at(
-                        &["gpu_memory_share"],
-                        "`gpu_memory_share` is more than 0 and at most 1".into(),
-                    ));
-                }
-                if tenant.server.kind != ServerKind::Vllm {
-                    return Err(tenant_at(
-                        &["gpu_memory_share"],
-                        "`gpu_memory_share` sets vLLM's `--gpu-memory-utilization`: a `vllm` server only".into(),
-                    ));
-                }
             }
         }
+        if let Some(share) = tenant.gpu_memory_share {
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(tenant_at(
+                    &["gpu_memory_share"],
+                    "`gpu_memory_share` is more than 0 and at most 1".into(),
+                ));
+            }
+            if tenant.server.kind != ServerKind::Vllm {
+                return Err(tenant_at(
+                    &["gpu_memory_share"],
+                    "`gpu_memory_share` sets vLLM's `--gpu-memory-utilization`: a `vllm` server only".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// MPS needs a GPU for every vLLM tenant; the memory shares fit in one device.
+    fn check_sharing(
+        &self,
+        at: &dyn Fn(&[&str], String) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        let recipe = self;
         let mps_swept = recipe.sharings().contains(&Some(Sharing::Mps));
         if recipe.sharing == Sharing::Mps || mps_swept {
             if let Some(t) = recipe.tenants.iter().find(|t| {
@@ -262,7 +293,7 @@ impl TenantsRecipe {
                 format!("the tenants' `gpu_memory_share`s add up to {shares:.2}, more than the whole device"),
             ));
         }
-        Ok(recipe)
+        Ok(())
     }
 
     /// The matrix without `sharing`: what each tenant's runs are expanded from.
