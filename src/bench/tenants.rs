@@ -499,26 +499,8 @@ impl Shared<'_> {
             runner::write_server_results(staging, &prefix, &records[i], &summary)?;
             summaries.push((t.name.clone(), summary));
         }
-        let solos: Vec<Option<Summary>> = tenants.iter().map(|t| self.solo_summary(t)).collect();
-        let results: Vec<TenantResult<'_>> = tenants
-            .iter()
-            .enumerate()
-            .map(|(i, t)| TenantResult {
-                name: &t.name,
-                model: &t.run.model,
-                load_started_s: (starts[i] - t0).as_secs_f64(),
-                records: &records[i],
-                summary: &summaries[i].1,
-                solo: solos[i].as_ref().map(|s| (t.solo_label.as_str(), s)),
-            })
-            .collect();
-        let mut aggregate = aggregate(self.task.run.sharing, &results);
-        let groups: Vec<(String, i32)> = tenants
-            .iter()
-            .zip(started)
-            .map(|(t, (_, server, _))| (t.name.clone(), server.pgid()))
-            .collect();
-        aggregate.gpu = crate::samplers::gpu::usage(&gpu, &groups);
+        let starts_s: Vec<f64> = starts.iter().map(|s| (*s - t0).as_secs_f64()).collect();
+        let aggregate = self.aggregate(&records, &summaries, &starts_s, started, &gpu);
         files::write(
             staging,
             "aggregate.json",
@@ -575,6 +557,40 @@ impl Shared<'_> {
             Some(&log),
         ));
         summary
+    }
+
+    /// The aggregate of the tenants' results (each beside its solo run, where complete), with
+    /// each server group's GPU use.
+    fn aggregate(
+        &self,
+        records: &[Vec<crate::bench::record::RequestRecord>],
+        summaries: &[(String, Summary)],
+        load_started_s: &[f64],
+        started: &[(Launch, Background, Instant)],
+        gpu: &[crate::samplers::gpu::GpuSample],
+    ) -> Aggregate {
+        let tenants = &self.task.run.tenants;
+        let solos: Vec<Option<Summary>> = tenants.iter().map(|t| self.solo_summary(t)).collect();
+        let results: Vec<TenantResult<'_>> = tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TenantResult {
+                name: &t.name,
+                model: &t.run.model,
+                load_started_s: load_started_s[i],
+                records: &records[i],
+                summary: &summaries[i].1,
+                solo: solos[i].as_ref().map(|s| (t.solo_label.as_str(), s)),
+            })
+            .collect();
+        let mut aggregate = aggregate(self.task.run.sharing, &results);
+        let groups: Vec<(String, i32)> = tenants
+            .iter()
+            .zip(started)
+            .map(|(t, (_, server, _))| (t.name.clone(), server.pgid()))
+            .collect();
+        aggregate.gpu = crate::samplers::gpu::usage(gpu, &groups);
+        aggregate
     }
 
     /// The summary of a tenant's solo run, where that run is complete.
