@@ -1,8 +1,9 @@
 //! `repro compare --out`: per stage the mean ratio B / A as a bar with its standard error, each
 //! label's ratio as a dot on it, and a dashed line at 1 (no difference).
 
+use super::bars;
 use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
-use super::style::{self, BAR_WIDTH};
+use super::style::BAR_WIDTH;
 use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::compare::output::CompareChart;
@@ -56,25 +57,11 @@ impl Render for CompareChart {
             }
             fig.frame(&ax);
             for (i, bar) in self.bars.iter().enumerate() {
-                let (x, y) = ax.px(i as f64, bar.mean / 2.0);
-                let t = TextStyle {
-                    color: "#ffffff",
-                    ha: Ha::Center,
-                    va: Va::Bottom,
-                    ..TextStyle::default()
-                };
-                fig.text(&format!("{:.2}", bar.mean), x, y, &t);
+                bars::value_inside(&mut fig, &ax, i as f64, bar.mean, None);
             }
-            let ticks = self
-                .bars
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (i as f64, b.label.clone()))
-                .collect();
+            let ticks = bars::category_ticks(self.bars.iter().map(|b| &b.label));
             fig.axis(&ax, &Axis::new(Side::Bottom, ticks).turned(30.0, Ha::Right));
-            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
-                .label(&self.ylabel, 12.0);
-            fig.axis(&ax, &y);
+            bars::value_axis(&mut fig, &ax, &self.ylabel, 12.0);
             let (tx, ty) = ax.at(0.5, 1.0);
             let title = TextStyle {
                 pt: 12.0,

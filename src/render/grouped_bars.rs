@@ -2,10 +2,9 @@
 //! format, with a legend (`figure-14/plot.py`: 8 × 5 in, `tight_layout()`, bars 0.25 wide, caps
 //! of 5 pt, values of 11 pt, tick labels of 15 pt, the legend of 13 pt where it covers least).
 
+use super::bars;
 use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
 use super::legend::{Handle, Legend, Occupied};
-use super::style;
-use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::GroupedBarsData;
 
@@ -59,29 +58,15 @@ impl Render for GroupedBarsData {
             for (i, s) in self.series.iter().enumerate() {
                 for (g, mean) in s.means.iter().enumerate() {
                     let Some(m) = mean else { continue };
-                    let (x, y) = ax.px(g as f64 + offset(i), m / 2.0);
-                    let t = TextStyle {
-                        pt: 11.0,
-                        color: "#ffffff",
-                        ha: Ha::Center,
-                        va: Va::Bottom,
-                        ..TextStyle::default()
-                    };
+                    let x = g as f64 + offset(i);
                     occupied
                         .boxes
-                        .extend(fig.text(&format!("{m:.2}"), x, y, &t));
+                        .extend(bars::value_inside(&mut fig, &ax, x, *m, Some(11.0)));
                 }
             }
-            let ticks = self
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(g, name)| (g as f64, name.clone()))
-                .collect();
+            let ticks = bars::category_ticks(self.groups.iter());
             fig.axis(&ax, &Axis::new(Side::Bottom, ticks).tick_pt(15.0));
-            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
-                .label(&self.ylabel, 15.0);
-            fig.axis(&ax, &y);
+            bars::value_axis(&mut fig, &ax, &self.ylabel, 15.0);
             let entries = self
                 .series
                 .iter()

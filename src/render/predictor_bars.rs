@@ -2,10 +2,10 @@
 //! (`figure-rest/plot.py`: 8 × 5 in, `tight_layout()`, bars 0.35 wide in C0 and C1, values of
 //! 11 pt, tick labels of 15 pt, the legend of 13 pt where it covers least).
 
+use super::bars;
 use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
 use super::legend::{Handle, Legend, Occupied};
 use super::style;
-use super::text::{Ha, TextStyle, Va};
 use super::{Render, RenderError};
 use crate::figures::PredictorBarsData;
 
@@ -34,29 +34,15 @@ impl Render for PredictorBarsData {
             fig.frame(&ax);
             for (s, values) in columns.iter().enumerate() {
                 for (i, v) in values.iter().enumerate() {
-                    let (x, y) = ax.px(i as f64 + SHIFT[s], v / 2.0);
-                    let t = TextStyle {
-                        pt: 11.0,
-                        color: "#ffffff",
-                        ha: Ha::Center,
-                        va: Va::Bottom,
-                        ..TextStyle::default()
-                    };
+                    let x = i as f64 + SHIFT[s];
                     occupied
                         .boxes
-                        .extend(fig.text(&format!("{v:.2}"), x, y, &t));
+                        .extend(bars::value_inside(&mut fig, &ax, x, *v, Some(11.0)));
                 }
             }
-            let ticks = self
-                .models
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (i as f64, m.clone()))
-                .collect();
+            let ticks = bars::category_ticks(self.models.iter());
             fig.axis(&ax, &Axis::new(Side::Bottom, ticks).tick_pt(15.0));
-            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
-                .label(&self.ylabel, 15.0);
-            fig.axis(&ax, &y);
+            bars::value_axis(&mut fig, &ax, &self.ylabel, 15.0);
             let entries = SERIES
                 .iter()
                 .enumerate()

@@ -2,9 +2,10 @@
 //! (`compare_2_archs` of `utils.py`: 8 × 5 in, `tight_layout()`, tick labels of 13 pt turned 30°
 //! and right-aligned, the y label of 15 pt, values of 10 pt, caps of 10 pt).
 
+use super::bars;
 use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
-use super::style::{self, BAR_WIDTH};
-use super::text::{Ha, TextStyle, Va};
+use super::style::BAR_WIDTH;
+use super::text::Ha;
 use super::{Render, RenderError};
 use crate::figures::SpeedupBarsData;
 
@@ -27,28 +28,14 @@ impl Render for SpeedupBarsData {
             }
             fig.frame(&ax);
             for (i, b) in self.bars.iter().enumerate() {
-                let (x, y) = ax.px(i as f64, b.mean / 2.0);
-                let t = TextStyle {
-                    color: "#ffffff",
-                    ha: Ha::Center,
-                    va: Va::Bottom,
-                    ..TextStyle::default()
-                };
-                fig.text(&format!("{:.2}", b.mean), x, y, &t);
+                bars::value_inside(&mut fig, &ax, i as f64, b.mean, None);
             }
-            let ticks = self
-                .bars
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (i as f64, b.label.clone()))
-                .collect();
+            let ticks = bars::category_ticks(self.bars.iter().map(|b| &b.label));
             let x = Axis::new(Side::Bottom, ticks)
                 .tick_pt(13.0)
                 .turned(30.0, Ha::Right);
             fig.axis(&ax, &x);
-            let y = Axis::new(Side::Left, ax.auto_y_ticks(style::FONT_SIZE, false))
-                .label(&self.ylabel, 15.0);
-            fig.axis(&ax, &y);
+            bars::value_axis(&mut fig, &ax, &self.ylabel, 15.0);
             Ok(fig)
         })
     }
