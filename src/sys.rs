@@ -13,6 +13,22 @@ pub fn unix_now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// `program --version`'s answer (stdout, else stderr), trimmed; `None` where it cannot run,
+/// fails or says nothing.
+pub fn version_of(program: &str) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    (out.status.success() && !text.is_empty()).then_some(text)
+}
+
 pub fn hostname() -> String {
     nix::unistd::gethostname()
         .ok()

