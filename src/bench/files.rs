@@ -88,7 +88,7 @@ impl Sampled {
 }
 
 /// `gpu.json`: the samples, or why there are none.
-pub fn gpu_json(samples: &Result<Vec<GpuSample>, String>) -> serde_json::Value {
+fn gpu_json(samples: &Result<Vec<GpuSample>, String>) -> serde_json::Value {
     match samples {
         Ok(samples) => serde_json::json!({
             "source": "nvml",

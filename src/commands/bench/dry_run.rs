@@ -15,20 +15,9 @@ use repro::run::folder::FolderState;
 
 use crate::commands::Output;
 
-/// A one-server benchmark: its runs, or its capacity search's configurations.
+/// Each run of a one-server benchmark (its state, workload and server command), or its
+/// capacity search's configurations.
 pub fn serve(
-    name: &str,
-    recipe: &BenchRecipe,
-    tasks: &[BenchTask],
-    ctx: &Context,
-    out: &Output,
-) -> anyhow::Result<()> {
-    println!("bench {name}: {}", recipe.title);
-    serve_tasks(name, recipe, tasks, ctx, out)
-}
-
-/// Each run of a one-server benchmark: its state, workload and server command.
-fn serve_tasks(
     name: &str,
     recipe: &BenchRecipe,
     tasks: &[BenchTask],
@@ -123,14 +112,12 @@ fn capacity_search(name: &str, recipe: &BenchRecipe, ctx: &Context) {
 
 /// An offline benchmark: each run's state, what it asks the harness, the engine it builds.
 pub fn offline(
-    name: &str,
     recipe: &OfflineRecipe,
     tasks: &[OfflineTask],
     ctx: &Context,
     out: &Output,
 ) -> anyhow::Result<()> {
     use repro::bench::offline;
-    println!("bench {name}: {}", recipe.title);
     let python = offline::python_of(recipe, ctx);
     for task in tasks {
         let state = offline::state(task).words(ctx.force);
@@ -174,17 +161,10 @@ pub fn offline(
 }
 
 /// A tenants benchmark: its solo runs as one-server runs, then each shared run's tenants.
-pub fn tenants(
-    name: &str,
-    title: &str,
-    plan: &TenantsPlan,
-    ctx: &Context,
-    out: &Output,
-) -> anyhow::Result<()> {
-    println!("bench {name}: {title}");
+pub fn tenants(name: &str, plan: &TenantsPlan, ctx: &Context, out: &Output) -> anyhow::Result<()> {
     for (recipe, tasks) in plan.tenant_recipes.iter().zip(&plan.solo) {
         if !tasks.is_empty() {
-            serve_tasks(name, recipe, tasks, ctx, out)?;
+            serve(name, recipe, tasks, ctx, out)?;
         }
     }
     for task in &plan.shared {

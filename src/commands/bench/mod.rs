@@ -131,12 +131,11 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
 
 fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
     let name = &planned.name;
+    println!("bench {name}: {}", planned.title());
     match &planned.kind {
         PlannedKind::Serve { recipe, tasks } => dry_run::serve(name, recipe, tasks, ctx, out),
-        PlannedKind::Offline { recipe, tasks } => dry_run::offline(name, recipe, tasks, ctx, out),
-        PlannedKind::Tenants { recipe, plan } => {
-            dry_run::tenants(name, &recipe.title, plan, ctx, out)
-        }
+        PlannedKind::Offline { recipe, tasks } => dry_run::offline(recipe, tasks, ctx, out),
+        PlannedKind::Tenants { plan, .. } => dry_run::tenants(name, plan, ctx, out),
     }
 }
 
