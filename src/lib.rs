@@ -7,7 +7,8 @@
 //! ```text
 //! commands (binary)   clap → settings → the library; prints what it returns
 //! report              one self-contained HTML page: figures, numbers, provenance, claims
-//! claims, reproduce   the paper's claims checked on tables; the commands that make a figure
+//! claims, reproduce   the paper's claims checked on tables; making a figure's data (plan,
+//!                     prepare, run under the lock, tables) and the commands that make it
 //! doctor              checks the machine and project (reads everything, changes nothing)
 //! render              chart models → SVG / PDF / PNG (one renderer per chart kind)
 //! figures, compare    tables → chart models, the paper's plot.py as pure functions

@@ -17,7 +17,6 @@ mod on;
 mod pack;
 mod parse;
 mod patch;
-mod prepare;
 mod progress;
 mod render;
 mod report;

@@ -20,16 +20,6 @@ use crate::cli::FigureArgs;
 /// How often `--wait` asks Slurm (squeue is cheap; the runs take minutes).
 const POLL: Duration = Duration::from_secs(2);
 
-/// `figure-10/gpu1` for a split part, `figure-2` otherwise.
-pub fn part_name(plan: &Plan) -> String {
-    match plan.tasks.first().and_then(|t| t.config.key.part.clone()) {
-        Some(part) if plan.groups.first().is_some_and(|g| g.part.is_some()) => {
-            format!("{}/{part}", plan.figure)
-        }
-        _ => plan.figure.clone(),
-    }
-}
-
 /// The folder of a plan's part (where its record goes).
 fn part_dir(plan: &Plan) -> PathBuf {
     plan.groups
@@ -65,7 +55,7 @@ pub fn run(args: &FigureArgs, out: &Output, plans: &[Plan]) -> anyhow::Result<Op
         bail!("--on submits one figure at a time: pass a figure id, not `all`");
     }
     let plan = &plans[0];
-    let part = part_name(plan);
+    let part = repro::reproduce::figure::part_name(plan);
     if let Some((runner, _)) = machines.runner_of(&part) {
         if runner != name {
             bail!("`{part}` runs on machine `{runner}` per machines.toml, not `{name}`: pass --on {runner}");

@@ -45,7 +45,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
             let _ = writeln!(
                 text,
                 "{:<16} {}",
-                super::on::part_name(&plan),
+                repro::reproduce::figure::part_name(&plan),
                 summary_line(&recipe, &tasks)
             );
             if out.verbose {

@@ -93,7 +93,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let steps = needs::preparation(&benchmarks, &models, &ctx, &out)?;
     if args.dry_run {
-        print!("{}", super::prepare::explain(&steps));
+        print!("{}", repro::reproduce::prepare::explain(&steps));
         for planned in in_order(&benchmarks, &[Kind::Serve, Kind::Tenants, Kind::Offline]) {
             dry_run(planned, &ctx, &out)?;
         }

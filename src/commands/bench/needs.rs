@@ -88,14 +88,19 @@ pub fn prepare(
     if steps.iter().all(|s| matches!(s.state, StepState::Done(_))) {
         return Ok(());
     }
-    let inputs = crate::commands::prepare::Inputs {
+    let inputs = repro::reproduce::prepare::Inputs {
         models,
         models_dir: &ctx.models_dir,
         cache: ctx.cache.clone(),
         kv_cache_gib: 4,
         python: None,
+        project_root: out.project.root.clone(),
     };
-    crate::commands::prepare::run(steps, &inputs, out)
+    let progress = crate::commands::progress::Progress::new(out.quiet, out.verbose);
+    let bars = crate::commands::models::Bars::new(out);
+    let done = repro::reproduce::prepare::run(steps, &inputs, &progress, &bars);
+    progress.finish();
+    Ok(done?)
 }
 
 /// The command that makes a step by hand.

@@ -2,6 +2,10 @@
 //! `machines.toml` each part belongs: what `repro claims` and `repro report` tell a reader to
 //! run where data is missing, and how a figure is reproduced.
 
+pub mod dry_run;
+pub mod figure;
+pub mod prepare;
+
 use crate::config::Machines;
 use crate::project::NamedRecipe;
 
