@@ -30,7 +30,10 @@ fn folder_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into())
     };
-    Ok(super::folder_or_tree(path)?
+    let found = repro::table::folders::folder_or_tree(path)?;
+    found.said.iter().for_each(|line| eprintln!("{line}"));
+    Ok(found
+        .folders
         .into_iter()
         .map(|folder| {
             let name = match &folder.below {

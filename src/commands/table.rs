@@ -3,66 +3,42 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use repro::artifacts::derived::Policy;
-use repro::artifacts::replaced::Replaced;
-use repro::table::{self, GroupTable};
+use repro::table::folders::{self, DataFolder};
+use repro::table::GroupTable;
 
-use super::{DataFolder, Output};
+use super::Output;
 use crate::cli::TableArgs;
 
 pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     let mut folders = Vec::new();
     for word in &args.figures {
-        folders.extend(super::data_folders(&out.project, &args.results, word)?);
+        let found = folders::data_folders(&out.project, &args.results, word)?;
+        found.said.iter().for_each(|line| eprintln!("{line}"));
+        folders.extend(found.folders);
     }
     let mut tables = Vec::new();
     let mut skipped = 0;
     // The folders' logs are parsed on every core; what each gives is taken in order.
-    let computed = repro::sys::par_map(&folders, |folder| folder_tables(folder, &out));
+    let computed = repro::sys::par_map(&folders, |folder| {
+        folders::folder_tables(&out.project, folder)
+    });
     for (folder, result) in folders.iter().zip(computed) {
         match (result, &folder.below) {
-            (Ok(found), _) => tables.extend(found),
+            (Ok(Some(found)), _) => tables.extend(found),
+            (Ok(None), _) => no_runs(folder, &out),
             // One bad folder of a tree is named; the others are tabled.
             (Err(error), Some(_)) => {
                 skipped += 1;
-                eprintln!("warning: {error:#}: skipped");
+                eprintln!("warning: {:#}: skipped", anyhow::Error::from(error));
             }
-            (Err(error), None) => return Err(error),
+            (Err(error), None) => return Err(error.into()),
         }
     }
-    // Every table is computed before the first is written: bad input writes nothing. Each
-    // folder the user named is locked (and keeps what `--force` replaces), else the results.
-    let mut lock_dirs: Vec<std::path::PathBuf> = folders
-        .iter()
-        .map(|f| match (&f.below, f.explicit) {
-            (Some(root), _) => root.clone(),
-            (None, true) => f.dir.clone(),
-            (None, false) => args.results.clone(),
-        })
-        .collect();
-    lock_dirs.sort();
-    lock_dirs.dedup();
-    if lock_dirs.is_empty() {
-        lock_dirs.push(args.results.clone());
-    }
-    let _locks = lock_dirs
-        .iter()
-        .map(|dir| repro::artifacts::lock::lock(dir))
-        .collect::<Result<Vec<_>, _>>()?;
-    // What `--force` replaces is kept under `replaced/` of the locked folder it is in.
-    let mut replaced: Vec<Replaced> = lock_dirs.iter().map(|d| Replaced::new(d)).collect();
+    // Every table is computed before the first is written: bad input writes nothing.
+    tables.iter().for_each(warn);
+    let written = folders::write_tables(&folders, &tables, &args.results, args.force)?;
     let mut kept = Vec::new();
-    for group in &tables {
-        warn(group);
-        let at = lock_dirs
-            .iter()
-            .position(|d| group.dir.starts_with(d))
-            .unwrap_or(0);
-        let mut policy = Policy {
-            replace_foreign: args.force.then_some(&mut replaced[at]),
-        };
-        let report = table::write_group(group, &mut policy)?;
+    for (group, report) in tables.iter().zip(written.groups) {
         if !out.quiet {
             println!(
                 "{}: {} run folders, {} files written, {} unchanged",
@@ -79,14 +55,11 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         kept.extend(report.kept_foreign);
     }
-    for replaced in &replaced {
-        if let Some(dir) = replaced.used() {
-            eprintln!(
-                "note: {} replaced table file(s) kept under `{}`",
-                replaced.kept().len(),
-                dir.display()
-            );
-        }
+    for (count, dir) in &written.replaced {
+        eprintln!(
+            "note: {count} replaced table file(s) kept under `{}`",
+            dir.display()
+        );
     }
     if skipped > 0 && !out.quiet {
         eprintln!("{skipped} folder(s) skipped (named above); the others were tabled");
@@ -107,64 +80,15 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The tables of one folder's groups (the folder, or its split parts). A folder given by the
-/// user must hold runs in the paper's layout.
-fn folder_tables(folder: &DataFolder, out: &Output) -> anyhow::Result<Vec<GroupTable>> {
-    let groups = table::find_groups(&folder.dir)
-        .with_context(|| format!("looking for runs in `{}`", folder.dir.display()))?;
-    if groups.is_empty() {
-        if folder.explicit {
-            bail!(
-                "`{}` has no runs in the paper's layout: expected `{}/iterations/<i>/output_*.txt` (and optionally `uncached/`), or split parts holding them",
-                folder.dir.display(),
-                folder.dir.display()
-            );
-        }
-        if !out.quiet {
-            eprintln!(
-                "{}: no run folders (iterations/<i>/) in `{}`, skipped",
-                folder.name,
-                folder.dir.display()
-            );
-        }
-        return Ok(vec![]);
+/// A recipe's folder without run folders yet.
+fn no_runs(folder: &DataFolder, out: &Output) {
+    if !out.quiet {
+        eprintln!(
+            "{}: no run folders (iterations/<i>/) in `{}`, skipped",
+            folder.name,
+            folder.dir.display()
+        );
     }
-    let mut tables = Vec::new();
-    for group_dir in groups {
-        let order = super::label_order(&out.project, &folder.dir, &group_dir)?;
-        let group = table::group_table(&group_dir, order.as_deref())?;
-        if folder.explicit {
-            check_runs(&group, &group_dir)?;
-        }
-        tables.push(group);
-    }
-    Ok(tables)
-}
-
-/// In a folder the user names, every iteration has logs and some log is a vLLM log.
-fn check_runs(group: &GroupTable, dir: &std::path::Path) -> anyhow::Result<()> {
-    let iterations = dir.join("iterations");
-    for entry in std::fs::read_dir(&iterations)
-        .with_context(|| format!("reading `{}`", iterations.display()))?
-    {
-        let path = entry?.path();
-        if path.is_dir() && !group.runs.iter().any(|r| r.dir == path) {
-            bail!(
-                "`{}` holds no `output_*` log (nor a comparison_results.json): put the iteration's logs there, or remove the folder",
-                path.display()
-            );
-        }
-    }
-    for run in &group.runs {
-        if run.comparison.labels.is_empty() && !run.skipped.is_empty() {
-            bail!(
-                "no log in `{}` is a vLLM log the paper's parser reads ({}): is this the right folder?",
-                run.dir.display(),
-                run.skipped[0]
-            );
-        }
-    }
-    Ok(())
 }
 
 /// What the user should know about a group's logs before its tables are written.

@@ -8,6 +8,7 @@
 pub mod average;
 pub mod collate;
 pub mod comparison;
+pub mod folders;
 pub mod pyjson;
 
 use std::path::{Path, PathBuf};
