@@ -7,6 +7,7 @@
 mod bars;
 mod compare_bars;
 mod cpu_heatmap;
+pub mod draw;
 pub mod figure;
 pub mod geom;
 mod grouped_bars;
