@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! commands (binary)   clap → settings → the library; prints what it returns
-//! report              one self-contained HTML page: figures, numbers, provenance, claims
+//! report, kick        one self-contained HTML page: figures, numbers, provenance, claims;
+//!                     the evaluator's end-to-end checks (each the repro binary itself)
 //! claims, reproduce   the paper's claims checked on tables; making a figure's data (plan,
 //!                     prepare, run under the lock, tables) and the commands that make it
 //! doctor              checks the machine and project (reads everything, changes nothing)
@@ -45,6 +46,7 @@ pub mod env;
 pub mod estimate;
 pub mod exit;
 pub mod figures;
+pub mod kick;
 pub mod models;
 pub mod num;
 pub mod parse;
