@@ -4,15 +4,14 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use anyhow::{bail, Context};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use repro::config::machines::Device;
 use repro::config::Models;
 use repro::models::fetch::{self, Fetched};
 use repro::models::hub::Hub;
 use repro::models::synth::{self, Synthesized};
-use repro::models::tensorize::{self, CopyState, Tensorized};
-use repro::models::{self, Presence};
+use repro::models::tensorize::{self, Tensorized};
+use repro::models::{self, choose};
 use repro::progress::{Event, Progress};
 
 use super::Output;
@@ -81,32 +80,6 @@ pub(super) fn human_bytes(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
 
-fn names(models: &Models, requested: &[String], all: bool) -> anyhow::Result<Vec<String>> {
-    if all {
-        return Ok(models
-            .models
-            .iter()
-            .filter(|(_, m)| !m.synthetic_only())
-            .map(|(name, _)| name.clone())
-            .collect());
-    }
-    if requested.is_empty() {
-        bail!("name the models to fetch (see `repro models list`), or pass --all");
-    }
-    for name in requested {
-        if !models.models.contains_key(name) {
-            if models.tensorized.contains_key(name) {
-                bail!("`{name}` is made locally (`repro models tensorize`), not downloaded");
-            }
-            bail!(repro::models::ModelError::unknown(name, models));
-        }
-        if models.models[name].synthetic_only() {
-            bail!("`{name}` is not on any hub: make it with `repro models synth {name}`");
-        }
-    }
-    Ok(requested.to_vec())
-}
-
 /// What every `repro models` action needs, resolved once.
 struct Settings {
     models: Models,
@@ -140,7 +113,7 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             let device = device.into();
             let python = match python {
                 Some(p) => p,
-                None => env_of(&settings.cache, &vllm, device)?,
+                None => choose::env_of(&settings.cache, &vllm, device)?,
             };
             let request = TensorizeRequest {
                 names: &names,
@@ -158,16 +131,10 @@ pub fn run(args: ModelsArgs, out: Output) -> anyhow::Result<ExitCode> {
             force,
             python,
         } => {
-            // A mistyped name is said before anything else is looked for.
-            if let Some(name) = names
-                .iter()
-                .find(|n| *n != "all" && !settings.models.models.contains_key(*n))
-            {
-                bail!(repro::models::ModelError::unknown(name, &settings.models));
-            }
+            let names = choose::to_synthesize(&settings.models, &names)?;
             let python = match python {
                 Some(p) => p,
-                None => env_python(&settings.cache)?,
+                None => choose::torch_python(&settings.cache)?,
             };
             synthesize(&settings, &names, layers, force, &python)
         }
@@ -190,7 +157,7 @@ fn fetch(
     all: bool,
     parallel: usize,
 ) -> anyhow::Result<ExitCode> {
-    let names = names(&s.models, requested, all)?;
+    let names = choose::to_fetch(&s.models, requested, all)?;
     let hub = Hub::from_env()?;
     let bars = Bars::new(&s.out);
     let mut failed = 0;
@@ -224,55 +191,20 @@ fn fetch(
 fn list(s: &Settings) -> anyhow::Result<ExitCode> {
     for (name, model) in &s.models.models {
         let dir = s.models_dir.join(name);
-        let state =
-            match models::presence(&dir).with_context(|| format!("reading `{}`", dir.display()))? {
-                Presence::Absent => "missing".to_string(),
-                Presence::Incomplete => "incomplete (fetch again to resume)".to_string(),
-                Presence::Present(m) if m.is_synthetic() => {
-                    format!("SYNTHETIC, {}", human_bytes(m.total_size()))
-                }
-                Presence::Present(m) => match &m.origin {
-                    models::Origin::Hub { commit, .. } => format!(
-                        "present, {} at {}",
-                        human_bytes(m.total_size()),
-                        &commit[..commit.len().min(12)]
-                    ),
-                    models::Origin::Synthetic { .. } | models::Origin::Tensorized { .. } => {
-                        format!("present, {}", human_bytes(m.total_size()))
-                    }
-                },
-            };
+        let state = choose::model_state(&dir, human_bytes)?;
         println!(
             "{name:<30} {:<45} {state}",
             format!("{}@{}", model.repo, model.revision)
         );
     }
     for (name, copy) in &s.models.tensorized {
-        let state = copy_state(&s.models_dir, name, &copy.from)?;
+        let state = choose::copy_state(&s.models_dir, name, &copy.from, human_bytes)?;
         println!(
             "{name:<30} {:<45} {state}",
             format!("tensorizer copy of {}", copy.from)
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The Python of the environment of vLLM `vllm` on `device`, which must be set up.
-fn env_of(
-    cache: &std::path::Path,
-    vllm: &str,
-    device: Device,
-) -> anyhow::Result<std::path::PathBuf> {
-    let spec = repro::env::EnvSpec::new(vllm, device);
-    let python = spec.python(cache);
-    if !python.is_file() {
-        bail!(
-            "no environment for vLLM {vllm} at `{}`: run `repro env setup --vllm {vllm}{}`, or pass --python",
-            spec.dir(cache).display(),
-            if device == Device::Cpu { " --device cpu" } else { "" }
-        );
-    }
-    Ok(python)
 }
 
 /// What `repro models tensorize` was asked.
@@ -287,7 +219,7 @@ struct TensorizeRequest<'a> {
 
 /// `repro models tensorize`: each copy made (again, where its source changed).
 fn tensorize_copies(s: &Settings, r: &TensorizeRequest<'_>) -> anyhow::Result<ExitCode> {
-    for (name, from) in tensorize_targets(&s.models, r.names)? {
+    for (name, from) in choose::to_tensorize(&s.models, r.names)? {
         let job = tensorize::Job {
             python: r.python,
             cache: &s.cache,
@@ -329,12 +261,7 @@ fn synthesize(
     force: bool,
     python: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
-    let names: Vec<String> = if names.iter().any(|n| n == "all") {
-        s.models.models.keys().cloned().collect()
-    } else {
-        names.to_vec()
-    };
-    for name in &names {
+    for name in names {
         let model = s
             .models
             .models
@@ -365,17 +292,7 @@ fn synthesize(
 
 /// `repro models verify`: every present model's files against its manifest.
 fn verify(s: &Settings, names: Vec<String>) -> anyhow::Result<ExitCode> {
-    let names: Vec<String> = if names.is_empty() {
-        s.models
-            .models
-            .keys()
-            .chain(s.models.tensorized.keys())
-            .filter(|n| s.models_dir.join(n).join(models::MANIFEST).is_file())
-            .cloned()
-            .collect()
-    } else {
-        names
-    };
+    let names = choose::to_verify(&s.models, &s.models_dir, names);
     let mut bad = 0;
     for name in &names {
         let problems = models::verify(&s.models_dir.join(name))?;
@@ -389,70 +306,4 @@ fn verify(s: &Settings, names: Vec<String>) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(status(bad))
-}
-
-/// The interpreter of a repro environment that has torch: the CPU one, else the paper's GPU one.
-fn env_python(cache: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
-    for spec in [
-        repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Cpu),
-        repro::env::EnvSpec::new(repro::env::PAPER_VLLM, Device::Gpu),
-    ] {
-        if spec.is_set_up(cache) {
-            return Ok(spec.python(cache));
-        }
-    }
-    bail!("no vLLM environment to make models in: run `repro env setup --device cpu` first, or pass --python")
-}
-
-/// `(copy, source)` for each name: a copy of models.toml `[tensorized.*]`, the model one is made
-/// from, or `all`.
-fn tensorize_targets(models: &Models, names: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    let mut targets: Vec<(String, String)> = Vec::new();
-    for name in names {
-        let found: Vec<(String, String)> = models
-            .tensorized
-            .iter()
-            .filter(|(copy, t)| name == "all" || *copy == name || &t.from == name)
-            .map(|(copy, t)| (copy.clone(), t.from.clone()))
-            .collect();
-        if found.is_empty() {
-            let known: Vec<&str> = models.tensorized.keys().map(String::as_str).collect();
-            bail!(
-                "`{name}` has no tensorizer copy in models.toml (add `[tensorized.{name}-tensorized]` with `from = \"{name}\"`; known copies: {})",
-                known.join(", ")
-            );
-        }
-        for target in found {
-            if !targets.contains(&target) {
-                targets.push(target);
-            }
-        }
-    }
-    Ok(targets)
-}
-
-/// What `list` says of a tensorizer copy.
-fn copy_state(models_dir: &std::path::Path, name: &str, from: &str) -> anyhow::Result<String> {
-    let source_dir = models_dir.join(from);
-    let Some(source) = models::ModelManifest::read(&source_dir)? else {
-        return Ok(format!(
-            "missing (fetch `{from}` first, then `repro models tensorize {name}`)"
-        ));
-    };
-    let dir = models_dir.join(name);
-    Ok(match tensorize::copy_state(&dir, &source)? {
-        CopyState::Current => {
-            let m = models::ModelManifest::read(&dir)?.expect("a current copy has a manifest");
-            format!(
-                "{}present, {}",
-                if m.is_synthetic() { "SYNTHETIC, " } else { "" },
-                human_bytes(m.total_size())
-            )
-        }
-        CopyState::Missing => format!("missing (`repro models tensorize {name}`)"),
-        CopyState::Stale => {
-            format!("stale: `{from}` changed since (`repro models tensorize {name}`)")
-        }
-        CopyState::Foreign(problem) => problem,
-    })
 }

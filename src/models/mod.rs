@@ -3,6 +3,7 @@
 //! ones locally. Each model folder carries `.repro-model.json`: where it came from and every
 //! file's size and hash, so a present model can be told from a partial or altered one.
 
+pub mod choose;
 pub mod fetch;
 pub mod hub;
 pub mod synth;
