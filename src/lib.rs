@@ -26,7 +26,7 @@
 //! recipe, config,     recipes (figure and benchmark), models.toml, machines.toml; the
 //!   project           project folder's editable files (or the copies built in)
 //! parse, samplers,    vLLM logs → stage timings and ledgers; CPU/GPU samplers; the progress
-//!   progress          events every layer sends
+//!   progress          events every layer sends, and their drawing on a terminal
 //! stats, num, sys,    numpy-exact arithmetic and fits, Python's number printing, machine
 //!   exit, suggest     facts, exit codes, "did you mean" for a mistyped name
 //! ```

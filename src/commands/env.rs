@@ -27,7 +27,7 @@ pub fn run(args: EnvArgs, out: Output) -> anyhow::Result<ExitCode> {
                 find_links,
                 offline,
             };
-            let steps = super::progress::Progress::new(out.quiet, out.verbose);
+            let steps = repro::progress::terminal::Terminal::new(out.quiet, out.verbose);
             let dir = spec.dir(&cache);
             let done = setup::setup(&spec, &options, &steps);
             steps.finish();

@@ -16,10 +16,10 @@ use repro::reproduce::figure::{self as figures, FigureRequest, Figures, Reporter
 use repro::run::{self, RunOptions, Summary, DEFAULT_GRACE};
 use repro::table::WriteReport;
 
-use super::models::Bars;
-use super::progress::Progress;
 use super::Output;
 use crate::cli::{EngineArg, FigureArgs};
+use repro::progress::bars::DownloadBars;
+use repro::progress::terminal::Terminal;
 
 /// What `repro figure` was asked, resolved once from the command line and the project.
 fn request(args: &FigureArgs, out: &Output) -> anyhow::Result<FigureRequest> {
@@ -115,8 +115,8 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("finding the repro binary")?;
     let reporter = Printed {
         out: &out,
-        progress: Progress::new(out.quiet, out.verbose),
-        bars: Bars::new(&out),
+        progress: Terminal::new(out.quiet, out.verbose),
+        bars: DownloadBars::new(out.quiet),
     };
     let outcome = figures::run_figures(
         &figures,
@@ -140,8 +140,8 @@ pub fn run(args: FigureArgs, out: Output) -> anyhow::Result<ExitCode> {
 /// A figure run's reports, printed.
 struct Printed<'a> {
     out: &'a Output,
-    progress: Progress,
-    bars: Bars,
+    progress: Terminal,
+    bars: DownloadBars,
 }
 
 impl Reporter for Printed<'_> {

@@ -17,7 +17,6 @@ mod on;
 mod pack;
 mod parse;
 mod patch;
-mod progress;
 mod render;
 mod report;
 mod status;

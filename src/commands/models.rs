@@ -1,10 +1,7 @@
 //! `repro models fetch|list|verify`
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use repro::config::machines::Device;
 use repro::config::Models;
 use repro::models::fetch::{self, Fetched};
@@ -12,73 +9,10 @@ use repro::models::hub::Hub;
 use repro::models::synth::{self, Synthesized};
 use repro::models::tensorize::{self, Tensorized};
 use repro::models::{self, choose};
-use repro::progress::{Event, Progress};
+use repro::progress::bars::{human_bytes, DownloadBars};
 
 use super::Output;
 use crate::cli::{ModelsAction, ModelsArgs};
-
-/// Progress bars on stderr, one per model, when stderr is a terminal.
-pub(super) struct Bars {
-    multi: MultiProgress,
-    bars: Mutex<Vec<(String, ProgressBar)>>,
-    enabled: bool,
-}
-
-impl Bars {
-    pub(super) fn new(out: &Output) -> Bars {
-        let enabled = !out.quiet
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("REPRO_NO_PROGRESS").is_none();
-        Bars {
-            multi: MultiProgress::new(),
-            bars: Mutex::new(vec![]),
-            enabled,
-        }
-    }
-
-    fn with_bar(&self, name: &str, f: impl FnOnce(&ProgressBar)) {
-        if let Ok(bars) = self.bars.lock() {
-            if let Some((_, bar)) = bars.iter().find(|(n, _)| n == name) {
-                f(bar);
-            }
-        }
-    }
-}
-
-impl Progress for Bars {
-    fn event(&self, event: Event<'_>) {
-        match event {
-            Event::DownloadStarted { name, files, bytes } => self.started(name, files, bytes),
-            Event::Downloaded { name, bytes } => self.with_bar(name, |bar| bar.inc(bytes)),
-            Event::DownloadFinished { name } => self.with_bar(name, ProgressBar::finish),
-            _ => {}
-        }
-    }
-}
-
-impl Bars {
-    fn started(&self, name: &str, files: usize, bytes: u64) {
-        if !self.enabled {
-            eprintln!("{name}: {files} files, {}", human_bytes(bytes));
-            return;
-        }
-        let bar = self.multi.add(ProgressBar::new(bytes));
-        let style = ProgressStyle::with_template(
-            "{prefix:>24} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> ");
-        bar.set_style(style);
-        bar.set_prefix(name.to_string());
-        if let Ok(mut bars) = self.bars.lock() {
-            bars.push((name.to_string(), bar));
-        }
-    }
-}
-
-pub(super) fn human_bytes(bytes: u64) -> String {
-    indicatif::HumanBytes(bytes).to_string()
-}
 
 /// What every `repro models` action needs, resolved once.
 struct Settings {
@@ -159,7 +93,7 @@ fn fetch(
 ) -> anyhow::Result<ExitCode> {
     let names = choose::to_fetch(&s.models, requested, all)?;
     let hub = Hub::from_env()?;
-    let bars = Bars::new(&s.out);
+    let bars = DownloadBars::new(s.out.quiet);
     let mut failed = 0;
     for name in &names {
         let model = &s.models.models[name];

@@ -96,8 +96,8 @@ pub fn prepare(
         python: None,
         project_root: out.project.root.clone(),
     };
-    let progress = crate::commands::progress::Progress::new(out.quiet, out.verbose);
-    let bars = crate::commands::models::Bars::new(out);
+    let progress = repro::progress::terminal::Terminal::new(out.quiet, out.verbose);
+    let bars = repro::progress::bars::DownloadBars::new(out.quiet);
     let done = repro::reproduce::prepare::run(steps, &inputs, &progress, &bars);
     progress.finish();
     Ok(done?)

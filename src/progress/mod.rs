@@ -3,6 +3,9 @@
 //! bar on a terminal, plain lines otherwise, nothing under `-q`). Events carry words and
 //! numbers only, so every layer can send them.
 
+pub mod bars;
+pub mod terminal;
+
 use std::time::Duration;
 
 /// What happened.

@@ -1,18 +1,18 @@
-//! Drawing the library's progress (runs, a setup's steps): an indicatif bar on a terminal, plain lines otherwise
-//! (`REPRO_NO_PROGRESS=1`, `-q` and `-v` turn the bar off).
+//! Drawing the progress of runs and a setup's steps for the command line: an indicatif bar on
+//! a terminal, plain lines otherwise (`REPRO_NO_PROGRESS=1`, `-q` and `-v` turn the bar off).
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::Event;
 use indicatif::{ProgressBar, ProgressStyle};
-use repro::progress::Event;
 
 /// What the engine does next, after a log line ends a stage (the parser knows which line
 /// ends which), for the bar's message.
 fn stage_of(line: &str) -> Option<&'static str> {
-    use repro::parse::Stage;
-    Some(match repro::parse::stage_ended(line)? {
+    use crate::parse::Stage;
+    Some(match crate::parse::stage_ended(line)? {
         Stage::DetectPlatform => "imports",
         Stage::LlmImports => "model info",
         Stage::GetModelInfo => "tokenizer",
@@ -29,7 +29,8 @@ fn stage_of(line: &str) -> Option<&'static str> {
     })
 }
 
-pub struct Progress {
+/// Runs and steps drawn on stderr.
+pub struct Terminal {
     bar: Option<ProgressBar>,
     quiet: bool,
     verbose: bool,
@@ -51,8 +52,8 @@ fn short_duration(d: Duration) -> String {
     }
 }
 
-impl Progress {
-    pub fn new(quiet: bool, verbose: bool) -> Progress {
+impl Terminal {
+    pub fn new(quiet: bool, verbose: bool) -> Terminal {
         let off = std::env::var_os("REPRO_NO_PROGRESS").is_some_and(|v| v != "0");
         let bar = (!off && !quiet && !verbose && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(0);
@@ -63,7 +64,7 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Progress {
+        Terminal {
             bar,
             quiet,
             verbose,
@@ -93,7 +94,7 @@ impl Progress {
     }
 }
 
-impl repro::progress::Progress for Progress {
+impl super::Progress for Terminal {
     fn event(&self, event: Event<'_>) {
         match event {
             Event::RunStarted {
@@ -146,7 +147,7 @@ impl repro::progress::Progress for Progress {
     }
 }
 
-impl Progress {
+impl Terminal {
     fn started(&self, position: usize, total: usize, what: &str, attempt: u32) {
         let mut current = what.to_string();
         if attempt > 1 {
