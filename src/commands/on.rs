@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use repro::config::machines::Executor;
 use repro::exit;
 use repro::plan::Plan;
-use repro::run::slurm::{self, JobState, Jobs, Submission};
+use repro::run::slurm::{self, JobState, Submission};
 
 use super::Output;
 use crate::cli::FigureArgs;
@@ -123,10 +123,7 @@ pub fn submit(
         return Ok(None);
     }
     let dir = target.dir.clone();
-    let job_name = format!(
-        "repro-{}",
-        part.trim_start_matches("figure-").replace('/', "-")
-    );
+    let job_name = slurm::job_name(part);
     let mut command = vec![std::env::current_exe()
         .context("finding the repro binary")?
         .into_os_string()];
@@ -164,22 +161,11 @@ pub fn submit(
         if !out.quiet {
             eprintln!("job {}: {state}", job.id);
         }
-        // The record is a convenience; failing to update it must not stop the wait.
-        if let Ok(mut jobs) = Jobs::read(&dir) {
-            jobs.set_state(job.id, state);
-            let _ = jobs.write(&dir);
-        }
     };
-    let state = slurm::wait(job.id, POLL, &mut changed)
+    let state = slurm::wait_recorded(&job, &dir, POLL, &mut changed)
         .with_context(|| format!("following slurm job {}", job.id))?;
     let exit_status = slurm::exit_status_in_output(&job.output);
-    let ok = match (&state, exit_status) {
-        (JobState::Completed, _) => true,
-        // No accounting and already purged: the script's own marker says how repro ended.
-        (JobState::Unknown, Some(0)) => true,
-        _ => false,
-    };
-    if ok {
+    if slurm::succeeded(&state, exit_status) {
         println!("{part}: slurm job {} completed", job.id);
         return Ok(Some(ExitCode::SUCCESS));
     }
@@ -195,24 +181,4 @@ pub fn submit(
         eprintln!("    | {line}");
     }
     Ok(Some(ExitCode::from(exit::RUNS_FAILED)))
-}
-
-/// `repro status`'s note on a part's latest Slurm job: its state now (squeue/sacct), or the
-/// last state repro saw where Slurm cannot be asked here.
-pub fn job_note(part_dir: &std::path::Path) -> Option<String> {
-    let jobs = Jobs::read(part_dir).ok()?;
-    let job = jobs.jobs.last()?;
-    let state = match slurm::query(job.id) {
-        Ok(JobState::Unknown) => match slurm::exit_status_in_output(&job.output) {
-            Some(0) => "ended, repro exited 0".to_string(),
-            Some(code) => format!("ended, repro exited {code}"),
-            None => "UNKNOWN".to_string(),
-        },
-        Ok(state) => state.to_string(),
-        Err(_) => format!(
-            "{} when last seen",
-            job.last_state.as_ref().map_or("submitted", |s| s.as_str())
-        ),
-    };
-    Some(format!("slurm job {} on {}: {state}", job.id, job.machine))
 }

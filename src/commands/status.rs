@@ -58,7 +58,7 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            if let Some(note) = super::on::job_note(&plan.groups[0].dir) {
+            if let Some(note) = repro::run::slurm::job_note(&plan.groups[0].dir) {
                 let _ = writeln!(text, "{:<16} {note}", "");
             }
         }

@@ -441,6 +441,60 @@ impl Jobs {
     }
 }
 
+/// The job's name for a part: `repro-10-gpu1` for `figure-10/gpu1`.
+pub fn job_name(part: &str) -> String {
+    format!(
+        "repro-{}",
+        part.trim_start_matches("figure-").replace('/', "-")
+    )
+}
+
+/// Wait for a submitted job, each new state told to `changed` and recorded in the part's
+/// `slurm-jobs.json` (a convenience: failing to update it does not stop the wait).
+pub fn wait_recorded(
+    job: &JobRecord,
+    part_dir: &Path,
+    poll: Duration,
+    changed: &mut dyn FnMut(&JobState),
+) -> Result<JobState, SlurmError> {
+    wait(job.id, poll, &mut |state| {
+        changed(state);
+        if let Ok(mut jobs) = Jobs::read(part_dir) {
+            jobs.set_state(job.id, state);
+            let _ = jobs.write(part_dir);
+        }
+    })
+}
+
+/// Whether a finished job's repro succeeded: Slurm says completed, or, with no accounting and
+/// the job already purged, the script's own marker says repro exited 0.
+pub fn succeeded(state: &JobState, exit_status: Option<i32>) -> bool {
+    matches!(
+        (state, exit_status),
+        (JobState::Completed, _) | (JobState::Unknown, Some(0))
+    )
+}
+
+/// `repro status`'s note on a part's latest job: its state now (squeue/sacct), or the last
+/// state repro saw where Slurm cannot be asked here.
+pub fn job_note(part_dir: &Path) -> Option<String> {
+    let jobs = Jobs::read(part_dir).ok()?;
+    let job = jobs.jobs.last()?;
+    let state = match query(job.id) {
+        Ok(JobState::Unknown) => match exit_status_in_output(&job.output) {
+            Some(0) => "ended, repro exited 0".to_string(),
+            Some(code) => format!("ended, repro exited {code}"),
+            None => "UNKNOWN".to_string(),
+        },
+        Ok(state) => state.to_string(),
+        Err(_) => format!(
+            "{} when last seen",
+            job.last_state.as_ref().map_or("submitted", |s| s.as_str())
+        ),
+    };
+    Some(format!("slurm job {} on {}: {state}", job.id, job.machine))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +534,16 @@ mod tests {
         assert!(!script.contains("--account"));
         assert!(script.contains("#SBATCH --output=/r/figure-10/gpu1/slurm/slurm-%j.out\n"));
         assert!(script.contains("\n/bin/repro figure 'a b' 'it'\\''s'\nstatus=$?\n"));
+    }
+
+    #[test]
+    fn a_part_names_its_job_and_a_finished_job_says_whether_repro_succeeded() {
+        assert_eq!(super::job_name("figure-10/gpu1"), "repro-10-gpu1");
+        assert_eq!(super::job_name("bench-cpu-smoke"), "repro-bench-cpu-smoke");
+        assert!(super::succeeded(&JobState::Completed, None));
+        assert!(super::succeeded(&JobState::Unknown, Some(0)));
+        assert!(!super::succeeded(&JobState::Unknown, Some(1)));
+        assert!(!super::succeeded(&JobState::Unknown, None));
+        assert!(!super::succeeded(&JobState::parse("FAILED"), Some(0)));
     }
 }
