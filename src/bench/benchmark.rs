@@ -3,6 +3,8 @@
 //! search; an offline one its harness runs; a tenants one its solo and shared runs — each kind
 //! through the one scheduler, reporting through one event stream.
 
+use std::path::{Path, PathBuf};
+
 use super::capacity::{self, CapacityFile};
 use super::capacity_search::{self, CapacityEvent};
 use super::context::Context;
@@ -10,6 +12,7 @@ use super::error::BenchError;
 use super::event::Event;
 use super::prefill::{self, PrefillFile};
 use crate::artifacts::layout::bench_dir;
+use crate::artifacts::lock::{LockError, ResultsLock};
 use crate::plan::benchmark::{Planned, PlannedKind};
 
 /// What running a benchmark gave.
@@ -69,4 +72,29 @@ pub fn run(
             ..Ran::default()
         }),
     }
+}
+
+/// Why the results folder could not be held for benchmarks.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("cleaning `{}`", dir.display())]
+    Clean {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The results folder held for the benchmarks' runs: one repro at a time in it, so the
+/// leftovers of an interrupted run in each benchmark's folder are ours to remove, and are.
+pub fn hold_results(results: &Path, benchmarks: &[Planned]) -> Result<ResultsLock, HoldError> {
+    let lock = crate::artifacts::lock::lock(results)?;
+    for planned in benchmarks {
+        let dir = bench_dir(results, &planned.name);
+        crate::artifacts::stage::remove_leftovers(&dir)
+            .map_err(|source| HoldError::Clean { dir, source })?;
+    }
+    Ok(lock)
 }

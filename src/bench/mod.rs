@@ -22,6 +22,7 @@ pub mod context;
 pub mod curves;
 pub mod dataset;
 pub mod deadline;
+pub mod dry_run;
 pub mod error;
 pub mod event;
 pub mod files;

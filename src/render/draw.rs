@@ -383,3 +383,25 @@ pub fn bench_folders(results: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Draw the charts a benchmark's folder has beside its JSON (a capacity search's, a prefill
+/// profile's; `repro render` draws them too). What cannot be drawn or written is returned as
+/// warnings: the results stand.
+pub fn beside(dir: &Path, name: &str) -> Vec<String> {
+    let charts = match figures::bench_folder::json_charts(dir, name) {
+        Ok(charts) => charts,
+        Err(e) => return vec![format!("charts of `{}` not drawn: {e}", dir.display())],
+    };
+    let mut warnings = Vec::new();
+    for c in charts {
+        let Some(file) = c.beside else { continue };
+        let path = dir.join(file);
+        let written = super::render_with_banner(&c.chart, Format::Svg, None)
+            .map_err(|e| e.to_string())
+            .and_then(|svg| crate::artifacts::atomic_write(&path, &svg).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            warnings.push(format!("`{}` not drawn: {e}", path.display()));
+        }
+    }
+    warnings
+}

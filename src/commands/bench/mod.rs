@@ -1,20 +1,17 @@
 //! `repro bench`: run serving benchmarks of every kind (one server, offline, tenants) through
 //! the library's one entry (`bench::benchmark::run`); `repro __mock-server`: the mock server
-//! they test with. What it prints is in `print`, its dry run in `dry_run`, what it prepares in
-//! `needs`.
+//! they test with. What it prints is in `print` (its dry run is
+//! `repro::bench::dry_run`), what it prepares in `needs`.
 
-mod dry_run;
 mod needs;
 mod print;
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use repro::artifacts::layout::bench_dir;
 use repro::bench::{BenchError, Context};
-use repro::figures;
 use repro::plan::benchmark::{Planned, PlannedKind};
 use repro::run::Interrupt;
 
@@ -100,10 +97,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     needs::refuse_unprepared(&steps, &ctx, &args)?;
-    // One repro at a time in a results folder: leftovers of an interrupted run are then ours
-    // to remove.
-    let _lock = repro::artifacts::lock::lock(&args.results)?;
-    remove_leftovers(&args.results, &benchmarks)?;
+    let _lock = repro::bench::benchmark::hold_results(&args.results, &benchmarks)?;
     needs::prepare(&steps, &models, &ctx, &out)?;
     let ctx = Context {
         interrupt: super::interrupt::install()?,
@@ -130,13 +124,11 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
 }
 
 fn dry_run(planned: &Planned, ctx: &Context, out: &Output) -> anyhow::Result<()> {
-    let name = &planned.name;
-    println!("bench {name}: {}", planned.title());
-    match &planned.kind {
-        PlannedKind::Serve { recipe, tasks } => dry_run::serve(name, recipe, tasks, ctx, out),
-        PlannedKind::Offline { recipe, tasks } => dry_run::offline(recipe, tasks, ctx, out),
-        PlannedKind::Tenants { plan, .. } => dry_run::tenants(name, plan, ctx, out),
-    }
+    print!(
+        "{}",
+        repro::bench::dry_run::dry_run(planned, ctx, out.verbose)?
+    );
+    Ok(())
 }
 
 /// One benchmark through the library; its charts drawn beside its JSON. Returns how many of
@@ -155,7 +147,9 @@ fn run_one(
         &mut |event| print::capacity_event(&event, out.quiet),
     )?;
     let bench = bench_dir(&ctx.results, name);
-    draw_beside(&bench, name);
+    for warning in repro::render::draw::beside(&bench, name) {
+        eprintln!("warning: {warning}");
+    }
     if ran.capacity.is_some() && !out.quiet {
         eprintln!("  capacity → {}", bench.join("capacity.json").display());
     }
@@ -190,17 +184,6 @@ fn run_on(
     super::on::submit(name, &machine, &target, out)
 }
 
-/// Leftovers of an interrupted run in each benchmark's folder: removed (the results lock is
-/// held, so they are no other repro's).
-fn remove_leftovers(results: &Path, benchmarks: &[Planned]) -> anyhow::Result<()> {
-    for planned in benchmarks {
-        let dir = bench_dir(results, &planned.name);
-        repro::artifacts::stage::remove_leftovers(&dir)
-            .with_context(|| format!("cleaning `{}`", dir.display()))?;
-    }
-    Ok(())
-}
-
 /// Count a benchmark's failed runs into `failed`; an interrupt ends the command (its finished
 /// runs are kept), any other error names the benchmark.
 fn tally(
@@ -222,26 +205,6 @@ fn tally(
             Ok(Some(ExitCode::from(repro::exit::INTERRUPTED)))
         }
         Err(e) => Err(e).with_context(|| format!("benchmark `{name}`")),
-    }
-}
-
-/// The charts a benchmark's folder draws beside its JSON (a capacity search's, a prefill
-/// profile's; `repro render` draws them too): one that cannot be drawn or written is said, and
-/// the results stand.
-fn draw_beside(dir: &Path, name: &str) {
-    let charts = match figures::bench_folder::json_charts(dir, name) {
-        Ok(charts) => charts,
-        Err(e) => return eprintln!("warning: charts of `{}` not drawn: {e}", dir.display()),
-    };
-    for c in charts {
-        let Some(file) = c.beside else { continue };
-        let path = dir.join(file);
-        let written = repro::render::render_with_banner(&c.chart, repro::render::Format::Svg, None)
-            .map_err(|e| e.to_string())
-            .and_then(|svg| repro::artifacts::atomic_write(&path, &svg).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            eprintln!("warning: `{}` not drawn: {e}", path.display());
-        }
     }
 }
 

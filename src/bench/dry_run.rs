@@ -1,38 +1,59 @@
 //! `repro bench --dry-run`: per benchmark, each run's state, workload and the command that
 //! would serve it — nothing started, nothing written.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
-use repro::bench::capacity;
-use repro::bench::runner;
-use repro::bench::Context;
-use repro::plan::bench::BenchTask;
-use repro::plan::offline::OfflineTask;
-use repro::plan::tenants::TenantsPlan;
-use repro::recipe::bench::{Arrival, BenchRecipe};
-use repro::recipe::offline::{Backend, Mode, OfflineRecipe};
-use repro::run::folder::FolderState;
+use super::context::Context;
+use super::error::BenchError;
+use super::{capacity, runner};
+use crate::plan::bench::BenchTask;
+use crate::plan::benchmark::{Planned, PlannedKind};
+use crate::plan::offline::OfflineTask;
+use crate::plan::tenants::TenantsPlan;
+use crate::recipe::bench::{Arrival, BenchRecipe};
+use crate::recipe::offline::{Backend, Mode, OfflineRecipe};
+use crate::run::folder::FolderState;
 
-use crate::commands::Output;
+/// A benchmark's dry run: its title, then its runs (`verbose`: with their keys).
+pub fn dry_run(planned: &Planned, ctx: &Context, verbose: bool) -> Result<String, BenchError> {
+    let name = &planned.name;
+    let mut text = format!("bench {name}: {}\n", planned.title());
+    match &planned.kind {
+        PlannedKind::Serve { recipe, tasks } => {
+            serve(&mut text, name, recipe, tasks, ctx, verbose)?
+        }
+        PlannedKind::Offline { recipe, tasks } => offline(&mut text, recipe, tasks, ctx, verbose)?,
+        PlannedKind::Tenants { plan, .. } => tenants(&mut text, name, plan, ctx, verbose)?,
+    }
+    Ok(text)
+}
 
 /// Each run of a one-server benchmark (its state, workload and server command), or its
 /// capacity search's configurations.
-pub fn serve(
+fn serve(
+    text: &mut String,
     name: &str,
     recipe: &BenchRecipe,
     tasks: &[BenchTask],
     ctx: &Context,
-    out: &Output,
-) -> anyhow::Result<()> {
+    verbose: bool,
+) -> Result<(), BenchError> {
     if recipe.capacity.is_some() {
-        capacity_search(name, recipe, ctx);
+        capacity_search(text, name, recipe, ctx);
         return Ok(());
     }
     for task in tasks {
         let run = &task.run;
-        println!("  {}: {}", run.label, runner::state(task).words(ctx.force));
+        let _ = writeln!(
+            text,
+            "  {}: {}",
+            run.label,
+            runner::state(task).words(ctx.force)
+        );
         let w = &run.workload;
-        println!(
+        let _ = writeln!(
+            text,
             "    {} requests to {} ({}), seed {}",
             w.requests,
             w.endpoint.path(),
@@ -40,19 +61,23 @@ pub fn serve(
             w.seed
         );
         let launch = runner::launch(recipe, run, ctx, None)?;
-        match &launch.argv {
-            Some(argv) => println!("    server: {}", argv.join(" ")),
-            None => println!("    server: {} (not started by repro)", launch.base_url),
-        }
-        if out.verbose {
-            println!("    key: {}", task.folder.key);
+        let _ = match &launch.argv {
+            Some(argv) => writeln!(text, "    server: {}", argv.join(" ")),
+            None => writeln!(
+                text,
+                "    server: {} (not started by repro)",
+                launch.base_url
+            ),
+        };
+        if verbose {
+            let _ = writeln!(text, "    key: {}", task.folder.key);
         }
     }
     Ok(())
 }
 
 /// How a workload's requests arrive, in words.
-fn arrival_words(w: &repro::recipe::bench::WorkloadSpec) -> String {
+fn arrival_words(w: &crate::recipe::bench::WorkloadSpec) -> String {
     match w.arrival {
         Arrival::Closed => format!("closed loop, concurrency {}", w.concurrency.unwrap_or(1)),
         Arrival::Poisson => format!("poisson at {} req/s", w.rate.unwrap_or(0.0)),
@@ -69,11 +94,12 @@ fn arrival_words(w: &repro::recipe::bench::WorkloadSpec) -> String {
 }
 
 /// A capacity search: its bounds and goal, and per configuration the probes done before.
-fn capacity_search(name: &str, recipe: &BenchRecipe, ctx: &Context) {
+fn capacity_search(text: &mut String, name: &str, recipe: &BenchRecipe, ctx: &Context) {
     let Some(spec) = &recipe.capacity else {
         return;
     };
-    println!(
+    let _ = writeln!(
+        text,
         "  capacity search, {} to {} req/s from {} (×{} then bisection to {}%, at most {} probes per configuration): {}",
         spec.min_rate,
         spec.max_rate,
@@ -99,7 +125,8 @@ fn capacity_search(name: &str, recipe: &BenchRecipe, ctx: &Context) {
                 runner::state(&task) == FolderState::Done
             })
             .count();
-        println!(
+        let _ = writeln!(
+            text,
             "  {}: {done} probe(s) done before (reused, not rerun){}",
             config.label,
             match rates.len() - done {
@@ -111,17 +138,18 @@ fn capacity_search(name: &str, recipe: &BenchRecipe, ctx: &Context) {
 }
 
 /// An offline benchmark: each run's state, what it asks the harness, the engine it builds.
-pub fn offline(
+fn offline(
+    text: &mut String,
     recipe: &OfflineRecipe,
     tasks: &[OfflineTask],
     ctx: &Context,
-    out: &Output,
-) -> anyhow::Result<()> {
-    use repro::bench::offline;
+    verbose: bool,
+) -> Result<(), BenchError> {
+    use super::offline;
     let python = offline::python_of(recipe, ctx);
     for task in tasks {
         let state = offline::state(task).words(ctx.force);
-        println!("  {}: {state}", task.folder.label);
+        let _ = writeln!(text, "  {}: {state}", task.folder.label);
         let request = offline::request(recipe, &task.run, ctx)?;
         let what = match request.mode {
             Mode::Latency => format!(
@@ -137,7 +165,7 @@ pub fn offline(
                 request.requests.as_ref().map_or(0, |r| r.len())
             ),
         };
-        println!("    {what}");
+        let _ = writeln!(text, "    {what}");
         let args: Vec<String> = request
             .engine_args
             .iter()
@@ -147,29 +175,37 @@ pub fn offline(
             Backend::Vllm => "LLM",
             Backend::Transformers => "transformers",
         };
-        println!(
+        let _ = writeln!(
+            text,
             "    {} offline_harness.py: {engine}(model={}, {})",
             python.display(),
             request.model,
             args.join(", ")
         );
-        if out.verbose {
-            println!("    key: {}", task.folder.key);
+        if verbose {
+            let _ = writeln!(text, "    key: {}", task.folder.key);
         }
     }
     Ok(())
 }
 
 /// A tenants benchmark: its solo runs as one-server runs, then each shared run's tenants.
-pub fn tenants(name: &str, plan: &TenantsPlan, ctx: &Context, out: &Output) -> anyhow::Result<()> {
+fn tenants(
+    text: &mut String,
+    name: &str,
+    plan: &TenantsPlan,
+    ctx: &Context,
+    verbose: bool,
+) -> Result<(), BenchError> {
     for (recipe, tasks) in plan.tenant_recipes.iter().zip(&plan.solo) {
         if !tasks.is_empty() {
-            serve(name, recipe, tasks, ctx, out)?;
+            serve(text, name, recipe, tasks, ctx, verbose)?;
         }
     }
     for task in &plan.shared {
-        let state = repro::bench::tenants::state(task).words(ctx.force);
-        println!(
+        let state = super::tenants::state(task).words(ctx.force);
+        let _ = writeln!(
+            text,
             "  {}: {state} — {} tenants at once, sharing {}",
             task.folder.label,
             task.run.tenants.len(),
@@ -178,7 +214,8 @@ pub fn tenants(name: &str, plan: &TenantsPlan, ctx: &Context, out: &Output) -> a
         for (i, t) in task.run.tenants.iter().enumerate() {
             let launch = runner::launch(&plan.tenant_recipes[i], &t.run, ctx, None)?;
             let w = &t.run.workload;
-            println!(
+            let _ = writeln!(
+                text,
                 "    {}: {} requests from {:.1}s; server: {}",
                 t.name,
                 w.requests,
@@ -186,11 +223,14 @@ pub fn tenants(name: &str, plan: &TenantsPlan, ctx: &Context, out: &Output) -> a
                 launch.argv.unwrap_or_default().join(" ")
             );
             if let Some(p) = t.mps_thread_percentage {
-                println!("      CUDA_MPS_ACTIVE_THREAD_PERCENTAGE={p} under MPS");
+                let _ = writeln!(
+                    text,
+                    "      CUDA_MPS_ACTIVE_THREAD_PERCENTAGE={p} under MPS"
+                );
             }
         }
-        if out.verbose {
-            println!("    key: {}", task.folder.key);
+        if verbose {
+            let _ = writeln!(text, "    key: {}", task.folder.key);
         }
     }
     Ok(())
