@@ -157,12 +157,22 @@ pub fn submit(
         );
         return Ok(Some(ExitCode::SUCCESS));
     }
+    wait_for(&job, &dir, part, out)
+}
+
+/// `--wait`: follow the job to its end; the end of its output where it failed.
+fn wait_for(
+    job: &slurm::JobRecord,
+    dir: &std::path::Path,
+    part: &str,
+    out: &Output,
+) -> anyhow::Result<Option<ExitCode>> {
     let mut changed = |state: &JobState| {
         if !out.quiet {
             eprintln!("job {}: {state}", job.id);
         }
     };
-    let state = slurm::wait_recorded(&job, &dir, POLL, &mut changed)
+    let state = slurm::wait_recorded(job, dir, POLL, &mut changed)
         .with_context(|| format!("following slurm job {}", job.id))?;
     let exit_status = slurm::exit_status_in_output(&job.output);
     if slurm::succeeded(&state, exit_status) {

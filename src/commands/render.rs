@@ -72,6 +72,24 @@ fn targets(out: &Output, arg: &str) -> anyhow::Result<Vec<Target>> {
     }
 }
 
+/// Every target the arguments name, and the benchmark folders (`bench-<name>`, all of them
+/// for `all`).
+fn every_target(args: &RenderArgs, out: &Output) -> anyhow::Result<(Vec<Target>, Vec<String>)> {
+    let mut all_targets = Vec::new();
+    let mut benches = Vec::new();
+    for word in &args.figures {
+        match word.strip_prefix("bench-") {
+            Some(name) => benches.push(name.to_string()),
+            None if word == "all" => {
+                all_targets.extend(targets(out, "all")?);
+                benches.extend(draw::bench_folders(&args.results));
+            }
+            None => all_targets.extend(targets(out, word)?),
+        }
+    }
+    Ok((all_targets, benches))
+}
+
 pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let explicit_folder =
         |word: &str| !word.starts_with("bench-") && word != "all" && Path::new(word).is_dir();
@@ -86,18 +104,7 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
     let models = out.project.models()?;
     let mut loader = Loader::new(&models);
     let mut failed = 0;
-    let mut all_targets = Vec::new();
-    let mut benches = Vec::new();
-    for word in &args.figures {
-        match word.strip_prefix("bench-") {
-            Some(name) => benches.push(name.to_string()),
-            None if word == "all" => {
-                all_targets.extend(targets(&out, "all")?);
-                benches.extend(draw::bench_folders(&args.results));
-            }
-            None => all_targets.extend(targets(&out, word)?),
-        }
-    }
+    let (all_targets, benches) = every_target(&args, &out)?;
     let mut report = |what: String, result: Result<Vec<PathBuf>, DrawError>| match result {
         Ok(paths) => {
             for path in paths.iter().filter(|_| !out.quiet) {
