@@ -209,3 +209,74 @@ pub fn copy_state(
         CopyState::Foreign(problem) => problem,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn models() -> Models {
+        Models::parse(Path::new("models.toml"), crate::project::MODELS_TOML).unwrap()
+    }
+
+    #[test]
+    fn fetch_takes_downloadable_models_only_and_says_why_not() {
+        let models = models();
+        let asked = vec!["qwen-0.5b".to_string()];
+        assert_eq!(to_fetch(&models, &asked, false).unwrap(), asked);
+        assert!(matches!(
+            to_fetch(&models, &[], false),
+            Err(ChooseError::NoNames)
+        ));
+        let copy = vec!["yi-6b-tensorized".to_string()];
+        assert!(matches!(
+            to_fetch(&models, &copy, false),
+            Err(ChooseError::MadeLocally(name)) if name == "yi-6b-tensorized"
+        ));
+        let all = to_fetch(&models, &[], true).unwrap();
+        assert!(all.iter().all(|n| !models.models[n].synthetic_only()));
+        assert!(all.contains(&"qwen-0.5b".to_string()));
+        let typo = vec!["qwen-0.5".to_string()];
+        assert!(matches!(
+            to_fetch(&models, &typo, false),
+            Err(ChooseError::Model(_))
+        ));
+    }
+
+    #[test]
+    fn tensorize_finds_copies_by_their_name_their_source_or_all_once_each() {
+        let models = models();
+        let by_copy = to_tensorize(&models, &["yi-6b-tensorized".to_string()]).unwrap();
+        let source = &models.tensorized["yi-6b-tensorized"].from;
+        assert_eq!(
+            by_copy,
+            vec![("yi-6b-tensorized".to_string(), source.clone())]
+        );
+        let by_source = to_tensorize(&models, std::slice::from_ref(source)).unwrap();
+        assert!(by_source.contains(&by_copy[0]));
+        let twice = to_tensorize(&models, &["all".to_string(), "all".to_string()]).unwrap();
+        assert_eq!(twice.len(), models.tensorized.len());
+        let none = to_tensorize(&models, &["qwen-0.5b".to_string()]).unwrap_err();
+        assert!(none.to_string().contains("known copies: "), "{none}");
+    }
+
+    #[test]
+    fn synthesize_says_a_mistyped_name_first_and_expands_all() {
+        let models = models();
+        assert!(to_synthesize(&models, &["all".into(), "nope".into()]).is_err());
+        assert_eq!(
+            to_synthesize(&models, &["all".into()]).unwrap().len(),
+            models.models.len()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        assert!(to_verify(&models, dir.path(), vec![]).is_empty());
+        assert_eq!(to_verify(&models, dir.path(), vec!["x".into()]), vec!["x"]);
+        assert!(matches!(
+            torch_python(dir.path()),
+            Err(ChooseError::NoTorch)
+        ));
+        assert_eq!(
+            model_state(&dir.path().join("qwen-0.5b"), |b| b.to_string()).unwrap(),
+            "missing"
+        );
+    }
+}

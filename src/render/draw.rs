@@ -405,3 +405,26 @@ pub fn beside(dir: &Path, name: &str) -> Vec<String> {
     }
     warnings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_results_folder_names_its_benchmarks_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["bench-b", "bench-a", "bench-", "figure-2"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join("bench-file"), "").unwrap();
+        assert_eq!(bench_folders(dir.path()), vec!["a", "b"]);
+        assert!(bench_folders(&dir.path().join("none")).is_empty());
+    }
+
+    #[test]
+    fn a_folder_without_charts_beside_its_json_draws_nothing_and_warns_of_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(beside(dir.path(), "x").is_empty());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -576,3 +576,101 @@ fn write_tables(plan: &Plan, reporter: &dyn Reporter) -> Result<WriteReport, Fig
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request for `recipes` (built-in ids) in an empty project and results folder.
+    fn request(root: &Path, ids: &[&str], part: Option<(SplitKind, u32)>) -> FigureRequest {
+        let project = Project::new(root);
+        FigureRequest {
+            recipes: ids
+                .iter()
+                .map(|id| {
+                    let named = project.named_recipe(id).unwrap();
+                    (named.name, named.recipe)
+                })
+                .collect(),
+            all: ids.len() > 1,
+            part,
+            engine: EngineKind::Fake,
+            device: Device::Gpu,
+            results: root.join("results"),
+            models_dir: root.join("models"),
+            iterations: Some(1),
+            only_models: vec![],
+            only_vllm: vec![],
+            kv_cache_gib: 4,
+            python: None,
+            prepare: false,
+            force: false,
+            run: RunOptions {
+                fail_fast: false,
+                timeout: None,
+                grace: crate::run::DEFAULT_GRACE,
+                drop_caches: false,
+            },
+            project_root: root.to_path_buf(),
+            cache: root.join(".cache"),
+        }
+    }
+
+    #[test]
+    fn a_split_recipe_takes_its_own_kind_of_part_and_all_skips_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = Project::new(dir.path()).models().unwrap();
+        let wrong = request(dir.path(), &["10"], Some((SplitKind::Case, 0)));
+        let e = wrong
+            .plans(&models, &mut |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("is split by gpu, not by case: pass --gpu <I>"),
+            "{e}"
+        );
+        let gpu1 = request(dir.path(), &["10"], Some((SplitKind::Gpu, 1)));
+        let plans = gpu1.plans(&models, &mut |_, _| {}).unwrap();
+        assert_eq!(part_name(&plans[0]), "figure-10/gpu1");
+        let mut skipped = Vec::new();
+        let all = request(dir.path(), &["2", "13"], Some((SplitKind::Gpu, 1)));
+        let plans = all
+            .plans(&models, &mut |id, why| skipped.push(format!("{id}: {why}")))
+            .unwrap();
+        assert_eq!(plans.len(), 1);
+        assert_eq!(part_name(&plans[0]), "figure-2");
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0].starts_with("13: split by case; pass --case <I> to run a part"),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn the_fake_engine_needs_no_preparation_and_estimates_every_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = Project::new(dir.path()).models().unwrap();
+        let request = request(dir.path(), &["2"], None);
+        let plans = request.plans(&models, &mut |_, _| {}).unwrap();
+        assert!(request.preparation(&models, &plans).unwrap().is_empty());
+        let states: Vec<States> = plans.iter().map(|p| p.states(false)).collect();
+        let estimates = request.estimate(&models, &plans, &states);
+        assert_eq!(total(&estimates).runs, plans[0].tasks.len());
+        assert!(clash_way_out(true).starts_with("--force moves"));
+        assert!(clash_way_out(false).starts_with("hint: use another results folder"));
+    }
+
+    #[test]
+    fn a_missing_python_is_named_before_any_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = Project::new(dir.path()).models().unwrap();
+        let mut request = request(dir.path(), &["2"], None);
+        request.device = Device::Cpu;
+        request.python = Some(dir.path().join("no-python"));
+        let plans = request.plans(&models, &mut |_, _| {}).unwrap();
+        let states: Vec<States> = plans.iter().map(|p| p.states(false)).collect();
+        let e = request.pythons(&plans, &states).unwrap_err().to_string();
+        assert!(e.contains("no Python for vLLM"), "{e}");
+        assert!(e.contains("--device cpu"), "{e}");
+    }
+}

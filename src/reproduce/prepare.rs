@@ -198,3 +198,51 @@ fn do_step(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Silent;
+
+    #[test]
+    fn steps_that_cannot_be_done_stop_everything_before_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = crate::project::Project::new(dir.path()).models().unwrap();
+        let steps = vec![
+            Prepared {
+                step: Step::Fetch {
+                    model: "qwen-0.5b".into(),
+                },
+                state: StepState::Todo("missing".into()),
+            },
+            Prepared {
+                step: Step::Fetch {
+                    model: "qwen-1.8b".into(),
+                },
+                state: StepState::Impossible("no network".into()),
+            },
+        ];
+        let text = explain(&steps);
+        assert!(
+            text.starts_with("prepare: 2 steps, 0 done, 2 to do\n"),
+            "{text}"
+        );
+        assert!(text.contains("  cannot    "), "{text}");
+        let inputs = Inputs {
+            models: &models,
+            models_dir: &dir.path().join("models"),
+            cache: dir.path().join(".cache"),
+            kv_cache_gib: 4,
+            python: None,
+            project_root: dir.path().to_path_buf(),
+        };
+        let e = run(&steps, &inputs, &Silent, &Silent).unwrap_err();
+        assert!(
+            matches!(&e, PrepareError::Impossible(lines) if lines.len() == 1),
+            "{e}"
+        );
+        assert!(!dir.path().join("models").exists(), "nothing was changed");
+        assert!(explain(&[]).is_empty());
+        assert!(run(&[], &inputs, &Silent, &Silent).is_ok());
+    }
+}

@@ -292,3 +292,61 @@ fn lock_dirs(folders: &[DataFolder], results: &Path) -> Vec<PathBuf> {
     }
     dirs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(dir: &str, explicit: bool, below: Option<&str>) -> DataFolder {
+        DataFolder {
+            name: dir.into(),
+            dir: dir.into(),
+            explicit,
+            below: below.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn each_named_folder_or_its_tree_is_locked_else_the_results() {
+        let results = Path::new("results");
+        let folders = [
+            folder("results/figure-2", false, None),
+            folder("mine/a", true, None),
+            folder("lab/x/figure-7", true, Some("lab")),
+            folder("lab/y/figure-9", true, Some("lab")),
+        ];
+        assert_eq!(
+            lock_dirs(&folders, results),
+            vec![PathBuf::from("lab"), "mine/a".into(), "results".into()]
+        );
+        assert_eq!(lock_dirs(&[], results), vec![PathBuf::from("results")]);
+    }
+
+    #[test]
+    fn a_missing_or_file_results_folder_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "").unwrap();
+        let e = existing_results(&file).unwrap_err().to_string();
+        assert!(e.contains("is a file, not a results folder"), "{e}");
+        let e = existing_results(&dir.path().join("none"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist (pass --results DIR)"), "{e}");
+        assert!(existing_results(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn a_folder_without_runs_is_refused_when_named_and_passed_over_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = Project::new(dir.path());
+        let named = folder(dir.path().to_str().unwrap(), true, None);
+        let e = folder_tables(&project, &named).unwrap_err().to_string();
+        assert!(e.contains("has no runs in the paper's layout"), "{e}");
+        let found = folder(dir.path().to_str().unwrap(), false, None);
+        assert!(folder_tables(&project, &found).unwrap().is_none());
+        let tree = folder_or_tree(dir.path()).unwrap();
+        assert_eq!(tree.folders.len(), 1);
+        assert!(tree.said.is_empty());
+    }
+}
