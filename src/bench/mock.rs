@@ -277,6 +277,52 @@ async fn write_chunk(stream: &mut TcpStream, data: &str) -> bool {
     stream.write_all(framed.as_bytes()).await.is_ok()
 }
 
+/// What a completion request asks for, in the terms its answer needs.
+struct Ask {
+    /// The request's number; its answer's id is `mock-{n}`.
+    n: u64,
+    chat: bool,
+    model: String,
+    prompt_tokens: u64,
+    max_tokens: u64,
+    /// A last chunk with the usage (`stream_options.include_usage`).
+    usage: bool,
+    stream: bool,
+}
+
+impl Ask {
+    fn parse(req: &serde_json::Value, n: u64, chat: bool) -> Ask {
+        let prompt_text = if chat {
+            req["messages"][0]["content"].as_str().unwrap_or("")
+        } else {
+            req["prompt"].as_str().unwrap_or("")
+        };
+        Ask {
+            n,
+            chat,
+            model: req["model"].as_str().unwrap_or("mock").to_string(),
+            prompt_tokens: prompt_text.split_whitespace().count().max(1) as u64,
+            max_tokens: req["max_tokens"]
+                .as_u64()
+                .or(req["max_completion_tokens"].as_u64())
+                .unwrap_or(16)
+                .max(1),
+            usage: req["stream_options"]["include_usage"]
+                .as_bool()
+                .unwrap_or(false),
+            stream: req["stream"].as_bool().unwrap_or(false),
+        }
+    }
+
+    fn object(&self) -> &'static str {
+        if self.chat {
+            "chat.completion.chunk"
+        } else {
+            "text_completion"
+        }
+    }
+}
+
 /// A streamed (or whole) completion. Returns whether the connection stays open.
 async fn completion(
     stream: &mut TcpStream,
@@ -303,46 +349,46 @@ async fn completion(
         .await;
     }
     let cut = rng.random::<f64>() < opts.cut_rate;
-    let max_tokens = req["max_tokens"]
-        .as_u64()
-        .or(req["max_completion_tokens"].as_u64())
-        .unwrap_or(16)
-        .max(1);
-    let model = req["model"].as_str().unwrap_or("mock").to_string();
-    let prompt_text = if chat {
-        req["messages"][0]["content"].as_str().unwrap_or("")
-    } else {
-        req["prompt"].as_str().unwrap_or("")
-    };
-    let prompt_tokens = prompt_text.split_whitespace().count().max(1) as u64;
-    let usage = req["stream_options"]["include_usage"]
-        .as_bool()
-        .unwrap_or(false);
-    let object = if chat {
-        "chat.completion.chunk"
-    } else {
-        "text_completion"
-    };
+    let ask = Ask::parse(&req, n, chat);
     let start = tokio::time::Instant::now();
-    let ttft = opts.ttft + opts.prefill_per_token * prompt_tokens as u32;
-    if !req["stream"].as_bool().unwrap_or(false) {
-        tokio::time::sleep_until(start + ttft + opts.gap * (max_tokens as u32 - 1)).await;
-        let text = " tok".repeat(max_tokens as usize);
-        let choice = if chat {
-            serde_json::json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"})
-        } else {
-            serde_json::json!({"index": 0, "text": text, "finish_reason": "length"})
-        };
-        let whole = serde_json::json!({"id": format!("mock-{n}"), "object": object, "model": model, "choices": [choice],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": max_tokens, "total_tokens": prompt_tokens + max_tokens}});
-        return respond(stream, 200, &whole.to_string()).await;
+    let ttft = opts.ttft + opts.prefill_per_token * ask.prompt_tokens as u32;
+    let first_token = start + ttft;
+    if !ask.stream {
+        tokio::time::sleep_until(first_token + opts.gap * (ask.max_tokens as u32 - 1)).await;
+        return respond(stream, 200, &whole_answer(&ask).to_string()).await;
     }
+    stream_answer(stream, &ask, cut, first_token, opts.gap).await
+}
+
+/// The answer to a request that is not streamed: all its tokens at once, with the usage.
+fn whole_answer(ask: &Ask) -> serde_json::Value {
+    let (n, model, object) = (ask.n, &ask.model, ask.object());
+    let (prompt_tokens, max_tokens) = (ask.prompt_tokens, ask.max_tokens);
+    let text = " tok".repeat(max_tokens as usize);
+    let choice = if ask.chat {
+        serde_json::json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"})
+    } else {
+        serde_json::json!({"index": 0, "text": text, "finish_reason": "length"})
+    };
+    serde_json::json!({"id": format!("mock-{n}"), "object": object, "model": model, "choices": [choice],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": max_tokens, "total_tokens": prompt_tokens + max_tokens}})
+}
+
+/// Stream the answer as SSE chunks: token i is sent at `first_token + i · gap`; with `cut`, the
+/// connection closes halfway, without `[DONE]`. Returns whether the connection stays open.
+async fn stream_answer(
+    stream: &mut TcpStream,
+    ask: &Ask,
+    cut: bool,
+    first_token: tokio::time::Instant,
+    gap: Duration,
+) -> bool {
     let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n";
     if stream.write_all(head.as_bytes()).await.is_err() {
         return false;
     }
-    let id = format!("mock-{n}");
-    if chat {
+    let (id, object, model) = (format!("mock-{}", ask.n), ask.object(), &ask.model);
+    if ask.chat {
         let first = format!(
             r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"delta":{{"role":"assistant","content":""}},"finish_reason":null}}]}}"#
         );
@@ -350,32 +396,20 @@ async fn completion(
             return false;
         }
     }
+    let max_tokens = ask.max_tokens;
     for i in 0..max_tokens {
         // Token i is due at ttft + i · gap from the start, whatever the timer rounded before.
-        tokio::time::sleep_until(start + ttft + opts.gap * i as u32).await;
+        tokio::time::sleep_until(first_token + gap * i as u32).await;
         if cut && i == max_tokens / 2 {
             let _ = stream.shutdown().await;
             return false;
         }
-        let finish = if i + 1 == max_tokens {
-            "\"length\""
-        } else {
-            "null"
-        };
-        let data = if chat {
-            format!(
-                r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"delta":{{"content":" tok"}},"finish_reason":{finish}}}]}}"#
-            )
-        } else {
-            format!(
-                r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"text":" tok","logprobs":null,"finish_reason":{finish}}}],"usage":null}}"#
-            )
-        };
-        if !write_chunk(stream, &data).await {
+        if !write_chunk(stream, &token_chunk(ask, &id, i + 1 == max_tokens)).await {
             return false;
         }
     }
-    if usage {
+    if ask.usage {
+        let prompt_tokens = ask.prompt_tokens;
         let data = format!(
             r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[],"usage":{{"prompt_tokens":{prompt_tokens},"completion_tokens":{max_tokens},"total_tokens":{}}}}}"#,
             prompt_tokens + max_tokens
@@ -385,6 +419,21 @@ async fn completion(
         }
     }
     write_chunk(stream, "[DONE]").await && stream.write_all(b"0\r\n\r\n").await.is_ok()
+}
+
+/// The chunk of one token (` tok`); the last one says why the answer ends.
+fn token_chunk(ask: &Ask, id: &str, last: bool) -> String {
+    let (object, model) = (ask.object(), &ask.model);
+    let finish = if last { "\"length\"" } else { "null" };
+    if ask.chat {
+        format!(
+            r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"delta":{{"content":" tok"}},"finish_reason":{finish}}}]}}"#
+        )
+    } else {
+        format!(
+            r#"{{"id":"{id}","object":"{object}","created":0,"model":"{model}","choices":[{{"index":0,"text":" tok","logprobs":null,"finish_reason":{finish}}}],"usage":null}}"#
+        )
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Check, CheckId, Inputs, Level};
-use crate::config::machines::Device;
+use crate::config::machines::{Device, Machine, Machines};
 use crate::env::setup::{EnvManifest, MANIFEST};
 use crate::plan::{self, EngineKind, PlanRequest};
 use crate::recipe::Recipe;
@@ -205,23 +205,7 @@ pub fn machine(inputs: &Inputs, has_gpu: bool, host: &str) -> Check {
                 .hint("fix machines.toml")
         }
     };
-    let short = host.split('.').next().unwrap_or(host);
-    let found = match &inputs.machine {
-        Some(name) => machines
-            .machines
-            .get_key_value(name)
-            .map(|(n, m)| (n.clone(), m, "--machine")),
-        None => machines
-            .machines
-            .iter()
-            // The paper's machines.toml describes n1 as "node1", its hostname.
-            .find(|(n, m)| {
-                [n.as_str(), m.description.as_str()]
-                    .iter()
-                    .any(|x| *x == short || *x == host)
-            })
-            .map(|(n, m)| (n.clone(), m, "hostname")),
-    };
+    let found = find_machine(inputs, &machines, host);
     let unsplit: Vec<String> = recipes(inputs)
         .into_iter()
         .filter(|(r, _)| r.split.is_none())
@@ -259,26 +243,61 @@ pub fn machine(inputs: &Inputs, has_gpu: bool, host: &str) -> Check {
                 ),
             )
         }
-        None => {
-            let known: Vec<&str> = machines.machines.keys().map(String::as_str).collect();
-            let level = if inputs.machine.is_some() {
-                Level::Missing
-            } else {
-                Level::Warn
-            };
-            let what = match &inputs.machine {
-                Some(name) => format!("no machine `{name}` in machines.toml"),
-                None => format!("this host `{host}` is not in machines.toml"),
-            };
-            Check::new(
-                CheckId::Machine,
-                level,
-                format!(
-                    "{what}: it runs the unsplit figures {}{engine_note}",
-                    unsplit.join(", ")
-                ),
-            )
-            .hint(format!("pass --machine NAME (known: {})", known.join(", ")))
-        }
+        None => unknown_machine(inputs, &machines, host, &unsplit, engine_note),
     }
+}
+
+/// The entry of machines.toml this machine is, with how it was found: the one `--machine`
+/// names, else the one whose name or description is this host's name.
+fn find_machine<'a>(
+    inputs: &Inputs,
+    machines: &'a Machines,
+    host: &str,
+) -> Option<(String, &'a Machine, &'static str)> {
+    let short = host.split('.').next().unwrap_or(host);
+    match &inputs.machine {
+        Some(name) => machines
+            .machines
+            .get_key_value(name)
+            .map(|(n, m)| (n.clone(), m, "--machine")),
+        None => machines
+            .machines
+            .iter()
+            // The paper's machines.toml describes n1 as "node1", its hostname.
+            .find(|(n, m)| {
+                [n.as_str(), m.description.as_str()]
+                    .iter()
+                    .any(|x| *x == short || *x == host)
+            })
+            .map(|(n, m)| (n.clone(), m, "hostname")),
+    }
+}
+
+/// The check when machines.toml has no entry for this machine: it runs only the unsplit figures.
+fn unknown_machine(
+    inputs: &Inputs,
+    machines: &Machines,
+    host: &str,
+    unsplit: &[String],
+    engine_note: &str,
+) -> Check {
+    let known: Vec<&str> = machines.machines.keys().map(String::as_str).collect();
+    let level = if inputs.machine.is_some() {
+        Level::Missing
+    } else {
+        Level::Warn
+    };
+    let what = match &inputs.machine {
+        Some(name) => format!("no machine `{name}` in machines.toml"),
+        None => format!("this host `{host}` is not in machines.toml"),
+    };
+    Check::new(
+        CheckId::Machine,
+        level,
+        format!(
+            "{what}: it runs the unsplit figures {}{engine_note}",
+            unsplit.join(", ")
+        ),
+    )
+    .hint(format!("pass --machine NAME (known: {})", known.join(", ")))
 }

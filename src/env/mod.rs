@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub mod harness;
 pub mod host;
+pub mod releases;
 pub mod setup;
 
 use crate::config::machines::Device;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use super::hub::{Hub, HubFile};
+use super::hub::{Hub, HubFile, RepoInfo};
 use super::{check_file, io, ModelError, ModelFile, ModelManifest, Origin, PARTIAL_DIR};
 use crate::config::Model;
 
@@ -44,21 +44,8 @@ pub fn fetch_model(
     parallel: usize,
     progress: &dyn Progress,
 ) -> Result<Fetched, ModelError> {
-    if let Some(manifest) = ModelManifest::read(dir)? {
-        if manifest.is_synthetic() {
-            return Err(ModelError::Corrupt {
-                path: dir.display().to_string(),
-                problem: "holds a synthetic model (`repro models synth`); remove the folder first to download the real one".into(),
-            });
-        }
-        if let Origin::Hub { repo, revision, .. } = &manifest.origin {
-            if repo == &model.repo
-                && revision == &model.revision
-                && manifest.files.iter().all(|f| dir.join(&f.path).is_file())
-            {
-                return Ok(Fetched::AlreadyPresent);
-            }
-        }
+    if already_present(dir, model)? {
+        return Ok(Fetched::AlreadyPresent);
     }
     let info = hub.repo_info(&model.repo, &model.revision)?;
     let total: u64 = info.files.iter().map(|f| f.size).sum();
@@ -69,32 +56,7 @@ pub fn fetch_model(
         bytes: total,
     });
 
-    let next = AtomicUsize::new(0);
-    let first_error: Mutex<Option<ModelError>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.clamp(1, 8) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(file) = info.files.get(index) else {
-                    break;
-                };
-                if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
-                    break;
-                }
-                if let Err(e) =
-                    fetch_file(hub, name, &model.repo, &info.commit, file, dir, progress)
-                {
-                    if let Ok(mut slot) = first_error.lock() {
-                        slot.get_or_insert(e);
-                    }
-                    break;
-                }
-            });
-        }
-    });
-    if let Some(error) = first_error.into_inner().ok().flatten() {
-        return Err(error);
-    }
+    fetch_files(hub, name, &model.repo, &info, dir, parallel, progress)?;
     let manifest = ModelManifest {
         format: 1,
         name: name.to_string(),
@@ -116,6 +78,66 @@ pub fn fetch_model(
         files: info.files.len(),
         bytes: total,
     })
+}
+
+/// Whether `dir` already holds this model complete (same repo and revision, every file there);
+/// a synthetic model there is an error, not something to overwrite.
+fn already_present(dir: &Path, model: &Model) -> Result<bool, ModelError> {
+    if let Some(manifest) = ModelManifest::read(dir)? {
+        if manifest.is_synthetic() {
+            return Err(ModelError::Corrupt {
+                path: dir.display().to_string(),
+                problem: "holds a synthetic model (`repro models synth`); remove the folder first to download the real one".into(),
+            });
+        }
+        if let Origin::Hub { repo, revision, .. } = &manifest.origin {
+            if repo == &model.repo
+                && revision == &model.revision
+                && manifest.files.iter().all(|f| dir.join(&f.path).is_file())
+            {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Fetch every file of `info` with up to `parallel` (1 to 8) threads; the first error stops
+/// the others from starting new files and is the one returned.
+fn fetch_files(
+    hub: &Hub,
+    name: &str,
+    repo: &str,
+    info: &RepoInfo,
+    dir: &Path,
+    parallel: usize,
+    progress: &dyn Progress,
+) -> Result<(), ModelError> {
+    let next = AtomicUsize::new(0);
+    let first_error: Mutex<Option<ModelError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.clamp(1, 8) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(file) = info.files.get(index) else {
+                    break;
+                };
+                if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    break;
+                }
+                if let Err(e) = fetch_file(hub, name, repo, &info.commit, file, dir, progress) {
+                    if let Ok(mut slot) = first_error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    break;
+                }
+            });
+        }
+    });
+    if let Some(error) = first_error.into_inner().ok().flatten() {
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// Stop before downloading what the disk cannot hold (files already there or partly there

@@ -56,9 +56,32 @@ pub fn synthesize(
     force: bool,
 ) -> Result<Synthesized, ModelError> {
     let depth = layers.unwrap_or(model.layers);
+    if let Some(done) = already_there(dir, depth, force)? {
+        return Ok(done);
+    }
+    run_script(python, cache, model, layers, dir)?;
+    let manifest = ModelManifest {
+        format: 1,
+        name: name.to_string(),
+        origin: Origin::Synthetic {
+            shape_of: name.to_string(),
+            layers: depth,
+        },
+        files: synth_files(dir)?,
+    };
+    manifest.write(dir)?;
+    Ok(Synthesized::Made {
+        layers: depth,
+        bytes: manifest.total_size(),
+    })
+}
+
+/// What `dir` already holds: the same synthetic model (nothing to do), or a hub download that
+/// `--force` alone may replace.
+fn already_there(dir: &Path, depth: u32, force: bool) -> Result<Option<Synthesized>, ModelError> {
     if let Some(manifest) = ModelManifest::read(dir)? {
         match manifest.origin {
-            Origin::Synthetic { layers, .. } if layers == depth && !force => return Ok(Synthesized::AlreadyPresent { layers }),
+            Origin::Synthetic { layers, .. } if layers == depth && !force => return Ok(Some(Synthesized::AlreadyPresent { layers })),
             Origin::Hub { .. } if !force => {
                 return Err(ModelError::Corrupt {
                     path: dir.display().to_string(),
@@ -68,6 +91,17 @@ pub fn synthesize(
             _ => {}
         }
     }
+    Ok(None)
+}
+
+/// Run `synth_model.py` into `dir`; its failure carries the last lines it printed.
+fn run_script(
+    python: &Path,
+    cache: &Path,
+    model: &Model,
+    layers: Option<u32>,
+    dir: &Path,
+) -> Result<(), ModelError> {
     let scripts = assets::install(cache, &[assets::SYNTH_MODEL]).map_err(io(cache))?;
     let mut args: Vec<String> = vec![
         scripts.join(assets::SYNTH_MODEL.0).display().to_string(),
@@ -107,6 +141,11 @@ pub fn synthesize(
             ),
         });
     }
+    Ok(())
+}
+
+/// The files the script made, as it recorded them in `repro-synth.json`.
+fn synth_files(dir: &Path) -> Result<Vec<ModelFile>, ModelError> {
     let info_path: PathBuf = dir.join("repro-synth.json");
     let info: SynthInfo = serde_json::from_slice(
         &std::fs::read(&info_path).map_err(io(&info_path))?,
@@ -115,7 +154,7 @@ pub fn synthesize(
         path: info_path.display().to_string(),
         problem: e.to_string(),
     })?;
-    let files: Vec<ModelFile> = info
+    Ok(info
         .files
         .iter()
         .map(|(path, f)| ModelFile {
@@ -124,19 +163,5 @@ pub fn synthesize(
             sha256: Some(f.sha256.clone()),
             git_blob: None,
         })
-        .collect();
-    let manifest = ModelManifest {
-        format: 1,
-        name: name.to_string(),
-        origin: Origin::Synthetic {
-            shape_of: name.to_string(),
-            layers: depth,
-        },
-        files,
-    };
-    manifest.write(dir)?;
-    Ok(Synthesized::Made {
-        layers: depth,
-        bytes: manifest.total_size(),
-    })
+        .collect())
 }

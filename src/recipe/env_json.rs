@@ -38,6 +38,7 @@ use serde_json::{Map, Value};
 
 use super::matrix::{self, Combination, ParamValue, Params, Scalar};
 use super::model::{self, ModelValue};
+use super::toml_text::{toml_params, toml_string, toml_table};
 use super::Recipe;
 use crate::config::Models;
 
@@ -189,17 +190,7 @@ impl Reader<'_> {
                 found: kind(&value),
             });
         };
-        for key in top.keys() {
-            if is_comment(key) {
-                self.warnings
-                    .push(format!("`{key}` ignored (run_test.py does not read it)"));
-            } else if !KEYS.contains(&key.as_str()) {
-                return Err(self.key_error(
-                    key,
-                    "run_test.py reads only `env`, `default_params` and `configs`, so it would ignore this key: remove it, or start its name with `_` to keep it as a comment",
-                ));
-            }
-        }
+        self.top_keys(&top)?;
         let env = match top.get("env") {
             None => IndexMap::new(),
             Some(Value::Object(env)) => self.env(env)?,
@@ -220,18 +211,41 @@ impl Reader<'_> {
                 ))
             }
         };
-        let configs = match top.get("configs") {
-            None => {
-                return Err(ImportError::NoConfigs {
-                    path: self.path.to_path_buf(),
-                })
-            }
-            Some(Value::Array(list)) if list.is_empty() => {
+        let configs = self.configs(top.get("configs"))?;
+        Ok(Matrix {
+            env,
+            defaults,
+            configs,
+        })
+    }
+
+    /// Comment keys at the top level are dropped with a warning; any other key but the three
+    /// is refused, as run_test.py would ignore it.
+    fn top_keys(&mut self, top: &Map<String, Value>) -> Result<(), ImportError> {
+        for key in top.keys() {
+            if is_comment(key) {
+                self.warnings
+                    .push(format!("`{key}` ignored (run_test.py does not read it)"));
+            } else if !KEYS.contains(&key.as_str()) {
                 return Err(self.key_error(
-                    "configs",
-                    "is empty, so run_test.py would run nothing: add a config, e.g. {\"model\": \"./models/qwen-4b\"}",
-                ))
+                key,
+                "run_test.py reads only `env`, `default_params` and `configs`, so it would ignore this key: remove it, or start its name with `_` to keep it as a comment",
+            ));
             }
+        }
+        Ok(())
+    }
+
+    /// `configs`: a list of params objects, at least one.
+    fn configs(&mut self, configs: Option<&Value>) -> Result<Vec<Sides>, ImportError> {
+        match configs {
+            None => Err(ImportError::NoConfigs {
+                path: self.path.to_path_buf(),
+            }),
+            Some(Value::Array(list)) if list.is_empty() => Err(self.key_error(
+                "configs",
+                "is empty, so run_test.py would run nothing: add a config, e.g. {\"model\": \"./models/qwen-4b\"}",
+            )),
             Some(Value::Array(list)) => list
                 .iter()
                 .enumerate()
@@ -245,19 +259,12 @@ impl Reader<'_> {
                         )),
                     }
                 })
-                .collect::<Result<Vec<_>, _>>()?,
-            Some(other) => {
-                return Err(self.key_error(
-                    "configs",
-                    format!("is {}, expected a list of objects", kind(other)),
-                ))
-            }
-        };
-        Ok(Matrix {
-            env,
-            defaults,
-            configs,
-        })
+                .collect(),
+            Some(other) => Err(self.key_error(
+                "configs",
+                format!("is {}, expected a list of objects", kind(other)),
+            )),
+        }
     }
 
     /// `os.environ[k] = str(v)`: the text each variable gets.
@@ -485,76 +492,6 @@ impl Reader<'_> {
             }
         }
     }
-}
-
-/// A TOML key: bare where TOML allows it, else quoted.
-fn toml_key(key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if bare {
-        key.to_string()
-    } else {
-        toml_string(key)
-    }
-}
-
-/// A TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn toml_scalar(value: &Scalar) -> String {
-    match value {
-        Scalar::Bool(b) => b.to_string(),
-        Scalar::Int(i) => i.to_string(),
-        // `{:?}` is the shortest text that reads back as the same float, always with a `.` or
-        // an exponent, as TOML wants.
-        Scalar::Float(f) => format!("{f:?}"),
-        Scalar::Str(s) => toml_string(s),
-    }
-}
-
-fn toml_table<'a>(pairs: impl IntoIterator<Item = (&'a String, String)>) -> String {
-    let items: Vec<String> = pairs
-        .into_iter()
-        .map(|(k, v)| format!("{} = {v}", toml_key(k)))
-        .collect();
-    if items.is_empty() {
-        "{}".to_string()
-    } else {
-        format!("{{ {} }}", items.join(", "))
-    }
-}
-
-fn toml_params(params: &Params) -> String {
-    toml_table(params.iter().map(|(k, v)| {
-        let value = match v {
-            ParamValue::One(one) => toml_scalar(one),
-            ParamValue::Sweep(list) => format!(
-                "[{}]",
-                list.iter().map(toml_scalar).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        (k, value)
-    }))
 }
 
 /// The recipe's text: one config a line, the model as given in a comment where it was mapped.

@@ -12,6 +12,7 @@ pub mod paper;
 pub mod plot;
 pub(crate) mod shlex;
 pub mod tenants;
+mod toml_text;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

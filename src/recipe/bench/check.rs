@@ -156,76 +156,10 @@ pub(super) fn check_capacity(
     c: &CapacitySpec,
     at: &dyn Fn(&[&str], String) -> ConfigError,
 ) -> Result<(), ConfigError> {
-    let field = |key: &str, message: &str| Err(at(&["capacity", key], message.to_string()));
-    let positive = |v: f64| v > 0.0 && v.is_finite();
-    if !positive(c.min_rate) {
-        return field(
-            "min_rate",
-            "`capacity.min_rate` must be a rate > 0 (requests/s)",
-        );
-    }
-    if !positive(c.max_rate) || c.max_rate < c.min_rate {
-        return field(
-            "max_rate",
-            "`capacity.max_rate` must be at least `min_rate`",
-        );
-    }
-    if c.start_rate
-        .is_some_and(|s| !(c.min_rate..=c.max_rate).contains(&s))
-    {
-        return field(
-            "start_rate",
-            "`capacity.start_rate` must lie within `min_rate`..`max_rate`",
-        );
-    }
-    if !(c.attainment > 0.0 && c.attainment <= 1.0) {
-        return field(
-            "attainment",
-            "`capacity.attainment` is a share: more than 0, at most 1",
-        );
-    }
-    if !(c.fluidity > 0.0 && c.fluidity <= 1.0) {
-        return field(
-            "fluidity",
-            "`capacity.fluidity` is a fluidity-index: more than 0, at most 1",
-        );
-    }
-    if !(positive(c.precision) && c.precision < 1.0) {
-        return field(
-            "precision",
-            "`capacity.precision` is a share of the rate: more than 0, less than 1 (0.05 = 5 %)",
-        );
-    }
-    if c.max_probes < 2 {
-        return field("max_probes", "`capacity.max_probes` must be at least 2");
-    }
-    if !(c.growth > 1.0 && c.growth.is_finite()) {
-        return field("growth", "`capacity.growth` must be a factor more than 1");
-    }
-    if c.prefill.is_some() && c.goal != CapacityGoal::Fluidity {
-        return field(
-            "prefill",
-            "`capacity.prefill` sets per-prompt TTFT deadlines: it needs `goal = \"fluidity\"`",
-        );
-    }
-    if c.max_in_flight == Some(0) {
-        return field(
-            "max_in_flight",
-            "`capacity.max_in_flight` must be at least 1",
-        );
-    }
-    if !(c.saturation > 0.0 && c.saturation < 1.0) {
-        return field(
-            "saturation",
-            "`capacity.saturation` is a share: more than 0, less than 1",
-        );
-    }
-    if c.goal == CapacityGoal::Slo
-        && [recipe.slo.ttft, recipe.slo.tpot, recipe.slo.e2e]
-            .iter()
-            .all(Option::is_none)
-    {
-        return field("goal", "`goal = \"slo\"` needs an SLO in [slo] (ttft, tpot or e2e), or use `goal = \"fluidity\"`");
+    // The first problem found, in the order the keys are checked.
+    let problem = capacity_range_problem(c).or_else(|| capacity_setting_problem(recipe, c));
+    if let Some((key, message)) = problem {
+        return Err(at(&["capacity", key], message.to_string()));
     }
     if !matches!(recipe.workload.arrival, Arrival::Poisson | Arrival::Gamma) {
         return Err(at(
@@ -241,4 +175,80 @@ pub(super) fn check_capacity(
         ));
     }
     Ok(())
+}
+
+/// What is wrong with the rates and shares of a `[capacity]` table: its key and why.
+fn capacity_range_problem(c: &CapacitySpec) -> Option<(&'static str, &'static str)> {
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    if !positive(c.min_rate) {
+        Some((
+            "min_rate",
+            "`capacity.min_rate` must be a rate > 0 (requests/s)",
+        ))
+    } else if !positive(c.max_rate) || c.max_rate < c.min_rate {
+        Some((
+            "max_rate",
+            "`capacity.max_rate` must be at least `min_rate`",
+        ))
+    } else if c
+        .start_rate
+        .is_some_and(|s| !(c.min_rate..=c.max_rate).contains(&s))
+    {
+        Some((
+            "start_rate",
+            "`capacity.start_rate` must lie within `min_rate`..`max_rate`",
+        ))
+    } else if !(c.attainment > 0.0 && c.attainment <= 1.0) {
+        Some((
+            "attainment",
+            "`capacity.attainment` is a share: more than 0, at most 1",
+        ))
+    } else if !(c.fluidity > 0.0 && c.fluidity <= 1.0) {
+        Some((
+            "fluidity",
+            "`capacity.fluidity` is a fluidity-index: more than 0, at most 1",
+        ))
+    } else if !(positive(c.precision) && c.precision < 1.0) {
+        Some((
+            "precision",
+            "`capacity.precision` is a share of the rate: more than 0, less than 1 (0.05 = 5 %)",
+        ))
+    } else {
+        None
+    }
+}
+
+/// What is wrong with the search settings of a `[capacity]` table and its goal: its key and why.
+fn capacity_setting_problem(
+    recipe: &BenchRecipe,
+    c: &CapacitySpec,
+) -> Option<(&'static str, &'static str)> {
+    if c.max_probes < 2 {
+        Some(("max_probes", "`capacity.max_probes` must be at least 2"))
+    } else if !(c.growth > 1.0 && c.growth.is_finite()) {
+        Some(("growth", "`capacity.growth` must be a factor more than 1"))
+    } else if c.prefill.is_some() && c.goal != CapacityGoal::Fluidity {
+        Some((
+            "prefill",
+            "`capacity.prefill` sets per-prompt TTFT deadlines: it needs `goal = \"fluidity\"`",
+        ))
+    } else if c.max_in_flight == Some(0) {
+        Some((
+            "max_in_flight",
+            "`capacity.max_in_flight` must be at least 1",
+        ))
+    } else if !(c.saturation > 0.0 && c.saturation < 1.0) {
+        Some((
+            "saturation",
+            "`capacity.saturation` is a share: more than 0, less than 1",
+        ))
+    } else if c.goal == CapacityGoal::Slo
+        && [recipe.slo.ttft, recipe.slo.tpot, recipe.slo.e2e]
+            .iter()
+            .all(Option::is_none)
+    {
+        Some(("goal", "`goal = \"slo\"` needs an SLO in [slo] (ttft, tpot or e2e), or use `goal = \"fluidity\"`"))
+    } else {
+        None
+    }
 }
