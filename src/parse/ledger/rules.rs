@@ -1,7 +1,7 @@
 //! What vLLM prints during start-up, version by version, and the stable key each number goes
 //! under. The wordings come from vLLM's sources and from real logs (the paper's figure-1 logs
-//! of 0.3.1 … 0.11.0, logs pasted into vLLM's issues up to 0.23); `docs/ledger.md` lists them. The keys
-//! themselves, with their units, are in `keys`.
+//! of 0.3.1 … 0.11.0, logs pasted into vLLM's issues up to 0.23); `docs/ledger.md` lists them.
+//! The keys themselves, with their units, are in `keys`.
 
 use std::sync::LazyLock;
 
