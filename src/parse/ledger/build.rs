@@ -10,8 +10,10 @@ use super::{
 };
 
 mod ready;
+mod warnings;
 
 use ready::{find_ready, judge};
+use warnings::{clock_warning, cut_warning, several_runs_warning};
 
 /// A line with what it says and when, on the clock the file uses.
 pub(super) struct Read<'a> {
@@ -606,42 +608,6 @@ fn untimed_lines(reads: &[Read]) -> usize {
     let mut all: Vec<usize> = reads.iter().map(|r| r.line.no).collect();
     all.dedup();
     all.len() - timed.len()
-}
-
-fn cut_warning(total_lines: usize, cut_values: bool) -> String {
-    let numbers = if cut_values {
-        "; its numbers are not read"
-    } else {
-        ""
-    };
-    format!(
-        "line {total_lines} has no newline at the end: the file was cut while the line was written{numbers}"
-    )
-}
-
-fn several_runs_warning(runs: &[Run]) -> Option<String> {
-    if runs.len() < 2 {
-        return None;
-    }
-    let spans: Vec<String> = runs
-        .iter()
-        .map(|r| format!("{}–{}", r.lines[0], r.lines[1]))
-        .collect();
-    Some(format!(
-        "{} runs in one file (lines {}): each is reported; a single number (and `complete`) comes from the last",
-        runs.len(),
-        spans.join(", ")
-    ))
-}
-
-fn clock_warning(clock: Clock, reads: &[Read]) -> Option<&'static str> {
-    match clock {
-        Clock::None => Some("no line has a timestamp: the durations as printed, no time line"),
-        Clock::Prefix if reads.iter().any(|r| r.line.vllm.is_some()) => Some(
-            "the time line uses the timestamps the lines are prefixed with (docker, CI), not vLLM's own",
-        ),
-        _ => None,
-    }
 }
 
 /// The whole file.
