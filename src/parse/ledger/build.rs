@@ -4,10 +4,16 @@ use indexmap::IndexMap;
 
 use super::line::{self, Line, ProcessTag};
 use super::rules::{self, Combine, Marker, Reading, Unit, KEYS};
-use super::timeline::{self, Span};
+use super::timeline::{self, Span, Timeline};
 use super::{
     Clock, Completeness, Ledger, Options, Process, Ready, Role, Run, Summary, Value, SCHEMA_VERSION,
 };
+
+mod ready;
+mod warnings;
+
+use ready::{find_ready, judge};
+use warnings::{clock_warning, cut_warning, several_runs_warning};
 
 /// A line with what it says and when, on the clock the file uses.
 pub(super) struct Read<'a> {
@@ -348,26 +354,80 @@ impl RunBuilder<'_, '_> {
         }
         out
     }
-}
 
-/// `0.6.4` → `(0, 6, 4)`; the leading numbers of a version.
-fn version_tuple(v: &str) -> (u32, u32, u32) {
-    let mut parts = v
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|p| p.parse().unwrap_or(0));
-    (
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-        parts.next().unwrap_or(0),
-    )
-}
+    /// Each process of the run with its values, in the order they first printed.
+    fn processes(&mut self) -> Vec<Process> {
+        let engine_ready_anywhere = self.has_marker(|m| m == Marker::EngineReady);
+        let ids: Vec<String> = self.processes.keys().cloned().collect();
+        let mut processes = Vec::new();
+        for id in ids {
+            let values = self.values_of(&id, engine_ready_anywhere);
+            let p = &self.processes[&id];
+            processes.push(Process {
+                role: role_of(&p.tag),
+                pid: p.tag.as_ref().map(|t| t.pid),
+                rank: p.rank,
+                world_size: p.world,
+                lines: [p.first, p.last],
+                values,
+                id,
+            });
+        }
+        processes
+    }
 
-fn marker_lines(reads: &[Read], wanted: fn(Marker) -> bool) -> Vec<usize> {
-    reads
-        .iter()
-        .filter(|r| r.reading.marker.is_some_and(wanted))
-        .map(|r| r.line.no)
-        .collect()
+    /// From the engine's `init engine … took` to the API server's ready line at `line`: a
+    /// run-level key and its span, where both lines are timed.
+    fn serve_ready_after_engine(&mut self, line: usize, summary: &mut IndexMap<String, Summary>) {
+        let server_t = time_at_or_before(self.reads, line);
+        let engine_t = self
+            .reads
+            .iter()
+            .filter(|r| r.reading.marker == Some(Marker::EngineReady) && r.line.no < line)
+            .filter_map(|r| r.t)
+            .next_back();
+        if let (Some(server_t), Some(engine_t), Some(start_s), Some(end_s)) =
+            (server_t, engine_t, self.at(engine_t), self.at(server_t))
+        {
+            self.span(
+                "serve_ready_after_engine_s",
+                "run",
+                (start_s, end_s),
+                line,
+                true,
+            );
+            run_level(
+                summary,
+                "serve_ready_after_engine_s",
+                seconds(server_t - engine_t),
+                line,
+            );
+        }
+    }
+
+    /// The run's time line, from its earliest timestamp (none where no line is timed); takes
+    /// the spans gathered so far.
+    fn timeline(&mut self, first: usize, ready_s: Option<f64>, min_gap_s: f64) -> Option<Timeline> {
+        let times: Vec<(usize, f64)> = self
+            .reads
+            .iter()
+            .filter_map(|r| self.at(r.t).map(|t| (r.line.no, t)))
+            .collect();
+        self.origin.map(|o| {
+            let origin_line = self
+                .reads
+                .iter()
+                .find(|r| r.t == Some(o))
+                .map_or(first, |r| r.line.no);
+            timeline::build(
+                origin_line,
+                &times,
+                std::mem::take(&mut self.spans),
+                ready_s,
+                min_gap_s,
+            )
+        })
+    }
 }
 
 /// The time of `line`, or of the last timed line before it.
@@ -377,131 +437,6 @@ fn time_at_or_before(reads: &[Read], line: usize) -> Option<i64> {
         .filter(|r| r.line.no <= line)
         .rev()
         .find_map(|r| r.t)
-}
-
-fn find_ready(
-    reads: &[Read],
-    engine: Option<&str>,
-    version: Option<&str>,
-) -> Option<(usize, &'static str)> {
-    if let Some(&line) = marker_lines(reads, |m| m == Marker::ServerReady).last() {
-        return Some((line, "server"));
-    }
-    if let Some(&line) = marker_lines(reads, |m| m == Marker::EngineReady).last() {
-        return Some((line, "engine"));
-    }
-    if let Some(&line) = marker_lines(reads, |m| m == Marker::HarnessReady).last() {
-        return Some((line, "harness"));
-    }
-    // V0 before 0.6.5 prints no ready line: its last start-up step (the CUDA graphs, or the
-    // KV cache where graphs are off) is where the engine is ready.
-    let old_v0 = engine != Some("v1") && version.is_none_or(|v| version_tuple(v) < (0, 6, 5));
-    if old_v0 {
-        let last = marker_lines(reads, |m| {
-            matches!(m, Marker::GraphCaptured | Marker::KvCacheSized)
-        });
-        if let Some(&line) = last.last() {
-            return Some((line, "last_step"));
-        }
-    }
-    None
-}
-
-/// The message of the error a traceback ends with (`RuntimeError: …`).
-fn error_after(reads: &[Read], from: usize) -> Option<(usize, String)> {
-    reads
-        .iter()
-        .filter(|r| r.line.no >= from)
-        .find(|r| is_exception(&r.line.message))
-        .map(|r| (r.line.no, clip(r.line.message.trim(), 200)))
-}
-
-/// `ValueError: …`, `torch.OutOfMemoryError: …`: the line a Python traceback ends with.
-fn is_exception(message: &str) -> bool {
-    let m = message.trim_start();
-    let Some((head, _)) = m.split_once(':') else {
-        return false;
-    };
-    !head.is_empty()
-        && !head.contains(' ')
-        && (head.ends_with("Error") || head.ends_with("Exception") || head == "KeyboardInterrupt")
-}
-
-fn judge(reads: &[Read], ready: Option<&(usize, &'static str)>) -> Completeness {
-    let problems = marker_lines(reads, |m| matches!(m, Marker::Traceback | Marker::Fatal));
-    let last_line = reads.last().map_or(0, |r| r.line.no);
-    match ready {
-        Some((line, kind)) => match problems.iter().find(|p| *p > line) {
-            None => Completeness {
-                complete: true,
-                reason: format!(
-                    "start-up finished: {} ready at line {line}",
-                    kind_words(kind)
-                ),
-                error_line: None,
-                error: None,
-            },
-            Some(&bad) => {
-                let error = error_after(reads, bad);
-                Completeness {
-                    complete: false,
-                    reason: format!(
-                        "a traceback at line {bad}, after the {} was ready at line {line}{}",
-                        kind_words(kind),
-                        error
-                            .as_ref()
-                            .map_or(String::new(), |(_, e)| format!(": {e}"))
-                    ),
-                    error_line: Some(bad),
-                    error: error.map(|(_, e)| e),
-                }
-            }
-        },
-        None => {
-            let last_message = reads
-                .iter()
-                .rev()
-                .find(|r| !r.line.message.trim().is_empty())
-                .map(|r| clip(r.line.message.trim(), 60))
-                .unwrap_or_default();
-            match problems.first() {
-                Some(&bad) => {
-                    let error = error_after(reads, bad);
-                    let what = reads
-                        .iter()
-                        .find(|r| r.line.no == bad)
-                        .map(|r| clip(r.line.message.trim(), 60))
-                        .unwrap_or_default();
-                    Completeness {
-                        complete: false,
-                        reason: format!(
-                            "crashed during start-up at line {bad} (`{what}`){}",
-                            error.as_ref().map_or(String::new(), |(l, e)| format!("; line {l}: {}", clip(e, 120)))
-                        ),
-                        error_line: Some(bad),
-                        error: error.map(|(_, e)| e),
-                    }
-                }
-                None => Completeness {
-                    complete: false,
-                    reason: format!(
-                        "cut before the engine was ready: no `init engine … took`, `initialize_engine took` or API-server line; the log stops at line {last_line} (`{last_message}`)"
-                    ),
-                    error_line: None,
-                    error: None,
-                },
-            }
-        }
-    }
-}
-
-fn kind_words(kind: &str) -> &'static str {
-    match kind {
-        "server" => "API server",
-        "engine" => "engine",
-        "harness" => "harness's engine",
-        _ => "V0 engine (its last start-up step)",
-    }
 }
 
 /// At most `n` characters of `text`, with `…` where cut.
@@ -597,30 +532,14 @@ fn build_run(reads: &[Read], opts: Options) -> Run {
     let last = reads.last().map_or(0, |r| r.line.no);
     let (version_line, vllm_version) = version_of(reads).unzip();
     let engine = engine_of(reads);
-    let origin = reads.iter().filter_map(|r| r.t).min();
     let mut b = RunBuilder {
         reads,
-        origin,
+        origin: reads.iter().filter_map(|r| r.t).min(),
         processes: IndexMap::new(),
         spans: Vec::new(),
     };
     b.collect();
-    let engine_ready_anywhere = b.has_marker(|m| m == Marker::EngineReady);
-    let ids: Vec<String> = b.processes.keys().cloned().collect();
-    let mut processes = Vec::new();
-    for id in ids {
-        let values = b.values_of(&id, engine_ready_anywhere);
-        let p = &b.processes[&id];
-        processes.push(Process {
-            role: role_of(&p.tag),
-            pid: p.tag.as_ref().map(|t| t.pid),
-            rank: p.rank,
-            world_size: p.world,
-            lines: [p.first, p.last],
-            values,
-            id,
-        });
-    }
+    let processes = b.processes();
     let ready_found = find_ready(reads, engine, vllm_version.as_deref());
     let completeness = judge(reads, ready_found.as_ref());
     let ready = ready_found.map(|(line, kind)| Ready {
@@ -637,49 +556,10 @@ fn build_run(reads: &[Read], opts: Options) -> Run {
     {
         run_level(&mut summary, "startup_s", *at, *line);
     }
-    if let Some(Ready { line, .. }) = ready.as_ref().filter(|r| r.kind == "server") {
-        // From the engine's `init engine … took` to the API server's ready line.
-        let server_t = time_at_or_before(reads, *line);
-        let engine_t = reads
-            .iter()
-            .filter(|r| r.reading.marker == Some(Marker::EngineReady) && r.line.no < *line)
-            .filter_map(|r| r.t)
-            .next_back();
-        if let (Some(server_t), Some(engine_t), Some(start_s), Some(end_s)) =
-            (server_t, engine_t, b.at(engine_t), b.at(server_t))
-        {
-            b.span(
-                "serve_ready_after_engine_s",
-                "run",
-                (start_s, end_s),
-                *line,
-                true,
-            );
-            run_level(
-                &mut summary,
-                "serve_ready_after_engine_s",
-                seconds(server_t - engine_t),
-                *line,
-            );
-        }
+    if let Some(r) = ready.as_ref().filter(|r| r.kind == "server") {
+        b.serve_ready_after_engine(r.line, &mut summary);
     }
-    let times: Vec<(usize, f64)> = reads
-        .iter()
-        .filter_map(|r| b.at(r.t).map(|t| (r.line.no, t)))
-        .collect();
-    let timeline = origin.map(|o| {
-        let origin_line = reads
-            .iter()
-            .find(|r| r.t == Some(o))
-            .map_or(first, |r| r.line.no);
-        timeline::build(
-            origin_line,
-            &times,
-            std::mem::take(&mut b.spans),
-            ready.as_ref().and_then(|r| r.at_s),
-            opts.min_gap_s,
-        )
-    });
+    let timeline = b.timeline(first, ready.as_ref().and_then(|r| r.at_s), opts.min_gap_s);
     Run {
         lines: [first, last],
         vllm_version,
@@ -694,13 +574,45 @@ fn build_run(reads: &[Read], opts: Options) -> Run {
     }
 }
 
-/// The whole file.
-pub fn ledger(name: &str, text: &str, opts: Options) -> Result<Ledger, usize> {
-    let total_lines = if text.is_empty() {
+/// Lines in the text, counting `\n` (a last line without one counts too).
+fn line_count(text: &str) -> usize {
+    if text.is_empty() {
         0
     } else {
         text.split('\n').count() - usize::from(text.ends_with('\n'))
-    };
+    }
+}
+
+/// A line cut while it was written can hold half a number (`took 2.9` of `took 2.95`): where
+/// the file's last line has numbers, it is read as saying nothing. Whether it had any.
+fn forget_cut_numbers(reads: &mut [Read], total_lines: usize) -> bool {
+    let cut_values = reads
+        .last()
+        .is_some_and(|r| r.line.no == total_lines && !r.reading.values.is_empty());
+    if cut_values {
+        if let Some(last) = reads.last_mut() {
+            last.reading = Reading::default();
+        }
+    }
+    cut_values
+}
+
+/// Lines without a timestamp (a line split into several reads counts once).
+fn untimed_lines(reads: &[Read]) -> usize {
+    let mut timed: Vec<usize> = reads
+        .iter()
+        .filter(|r| r.t.is_some())
+        .map(|r| r.line.no)
+        .collect();
+    timed.dedup();
+    let mut all: Vec<usize> = reads.iter().map(|r| r.line.no).collect();
+    all.dedup();
+    all.len() - timed.len()
+}
+
+/// The whole file.
+pub fn ledger(name: &str, text: &str, opts: Options) -> Result<Ledger, usize> {
+    let total_lines = line_count(text);
     let lines = line::lines(text);
     let (clock, times, resolution) = choose_clock(&lines);
     let cut_mid_line = !text.is_empty() && !text.ends_with('\n');
@@ -713,73 +625,28 @@ pub fn ledger(name: &str, text: &str, opts: Options) -> Result<Ledger, usize> {
             t,
         })
         .collect();
-    // A line cut while it was written can hold half a number (`took 2.9` of `took 2.95`).
-    let cut_values = cut_mid_line
-        && reads
-            .last()
-            .is_some_and(|r| r.line.no == total_lines && !r.reading.values.is_empty());
-    if cut_values {
-        if let Some(last) = reads.last_mut() {
-            last.reading = Reading::default();
-        }
-    }
+    let cut_values = cut_mid_line && forget_cut_numbers(&mut reads, total_lines);
     if !reads
         .iter()
         .any(|r| r.line.level.is_some() || r.reading.is_vllm())
     {
         return Err(total_lines);
     }
-    let untimed_lines = {
-        let mut timed: Vec<usize> = reads
-            .iter()
-            .filter(|r| r.t.is_some())
-            .map(|r| r.line.no)
-            .collect();
-        timed.dedup();
-        let mut all: Vec<usize> = reads.iter().map(|r| r.line.no).collect();
-        all.dedup();
-        all.len() - timed.len()
-    };
     let runs: Vec<Run> = split_runs(&reads)
         .into_iter()
         .map(|range| build_run(&reads[range], opts))
         .collect();
     let mut warnings = Vec::new();
     if cut_mid_line {
-        let numbers = if cut_values {
-            "; its numbers are not read"
-        } else {
-            ""
-        };
-        warnings.push(format!(
-            "line {total_lines} has no newline at the end: the file was cut while the line was written{numbers}"
-        ));
+        warnings.push(cut_warning(total_lines, cut_values));
     }
-    if runs.len() > 1 {
-        let spans: Vec<String> = runs
-            .iter()
-            .map(|r| format!("{}–{}", r.lines[0], r.lines[1]))
-            .collect();
-        warnings.push(format!(
-            "{} runs in one file (lines {}): each is reported; a single number (and `complete`) comes from the last",
-            runs.len(),
-            spans.join(", ")
-        ));
-    }
-    match clock {
-        Clock::None => warnings.push(
-            "no line has a timestamp: the durations as printed, no time line".into(),
-        ),
-        Clock::Prefix if reads.iter().any(|r| r.line.vllm.is_some()) => warnings.push(
-            "the time line uses the timestamps the lines are prefixed with (docker, CI), not vLLM's own".into(),
-        ),
-        _ => {}
-    }
+    warnings.extend(several_runs_warning(&runs));
+    warnings.extend(clock_warning(clock, &reads).map(String::from));
     Ok(Ledger {
         schema_version: SCHEMA_VERSION,
         log: name.to_string(),
         lines: total_lines,
-        untimed_lines,
+        untimed_lines: untimed_lines(&reads),
         clock,
         resolution_s: resolution,
         cut_mid_line,

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::build::clip;
-use super::{Clock, Ledger, Role, Run};
+use super::{Clock, Gap, Ledger, Role, Run, Span};
 
 /// A number as vLLM printed it (shortest form, at most 6 decimals).
 pub fn number(x: f64) -> String {
@@ -194,57 +194,17 @@ fn timeline(out: &mut String, run: &Run) {
         "start", "end", "length", "what"
     );
     enum Row<'a> {
-        Span(&'a super::Span),
-        Gap(&'a super::Gap),
+        Span(&'a Span),
+        Gap(&'a Gap),
     }
+    // Spans and gaps interleaved by start (a stable sort: spans first where they tie).
     let mut rows: Vec<(f64, Row)> = t.spans.iter().map(|s| (s.start_s, Row::Span(s))).collect();
     rows.extend(t.gaps.iter().map(|g| (g.start_s, Row::Gap(g))));
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (_, row) in rows {
         match row {
-            Row::Span(s) => {
-                let what = if s.derived {
-                    format!("{} *", s.key)
-                } else {
-                    s.key.clone()
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:>8} {:>8} {:>8}  {:<30} {}",
-                    seconds(s.start_s),
-                    seconds(s.end_s),
-                    seconds(s.end_s - s.start_s),
-                    what,
-                    clip(&format!("{}, line {}", s.process, s.line), 38)
-                );
-            }
-            Row::Gap(g) => {
-                let (what, inside) = if g.covered_by.is_empty() {
-                    ("-- no line, no stage".to_string(), String::new())
-                } else if g.unaccounted_s >= t.min_gap_s {
-                    (
-                        format!("-- no line, {} s unknown", seconds(g.unaccounted_s)),
-                        format!(", in {}", g.covered_by.join(", ")),
-                    )
-                } else {
-                    (
-                        "   (no log line)".to_string(),
-                        format!(", in {}", g.covered_by[0]),
-                    )
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:>8} {:>8} {:>8}  {:<30} {}",
-                    seconds(g.start_s),
-                    seconds(g.end_s),
-                    seconds(g.duration_s),
-                    what,
-                    clip(
-                        &format!("lines {}→{}{inside}", g.after_line, g.before_line),
-                        38
-                    )
-                );
-            }
+            Row::Span(s) => span_row(out, s),
+            Row::Gap(g) => gap_row(out, g, t.min_gap_s),
         }
     }
     let _ = writeln!(
@@ -253,6 +213,53 @@ fn timeline(out: &mut String, run: &Run) {
         number(t.min_gap_s),
         seconds(t.silent_s),
         seconds(t.unaccounted_s)
+    );
+}
+
+/// A stage of the time line (`*` where only timestamps bracket it).
+fn span_row(out: &mut String, s: &Span) {
+    let what = if s.derived {
+        format!("{} *", s.key)
+    } else {
+        s.key.clone()
+    };
+    let _ = writeln!(
+        out,
+        "  {:>8} {:>8} {:>8}  {:<30} {}",
+        seconds(s.start_s),
+        seconds(s.end_s),
+        seconds(s.end_s - s.start_s),
+        what,
+        clip(&format!("{}, line {}", s.process, s.line), 38)
+    );
+}
+
+/// A silence of the time line: inside no stage, inside stages but partly unknown, or covered.
+fn gap_row(out: &mut String, g: &Gap, min_gap_s: f64) {
+    let (what, inside) = if g.covered_by.is_empty() {
+        ("-- no line, no stage".to_string(), String::new())
+    } else if g.unaccounted_s >= min_gap_s {
+        (
+            format!("-- no line, {} s unknown", seconds(g.unaccounted_s)),
+            format!(", in {}", g.covered_by.join(", ")),
+        )
+    } else {
+        (
+            "   (no log line)".to_string(),
+            format!(", in {}", g.covered_by[0]),
+        )
+    };
+    let _ = writeln!(
+        out,
+        "  {:>8} {:>8} {:>8}  {:<30} {}",
+        seconds(g.start_s),
+        seconds(g.end_s),
+        seconds(g.duration_s),
+        what,
+        clip(
+            &format!("lines {}→{}{inside}", g.after_line, g.before_line),
+            38
+        )
     );
 }
 
