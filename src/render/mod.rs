@@ -4,6 +4,7 @@
 //! labels, `text` its text layout, `figure` the marks and the tight bounding box). `pdf` and
 //! `png` turn the SVG into a PDF (font embedded) or a PNG.
 
+pub mod axes;
 mod bars;
 mod compare_bars;
 mod cpu_heatmap;

@@ -2,7 +2,7 @@
 //! colours, the total above each bar, the stages in a legend to the right (8 × 5 in,
 //! `tight_layout()`, tick labels turned 30° and right-aligned, as the paper's bar charts).
 
-use super::figure::{bar_x_limits, tight_layout, y_limit, Axis, Figure, Paint, Side};
+use super::figure::{bar_x_limits, tight_layout, y_limit, Axes, Axis, Figure, Paint, Side};
 use super::geom::Rect;
 use super::legend::{Handle, Legend, Loc, Occupied};
 use super::style::{self, BAR_WIDTH};
@@ -25,18 +25,7 @@ impl Render for RunStagesData {
         tight_layout(|at| {
             let mut fig = Figure::new(8.0, 5.0);
             let ax = fig.axes(at, x_limits, (0.0, top));
-            for run in 0..self.runs.len() {
-                let mut bottom = 0.0;
-                for (_, color, values) in &self.stages {
-                    let paint = Paint {
-                        fill: Some(color),
-                        edge: Some(("#000000", 0.5)),
-                        ..Paint::default()
-                    };
-                    fig.bar(&ax, run as f64, BAR_WIDTH, (bottom, values[run]), &paint);
-                    bottom += values[run];
-                }
-            }
+            stack_bars(self, &mut fig, &ax);
             fig.frame(&ax);
             // Many runs: the totals stand upright so they do not run into each other.
             let upright = self.runs.len() > 10;
@@ -72,37 +61,58 @@ impl Render for RunStagesData {
                 ..TextStyle::default()
             };
             fig.text(&self.title, tx, ty - 6.0, &title);
-            // Top to bottom, as the bars stack.
-            let entries = self
-                .stages
-                .iter()
-                .rev()
-                .map(|(label, color, _)| {
-                    let handle = Handle::Patch {
-                        fill: color,
-                        edge: Some(0.5),
-                        hatch: 0,
-                    };
-                    (label.as_str(), handle)
-                })
-                .collect();
-            // Outside the axes, to the right: it covers no bar.
-            let (lx, ly) = ax.at(1.02, 1.0);
-            let legend = Legend {
-                loc: Loc::UpperLeft,
-                anchor: Some(Rect {
-                    x0: lx,
-                    x1: lx,
-                    y0: ly,
-                    y1: ly,
-                }),
-                border_axes_pad: 0.0,
-                ..Legend::new(entries, 9.0)
-            };
-            fig.legend(&ax, &legend, &Occupied::default());
+            stage_legend(self, &mut fig, &ax);
             Ok(fig)
         })
     }
+}
+
+/// Each run's stages stacked into one bar.
+fn stack_bars(data: &RunStagesData, fig: &mut Figure, ax: &Axes) {
+    for run in 0..data.runs.len() {
+        let mut bottom = 0.0;
+        for (_, color, values) in &data.stages {
+            let paint = Paint {
+                fill: Some(color),
+                edge: Some(("#000000", 0.5)),
+                ..Paint::default()
+            };
+            fig.bar(ax, run as f64, BAR_WIDTH, (bottom, values[run]), &paint);
+            bottom += values[run];
+        }
+    }
+}
+
+/// The stages in a legend outside the axes, to the right, top to bottom as the bars stack.
+fn stage_legend(data: &RunStagesData, fig: &mut Figure, ax: &Axes) {
+    // Top to bottom, as the bars stack.
+    let entries = data
+        .stages
+        .iter()
+        .rev()
+        .map(|(label, color, _)| {
+            let handle = Handle::Patch {
+                fill: color,
+                edge: Some(0.5),
+                hatch: 0,
+            };
+            (label.as_str(), handle)
+        })
+        .collect();
+    // Outside the axes, to the right: it covers no bar.
+    let (lx, ly) = ax.at(1.02, 1.0);
+    let legend = Legend {
+        loc: Loc::UpperLeft,
+        anchor: Some(Rect {
+            x0: lx,
+            x1: lx,
+            y0: ly,
+            y1: ly,
+        }),
+        border_axes_pad: 0.0,
+        ..Legend::new(entries, 9.0)
+    };
+    fig.legend(ax, &legend, &Occupied::default());
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! right (`figure-2/plot.py`: 1.5 × 5.5 in, edges 1.1 pt, legends of 11 pt anchored in axes
 //! fractions).
 
-use super::figure::{bar_x_limits, Axis, Figure, Paint, Side};
+use super::figure::{bar_x_limits, Axes, Axis, Figure, Paint, Side};
 use super::geom::Rect;
 use super::legend::{Handle, Legend, Loc, Occupied};
 use super::style::BAR_WIDTH;
@@ -34,90 +34,101 @@ impl Render for StackedStagesData {
             fig.bar(&ax, 0.0, BAR_WIDTH, (s.bottom, s.value), &paint);
         }
         fig.frame(&ax);
-        let bold = |color| TextStyle {
-            bold: true,
-            color,
-            ha: Ha::Center,
-            ..TextStyle::default()
-        };
-        for s in &self.segments {
-            if let Some(text) = &s.text {
-                let (x, y) = ax.px(0.0, s.bottom + s.value / 2.0);
-                let t = TextStyle {
-                    va: Va::Center,
-                    ..bold("#ffffff")
-                };
-                fig.text(text, x, y, &t);
-            }
-        }
-        let (x, y) = ax.px(0.0, self.total + 0.5);
-        let t = TextStyle {
-            va: Va::Bottom,
-            ..bold("#000000")
-        };
-        fig.text(&self.total_text, x, y, &t);
+        write_texts(self, &mut fig, &ax);
         let y_axis = Axis::new(Side::Left, ax.auto_y_ticks(13.0, false))
             .tick_pt(13.0)
             .label(&self.ylabel, 15.0);
         fig.axis(&ax, &y_axis);
-        let point = |fx: f64, fy: f64| {
-            let (x, y) = ax.at(fx, fy);
-            Rect {
-                x0: x,
-                x1: x,
-                y0: y,
-                y1: y,
-            }
-        };
-        let dominance = Legend {
-            title: Some("Resource Dominance"),
-            title_left: true,
-            loc: Loc::UpperRight,
-            anchor: Some(point(2.5, 0.35)),
-            border_axes_pad: 0.1,
-            ..Legend::new(
-                vec![
-                    (
-                        "CPU-dominant",
-                        Handle::Patch {
-                            fill: "#ffffff",
-                            edge: Some(style::PATCH_LINE_WIDTH),
-                            hatch: HATCH,
-                        },
-                    ),
-                    (
-                        "GPU-dominant",
-                        Handle::Patch {
-                            fill: "#ffffff",
-                            edge: Some(style::PATCH_LINE_WIDTH),
-                            hatch: 0,
-                        },
-                    ),
-                ],
-                11.0,
-            )
-        };
-        fig.legend(&ax, &dominance, &Occupied::default());
-        // Stages top to bottom, as the bars stack.
-        let stages = self
-            .segments
-            .iter()
-            .rev()
-            .map(|s| {
-                let handle = Handle::Patch {
-                    fill: &s.color,
-                    edge: Some(EDGE),
-                    hatch: if s.hatched { HATCH } else { 0 },
-                };
-                (s.label.as_str(), handle)
-            })
-            .collect();
-        let steps = Legend {
-            loc: Loc::UpperRight,
-            anchor: Some(point(3.6, 1.0)),
-            ..Legend::new(stages, 11.0)
-        };
-        fig.legend(&ax, &steps, &Occupied::default());
+        legends(self, &mut fig, &ax);
         Ok(fig)
     }
+}
+
+/// Each stage's time on its segment (white), and the total above the bar.
+fn write_texts(data: &StackedStagesData, fig: &mut Figure, ax: &Axes) {
+    let bold = |color| TextStyle {
+        bold: true,
+        color,
+        ha: Ha::Center,
+        ..TextStyle::default()
+    };
+    for s in &data.segments {
+        if let Some(text) = &s.text {
+            let (x, y) = ax.px(0.0, s.bottom + s.value / 2.0);
+            let t = TextStyle {
+                va: Va::Center,
+                ..bold("#ffffff")
+            };
+            fig.text(text, x, y, &t);
+        }
+    }
+    let (x, y) = ax.px(0.0, data.total + 0.5);
+    let t = TextStyle {
+        va: Va::Bottom,
+        ..bold("#000000")
+    };
+    fig.text(&data.total_text, x, y, &t);
+}
+
+/// The two legends to the right: resource dominance (hatched or not), and the stages top to
+/// bottom as the bar stacks them.
+fn legends(data: &StackedStagesData, fig: &mut Figure, ax: &Axes) {
+    let point = |fx: f64, fy: f64| {
+        let (x, y) = ax.at(fx, fy);
+        Rect {
+            x0: x,
+            x1: x,
+            y0: y,
+            y1: y,
+        }
+    };
+    let dominance = Legend {
+        title: Some("Resource Dominance"),
+        title_left: true,
+        loc: Loc::UpperRight,
+        anchor: Some(point(2.5, 0.35)),
+        border_axes_pad: 0.1,
+        ..Legend::new(
+            vec![
+                (
+                    "CPU-dominant",
+                    Handle::Patch {
+                        fill: "#ffffff",
+                        edge: Some(style::PATCH_LINE_WIDTH),
+                        hatch: HATCH,
+                    },
+                ),
+                (
+                    "GPU-dominant",
+                    Handle::Patch {
+                        fill: "#ffffff",
+                        edge: Some(style::PATCH_LINE_WIDTH),
+                        hatch: 0,
+                    },
+                ),
+            ],
+            11.0,
+        )
+    };
+    fig.legend(ax, &dominance, &Occupied::default());
+    // Stages top to bottom, as the bars stack.
+    let stages = data
+        .segments
+        .iter()
+        .rev()
+        .map(|s| {
+            let handle = Handle::Patch {
+                fill: &s.color,
+                edge: Some(EDGE),
+                hatch: if s.hatched { HATCH } else { 0 },
+            };
+            (s.label.as_str(), handle)
+        })
+        .collect();
+    let steps = Legend {
+        loc: Loc::UpperRight,
+        anchor: Some(point(3.6, 1.0)),
+        ..Legend::new(stages, 11.0)
+    };
+    fig.legend(ax, &steps, &Occupied::default());
 }
