@@ -295,31 +295,7 @@ fn figure_section(h: &mut String, s: &Section, claims: &[Checked]) {
         "<p class=\"meta\">Recipe <code>{}</code> · data: {data}</p>",
         escape(&s.recipe)
     );
-    match &s.chart {
-        ChartState::Drawn {
-            svg,
-            numbers,
-            banner,
-        } => {
-            if let Some(banner) = banner {
-                let _ = writeln!(h, "<div class=\"banner\">{}</div>", inline(banner));
-            }
-            let _ = writeln!(h, "<figure>{svg}</figure>");
-            h.push_str("<details open><summary>The numbers drawn</summary>\n");
-            numbers_table(h, numbers);
-            h.push_str("</details>\n");
-        }
-        ChartState::NoData { missing } => {
-            let _ = writeln!(
-                h,
-                "<div class=\"missing\">No data: <code>{}</code> is missing. The commands below make it.</div>",
-                escape(&missing.display().to_string())
-            );
-        }
-        ChartState::Failed { why } => {
-            let _ = writeln!(h, "<div class=\"missing\">Not drawn: {}</div>", inline(why));
-        }
-    }
+    chart(h, &s.chart);
     if !s.notes.is_empty() {
         h.push_str("<ul class=\"notes\">");
         for note in &s.notes {
@@ -346,22 +322,7 @@ fn figure_section(h: &mut String, s: &Section, claims: &[Checked]) {
         h.push_str("</ul>\n");
     }
     provenance_table(h, &s.parts);
-    h.push_str("<h3>Reproduce it</h3>\n<pre><code>");
-    let width = s
-        .reproduce
-        .iter()
-        .map(|step| step.command.chars().count())
-        .max()
-        .unwrap_or(0);
-    for step in &s.reproduce {
-        let pad = " ".repeat(width - step.command.chars().count());
-        let _ = write!(h, "{}", escape(&step.command));
-        if let Some(note) = &step.note {
-            let _ = write!(h, "{pad}  <span class=\"c\"># {}</span>", escape(note));
-        }
-        h.push('\n');
-    }
-    h.push_str("</code></pre>\n");
+    reproduce_steps(h, &s.reproduce);
     if !s.made_with.is_empty() {
         h.push_str("<p>The data on this page was made with:</p>\n<pre><code>");
         for line in &s.made_with {
@@ -370,6 +331,54 @@ fn figure_section(h: &mut String, s: &Section, claims: &[Checked]) {
         h.push_str("</code></pre>\n");
     }
     h.push_str("</section>\n");
+}
+
+/// The chart as drawn (with the numbers it draws), or why it is not.
+fn chart(h: &mut String, chart: &ChartState) {
+    match chart {
+        ChartState::Drawn {
+            svg,
+            numbers,
+            banner,
+        } => {
+            if let Some(banner) = banner {
+                let _ = writeln!(h, "<div class=\"banner\">{}</div>", inline(banner));
+            }
+            let _ = writeln!(h, "<figure>{svg}</figure>");
+            h.push_str("<details open><summary>The numbers drawn</summary>\n");
+            numbers_table(h, numbers);
+            h.push_str("</details>\n");
+        }
+        ChartState::NoData { missing } => {
+            let _ = writeln!(
+                h,
+                "<div class=\"missing\">No data: <code>{}</code> is missing. The commands below make it.</div>",
+                escape(&missing.display().to_string())
+            );
+        }
+        ChartState::Failed { why } => {
+            let _ = writeln!(h, "<div class=\"missing\">Not drawn: {}</div>", inline(why));
+        }
+    }
+}
+
+/// The commands that make the figure's data, each with where it runs.
+fn reproduce_steps(h: &mut String, steps: &[crate::reproduce::Step]) {
+    h.push_str("<h3>Reproduce it</h3>\n<pre><code>");
+    let width = steps
+        .iter()
+        .map(|step| step.command.chars().count())
+        .max()
+        .unwrap_or(0);
+    for step in steps {
+        let pad = " ".repeat(width - step.command.chars().count());
+        let _ = write!(h, "{}", escape(&step.command));
+        if let Some(note) = &step.note {
+            let _ = write!(h, "{pad}  <span class=\"c\"># {}</span>", escape(note));
+        }
+        h.push('\n');
+    }
+    h.push_str("</code></pre>\n");
 }
 
 /// One column per part, one row per fact: narrow enough for a laptop with two parts.
