@@ -391,19 +391,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         layout: recipe.run.layout,
         label_order: recipe.label_order(req.part),
     };
-    let mut env: IndexMap<String, String> = recipe
-        .run
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.python_str()))
-        .collect();
-    if req.device == Device::Cpu {
-        // vLLM's CPU build allocates its KV cache up front, in whole GiB.
-        env.insert(
-            "VLLM_CPU_KVCACHE_SPACE".into(),
-            req.cpu_kv_cache_gib.to_string(),
-        );
-    }
+    let env = run_env(req);
     let combinations = only_models(
         recipe,
         req.models,
@@ -415,36 +403,14 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     for combination in &combinations {
         models_of.push(resolve_model(req, combination, evict)?);
     }
-    let configs_with = |env: &IndexMap<String, String>| -> Vec<Arc<ConfigInputs>> {
-        combinations
-            .iter()
-            .zip(&models_of)
-            .map(|(combination, (model, model_dir))| {
-                // An entry of models.toml is loaded from its local copy; anything else as given.
-                let local_copy = model.as_ref().and(model_dir.as_ref());
-                let engine_args =
-                    combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
-                Arc::new(ConfigInputs {
-                    key: ConfigKey {
-                        figure: recipe.folder.clone(),
-                        part: part.clone(),
-                        label: combination.label(),
-                        params: combination.params.clone(),
-                        env: env.clone(),
-                        model: model.clone(),
-                        patch_hash: req.patch_hash.clone(),
-                        engine: req.engine,
-                        device: req.device,
-                        evict_page_cache: evict,
-                        sample_cpu: recipe.run.sample_cpu,
-                    },
-                    engine_args,
-                    model_dir: model_dir.clone(),
-                })
-            })
-            .collect()
+    let configs_of = Configs {
+        req,
+        combinations: &combinations,
+        models_of: &models_of,
+        part: &part,
+        evict,
     };
-    let configs = configs_with(&env);
+    let configs = configs_of.with(&env);
 
     let phases = phases(recipe, req.iterations);
     let versions = only_vllm(recipe, req.only_vllm)?;
@@ -463,7 +429,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
             for (k, v) in overrides {
                 env.insert(k.to_string(), v.to_string());
             }
-            configs_with(&env)
+            configs_of.with(&env)
         };
         for &phase in &phases {
             for (combination, config) in combinations.iter().zip(&version_configs) {
@@ -488,6 +454,68 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         timeout: recipe.run.timeout,
         evict_page_cache: evict,
     })
+}
+
+/// The environment of every run: the recipe's, and on vLLM's CPU build its KV cache's size.
+fn run_env(req: &PlanRequest<'_>) -> IndexMap<String, String> {
+    let mut env: IndexMap<String, String> = req
+        .recipe
+        .run
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.python_str()))
+        .collect();
+    if req.device == Device::Cpu {
+        // vLLM's CPU build allocates its KV cache up front, in whole GiB.
+        env.insert(
+            "VLLM_CPU_KVCACHE_SPACE".into(),
+            req.cpu_kv_cache_gib.to_string(),
+        );
+    }
+    env
+}
+
+/// What a plan's configurations share, to make their inputs under an environment.
+struct Configs<'a> {
+    req: &'a PlanRequest<'a>,
+    combinations: &'a [Combination],
+    /// Each combination's model, resolved once.
+    models_of: &'a [(Option<ModelRef>, Option<PathBuf>)],
+    part: &'a Option<String>,
+    evict: bool,
+}
+
+impl Configs<'_> {
+    /// Every configuration's inputs under `env`.
+    fn with(&self, env: &IndexMap<String, String>) -> Vec<Arc<ConfigInputs>> {
+        self.combinations
+            .iter()
+            .zip(self.models_of)
+            .map(|(combination, (model, model_dir))| {
+                // An entry of models.toml is loaded from its local copy; anything else as given.
+                let local_copy = model.as_ref().and(model_dir.as_ref());
+                let engine_args =
+                    combination.engine_args(local_copy.map(|dir| dir.to_string_lossy()).as_deref());
+                Arc::new(ConfigInputs {
+                    key: ConfigKey {
+                        figure: self.req.recipe.folder.clone(),
+                        part: self.part.clone(),
+                        label: combination.label(),
+                        params: combination.params.clone(),
+                        env: env.clone(),
+                        model: model.clone(),
+                        patch_hash: self.req.patch_hash.clone(),
+                        engine: self.req.engine,
+                        device: self.req.device,
+                        evict_page_cache: self.evict,
+                        sample_cpu: self.req.recipe.run.sample_cpu,
+                    },
+                    engine_args,
+                    model_dir: model_dir.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// A task's state from its manifest and the bytes of its files.
