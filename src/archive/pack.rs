@@ -95,6 +95,25 @@ fn header(size: u64) -> tar::Header {
     header
 }
 
+/// Each file with its size, hash and, where it was merged from another machine, its origin.
+fn list_files(results: &Path, files: &[PathBuf]) -> Result<Vec<PackedFile>, ArchiveError> {
+    let origins = crate::artifacts::origins::Origins::read(results);
+    let mut listed = Vec::new();
+    for rel in files {
+        let path = results.join(rel);
+        let size = std::fs::metadata(&path).map_err(io_err(&path))?.len();
+        let blake3 = hash_file(&path).map_err(io_err(&path))?;
+        let origin = origins.of(rel, &blake3).map(|o| o.from.clone());
+        listed.push(PackedFile {
+            path: rel.to_string_lossy().into_owned(),
+            size,
+            blake3,
+            origin,
+        });
+    }
+    Ok(listed)
+}
+
 /// Pack `results` (or only `folders` of it) into `out`, written through a temporary file. An
 /// existing `out` is replaced only with `overwrite`; its folder must exist.
 pub fn pack(
@@ -117,26 +136,13 @@ pub fn pack(
             path: dir.to_path_buf(),
         });
     }
-    let origins = crate::artifacts::origins::Origins::read(results);
     let files = collect_files(results, folders)?;
     if files.is_empty() {
         return Err(ArchiveError::Empty {
             path: results.to_path_buf(),
         });
     }
-    let mut listed = Vec::new();
-    for rel in &files {
-        let path = results.join(rel);
-        let size = std::fs::metadata(&path).map_err(io_err(&path))?.len();
-        let blake3 = hash_file(&path).map_err(io_err(&path))?;
-        let origin = origins.of(rel, &blake3).map(|o| o.from.clone());
-        listed.push(PackedFile {
-            path: rel.to_string_lossy().into_owned(),
-            size,
-            blake3,
-            origin,
-        });
-    }
+    let listed = list_files(results, &files)?;
     let manifest = serde_json::to_vec_pretty(&PackManifest {
         format: 1,
         files: listed.clone(),
