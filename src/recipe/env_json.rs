@@ -228,9 +228,9 @@ impl Reader<'_> {
                     .push(format!("`{key}` ignored (run_test.py does not read it)"));
             } else if !KEYS.contains(&key.as_str()) {
                 return Err(self.key_error(
-                key,
-                "run_test.py reads only `env`, `default_params` and `configs`, so it would ignore this key: remove it, or start its name with `_` to keep it as a comment",
-            ));
+                    key,
+                    "run_test.py reads only `env`, `default_params` and `configs`, so it would ignore this key: remove it, or start its name with `_` to keep it as a comment",
+                ));
             }
         }
         Ok(())
