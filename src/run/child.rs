@@ -132,6 +132,52 @@ pub fn run(
     on_line: &mut dyn FnMut(&str),
     interrupt: &Interrupt,
 ) -> Result<ChildOutcome, ChildError> {
+    let expr = command(spec)?;
+    let start = Instant::now();
+    let handle = Arc::new(expr.reader().map_err(|source| ChildError::Spawn {
+        program: spec.program.to_string_lossy().into_owned(),
+        source,
+    })?);
+    let pgid = Pid::from_raw(handle.pids()[0] as i32);
+
+    let (lines_tx, lines_rx) = mpsc::channel::<String>();
+    let reader = {
+        let handle = handle.clone();
+        std::thread::spawn(move || tee(&handle, log, &lines_tx))
+    };
+
+    let mut escalation = Escalation {
+        phase: Phase::Running,
+        stopped: Stopped::No,
+    };
+    let status = loop {
+        while let Ok(line) = lines_rx.recv_timeout(POLL) {
+            on_line(&line);
+        }
+        if let Some(output) = handle.try_wait().map_err(ChildError::Wait)? {
+            break output.status;
+        }
+        // Every press counts, even one that came while the child was being started: a run is
+        // only ever started while there has been none (the runner checks before each).
+        escalation.step(spec, pgid, start, interrupt.count());
+    };
+    // The leader is gone; take down anything it left in its group, so the pipe closes.
+    signal_group(pgid, Signal::SIGKILL);
+    let tee_result = reader.join().unwrap_or(Ok(()));
+    for line in lines_rx.try_iter() {
+        on_line(&line);
+    }
+    tee_result.map_err(ChildError::Log)?;
+    Ok(ChildOutcome {
+        ending: ending_of(status),
+        stopped: escalation.stopped,
+        wall: start.elapsed(),
+    })
+}
+
+/// The child's command, not yet started: its stderr where `spec` says (its folder made), armed
+/// to die with repro, its environment added.
+fn command(spec: &ChildSpec) -> Result<duct::Expression, ChildError> {
     let parent = std::process::id();
     let mut expr = duct::cmd(&spec.program, &spec.args);
     expr = match &spec.stderr {
@@ -151,35 +197,24 @@ pub fn run(
     for (key, value) in &spec.env {
         expr = expr.env(key, value);
     }
-    let start = Instant::now();
-    let handle = Arc::new(expr.reader().map_err(|source| ChildError::Spawn {
-        program: spec.program.to_string_lossy().into_owned(),
-        source,
-    })?);
-    let pgid = Pid::from_raw(handle.pids()[0] as i32);
+    Ok(expr)
+}
 
-    let (lines_tx, lines_rx) = mpsc::channel::<String>();
-    let reader = {
-        let handle = handle.clone();
-        std::thread::spawn(move || tee(&handle, log, &lines_tx))
-    };
+/// Where stopping a running child stands, and why it was stopped.
+struct Escalation {
+    phase: Phase,
+    stopped: Stopped,
+}
 
-    let mut phase = Phase::Running;
-    let mut stopped = Stopped::No;
-    let status = loop {
-        while let Ok(line) = lines_rx.recv_timeout(POLL) {
-            on_line(&line);
-        }
-        if let Some(output) = handle.try_wait().map_err(ChildError::Wait)? {
-            break output.status;
-        }
-        // Every press counts, even one that came while the child was being started: a run is
-        // only ever started while there has been none (the runner checks before each).
-        let presses = interrupt.count();
+impl Escalation {
+    /// One poll's step: SIGTERM on the first press or the timeout, SIGKILL on a second press
+    /// or after the grace period; a press after a timeout makes it an interrupted run.
+    fn step(&mut self, spec: &ChildSpec, pgid: Pid, start: Instant, presses: u32) {
         let now = Instant::now();
-        phase = match phase {
+        let phase = std::mem::replace(&mut self.phase, Phase::Killed);
+        self.phase = match phase {
             Phase::Running if presses > 0 || now - start >= spec.timeout => {
-                stopped = if presses > 0 {
+                self.stopped = if presses > 0 {
                     Stopped::Interrupted
                 } else {
                     Stopped::TimedOut
@@ -191,30 +226,22 @@ pub fn run(
                 signal_group(pgid, Signal::SIGKILL);
                 Phase::Killed
             }
-            Phase::Killed if presses > 0 && stopped == Stopped::TimedOut => {
-                stopped = Stopped::Interrupted;
+            Phase::Killed if presses > 0 && self.stopped == Stopped::TimedOut => {
+                self.stopped = Stopped::Interrupted;
                 Phase::Killed
             }
             other => other,
         };
-    };
-    // The leader is gone; take down anything it left in its group, so the pipe closes.
-    signal_group(pgid, Signal::SIGKILL);
-    let tee_result = reader.join().unwrap_or(Ok(()));
-    for line in lines_rx.try_iter() {
-        on_line(&line);
     }
-    tee_result.map_err(ChildError::Log)?;
-    let ending = match (status.code(), status.signal()) {
+}
+
+/// How the child ended, from its exit status.
+fn ending_of(status: std::process::ExitStatus) -> Ending {
+    match (status.code(), status.signal()) {
         (Some(code), _) => Ending::Exited(code),
         (None, Some(signal)) => Ending::Signaled(signal),
         (None, None) => Ending::Exited(-1),
-    };
-    Ok(ChildOutcome {
-        ending,
-        stopped,
-        wall: start.elapsed(),
-    })
+    }
 }
 
 /// Copy the child's output to the log, sending each complete line on.

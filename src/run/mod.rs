@@ -11,6 +11,7 @@ pub mod executor;
 pub mod fake;
 pub mod folder;
 pub mod guard;
+mod job_env;
 pub mod signals;
 pub mod slurm;
 
@@ -35,6 +36,7 @@ use crate::recipe::matrix::CacheState;
 use crate::samplers::{self, cpu::CpuSampler, gpu::GpuSampler};
 pub use child::{ChildOutcome, ChildSpec, Ending, Interrupt, Stopped, DEFAULT_GRACE};
 pub use executor::{Executor, Local};
+use job_env::{compile_cache_dir, harness_env, task_env};
 
 /// How to start the engine.
 #[derive(Debug, Clone)]
@@ -123,27 +125,7 @@ fn job(
     timeout: Duration,
     grace: Duration,
 ) -> Result<ChildSpec, RunError> {
-    let mut env: Vec<(String, String)> = task
-        .config
-        .key
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    env.push(("REPRO_TASK_KEY".into(), task.key.0.clone()));
-    env.push(("REPRO_ITERATION".into(), task.phase().env_value()));
-    env.push(("REPRO_ATTEMPT".into(), attempt.to_string()));
-    env.push(("REPRO_RUN_LABEL".into(), task.label().to_string()));
-    if task.config.key.evict_page_cache {
-        env.push(("REPRO_PAGE_CACHE_EVICTED".into(), "1".into()));
-    }
-    if task.paths.cpu_samples.is_some() {
-        env.push(("REPRO_CPU_SAMPLED".into(), "1".into()));
-    }
-    let cache_state = task.combination_cache();
-    if let Some(state) = cache_state {
-        env.push(("REPRO_CACHE_STATE".into(), state.as_str().into()));
-    }
+    let mut env = task_env(task, attempt);
     let mut launched = match engine {
         Engine::Real {
             pythons,
@@ -153,30 +135,7 @@ fn job(
             let python = pythons.get(&*task.vllm).ok_or_else(|| RunError::NoPython {
                 version: task.vllm.to_string(),
             })?;
-            env.push((
-                "VLLM_LOGGING_CONFIG_PATH".into(),
-                harness.logging_config.to_string_lossy().into_owned(),
-            ));
-            if task.config.key.device == crate::config::machines::Device::Cpu {
-                let dir = harness::inductor_cache(&harness.cache, &task.vllm);
-                env.push((
-                    "TORCHINDUCTOR_CACHE_DIR".into(),
-                    dir.to_string_lossy().into_owned(),
-                ));
-            }
-            if let Some(dir) = compile_cache_dir(task, &harness.cache, attempt) {
-                // vLLM's compile cache and Inductor's: fresh for a cold run, the config's own
-                // (filled by its warm-up) for a warm one.
-                if cache_state == Some(CacheState::Cold) {
-                    let _ = std::fs::remove_dir_all(&dir);
-                }
-                env.push(("VLLM_CACHE_ROOT".into(), dir.to_string_lossy().into_owned()));
-                let inductor = dir.join("inductor");
-                env.push((
-                    "TORCHINDUCTOR_CACHE_DIR".into(),
-                    inductor.to_string_lossy().into_owned(),
-                ));
-            }
+            env.extend(harness_env(task, harness, attempt));
             let script = vec![harness.harness.clone().into_os_string()];
             guard::Launched::of(guard.as_deref(), grace, python.clone(), script)
         }
@@ -199,31 +158,6 @@ fn job(
         grace,
         stderr: Some(task.paths.stderr_log()),
         death_signal: launched.death_signal,
-    })
-}
-
-/// Where a run's compile caches are, where its recipe sweeps `cache`: a cold run's own (made
-/// fresh, removed after it), a warm run's shared with its config's other runs.
-fn compile_cache_dir(task: &Task, cache: &Path, attempt: u32) -> Option<PathBuf> {
-    let state = task.combination_cache()?;
-    let base = cache.join("compile-caches");
-    let k = &task.config.key;
-    Some(match state {
-        CacheState::Cold => base.join(format!("cold-{}-{attempt}", task.key.short())),
-        CacheState::Warm => {
-            let config = format!(
-                "{}/{}/{}/{}/{:?}",
-                k.figure,
-                k.part.as_deref().unwrap_or(""),
-                k.label,
-                task.vllm,
-                k.device
-            );
-            base.join(format!(
-                "warm-{}",
-                &blake3::hash(config.as_bytes()).to_hex()[..16]
-            ))
-        }
     })
 }
 
@@ -306,6 +240,36 @@ struct Context<'a> {
     host: Host,
 }
 
+impl<'a> Context<'a> {
+    /// The context of a run of `plan`: its timeout, and this host as the manifests record it.
+    fn of(plan: &Plan, engine: &'a Engine, options: &'a RunOptions) -> Self {
+        let (name, cpu_model) = manifest::host_identity();
+        Context {
+            engine,
+            options,
+            timeout: options.timeout.unwrap_or(plan.timeout),
+            host: Host {
+                name,
+                cpu_model,
+                gpu: samplers::gpu::inventory(),
+            },
+        }
+    }
+}
+
+impl Summary {
+    /// Count a finished run by how it went; its status back.
+    fn count(&mut self, task: &Task, result: TaskResult) -> RunStatus {
+        let status = result.status;
+        match status {
+            RunStatus::Ok => self.ok += 1,
+            RunStatus::Interrupted => self.interrupted_run = Some((task.clone(), result)),
+            _ => self.failed.push((task.clone(), result)),
+        }
+        status
+    }
+}
+
 /// Make way for a task's run: a log already where the run will put its own is kept under
 /// `replaced/` (with its manifest), unless it is a fake-engine run made by this folder's
 /// manifest — simulated data the same command makes again. Real measurements and data repro
@@ -371,17 +335,21 @@ fn clear_failed_attempts(task: &Task) {
     }
 }
 
+/// What runs a task's child, and where its lines and Ctrl-C come from.
+struct Runner<'a> {
+    executor: &'a mut dyn Executor,
+    progress: &'a dyn Progress,
+    interrupt: &'a Interrupt,
+}
+
 /// Run one task: evict, sample, run, stage the log, record the manifest.
-#[allow(clippy::too_many_arguments)]
 fn run_task(
     ctx: &Context<'_>,
     task: &Task,
     estimate: Option<f64>,
     previous: Option<&Manifest>,
     replaced: &mut Replaced,
-    executor: &mut dyn Executor,
-    progress: &dyn Progress,
-    interrupt: &Interrupt,
+    runner: &mut Runner<'_>,
 ) -> Result<TaskResult, RunError> {
     let paths = &task.paths;
     let attempt = next_attempt(task, previous);
@@ -397,19 +365,9 @@ fn run_task(
 
     let (eviction, mut error) = evict_first(ctx, task);
     let (outcome, samplers) = if error.is_none() {
-        let samplers = start_samplers(task);
-        let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
-        let mut on_line = |line: &str| progress.event(Event::RunLine(line));
-        let outcome = executor.run(&spec, log, &mut on_line, interrupt);
-        let records = finish_samplers(task, samplers)?;
-        drop_cold_caches(ctx, task, attempt);
-        match outcome {
-            Ok(outcome) => (Some(outcome), records),
-            Err(e) => {
-                error = Some(e.to_string());
-                (None, records)
-            }
-        }
+        let (outcome, records) = run_sampled(ctx, task, attempt, &spec, &staged, runner)?;
+        // A child that could not be run has no outcome: why not is the run's error.
+        (outcome.map_err(|why| error = Some(why)).ok(), records)
     } else {
         (None, vec![])
     };
@@ -433,7 +391,7 @@ fn run_task(
             .unwrap_or(&log)
             .to_string_lossy()
             .into_owned(),
-        command: executor.command_line(&spec),
+        command: runner.executor.command_line(&spec),
         env: spec.env.iter().cloned().collect::<IndexMap<_, _>>(),
         exit,
         wall_s: wall.as_secs_f64(),
@@ -455,17 +413,43 @@ fn run_task(
     Ok(TaskResult {
         status,
         wall,
-        tail: if status == RunStatus::Ok {
-            vec![]
-        } else {
-            // A Python traceback lands on stderr; the log shows how far the engine got.
-            let mut lines = crate::artifacts::tail_lines(&log, 4);
-            lines.extend(crate::artifacts::tail_lines(&paths.stderr_log(), 8));
-            lines
-        },
+        tail: failure_tail(task, status, &log),
         log,
         error,
     })
+}
+
+/// Run the task's child into its staged log, the samplers beside it: how it went (or why it
+/// could not be run) and the samplers' records. A cold run's compile caches go after it.
+fn run_sampled(
+    ctx: &Context<'_>,
+    task: &Task,
+    attempt: u32,
+    spec: &ChildSpec,
+    staged: &Staged,
+    runner: &mut Runner<'_>,
+) -> Result<(Result<ChildOutcome, String>, Vec<SamplerRecord>), RunError> {
+    let samplers = start_samplers(task);
+    let log = staged.file().try_clone().map_err(io_error(staged.path()))?;
+    let progress = runner.progress;
+    let mut on_line = |line: &str| progress.event(Event::RunLine(line));
+    let outcome = runner
+        .executor
+        .run(spec, log, &mut on_line, runner.interrupt);
+    let records = finish_samplers(task, samplers)?;
+    drop_cold_caches(ctx, task, attempt);
+    Ok((outcome.map_err(|e| e.to_string()), records))
+}
+
+/// The last lines of a run that is not ok, for the failure summary (none for an ok one).
+fn failure_tail(task: &Task, status: RunStatus, log: &Path) -> Vec<String> {
+    if status == RunStatus::Ok {
+        return vec![];
+    }
+    // A Python traceback lands on stderr; the log shows how far the engine got.
+    let mut lines = crate::artifacts::tail_lines(log, 4);
+    lines.extend(crate::artifacts::tail_lines(&task.paths.stderr_log(), 8));
+    lines
 }
 
 /// Evict the model's files from the page cache where the task asks: the record, or why not.
@@ -583,16 +567,11 @@ pub fn execute(
         states,
         estimates,
     } = *run;
-    let (name, cpu_model) = manifest::host_identity();
-    let ctx = Context {
-        engine,
-        options,
-        timeout: options.timeout.unwrap_or(plan.timeout),
-        host: Host {
-            name,
-            cpu_model,
-            gpu: samplers::gpu::inventory(),
-        },
+    let ctx = Context::of(plan, engine, options);
+    let mut runner = Runner {
+        executor,
+        progress,
+        interrupt,
     };
     let mut summary = Summary::default();
     let to_run: Vec<usize> = (0..plan.tasks.len())
@@ -624,9 +603,7 @@ pub fn execute(
             estimates.get(index).copied().flatten(),
             previous,
             &mut replaced,
-            executor,
-            progress,
-            interrupt,
+            &mut runner,
         );
         summary.replaced = replaced.kept().to_vec();
         let result = result?;
@@ -636,12 +613,7 @@ pub fn execute(
             error: result.error.as_deref(),
             wall: result.wall,
         });
-        let status = result.status;
-        match status {
-            RunStatus::Ok => summary.ok += 1,
-            RunStatus::Interrupted => summary.interrupted_run = Some((task.clone(), result)),
-            _ => summary.failed.push((task.clone(), result)),
-        }
+        let status = summary.count(task, result);
         if status == RunStatus::Interrupted || interrupt.count() > 0 {
             summary.interrupted = true;
             summary.not_started = to_run.len() - position - 1;
