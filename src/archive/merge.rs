@@ -208,6 +208,45 @@ fn add_incoming(
     Ok(())
 }
 
+/// An entry of the archive that repro will not unpack (why, in `reason`).
+fn hostile(archive: &Path) -> impl Fn(String, &'static str) -> ArchiveError + '_ {
+    move |entry, reason| ArchiveError::Hostile {
+        archive: archive.to_path_buf(),
+        entry,
+        reason,
+    }
+}
+
+/// An entry's name and path, where it is a regular file at a path inside the results folder;
+/// `None` for a folder (made where its files go). Anything else is hostile.
+fn file_entry<R: std::io::Read>(
+    entry: &tar::Entry<'_, R>,
+    archive: &Path,
+) -> Result<Option<(String, PathBuf)>, ArchiveError> {
+    let hostile = hostile(archive);
+    let raw = entry.path_bytes().into_owned();
+    let name = String::from_utf8(raw).map_err(|e| {
+        hostile(
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            "the path is not UTF-8",
+        )
+    })?;
+    let path = PathBuf::from(&name);
+    if let Some(reason) = path_problem(&path) {
+        return Err(hostile(name, reason));
+    }
+    let reason = match entry.header().entry_type() {
+        tar::EntryType::Directory => return Ok(None),
+        tar::EntryType::Regular | tar::EntryType::Continuous => return Ok(Some((name, path))),
+        tar::EntryType::Symlink => "a symbolic link",
+        tar::EntryType::Link => "a hard link",
+        tar::EntryType::Char | tar::EntryType::Block => "a device file",
+        tar::EntryType::Fifo => "a named pipe",
+        _ => "not a regular file",
+    };
+    Err(hostile(name, reason))
+}
+
 /// Unpack an archive into staging, checking every entry before writing it; `Ok(false)` where
 /// it had no file list and `trust_unlisted` let it in.
 fn stage_archive(
@@ -219,37 +258,14 @@ fn stage_archive(
     let file = std::fs::File::open(archive).map_err(io_err(archive))?;
     let decoder = zstd::Decoder::new(file).map_err(io_err(archive))?;
     let mut tar = tar::Archive::new(decoder);
-    let hostile = |entry: String, reason| ArchiveError::Hostile {
-        archive: archive.to_path_buf(),
-        entry,
-        reason,
-    };
+    let hostile = hostile(archive);
     let mut manifest: Option<PackManifest> = None;
     let mut from_archive = BTreeMap::new();
     for entry in tar.entries().map_err(damaged(archive))? {
         let mut entry = entry.map_err(damaged(archive))?;
-        let raw = entry.path_bytes().into_owned();
-        let name = String::from_utf8(raw).map_err(|e| {
-            hostile(
-                String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                "the path is not UTF-8",
-            )
-        })?;
-        let path = PathBuf::from(&name);
-        if let Some(reason) = path_problem(&path) {
-            return Err(hostile(name, reason));
-        }
-        match entry.header().entry_type() {
-            tar::EntryType::Directory => continue,
-            tar::EntryType::Regular | tar::EntryType::Continuous => {}
-            tar::EntryType::Symlink => return Err(hostile(name, "a symbolic link")),
-            tar::EntryType::Link => return Err(hostile(name, "a hard link")),
-            tar::EntryType::Char | tar::EntryType::Block => {
-                return Err(hostile(name, "a device file"))
-            }
-            tar::EntryType::Fifo => return Err(hostile(name, "a named pipe")),
-            _ => return Err(hostile(name, "not a regular file")),
-        }
+        let Some((name, path)) = file_entry(&entry, archive)? else {
+            continue; // a folder
+        };
         let rel = normalise(&path);
         if rel == Path::new(PACK_MANIFEST) {
             let mut text = Vec::new();
