@@ -90,6 +90,10 @@ pub enum Command {
     /// its data came from, the claims, the commands that reproduce it, every warning
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// Write the artifact appendix (the ACM / MLSys check-list, commands, time and resources
+    /// per claim) from the recipes, estimates, `doctor` and, with --results, what was measured
+    #[command(after_help = APPENDIX_EXAMPLES)]
+    Appendix(AppendixArgs),
     /// Every path an artifact evaluator uses, quickly, then a checklist (pass / fail / skip)
     #[command(
         name = "kick-the-tires",
@@ -119,7 +123,7 @@ impl Command {
             Command::Parse(_) | Command::Table(_) | Command::Render(_) | Command::Status(_) => true,
             Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
             Command::Import(_) | Command::Compare(_) => true,
-            Command::Claims(_) | Command::Report(_) => true,
+            Command::Claims(_) | Command::Report(_) | Command::Appendix(_) => true,
             Command::KickTheTires(_) => false,
             Command::Figure(args) => args.dry_run,
             Command::Bench(args) => args.dry_run,
@@ -635,6 +639,46 @@ no data here (the folder that is missing, and the command that makes it); cannot
 Each claim is computed from the figure it rests on, as `repro render` draws it. The claims are
 read from the project's claims.toml, else the copy built into repro; its header documents the
 format. Exits 0 whatever the verdicts.";
+
+const APPENDIX_EXAMPLES: &str = "Examples:
+  repro appendix                                    # Markdown on stdout, from the project alone
+  repro appendix --results results --out appendix.md
+  repro appendix --results results --format tex --out appendix.tex
+
+Every field comes from what repro knows: the recipes and models.toml (models, disk, runs),
+machines.toml (where each split part runs), claims.toml (what checks each claim), the
+estimates (each naming its source: this machine's past runs, the paper's published times, the
+predictor), `repro doctor` on this machine, and with --results each run's manifest (on which
+machine, CPU, GPU, driver, OS, disk and software it ran) and the claims' verdicts.";
+
+/// The appendix's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AppendixFormat {
+    /// Markdown
+    Md,
+    /// LaTeX, to input into the paper
+    Tex,
+}
+
+#[derive(Debug, Args)]
+pub struct AppendixArgs {
+    /// Also say what was measured in this results folder, where, and the claims' verdicts
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+    /// Write it to this file (default: stdout)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: AppendixFormat,
+    /// Where models live (their disk is checked)
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "REPRO_MODELS",
+        default_value = "models"
+    )]
+    pub models_dir: PathBuf,
+}
 
 const REPORT_EXAMPLES: &str = "Examples:
   repro report --results results --out report      # writes report/report.html

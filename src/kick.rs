@@ -80,26 +80,34 @@ impl Steps {
     }
 }
 
+/// Every check, in order, with what it checks.
+const CHECKS: [(&str, Step); 6] = [
+    (
+        "the paper's data: merged, tabled byte for byte, drawn",
+        bundled_data,
+    ),
+    ("every figure through the fake engine, drawn", fake_figures),
+    (
+        "a real cold start on vLLM's CPU build (synthetic model)",
+        cpu_cold_start,
+    ),
+    ("pack → merge between two results folders", pack_and_merge),
+    (
+        "a serving benchmark against the mock server, drawn",
+        mock_benchmark,
+    ),
+    ("the paper's claims and the report", claims_and_report),
+];
+
+/// What each check checks, in the order they run.
+pub fn check_names() -> impl Iterator<Item = &'static str> {
+    CHECKS.iter().map(|(what, _)| *what)
+}
+
 /// Every check, in order; `starting` is told each one's name before it runs.
 pub fn checks(steps: &Steps, starting: &mut dyn FnMut(&str)) -> Vec<Check> {
-    let plan: [(&'static str, Step); 6] = [
-        (
-            "the paper's data: merged, tabled byte for byte, drawn",
-            bundled_data,
-        ),
-        ("every figure through the fake engine, drawn", fake_figures),
-        (
-            "a real cold start on vLLM's CPU build (synthetic model)",
-            cpu_cold_start,
-        ),
-        ("pack → merge between two results folders", pack_and_merge),
-        (
-            "a serving benchmark against the mock server, drawn",
-            mock_benchmark,
-        ),
-        ("the paper's claims and the report", claims_and_report),
-    ];
-    plan.into_iter()
+    CHECKS
+        .into_iter()
         .map(|(what, step)| {
             starting(what);
             let started = Instant::now();

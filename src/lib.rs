@@ -6,6 +6,8 @@
 //!
 //! ```text
 //! commands (binary)   clap → settings → the library; prints what it returns
+//! appendix            the artifact appendix (check-list, commands and time per claim) from
+//!                     the project, the estimates, doctor, and a results folder's report
 //! report, kick        one self-contained HTML page: figures, numbers, provenance, claims;
 //!                     the evaluator's end-to-end checks (each the repro binary itself)
 //! claims, reproduce   the paper's claims checked on tables; making a figure's data (plan,
@@ -34,6 +36,7 @@
 //! The analysis half (`parse`, `table`, `predict`, `figures`, `render`) reads artifacts only,
 //! so it works on anyone's folder. `project` finds the editable files (or the shipped copies).
 
+pub mod appendix;
 pub mod archive;
 pub mod artifacts;
 pub mod assets;

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod appendix;
 mod archive;
 mod bench;
 mod capacity;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key::KeyInputs;
 use super::FileRecord;
+use crate::samplers::gpu::GpuInventory;
 
 /// Bump on an incompatible change of the format; older manifests are then re-run, not misread.
 /// Schema 2 added `files`; schema 1 manifests (no file hashes) are still read, as runs whose
@@ -52,6 +53,10 @@ pub struct Host {
     pub cpu_model: Option<String>,
     /// GPU names and driver, or why they are unknown (`unavailable: no NVIDIA driver`).
     pub gpu: crate::samplers::gpu::GpuInventory,
+    /// CPUs, memory, OS, kernel, the model's disk, Python and PyTorch; `None` in a manifest
+    /// written before repro recorded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<super::machine::Machine>,
 }
 
 /// Which sampler.
@@ -215,6 +220,63 @@ impl Manifest {
         let mut json = serde_json::to_vec_pretty(self).expect("manifest serialises");
         json.push(b'\n');
         super::atomic_write(path, &json)
+    }
+}
+
+impl Host {
+    /// This machine as a manifest records it: name, CPU, GPUs, and the rest of
+    /// [`super::machine::Machine::here`] (the run's disk and software are the caller's to add).
+    pub fn here() -> Host {
+        let (name, cpu_model) = host_identity();
+        Host {
+            name,
+            cpu_model,
+            gpu: crate::samplers::gpu::inventory(),
+            machine: Some(super::machine::Machine::here()),
+        }
+    }
+
+    /// One kind of machine: CPU model, GPUs with driver and CUDA, and the rest the manifest
+    /// recorded (`not recorded` parts left out). Two runs on the same hardware give the same text.
+    pub fn kind(&self) -> String {
+        let mut parts = vec![self
+            .cpu_model
+            .clone()
+            .unwrap_or_else(|| "CPU unknown".into())];
+        parts.push(self.gpu.describe());
+        if let GpuInventory::Available {
+            driver: Some(driver),
+            cuda,
+            ..
+        } = &self.gpu
+        {
+            let cuda = cuda
+                .as_ref()
+                .map_or(String::new(), |c| format!(", CUDA {c}"));
+            parts.push(format!("driver {driver}{cuda}"));
+        }
+        match &self.machine {
+            Some(machine) => parts.push(machine.describe()),
+            None => parts.push("the rest not recorded (an older manifest)".into()),
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(" · ")
+    }
+
+    /// The model's disk and the environment's Python and PyTorch, where recorded.
+    pub fn software(&self) -> Option<String> {
+        let machine = self.machine.as_ref()?;
+        let parts: Vec<String> = [
+            machine
+                .model_disk
+                .as_ref()
+                .map(|d| format!("model disk {}", d.describe())),
+            machine.software(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod key;
 pub mod layout;
 pub mod lock;
+pub mod machine;
 pub mod manifest;
 pub mod origins;
 pub mod replaced;

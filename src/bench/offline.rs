@@ -105,6 +105,8 @@ pub struct OfflineManifest {
     started_unix_s: f64,
     wall_s: f64,
     host: String,
+    /// The machine: CPU, GPUs, memory, OS and kernel.
+    machine: crate::artifacts::manifest::Host,
     repro_version: &'static str,
     files: Option<Vec<FileRecord>>,
 }
@@ -154,6 +156,7 @@ impl BenchJob for OfflineJob<'_> {
             started_unix_s: crate::sys::unix_now(),
             wall_s: 0.0,
             host: crate::sys::hostname(),
+            machine: crate::artifacts::manifest::Host::here(),
             repro_version: env!("CARGO_PKG_VERSION"),
             files: None,
         }

@@ -148,6 +148,8 @@ pub struct RunManifest {
     wall_s: f64,
     requests: u64,
     host: String,
+    /// The machine: CPU, GPUs, memory, OS and kernel.
+    machine: crate::artifacts::manifest::Host,
     repro_version: &'static str,
     /// Every file of the run's folder, with its hash.
     files: Option<Vec<FileRecord>>,
@@ -203,6 +205,7 @@ impl BenchJob for ServeJob<'_> {
             wall_s: 0.0,
             requests: task.run.workload.requests,
             host: crate::sys::hostname(),
+            machine: crate::artifacts::manifest::Host::here(),
             repro_version: env!("CARGO_PKG_VERSION"),
             files: None,
         }

@@ -1,5 +1,6 @@
 //! One file per subcommand: arguments → library calls → output.
 
+mod appendix;
 mod bench;
 mod claims;
 mod compare;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(args, out),
         Command::Claims(args) => claims::run(args, out),
         Command::Report(args) => report::run(args, out),
+        Command::Appendix(args) => appendix::run(args, out),
         Command::KickTheTires(args) => kick::run(args, out),
         Command::FakeEngine(args) => fake_engine::run(args, out),
     }

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use repro::artifacts::origins::Origins;
-use repro::plan::status::{plan_on_disk, presence, summary_line, Presence};
+use repro::plan::status::{machine_kinds, plan_on_disk, presence, summary_line, Presence};
 use repro::plan::Task;
 
 use super::Output;
@@ -42,6 +42,15 @@ pub fn run(args: StatusArgs, out: Output) -> anyhow::Result<ExitCode> {
                 repro::reproduce::figure::part_name(&plan),
                 summary_line(&recipe, &tasks)
             );
+            let kinds = machine_kinds(&tasks);
+            let several = if kinds.len() > 1 {
+                " (several kinds)"
+            } else {
+                ""
+            };
+            for kind in &kinds {
+                let _ = writeln!(text, "{:<16} on{several}: {kind}", "");
+            }
             if out.verbose {
                 for (task, presence) in &tasks {
                     let rel = task

@@ -14,7 +14,11 @@ pub use crate::sys::hostname;
 
 pub fn gpus(inventory: &GpuInventory) -> Check {
     match inventory {
-        GpuInventory::Available { driver, devices } if !devices.is_empty() => {
+        GpuInventory::Available {
+            driver,
+            cuda,
+            devices,
+        } if !devices.is_empty() => {
             let list: Vec<String> = devices
                 .iter()
                 .map(|d| {
@@ -30,9 +34,10 @@ pub fn gpus(inventory: &GpuInventory) -> Check {
                 CheckId::Gpus,
                 Level::Ok,
                 format!(
-                    "{} GPU(s), driver {}: {}",
+                    "{} GPU(s), driver {}{}: {}",
                     devices.len(),
                     driver.as_deref().unwrap_or("?"),
+                    cuda.as_ref().map_or(String::new(), |v| format!(" (CUDA {v})")),
                     list.join(", ")
                 ),
             )

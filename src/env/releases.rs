@@ -106,6 +106,14 @@ pub fn cpu_build(vllm: &str) -> Option<&'static CpuBuild> {
     CPU_BUILDS.iter().find(|b| b.vllm == vllm)
 }
 
+/// `0.10.0` after `0.9.0`: numeric parts compared as numbers.
+pub fn version_order(version: &str) -> Vec<(u64, String)> {
+    version
+        .split(['.', '+', '-'])
+        .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_string()))
+        .collect()
+}
+
 /// The versions of [`CPU_BUILDS`], for messages.
 pub fn cpu_versions() -> String {
     CPU_BUILDS.map(|b| b.vllm).join(", ")

@@ -70,11 +70,34 @@ pub struct EnvManifest {
     #[serde(default)]
     pub recipe: Option<String>,
     pub repro_version: String,
+    /// How long the setup took, seconds (downloads included); absent before repro recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_s: Option<f64>,
 }
 
 impl EnvManifest {
     pub fn read(env_dir: &Path) -> Option<EnvManifest> {
         serde_json::from_slice(&std::fs::read(env_dir.join(MANIFEST)).ok()?).ok()
+    }
+
+    /// The environment's manifest, from its Python (`<env>/bin/python`).
+    pub fn of_python(python: &Path) -> Option<EnvManifest> {
+        EnvManifest::read(python.parent()?.parent()?)
+    }
+
+    /// `3.11.2` (the manifest records `python --version`'s `Python 3.11.2`).
+    pub fn python_version(&self) -> &str {
+        self.python.strip_prefix("Python ").unwrap_or(&self.python)
+    }
+
+    /// The installed version of `package` (`torch` → `2.7.1+cpu`), from `pip freeze`.
+    pub fn package_version(&self, package: &str) -> Option<&str> {
+        self.packages.iter().find_map(|line| {
+            let (name, version) = line.split_once("==")?;
+            name.trim()
+                .eq_ignore_ascii_case(package)
+                .then_some(version.trim())
+        })
     }
 }
 
@@ -246,6 +269,7 @@ pub fn setup(
         What::Cpu(_) => check_host()?,
         What::Gpu(_) => false,
     };
+    let started = std::time::Instant::now();
     start_afresh(&dir, &options.cache)?;
     // The CPU build's scripts and lock files, written out into the cache once (per content).
     let assets = match &what {
@@ -284,7 +308,7 @@ pub fn setup(
         });
         setup.run(step)?;
     }
-    setup.write_manifest(recipe)
+    setup.write_manifest(recipe, started.elapsed().as_secs_f64())
 }
 
 /// What an environment installs: a pinned vLLM from the index, or a CPU build from its lock.
@@ -559,7 +583,7 @@ impl Setup<'_> {
     }
 
     /// The manifest, written last: an environment without one is an interrupted setup.
-    fn write_manifest(self, recipe: String) -> Result<Outcome, SetupError> {
+    fn write_manifest(self, recipe: String, setup_s: f64) -> Result<Outcome, SetupError> {
         let (freeze, version) = self.packages.unwrap_or_default();
         let manifest = EnvManifest {
             format: 1,
@@ -575,6 +599,7 @@ impl Setup<'_> {
             patch_hash: self.patch_hash,
             recipe: Some(recipe),
             repro_version: env!("CARGO_PKG_VERSION").to_string(),
+            setup_s: Some(setup_s),
         };
         let path = self.dir.join(MANIFEST);
         crate::artifacts::atomic_write(

@@ -118,6 +118,17 @@ pub fn presence(task: &Task, here: &str, origins: &Origins, results: &Path) -> P
     }
 }
 
+/// Each kind of machine the present runs with a manifest ran on ([`Host::kind`](crate::artifacts::manifest::Host::kind)), in order.
+pub fn machine_kinds(tasks: &[(Task, Presence)]) -> Vec<String> {
+    let kinds: std::collections::BTreeSet<String> = tasks
+        .iter()
+        .filter(|(_, p)| matches!(p, Presence::MadeHere { .. } | Presence::MergedFrom { .. }))
+        .filter_map(|(t, _)| Manifest::read(&t.paths.manifest()).ok().flatten())
+        .map(|m| m.host.kind())
+        .collect();
+    kinds.into_iter().collect()
+}
+
 /// The phases a plan's present data covers: whether the warm-up is there, and which timed
 /// iterations.
 pub fn phases_present(tasks: &[(Task, Presence)]) -> (bool, Vec<u32>) {

@@ -413,6 +413,8 @@ fn provenance_table(h: &mut String, parts: &[PartProvenance]) {
             ("machine", |p| &p.hosts),
             ("CPU", |p| &p.cpus),
             ("GPU", |p| &p.gpus),
+            ("hardware", |p| &p.machines),
+            ("model disk, software", |p| &p.software),
             ("device", |p| &p.devices),
             ("engine", |p| &p.engines),
             ("vLLM", |p| &p.vllm),

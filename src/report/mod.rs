@@ -202,6 +202,20 @@ pub fn gather(project: &Project, results: &Path) -> Result<Report, ReportError> 
     })
 }
 
+/// `its runs come from 2 kinds of machine: …`, where the parts' runs ran on more than one.
+pub fn machine_kinds_note(parts: &[PartProvenance]) -> Option<String> {
+    let kinds: std::collections::BTreeSet<&String> =
+        parts.iter().flat_map(|p| &p.machines).collect();
+    (kinds.len() > 1).then(|| {
+        let list: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        format!(
+            "its runs come from {} kinds of machine: {}",
+            kinds.len(),
+            list.join("; ")
+        )
+    })
+}
+
 /// What is read once per results folder while the sections are made.
 struct Gathering<'a> {
     results: &'a Path,
@@ -234,11 +248,14 @@ impl Gathering<'_> {
     ) -> Section {
         let dir = self.results.join(&named.recipe.folder);
         let parts = self.parts_of(named, &dir, &anchor);
+        let about = heading.to_lowercase();
+        if let Some(note) = machine_kinds_note(&parts) {
+            self.warn(Level::Note, &about, note, Some(&anchor));
+        }
         let data = dir
             .is_dir()
             .then(|| claims::origin(&dir, self.results))
             .flatten();
-        let about = heading.to_lowercase();
         let (chart, notes) = self.chart(loader, named, spec, &dir, &anchor);
         match &chart {
             ChartState::NoData { missing } => {

@@ -10,7 +10,6 @@ use crate::artifacts::manifest::{FilesCheck, Manifest, RunStatus};
 use crate::artifacts::origins::Origins;
 use crate::config::machines::Device;
 use crate::plan::{EngineKind, Phase};
-use crate::samplers::gpu::GpuInventory;
 
 /// A run that did not succeed.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +44,12 @@ pub struct PartProvenance {
     pub gpus: Vec<String>,
     /// `GPU` or `CPU (vLLM's CPU build)`.
     pub devices: Vec<String>,
+    /// Each kind of machine the runs ran on: CPU, GPUs and what the manifest recorded of the
+    /// rest (`AMD EPYC 9354 · 1 × NVIDIA H100 NVL, driver 580.82.07, CUDA 12.8 · 64 CPUs, …`).
+    pub machines: Vec<String>,
+    /// The model disks and software the runs recorded (`model disk nvme0n1 (xfs, solid-state);
+    /// Python 3.11.2, PyTorch 2.7.1`).
+    pub software: Vec<String>,
     pub vllm: Vec<String>,
     /// `none applied by repro` where a run recorded no patch hash.
     pub patches: Vec<String>,
@@ -131,6 +136,8 @@ struct Sets {
     cpus: BTreeSet<String>,
     gpus: BTreeSet<String>,
     devices: BTreeSet<String>,
+    machines: BTreeSet<String>,
+    software: BTreeSet<String>,
     vllm: BTreeSet<String>,
     patches: BTreeSet<String>,
     models: BTreeSet<String>,
@@ -144,7 +151,11 @@ impl Sets {
         if let Some(cpu) = &m.host.cpu_model {
             self.cpus.insert(cpu.clone());
         }
-        self.gpus.insert(gpu_text(&m.host.gpu));
+        self.gpus.insert(m.host.gpu.describe());
+        self.machines.insert(m.host.kind());
+        if let Some(software) = m.host.software() {
+            self.software.insert(software);
+        }
         self.devices.insert(
             match m.key_inputs.config.device {
                 Device::Gpu => "GPU build of vLLM",
@@ -177,38 +188,14 @@ impl Sets {
         p.cpus = self.cpus.into_iter().collect();
         p.gpus = self.gpus.into_iter().collect();
         p.devices = self.devices.into_iter().collect();
+        p.machines = self.machines.into_iter().collect();
+        p.software = self.software.into_iter().collect();
         p.vllm = self.vllm.into_iter().collect();
-        p.vllm.sort_by_key(|v| version_key(v));
+        p.vllm
+            .sort_by_key(|v| crate::env::releases::version_order(v));
         p.patches = self.patches.into_iter().collect();
         p.models = self.models.into_iter().collect();
         p.engines = self.engines.into_iter().collect();
         p.repro_versions = self.repro.into_iter().collect();
     }
-}
-
-/// `NVIDIA H100 NVL` (names joined), or `none (no NVIDIA driver)`.
-fn gpu_text(gpu: &GpuInventory) -> String {
-    match gpu {
-        GpuInventory::Available { devices, .. } if !devices.is_empty() => {
-            let names: BTreeSet<&str> = devices.iter().map(|d| d.name.as_str()).collect();
-            format!(
-                "{} × {}",
-                devices.len(),
-                names.into_iter().collect::<Vec<_>>().join(", ")
-            )
-        }
-        GpuInventory::Available { .. } => "none found".into(),
-        GpuInventory::Unavailable(why) if why.contains("no NVIDIA driver") => {
-            "none (no NVIDIA driver)".into()
-        }
-        GpuInventory::Unavailable(why) => format!("unknown ({why})"),
-    }
-}
-
-/// `0.10.0` after `0.9.0`: numeric parts compared as numbers.
-fn version_key(version: &str) -> Vec<(u64, String)> {
-    version
-        .split(['.', '+', '-'])
-        .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_string()))
-        .collect()
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 use crate::artifacts::layout::FAILED_DIR;
+use crate::artifacts::machine::Disk;
 use crate::artifacts::manifest::{
     self, EvictionRecord, Exit, Host, Manifest, RunStatus, SamplerKind, SamplerRecord,
     MANIFEST_SCHEMA,
@@ -238,23 +239,52 @@ struct Context<'a> {
     options: &'a RunOptions,
     timeout: Duration,
     host: Host,
+    /// Per vLLM version: the Python and PyTorch of its environment.
+    software: HashMap<String, (Option<String>, Option<String>)>,
 }
 
 impl<'a> Context<'a> {
     /// The context of a run of `plan`: its timeout, and this host as the manifests record it.
     fn of(plan: &Plan, engine: &'a Engine, options: &'a RunOptions) -> Self {
-        let (name, cpu_model) = manifest::host_identity();
         Context {
             engine,
             options,
             timeout: options.timeout.unwrap_or(plan.timeout),
-            host: Host {
-                name,
-                cpu_model,
-                gpu: samplers::gpu::inventory(),
-            },
+            host: Host::here(),
+            software: software_of(engine),
         }
     }
+
+    /// This host as `task`'s manifest records it: with the disk its model is read from and
+    /// the Python and PyTorch of its environment.
+    fn host_of(&self, task: &Task) -> Host {
+        let mut host = self.host.clone();
+        if let Some(machine) = &mut host.machine {
+            machine.model_disk = task.config.model_dir.as_deref().and_then(Disk::of);
+            if let Some((python, torch)) = self.software.get(&*task.vllm) {
+                (machine.python, machine.torch) = (python.clone(), torch.clone());
+            }
+        }
+        host
+    }
+}
+
+/// The Python and PyTorch versions of each environment the engine runs, from their manifests.
+fn software_of(engine: &Engine) -> HashMap<String, (Option<String>, Option<String>)> {
+    let Engine::Real { pythons, .. } = engine else {
+        return HashMap::new();
+    };
+    pythons
+        .iter()
+        .map(|(vllm, python)| {
+            let env = crate::env::setup::EnvManifest::of_python(python);
+            let versions = env.map_or((None, None), |m| {
+                let torch = m.package_version("torch").map(str::to_string);
+                (Some(m.python_version().to_string()), torch)
+            });
+            (vllm.clone(), versions)
+        })
+        .collect()
 }
 
 impl Summary {
@@ -398,7 +428,7 @@ fn run_task(
         estimate_s: estimate,
         started,
         ended: manifest::now_rfc3339(),
-        host: ctx.host.clone(),
+        host: ctx.host_of(task),
         vllm: task.vllm.to_string(),
         patch_hash: task.config.key.patch_hash.clone(),
         repro_version: env!("CARGO_PKG_VERSION").into(),

@@ -3,6 +3,7 @@
 //! server's memory is found through the group repro started it in).
 //! Without a driver, [`GpuInventory::Unavailable`] says so and runs go on.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -17,6 +18,9 @@ use serde::{Deserialize, Serialize};
 pub enum GpuInventory {
     Available {
         driver: Option<String>,
+        /// The CUDA version the driver supports (`12.8`); absent in older manifests.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cuda: Option<String>,
         devices: Vec<GpuDevice>,
     },
     /// `unavailable: no NVIDIA driver (…)`.
@@ -28,6 +32,27 @@ pub struct GpuDevice {
     pub index: u32,
     pub name: String,
     pub memory_total_bytes: u64,
+}
+
+impl GpuInventory {
+    /// `NVIDIA H100 NVL` (names joined), or `none (no NVIDIA driver)`.
+    pub fn describe(&self) -> String {
+        match self {
+            GpuInventory::Available { devices, .. } if !devices.is_empty() => {
+                let names: BTreeSet<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+                format!(
+                    "{} × {}",
+                    devices.len(),
+                    names.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            }
+            GpuInventory::Available { .. } => "none found".into(),
+            GpuInventory::Unavailable(why) if why.contains("no NVIDIA driver") => {
+                "none (no NVIDIA driver)".into()
+            }
+            GpuInventory::Unavailable(why) => format!("unknown ({why})"),
+        }
+    }
 }
 
 fn unavailable(error: impl std::fmt::Display) -> String {
@@ -56,8 +81,14 @@ pub fn inventory() -> GpuInventory {
         .collect();
     GpuInventory::Available {
         driver: nvml.sys_driver_version().ok(),
+        cuda: nvml.sys_cuda_driver_version().ok().map(cuda_version),
         devices,
     }
+}
+
+/// NVML's CUDA driver version (`12080`) as CUDA writes it (`12.8`).
+fn cuda_version(code: i32) -> String {
+    format!("{}.{}", code / 1000, code % 1000 / 10)
 }
 
 /// The compute processes of one device, with their process groups.
