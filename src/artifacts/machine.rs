@@ -96,8 +96,7 @@ impl Disk {
                 .as_ref()
                 .and_then(|d| d.file_name())
                 .map(|n| n.to_string_lossy().into_owned()),
-            rotational: sys
-                .and_then(|d| read(d.join("queue/rotational")).map(|r| r.trim() == "1")),
+            rotational: sys.and_then(|d| read(d.join("queue/rotational")).map(|r| r.trim() == "1")),
             path,
         })
     }

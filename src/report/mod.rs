@@ -578,3 +578,23 @@ fn claim_warnings(checked: &[Checked], sections: &[Section]) -> Vec<Warning> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_from_several_kinds_of_machine_says_so() {
+        let part = |machines: &[&str]| PartProvenance {
+            machines: machines.iter().map(|m| m.to_string()).collect(),
+            ..PartProvenance::default()
+        };
+        let one = [part(&["EPYC · 1 × H100"]), part(&["EPYC · 1 × H100"])];
+        assert_eq!(machine_kinds_note(&one), None);
+        let two = [part(&["EPYC · 1 × H100"]), part(&["Xeon · 1 × L40S"])];
+        assert_eq!(
+            machine_kinds_note(&two).as_deref(),
+            Some("its runs come from 2 kinds of machine: EPYC · 1 × H100; Xeon · 1 × L40S")
+        );
+    }
+}
