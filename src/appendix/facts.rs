@@ -2,9 +2,9 @@
 //! machines, models and estimated time; the models and environments to prepare, with their disk.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::config::machines::Machines;
+use crate::config::machines::{Device, Machines};
 use crate::config::Models;
 use crate::env::setup::EnvManifest;
 use crate::env::EnvSpec;
@@ -60,10 +60,19 @@ impl FigureFacts {
 #[derive(Debug, Clone)]
 pub struct EnvFacts {
     pub vllm: String,
-    /// The set-up's own time on this machine, seconds, where it was set up here.
+    /// Its GPU build and vLLM's CPU build, where set up on this machine.
+    pub here: Vec<EnvHere>,
+}
+
+/// An environment set up on this machine.
+#[derive(Debug, Clone)]
+pub struct EnvHere {
+    /// `vLLM 0.10.1.1`, `vLLM 0.10.1.1 (CPU build)`.
+    pub what: String,
+    /// The set-up's own time, seconds, where its manifest recorded it.
     pub setup_s: Option<f64>,
-    /// Python and PyTorch as installed, where it is here.
-    pub installed: Option<String>,
+    /// `Python 3.11.7, PyTorch 2.6.0`.
+    pub installed: String,
 }
 
 /// Everything the figures need, from the recipes and models.toml.
@@ -235,15 +244,22 @@ fn part_facts(
 }
 
 fn env_facts(vllm: &str, cache: &Path) -> EnvFacts {
-    let dir: PathBuf = EnvSpec::new(vllm, Default::default()).dir(cache);
-    let manifest = EnvManifest::read(&dir);
+    let builds = [(Device::Gpu, ""), (Device::Cpu, " (CPU build)")];
+    let here = builds
+        .into_iter()
+        .filter_map(|(device, build)| {
+            let manifest = EnvManifest::read(&EnvSpec::new(vllm, device).dir(cache))?;
+            let torch = manifest.package_version("torch").unwrap_or("not installed");
+            Some(EnvHere {
+                what: format!("vLLM {vllm}{build}"),
+                setup_s: manifest.setup_s,
+                installed: format!("Python {}, PyTorch {torch}", manifest.python_version()),
+            })
+        })
+        .collect();
     EnvFacts {
         vllm: vllm.to_string(),
-        setup_s: manifest.as_ref().and_then(|m| m.setup_s),
-        installed: manifest.map(|m| {
-            let torch = m.package_version("torch").unwrap_or("not installed");
-            format!("Python {}, PyTorch {torch}", m.python_version())
-        }),
+        here,
     }
 }
 
@@ -276,6 +292,6 @@ mod tests {
         let versions: Vec<&str> = facts.envs.iter().map(|e| e.vllm.as_str()).collect();
         assert_eq!(versions.first(), Some(&"0.3.1"));
         assert_eq!(versions.last(), Some(&"0.11.0"));
-        assert!(facts.envs.iter().all(|e| e.setup_s.is_none()));
+        assert!(facts.envs.iter().all(|e| e.here.is_empty()));
     }
 }

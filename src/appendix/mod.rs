@@ -185,11 +185,8 @@ fn runtime(facts: &Facts) -> String {
     let here: Vec<String> = facts
         .envs
         .iter()
-        .filter_map(|e| {
-            e.installed
-                .as_ref()
-                .map(|i| format!("vLLM {}: {i}", e.vllm))
-        })
+        .flat_map(|e| &e.here)
+        .map(|h| format!("{}: {}", h.what, h.installed))
         .collect();
     let installed = match here.is_empty() {
         true => "none set up on this machine yet".to_string(),
@@ -264,9 +261,10 @@ fn preparation(facts: &Facts) -> String {
     let measured: Vec<String> = facts
         .envs
         .iter()
-        .filter_map(|e| {
-            e.setup_s
-                .map(|s| format!("vLLM {} took {}", e.vllm, human_duration(s)))
+        .flat_map(|e| &e.here)
+        .filter_map(|h| {
+            h.setup_s
+                .map(|s| format!("{} took {}", h.what, human_duration(s)))
         })
         .collect();
     let envs = match measured.is_empty() {
