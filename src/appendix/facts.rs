@@ -14,8 +14,8 @@ use crate::project::{NamedRecipe, Project};
 
 use super::AppendixError;
 
-/// A vLLM environment's disk, GB: vLLM 0.10.1.1 with PyTorch 2.7.1 and CUDA's wheels (the
-/// figure dry run's "about 7 GB each").
+/// A vLLM environment's disk, GB (the figure dry run's "about 7 GB each"): the CPU build of
+/// 0.10.1.1 measured 7.2 GB here (`du -sh`, 2026-12-07), beside its 3.4 GB wheelhouse.
 pub const ENV_GB: f64 = 7.0;
 
 /// One part of a figure's runs (the whole figure where it is not split).
