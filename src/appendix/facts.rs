@@ -198,9 +198,9 @@ fn figure(
                 facts.models.insert(model.name.clone());
             }
         }
-        facts
-            .parts
-            .push(part_facts(named, part, machines, estimate));
+        let mut facts_of_part = part_facts(named, part, machines, estimate);
+        facts_of_part.command += &results_flag(places.results);
+        facts.parts.push(facts_of_part);
     }
     Ok(facts)
 }
@@ -243,6 +243,14 @@ fn part_facts(
     }
 }
 
+/// ` --results DIR` where the results folder is not repro's default `results`.
+pub fn results_flag(results: &Path) -> String {
+    match results == Path::new("results") {
+        true => String::new(),
+        false => format!(" --results {}", results.display()),
+    }
+}
+
 fn env_facts(vllm: &str, cache: &Path) -> EnvFacts {
     let builds = [(Device::Gpu, ""), (Device::Cpu, " (CPU build)")];
     let here = builds
@@ -272,7 +280,7 @@ mod tests {
         let project = Project::new("/nonexistent");
         let facts = gather(&Places {
             project: &project,
-            results: Path::new("/nonexistent/results"),
+            results: Path::new("results"),
             models_dir: Path::new("/nonexistent/models"),
             cache: Path::new("/nonexistent/cache"),
         })
@@ -293,5 +301,7 @@ mod tests {
         assert_eq!(versions.first(), Some(&"0.3.1"));
         assert_eq!(versions.last(), Some(&"0.11.0"));
         assert!(facts.envs.iter().all(|e| e.here.is_empty()));
+        assert_eq!(results_flag(Path::new("results")), "");
+        assert_eq!(results_flag(Path::new("cpu")), " --results cpu");
     }
 }

@@ -82,6 +82,7 @@ pub fn write(request: &Request<'_>) -> Result<Doc, AppendixError> {
         claims_section(
             &facts,
             &claims,
+            &request.results,
             measured.as_ref().map(|m| &m.report.claims[..]),
         ),
     ];
@@ -413,7 +414,12 @@ fn experiments(facts: &Facts) -> Section {
 
 /// Per claim of claims.toml: the commands that check it, their time and resources, and with a
 /// results folder its verdict.
-fn claims_section(facts: &Facts, claims: &[claims::Claim], checked: Option<&[Checked]>) -> Section {
+fn claims_section(
+    facts: &Facts,
+    claims: &[claims::Claim],
+    results: &Path,
+    checked: Option<&[Checked]>,
+) -> Section {
     let mut s = Section::new("Claims: what checks each, how long it takes, on what");
     for claim in claims {
         let Some(figure) = facts.figures.iter().find(|f| f.recipe == claim.recipe) else {
@@ -422,7 +428,7 @@ fn claims_section(facts: &Facts, claims: &[claims::Claim], checked: Option<&[Che
         s.sub(format!("{} (figure {})", claim.id, claim.figure));
         s.para(claim.claim.clone());
         let mut commands: Vec<String> = figure.parts.iter().map(|p| p.command.clone()).collect();
-        commands.push("repro claims --results results".into());
+        commands.push(format!("repro claims --results {}", shown(results)));
         s.blocks.push(Block::Commands(commands));
         let machines: Vec<String> = figure
             .parts
