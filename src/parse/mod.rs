@@ -9,6 +9,7 @@ pub mod ledger;
 mod profile;
 mod stage;
 mod timestamp;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -148,11 +149,19 @@ pub fn parse_file_checked(path: &Path) -> Result<(ParsedLog, Completeness), Pars
         path: path.to_path_buf(),
         source,
     })?;
+    parse_bytes_checked(path, &bytes)
+}
+
+/// [`parse_file_checked`] on bytes already read from `path`.
+pub fn parse_bytes_checked(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(ParsedLog, Completeness), ParseError> {
     let log_error = |source| ParseError::Log {
         path: path.to_path_buf(),
         source,
     };
-    let text = decode(&bytes).map_err(log_error)?;
+    let text = decode(bytes).map_err(log_error)?;
     let parsed = parse_text(text).map_err(log_error)?;
     Ok((parsed, completeness(text)))
 }

@@ -2,11 +2,8 @@
 //! differences, the `x or 0` sums and the fix-ups at the end. Every quirk is kept on purpose,
 //! because the published numbers were made with it (see each comment).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::ascii::TwoForms;
+use super::words::Words;
 
 use super::stage::{Stage, StageTimings};
 use super::timestamp::{self, Timestamp};
@@ -143,15 +140,12 @@ const MARKER_LINE_WORDS: [&str; 6] = [
 
 /// Every word a line must hold for [`stage_timings`] to take anything from it: the duration
 /// rules' markers and the marker lines' words.
-static MARKER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    // An alternation of literals: the regex crate scans for a small set of them with SIMD.
-    let words: Vec<String> = DURATION_RULES
+static MARKER_WORDS: Words = Words::new(|| {
+    DURATION_RULES
         .iter()
         .map(|r| r.marker)
         .chain(MARKER_LINE_WORDS)
-        .map(regex::escape)
-        .collect();
-    Regex::new(&words.join("|")).expect("the markers make a regex")
+        .collect()
 });
 
 fn apply_marker_line(
@@ -239,7 +233,7 @@ fn marker_lines(text: &str, lines: &[&str]) -> Vec<usize> {
     let mut index = 0;
     let mut at = 0;
     while let Some(hit) = MARKER_WORDS.find_at(text, at) {
-        while index < lines.len() && end_of(lines[index]) <= hit.start() {
+        while index < lines.len() && end_of(lines[index]) <= hit {
             index += 1;
         }
         let Some(line) = lines.get(index) else {
