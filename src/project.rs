@@ -2,7 +2,9 @@
 //! from the project folder where it exists there, else the copy shipped inside repro is used, so
 //! `repro` works from any folder.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::config::{ConfigError, Machines, Models};
 use crate::recipe::{Recipe, RecipeError};
@@ -14,11 +16,21 @@ pub const MACHINES_TOML: &str = include_str!("../machines.toml");
 #[derive(Debug, Clone)]
 pub struct Project {
     pub root: PathBuf,
+    /// [`Project::recipe_for_folder`]'s answers by folder name: each parses every recipe file,
+    /// and a lab's tree asks it for each of its hundreds of folders (a tenth of tabling the
+    /// published data went there). The recipe files do not change while a command reads them.
+    folder_recipes: Arc<Mutex<HashMap<String, Option<Recipe>>>>,
+    /// `(name, folder)` of every recipe that parses, for the same look-up.
+    recipe_folders: Arc<OnceLock<Vec<(String, String)>>>,
 }
 
 impl Project {
     pub fn new(root: impl Into<PathBuf>) -> Project {
-        Project { root: root.into() }
+        Project {
+            root: root.into(),
+            folder_recipes: Arc::default(),
+            recipe_folders: Arc::default(),
+        }
     }
 
     fn file_or_builtin(
@@ -162,10 +174,23 @@ impl Project {
     /// The recipe whose data lives in a results folder (`figure-10` → recipe `10`, `my-sweep`
     /// → the project's recipe with that folder).
     pub fn recipe_for_folder(&self, folder: &str) -> Result<Option<Recipe>, RecipeError> {
-        match self.unchecked_recipes().find(|n| n.recipe.folder == folder) {
-            Some(named) => self.named_recipe(&named.name).map(|n| Some(n.recipe)),
-            None => Ok(None),
+        let known = |memo: &HashMap<String, Option<Recipe>>| memo.get(folder).cloned();
+        if let Some(recipe) = self.folder_recipes.lock().ok().and_then(|m| known(&m)) {
+            return Ok(recipe);
         }
+        let folders = self.recipe_folders.get_or_init(|| {
+            self.unchecked_recipes()
+                .map(|n| (n.name, n.recipe.folder))
+                .collect()
+        });
+        let recipe = match folders.iter().find(|(_, f)| f == folder) {
+            Some((name, _)) => Some(self.named_recipe(name)?.recipe),
+            None => None,
+        };
+        if let Ok(mut memo) = self.folder_recipes.lock() {
+            memo.insert(folder.to_string(), recipe.clone());
+        }
+        Ok(recipe)
     }
 }
 
@@ -233,9 +258,7 @@ mod tests {
     #[test]
     fn a_word_names_all_a_recipe_or_a_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let project = Project {
-            root: dir.path().to_path_buf(),
-        };
+        let project = Project::new(dir.path());
         assert!(matches!(project.target("all"), Ok(Target::All)));
         assert!(matches!(project.target("10"), Ok(Target::Recipe(r)) if r.name == "10"));
         let folder = dir.path().join("figure-10");

@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+
 use crate::common::*;
 
 /// `repro table all` on a copy of the published data rewrites every comparison file of the
@@ -51,4 +53,63 @@ fn missing_results_folder_is_named() {
         .run()
         .failure()
         .stderr_has("`nowhere` does not exist");
+}
+
+/// The parse cache never changes a byte: the published data tabled without it, then with it
+/// (cold, warm, and with every entry damaged or swapped for another log's), gives the same
+/// files each time.
+#[test]
+fn the_parse_cache_never_changes_a_table() {
+    let Some(figures) = published_figures() else {
+        return;
+    };
+    let t = Test::new();
+    let (plain, cached) = (t.path("plain"), t.path("cached"));
+    copy_tree(&figures, &plain);
+    copy_tree(&figures, &cached);
+    let table = |results: &Path, cache: &str| {
+        let mut cmd = t.bare_command();
+        cmd.args(["-q", "table", "all", "--results"])
+            .arg(results)
+            .env("REPRO_PARSE_CACHE", cache);
+        assert!(cmd.status().unwrap().success());
+    };
+    table(&plain, "off");
+    assert!(!plain.join(".repro-cache").exists());
+    let expected = snapshot(&plain);
+    let entries = || -> Vec<PathBuf> {
+        let dir = cached.join(".repro-cache/parse");
+        let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        all.sort();
+        all
+    };
+    table(&cached, "on");
+    assert_eq!(snapshot(&cached), expected, "cold cache");
+    assert!(entries().len() > 300, "{}", entries().len());
+    table(&cached, "on");
+    assert_eq!(snapshot(&cached), expected, "warm cache");
+    // Damaged: cut in half, emptied, not text; swapped: another log's sound entry.
+    let all = entries();
+    let sound = std::fs::read(&all[0]).unwrap();
+    for (i, entry) in all.iter().enumerate() {
+        let bytes = std::fs::read(entry).unwrap();
+        let bad = match i % 4 {
+            0 => bytes[..bytes.len() / 2].to_vec(),
+            1 => vec![],
+            2 => vec![0xff, 0x00, 0xfe],
+            _ => sound.clone(),
+        };
+        std::fs::write(entry, bad).unwrap();
+    }
+    table(&cached, "on");
+    assert_eq!(snapshot(&cached), expected, "damaged cache");
+    // Each damaged entry was written again.
+    let rewritten = entries()
+        .iter()
+        .filter(|e| std::fs::read(e).unwrap() != sound)
+        .count();
+    assert!(rewritten >= all.len() - 1, "{rewritten} of {}", all.len());
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use repro::table::folders::{self, DataFolder};
-use repro::table::GroupTable;
+use repro::table::{GroupTable, ParseCache};
 
 use super::Output;
 use crate::cli::TableArgs;
@@ -20,7 +20,8 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     let mut skipped = 0;
     // The folders' logs are parsed on every core; what each gives is taken in order.
     let computed = repro::sys::par_map(&folders, |folder| {
-        folders::folder_tables(&out.project, folder)
+        let cache = use_parse_cache().then(|| ParseCache::under(folder.cache_root()));
+        folders::folder_tables(&out.project, folder, cache.as_ref())
     });
     for (folder, result) in folders.iter().zip(computed) {
         match (result, &folder.below) {
@@ -78,6 +79,11 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::FAILURE));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether logs' parses are kept under the results (`REPRO_PARSE_CACHE=off` turns it off).
+pub fn use_parse_cache() -> bool {
+    std::env::var("REPRO_PARSE_CACHE").map_or(true, |v| v != "off" && v != "0")
 }
 
 /// A recipe's folder without run folders yet.

@@ -4,16 +4,20 @@
 //! engine; older versions simply lack some lines, which become `None`). Figure 1 times older
 //! releases by the harness's own `initialize_engine took X seconds` line, read by [`engine_init`].
 
+mod ascii;
 pub mod ledger;
 mod profile;
 mod stage;
 mod timestamp;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
+
+use ascii::TwoForms;
 
 pub use ledger::{completeness, Completeness};
 pub use profile::stage_ended;
@@ -83,17 +87,18 @@ pub fn split_lines(text: &str) -> Vec<&str> {
     lines
 }
 
-static ENGINE_INIT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"initialize_engine took ([\d.]+) seconds").expect("valid regex"));
+static ENGINE_INIT: TwoForms = TwoForms::new(r"initialize_engine took ([\d.]+) seconds");
 static VLLM_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"LLM engine \(v([0-9][0-9A-Za-z.+_-]*)\)").expect("valid regex"));
 
 /// The harness's `initialize_engine took X seconds` (figure 1's number), the last one.
 pub fn engine_init(lines: &[&str]) -> Option<f64> {
-    lines
-        .iter()
-        .rev()
-        .find_map(|line| ENGINE_INIT.captures(line).and_then(|c| c[1].parse().ok()))
+    lines.iter().rev().find_map(|line| {
+        ENGINE_INIT
+            .for_text(line)
+            .captures(line)
+            .and_then(|c| c[1].parse().ok())
+    })
 }
 
 fn vllm_version(lines: &[&str]) -> Option<String> {
@@ -106,7 +111,7 @@ fn vllm_version(lines: &[&str]) -> Option<String> {
 pub fn parse_text(text: &str) -> Result<ParsedLog, LogError> {
     let lines = split_lines(text);
     Ok(ParsedLog {
-        stages: profile::stage_timings(&lines)?,
+        stages: profile::stage_timings(text, &lines)?,
         initialize_engine: engine_init(&lines),
         vllm_version: vllm_version(&lines),
     })
@@ -144,11 +149,19 @@ pub fn parse_file_checked(path: &Path) -> Result<(ParsedLog, Completeness), Pars
         path: path.to_path_buf(),
         source,
     })?;
+    parse_bytes_checked(path, &bytes)
+}
+
+/// [`parse_file_checked`] on bytes already read from `path`.
+pub fn parse_bytes_checked(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(ParsedLog, Completeness), ParseError> {
     let log_error = |source| ParseError::Log {
         path: path.to_path_buf(),
         source,
     };
-    let text = decode(&bytes).map_err(log_error)?;
+    let text = decode(bytes).map_err(log_error)?;
     let parsed = parse_text(text).map_err(log_error)?;
     Ok((parsed, completeness(text)))
 }

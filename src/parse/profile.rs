@@ -2,9 +2,8 @@
 //! differences, the `x or 0` sums and the fix-ups at the end. Every quirk is kept on purpose,
 //! because the published numbers were made with it (see each comment).
 
-use std::sync::LazyLock;
-
-use regex::Regex;
+use super::ascii::TwoForms;
+use super::words::Words;
 
 use super::stage::{Stage, StageTimings};
 use super::timestamp::{self, Timestamp};
@@ -15,79 +14,72 @@ use crate::num::Num;
 /// paper's `if/elif` chain: the first marker found on a line wins.
 struct DurationRule {
     marker: &'static str,
-    pattern: &'static str,
+    pattern: TwoForms,
     stage: Stage,
 }
 
-const DURATION_RULES: [DurationRule; 11] = [
+static DURATION_RULES: [DurationRule; 11] = [
     DurationRule {
         marker: "Loading weights took",
-        pattern: r"Loading weights took ([\d.]+) seconds",
+        pattern: TwoForms::new(r"Loading weights took ([\d.]+) seconds"),
         stage: Stage::LoadWeights,
     },
     DurationRule {
         marker: "Model loading took",
-        pattern: r"GiB and ([\d.]+) seconds",
+        pattern: TwoForms::new(r"GiB and ([\d.]+) seconds"),
         stage: Stage::ModelLoading,
     },
     DurationRule {
         marker: "Graph capturing finished",
-        pattern: r"finished in ([\d.]+) secs",
+        pattern: TwoForms::new(r"finished in ([\d.]+) secs"),
         stage: Stage::GraphCapturing,
     },
     DurationRule {
         marker: "init engine (profile, create kv cache, warmup model)",
-        pattern: r"took ([\d.]+) seconds",
+        pattern: TwoForms::new(r"took ([\d.]+) seconds"),
         stage: Stage::InitEngine,
     },
     DurationRule {
         marker: "Dynamo bytecode transform time",
-        pattern: r"time: ([\d.]+) s",
+        pattern: TwoForms::new(r"time: ([\d.]+) s"),
         stage: Stage::DynamoTransformTime,
     },
     DurationRule {
         marker: "Compiling a graph for",
-        pattern: r"takes ([\d.]+) s",
+        pattern: TwoForms::new(r"takes ([\d.]+) s"),
         stage: Stage::GraphCompileGeneralShape,
     },
     DurationRule {
         marker: "Directly load the compiled",
-        pattern: r"took ([\d.]+) s",
+        pattern: TwoForms::new(r"took ([\d.]+) s"),
         stage: Stage::GraphCompileCached,
     },
     DurationRule {
         marker: "torch.compile takes",
-        pattern: r"takes ([\d.]+) s in total",
+        pattern: TwoForms::new(r"takes ([\d.]+) s in total"),
         stage: Stage::TorchCompile,
     },
     DurationRule {
         marker: "Memory profiling takes",
-        pattern: r"takes ([\d.]+) seconds",
+        pattern: TwoForms::new(r"takes ([\d.]+) seconds"),
         stage: Stage::KvCacheProfiling,
     },
     DurationRule {
         marker: "Init Tokenizer took",
-        pattern: r"took ([\d.]+) seconds",
+        pattern: TwoForms::new(r"took ([\d.]+) seconds"),
         stage: Stage::TokenizerInit,
     },
     DurationRule {
         marker: "Initializing Model took",
-        pattern: r"took ([\d.]+) seconds",
+        pattern: TwoForms::new(r"took ([\d.]+) seconds"),
         stage: Stage::ModelInit,
     },
 ];
 
-static DURATION_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    DURATION_RULES
-        .iter()
-        .map(|rule| Regex::new(rule.pattern).expect("valid regex"))
-        .collect()
-});
-
 /// Python's `float()` of the captured text; `[\d.]+` can capture `1.2.3` or `.`, which Python
 /// rejects and so does this.
-fn extract_time(line: &str, regex: &Regex, line_no: usize) -> Result<Num, LogError> {
-    match regex.captures(line) {
+fn extract_time(line: &str, regex: &TwoForms, line_no: usize) -> Result<Num, LogError> {
+    match regex.for_text(line).captures(line) {
         // `extract_time` returns the int 0 when the marker is there but the pattern is not.
         None => Ok(Num::ZERO),
         Some(caps) => {
@@ -148,15 +140,12 @@ const MARKER_LINE_WORDS: [&str; 6] = [
 
 /// Every word a line must hold for [`stage_timings`] to take anything from it: the duration
 /// rules' markers and the marker lines' words.
-static MARKER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    // An alternation of literals: the regex crate scans for a small set of them with SIMD.
-    let words: Vec<String> = DURATION_RULES
+static MARKER_WORDS: Words = Words::new(|| {
+    DURATION_RULES
         .iter()
         .map(|r| r.marker)
         .chain(MARKER_LINE_WORDS)
-        .map(regex::escape)
-        .collect();
-    Regex::new(&words.join("|")).expect("the markers make a regex")
+        .collect()
 });
 
 fn apply_marker_line(
@@ -233,24 +222,46 @@ pub fn stage_ended(line: &str) -> Option<Stage> {
         })
 }
 
-/// `profile_log.main` on the lines of one log.
-pub fn stage_timings(lines: &[&str]) -> Result<StageTimings, LogError> {
+/// The indices of the lines of `text` (`lines`, its lines in order) that hold a marker word,
+/// from one scan of the whole text: no word holds a line break, so each match lies inside a
+/// line, and after a match the scan goes on at the next line. (A scan of each line was a
+/// search started per line, most of the paper's parser's time.)
+fn marker_lines(text: &str, lines: &[&str]) -> Vec<usize> {
+    let base = text.as_ptr() as usize;
+    let end_of = |line: &str| line.as_ptr() as usize - base + line.len();
+    let mut found = Vec::new();
+    let mut index = 0;
+    let mut at = 0;
+    while let Some(hit) = MARKER_WORDS.find_at(text, at) {
+        while index < lines.len() && end_of(lines[index]) <= hit {
+            index += 1;
+        }
+        let Some(line) = lines.get(index) else {
+            break;
+        };
+        found.push(index);
+        at = end_of(line);
+        index += 1;
+    }
+    found
+}
+
+/// `profile_log.main` on the lines of one log (`lines`, the lines of `text`).
+pub fn stage_timings(text: &str, lines: &[&str]) -> Result<StageTimings, LogError> {
     let mut timings = StageTimings::default();
     timings.set(Stage::TotalTime, Some(Num::ZERO));
     timings.set(Stage::ActualTotalTime, Some(Num::ZERO));
     let mut marks = Marks::default();
 
-    for (index, line) in lines.iter().enumerate() {
-        // Most lines hold none of the markers: one scan for all of them says so.
-        if !MARKER_WORDS.is_match(line) {
-            continue;
-        }
+    // Most lines hold none of the markers: only those that do are read.
+    for index in marker_lines(text, lines) {
+        let line = lines[index];
         let line_no = index + 1;
         if let Some(rule_index) = DURATION_RULES
             .iter()
             .position(|rule| line.contains(rule.marker))
         {
-            let value = extract_time(line, &DURATION_REGEXES[rule_index], line_no)?;
+            let value = extract_time(line, &DURATION_RULES[rule_index].pattern, line_no)?;
             timings.set(DURATION_RULES[rule_index].stage, Some(value));
         }
         apply_marker_line(line, line_no, &mut marks, &mut timings)?;

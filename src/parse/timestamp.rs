@@ -2,13 +2,9 @@
 //! them: the first `MM-DD HH:MM:SS[.fff]` on the line, through `strptime` with Python's default
 //! year 1900 (so `02-29` is an error there too).
 
-use std::sync::LazyLock;
+use super::ascii::TwoForms;
 
-use regex::Regex;
-
-static DATE_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{2}-\d{2}\s\d{2}:\d{2}:\d{2}(?:\.\d{3})?").expect("valid regex")
-});
+static DATE_PATTERN: TwoForms = TwoForms::new(r"\d{2}-\d{2}\s\d{2}:\d{2}:\d{2}(?:\.\d{3})?");
 
 const DAYS_IN_MONTH_1900: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -33,7 +29,7 @@ pub struct BadTimestamp {
 
 /// The line's timestamp, `Ok(None)` where it has none.
 pub fn extract(line: &str) -> Result<Option<Timestamp>, BadTimestamp> {
-    let Some(found) = DATE_PATTERN.find(line) else {
+    let Some(found) = DATE_PATTERN.for_text(line).find(line) else {
         return Ok(None);
     };
     convert(found.as_str()).map(Some)

@@ -6,8 +6,27 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::cache::{ParseCache, Parsed};
 use crate::num::Num;
 use crate::parse::{self, ParseError, Stage, StageTimings};
+
+/// One log read and parsed, through the cache where there is one.
+fn parse_checked(path: &Path, cache: Option<&ParseCache>) -> Result<Parsed, ParseError> {
+    let Some(cache) = cache else {
+        return parse::parse_file_checked(path);
+    };
+    let bytes = std::fs::read(path).map_err(|source| ParseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let hash = super::cache::hash_of(&bytes);
+    if let Some(parsed) = cache.get(&hash) {
+        return Ok(parsed);
+    }
+    let parsed = parse::parse_bytes_checked(path, &bytes)?;
+    cache.put(&hash, &parsed);
+    Ok(parsed)
+}
 
 /// A log that did not get to the end of the engine's start-up (cut, or crashed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +100,19 @@ impl Comparison {
     /// so is every log that was cut or crashed before the engine was up (it stays in, with the
     /// partial numbers the paper's parser gives it).
     pub fn from_logs(paths: &[PathBuf]) -> (Comparison, Vec<ParseError>, Vec<Incomplete>) {
+        Comparison::from_logs_cached(paths, None)
+    }
+
+    /// [`Comparison::from_logs`], each log's parse taken from `cache` where it holds it.
+    pub fn from_logs_cached(
+        paths: &[PathBuf],
+        cache: Option<&ParseCache>,
+    ) -> (Comparison, Vec<ParseError>, Vec<Incomplete>) {
         let mut comparison = Comparison::default();
         let mut skipped = Vec::new();
         let mut incomplete = Vec::new();
         for path in paths {
-            match parse::parse_file_checked(path) {
+            match parse_checked(path, cache) {
                 Ok((log, completeness)) => {
                     let label = path
                         .file_name()

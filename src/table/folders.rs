@@ -11,7 +11,7 @@ use crate::artifacts::replaced::Replaced;
 use crate::project::{Project, Target};
 use crate::recipe::RecipeError;
 
-use super::{GroupTable, TableError, WriteReport};
+use super::{GroupTable, ParseCache, TableError, WriteReport};
 
 /// Why folders could not be found or tabled.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +73,18 @@ pub struct DataFolder {
     /// Found under this folder the user named (a tree of experiments): a problem of its own
     /// is a warning, not a failure of the others.
     pub below: Option<PathBuf>,
+}
+
+impl DataFolder {
+    /// The folder whose parse cache this folder's logs go in: the tree it was found in, the
+    /// folder the user named, or the results folder a recipe's folder is in.
+    pub fn cache_root(&self) -> &Path {
+        match (&self.below, self.explicit) {
+            (Some(root), _) => root,
+            (None, true) => &self.dir,
+            (None, false) => self.dir.parent().unwrap_or(&self.dir),
+        }
+    }
 }
 
 /// Folders found, and what the finding has to say (folders of logs outside the layout, how
@@ -189,6 +201,7 @@ pub fn label_order(
 pub fn folder_tables(
     project: &Project,
     folder: &DataFolder,
+    cache: Option<&ParseCache>,
 ) -> Result<Option<Vec<GroupTable>>, FoldersError> {
     let groups = super::find_groups(&folder.dir).map_err(|source| FoldersError::Looking {
         dir: folder.dir.clone(),
@@ -203,7 +216,7 @@ pub fn folder_tables(
     let mut tables = Vec::new();
     for group_dir in groups {
         let order = label_order(project, &folder.dir, &group_dir)?;
-        let group = super::group_table(&group_dir, order.as_deref())?;
+        let group = super::group_table_cached(&group_dir, order.as_deref(), cache)?;
         if folder.explicit {
             check_runs(&group, &group_dir)?;
         }
@@ -341,10 +354,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let project = Project::new(dir.path());
         let named = folder(dir.path().to_str().unwrap(), true, None);
-        let e = folder_tables(&project, &named).unwrap_err().to_string();
+        let e = folder_tables(&project, &named, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("has no runs in the paper's layout"), "{e}");
         let found = folder(dir.path().to_str().unwrap(), false, None);
-        assert!(folder_tables(&project, &found).unwrap().is_none());
+        assert!(folder_tables(&project, &found, None).unwrap().is_none());
         let tree = folder_or_tree(dir.path()).unwrap();
         assert_eq!(tree.folders.len(), 1);
         assert!(tree.said.is_empty());

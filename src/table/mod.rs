@@ -6,6 +6,7 @@
 //! (`uncached/`, `iterations/<i>/`) full of `output_model_*` logs.
 
 pub mod average;
+pub mod cache;
 pub mod collate;
 pub mod comparison;
 pub mod folders;
@@ -14,6 +15,7 @@ pub mod pyjson;
 use std::path::{Path, PathBuf};
 
 pub use average::{average, reorder, AverageWarning};
+pub use cache::ParseCache;
 pub use comparison::{Comparison, ComparisonFileError};
 
 use crate::artifacts::derived::{self, Policy};
@@ -166,6 +168,7 @@ pub fn run_table(
     dir: &Path,
     name: String,
     is_warmup: bool,
+    cache: Option<&ParseCache>,
 ) -> Result<Option<RunTable>, TableError> {
     let logs = run_logs(dir)?;
     if logs.is_empty() {
@@ -184,7 +187,7 @@ pub fn run_table(
             incomplete: vec![],
         }));
     }
-    let (comparison, skipped, incomplete) = Comparison::from_logs(&logs);
+    let (comparison, skipped, incomplete) = Comparison::from_logs_cached(&logs, cache);
     Ok(Some(RunTable {
         dir: dir.to_path_buf(),
         name,
@@ -213,13 +216,22 @@ fn subdirectories(dir: &Path) -> Result<Vec<(String, PathBuf)>, TableError> {
 
 /// Compute the tables of one group; `label_order` (the recipe's run order) orders the average.
 pub fn group_table(dir: &Path, label_order: Option<&[String]>) -> Result<GroupTable, TableError> {
+    group_table_cached(dir, label_order, None)
+}
+
+/// [`group_table`], the logs' parses taken from `cache` where it holds them (the same tables).
+pub fn group_table_cached(
+    dir: &Path,
+    label_order: Option<&[String]>,
+    cache: Option<&ParseCache>,
+) -> Result<GroupTable, TableError> {
     let mut runs = Vec::new();
     let uncached = dir.join("uncached");
     if uncached.is_dir() {
-        runs.extend(run_table(&uncached, "uncached".into(), true)?);
+        runs.extend(run_table(&uncached, "uncached".into(), true, cache)?);
     }
     for (name, path) in subdirectories(&dir.join("iterations"))? {
-        runs.extend(run_table(&path, name, false)?);
+        runs.extend(run_table(&path, name, false, cache)?);
     }
     let iterations: Vec<(String, Comparison)> = runs
         .iter()

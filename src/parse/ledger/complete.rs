@@ -10,30 +10,24 @@
 //! ledger's own (a test compares both on every fixture, cut at every line).
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::build::{self, Read};
 use super::line;
 use super::rules::{self, Marker, Reading};
 use super::Completeness;
+use crate::parse::words::Words;
 
-/// The words some line must hold for [`rules::read`] to find anything on it, as one
-/// alternation of literals (the regex crate scans for a set of literals with SIMD).
-static TELLING: LazyLock<Regex> = LazyLock::new(|| {
-    let words: Vec<String> = rules::telling_words().map(regex::escape).collect();
-    Regex::new(&words.join("|")).expect("the words make a regex")
-});
+/// The words some line must hold for [`rules::read`] to find anything on it.
+static TELLING: Words = Words::new(|| rules::telling_words().collect());
 
 /// The judgement of the file's last run, as `ledger(…)` gives it; `None` where no line is
 /// vLLM's (no header, nothing a rule reads).
 pub fn completeness(text: &str) -> Option<Completeness> {
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines = split_newlines(text);
     // Colour codes never hold a line break, so the text without them keeps its lines, and a
     // word found there is on the message `line::split` reads (which takes them out too).
     let plain = line::without_colour(text);
-    let plain_starts = line_starts(plain.split('\n'));
+    let plain_starts = line_starts(&plain);
     let mut wanted = telling_lines(&plain, &plain_starts);
     // The first line with vLLM's header: is it vLLM's at all (where nothing a rule reads says so).
     if let Some(i) =
@@ -102,7 +96,7 @@ fn telling_lines(text: &str, starts: &[usize]) -> BTreeSet<usize> {
     let mut found = BTreeSet::new();
     let mut at = 0;
     while let Some(hit) = TELLING.find_at(text, at) {
-        let line = line_at(starts, hit.start());
+        let line = line_at(starts, hit);
         found.insert(line);
         match starts.get(line + 1) {
             Some(&next) => at = next,
@@ -112,15 +106,22 @@ fn telling_lines(text: &str, starts: &[usize]) -> BTreeSet<usize> {
     found
 }
 
-/// The byte where each line starts.
-fn line_starts<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<usize> {
-    let mut at = 0;
+/// `text.split('\n')`, the line ends found with memchr.
+fn split_newlines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..end]);
+        start = end + 1;
+    }
+    lines.push(&text[start..]);
     lines
-        .map(|l| {
-            let start = at;
-            at += l.len() + 1;
-            start
-        })
+}
+
+/// The byte where each line (of `text.split('\n')`) starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|end| end + 1))
         .collect()
 }
 
@@ -148,7 +149,7 @@ fn forget_a_cut_number(text: &str, reads: &mut [Read]) {
     if text.is_empty() || text.ends_with('\n') {
         return;
     }
-    let total_lines = text.split('\n').count();
+    let total_lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     if let Some(last) = reads.last_mut() {
         if last.line.no == total_lines && !last.reading.values.is_empty() {
             last.reading = Reading::default();

@@ -5,9 +5,8 @@
 //! 16:29:15 llm_engine.py:79]`), each optional, peeled off in that order.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::parse::ascii::TwoForms;
 
 /// The process a line came from, as its prefix names it; `None` for unprefixed lines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,32 +45,17 @@ pub struct Line<'a> {
     pub message: Cow<'a, str>,
 }
 
-static ANSI: LazyLock<Regex> = LazyLock::new(|| {
-    // ESC sequences, and the `[1;36m` / `[0;0m` that pastes keep after losing the ESC.
-    Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\[(?:\d{1,3};)*\d{1,3}m")
-        .expect("valid regex")
-});
-static QUOTE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:>\s?)+").expect("valid regex"));
-static OUTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?\]?(?:\s+\|)?\s+",
-    )
-    .expect("valid regex")
-});
-static PROCESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\(([A-Za-z][\w.-]*)(?: rank=(\d+))? pid=(\d+)(?:, ip=([^)\s]+))?\)\s?")
-        .expect("valid regex")
-});
-static HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s+(\d{2})-(\d{2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\s+(?:\[[^\]]*\]|[\w./<>-]+:\d+\])\s?",
-    )
-    .expect("valid regex")
-});
-static BARE_STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{2})-(\d{2})\s(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?").expect("valid regex")
-});
+static QUOTE: TwoForms = TwoForms::new(r"^\s*(?:>\s?)+");
+static OUTER: TwoForms = TwoForms::new(
+    r"^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?\]?(?:\s+\|)?\s+",
+);
+static PROCESS: TwoForms =
+    TwoForms::new(r"^\(([A-Za-z][\w.-]*)(?: rank=(\d+))? pid=(\d+)(?:, ip=([^)\s]+))?\)\s?");
+static HEADER: TwoForms = TwoForms::new(
+    r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s+(\d{2})-(\d{2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?\s+(?:\[[^\]]*\]|[\w./<>-]+:\d+\])\s?",
+);
+static BARE_STAMP: TwoForms =
+    TwoForms::new(r"(\d{2})-(\d{2})\s(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?");
 
 /// Days before each month in a leap year (vLLM prints no year, so 02-29 must be accepted).
 const DAYS_BEFORE_MONTH: [i64; 12] = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335];
@@ -154,38 +138,25 @@ fn outer_stamp(caps: &regex::Captures) -> Option<Stamp> {
     })
 }
 
-/// Take one piece of a log line apart.
-/// Whether [`ANSI`] can match: it needs an ESC, or a `[` before a digit (`\d` is any Unicode
-/// digit, each of which `char::is_numeric` takes).
-fn may_hold_ansi(text: &str) -> bool {
-    text.contains('\x1b')
-        || text
-            .match_indices('[')
-            .any(|(i, _)| text[i + 1..].chars().next().is_some_and(char::is_numeric))
-}
-
 /// The first character of `text`, for the anchored patterns' cheap tests below: each regex is
 /// tried only where its first character can match (the captures cost more than the tests).
 fn first_char(text: &str) -> Option<char> {
     text.chars().next()
 }
 
+/// Take one piece of a log line apart.
 pub fn split(no: usize, raw: &str) -> Line<'_> {
-    let text: Cow<str> = if may_hold_ansi(raw) {
-        ANSI.replace_all(raw, "")
-    } else {
-        Cow::Borrowed(raw)
-    };
+    let text = without_colour(raw);
     let mut rest: &str = &text;
     if rest.contains('>') {
-        if let Some(m) = QUOTE.find(rest) {
+        if let Some(m) = QUOTE.for_text(rest).find(rest) {
             rest = &rest[m.end()..];
         }
     }
     let mut outer = None;
     // `^\[?\d{4}-…`: a `[` or a digit first.
     if first_char(rest).is_some_and(|c| c == '[' || c.is_numeric()) {
-        if let Some(caps) = OUTER.captures(rest) {
+        if let Some(caps) = OUTER.for_text(rest).captures(rest) {
             outer = outer_stamp(&caps);
             rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
         }
@@ -194,7 +165,7 @@ pub fn split(no: usize, raw: &str) -> Line<'_> {
     // `(EngineCore_DP0 pid=1) (Worker_TP1 pid=2) …`: a worker's line relayed by its engine core
     // names the worker last.
     while first_char(rest) == Some('(') {
-        let Some(caps) = PROCESS.captures(rest) else {
+        let Some(caps) = PROCESS.for_text(rest).captures(rest) else {
             break;
         };
         process = caps
@@ -213,11 +184,11 @@ pub fn split(no: usize, raw: &str) -> Line<'_> {
     // `^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)`; a bare `MM-DD HH:MM:SS` needs `-` and `:`.
     let header = first_char(rest)
         .is_some_and(|c| matches!(c, 'D' | 'I' | 'W' | 'E' | 'C'))
-        .then(|| HEADER.captures(rest))
+        .then(|| HEADER.for_text(rest).captures(rest))
         .flatten();
     let bare = || {
         (header.is_none() && rest.contains('-') && rest.contains(':'))
-            .then(|| BARE_STAMP.captures(rest))
+            .then(|| BARE_STAMP.for_text(rest).captures(rest))
             .flatten()
     };
     if let Some(caps) = header {
@@ -276,33 +247,15 @@ pub fn pieces(no: usize, line: &str) -> impl Iterator<Item = Line<'_>> {
         .map(move |piece| split(no, piece))
 }
 
-/// `text` without its colour codes, as [`split`] reads a line (no code holds a line break).
-pub fn without_colour(text: &str) -> Cow<'_, str> {
-    ANSI.replace_all(text, "")
-}
+pub use super::colour::without_colour;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The cheap tests never say no where the pattern would match.
+    /// The cheap test before the outer stamp's pattern never says no where it would match.
     #[test]
     fn the_cheap_tests_before_each_pattern_never_miss_a_match() {
-        let texts = [
-            "[1;36m(EngineCore_0 pid=1)[0;0m INFO x",
-            "\x1b[0m hello",
-            "\x1b(B hello",
-            "[core.py:1] no colour",
-            "[\u{663}m arabic-indic three",
-            "x[12;3m",
-            "plain",
-            "",
-            "[",
-            "[a]",
-        ];
-        for text in texts {
-            assert!(!ANSI.is_match(text) || may_hold_ansi(text), "{text:?}");
-        }
         for text in [
             "2025-01-01T10:00:00Z x",
             "[2025-01-01 10:00:00] x",
@@ -310,7 +263,7 @@ mod tests {
         ] {
             let c = first_char(text).unwrap();
             assert!(
-                !OUTER.is_match(text) || c == '[' || c.is_numeric(),
+                !OUTER.for_text(text).is_match(text) || c == '[' || c.is_numeric(),
                 "{text:?}"
             );
         }

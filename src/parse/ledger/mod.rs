@@ -11,6 +11,7 @@
 //! hold several) → per process values → summary, time line, completeness.
 
 mod build;
+mod colour;
 mod complete;
 mod line;
 mod rules;

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use crate::parse::ascii::{OwnedTwoForms, TwoForms};
 
 mod keys;
 
@@ -65,7 +65,9 @@ fn rule(
 const SECS: &str = r"\s?s(?:ec(?:ond)?s?)?\b";
 
 /// In order: the first rule whose needle and regex match a line decides it.
-static RULES: LazyLock<Vec<(Rule, Regex)>> = LazyLock::new(|| {
+/// Each rule's regex is compiled the first time a line holds its needle (most logs need a
+/// few of them; compiling all was a tenth of tabling a folder).
+static RULES: LazyLock<Vec<(Rule, OwnedTwoForms)>> = LazyLock::new(|| {
     let num = r"(\d+(?:\.\d+)?|\.\d+)";
     let int = r"(\d[\d,]*)";
     let rules = vec![
@@ -291,33 +293,28 @@ static RULES: LazyLock<Vec<(Rule, Regex)>> = LazyLock::new(|| {
     rules
         .into_iter()
         .map(|r| {
-            let regex = Regex::new(&r.pattern).expect("valid regex");
+            let regex = OwnedTwoForms::new(r.pattern.clone());
             (r, regex)
         })
         .collect()
 });
 
-static START_PHASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"No plugins for group|Automatically detected platform|vLLM API server version|non-default args|This model supports multiple tasks|Resolved architecture|^\s*[█▀▄ ]+version\s",
-    )
-    .expect("valid regex")
-});
-static VERSION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static START_PHASE: TwoForms = TwoForms::new(
+    r"No plugins for group|Automatically detected platform|vLLM API server version|non-default args|This model supports multiple tasks|Resolved architecture|^\s*[█▀▄ ]+version\s",
+);
+static VERSION: LazyLock<Vec<OwnedTwoForms>> = LazyLock::new(|| {
     let v = r"(\d+\.\d+[0-9A-Za-z.+_-]*)";
     [
         format!(r"LLM engine \(v{v}\)"),
         format!(r"vLLM (?:API )?server version {v}"),
         format!(r"[█▀▄]\s+version\s+{v}"),
     ]
-    .iter()
-    .map(|p| Regex::new(p).expect("valid regex"))
+    .into_iter()
+    .map(OwnedTwoForms::new)
     .collect()
 });
-static RANK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\brank (\d+) in world size (\d+)|world_size=(\d+) rank=(\d+)")
-        .expect("valid regex")
-});
+static RANK: TwoForms =
+    TwoForms::new(r"\brank (\d+) in world size (\d+)|world_size=(\d+) rank=(\d+)");
 
 /// What one message says: numbers under keys, and what it marks.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -396,7 +393,7 @@ pub fn read(message: &str) -> Reading {
     let mut reading = Reading::default();
     let on = needles_on(message);
     for ((rule, regex), _) in RULES.iter().zip(&on).filter(|(_, on)| **on) {
-        let Some(caps) = regex.captures(message) else {
+        let Some(caps) = regex.for_text(message).captures(message) else {
             continue;
         };
         for (key, group) in rule.values {
@@ -414,16 +411,20 @@ pub fn read(message: &str) -> Reading {
     }
     // Every version pattern needs `version` or `LLM engine (v`; both rank patterns `rank`.
     if message.contains("version") || message.contains("LLM engine (v") {
-        reading.version = VERSION
-            .iter()
-            .find_map(|re| re.captures(message).map(|c| c[1].to_string()));
+        reading.version = VERSION.iter().find_map(|re| {
+            re.for_text(message)
+                .captures(message)
+                .map(|c| c[1].to_string())
+        });
     }
-    if reading.marker.is_none() && (reading.version.is_some() || START_PHASE.is_match(message)) {
+    if reading.marker.is_none()
+        && (reading.version.is_some() || START_PHASE.for_text(message).is_match(message))
+    {
         reading.marker = Some(Marker::StartPhase);
     }
     if let Some(caps) = message
         .contains("rank")
-        .then(|| RANK.captures(message))
+        .then(|| RANK.for_text(message).captures(message))
         .flatten()
     {
         let get = |i: usize| caps.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
