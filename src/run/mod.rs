@@ -241,6 +241,8 @@ struct Context<'a> {
     host: Host,
     /// Per vLLM version: the Python and PyTorch of its environment.
     software: HashMap<String, (Option<String>, Option<String>)>,
+    /// Per model folder, its disk: looked up once, not once a run.
+    disks: std::sync::Mutex<HashMap<PathBuf, Option<Disk>>>,
 }
 
 impl<'a> Context<'a> {
@@ -252,6 +254,7 @@ impl<'a> Context<'a> {
             timeout: options.timeout.unwrap_or(plan.timeout),
             host: Host::here(),
             software: software_of(engine),
+            disks: Default::default(),
         }
     }
 
@@ -260,7 +263,13 @@ impl<'a> Context<'a> {
     fn host_of(&self, task: &Task) -> Host {
         let mut host = self.host.clone();
         if let Some(machine) = &mut host.machine {
-            machine.model_disk = task.config.model_dir.as_deref().and_then(Disk::of);
+            machine.model_disk = task.config.model_dir.as_deref().and_then(|dir| {
+                let mut disks = self.disks.lock().unwrap_or_else(|e| e.into_inner());
+                disks
+                    .entry(dir.to_path_buf())
+                    .or_insert_with(|| Disk::of(dir))
+                    .clone()
+            });
             if let Some((python, torch)) = self.software.get(&*task.vllm) {
                 (machine.python, machine.torch) = (python.clone(), torch.clone());
             }
