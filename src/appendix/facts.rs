@@ -224,15 +224,7 @@ fn part_facts(
     };
     let name = split.part_name(index);
     let spec = split.part(index);
-    let machine = machines
-        .runner_of(&format!("{}/{name}", named.recipe.folder))
-        .map(|(host, m)| {
-            let hardware: Vec<&str> = [m.gpu.as_deref(), m.cpu.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            format!("{host} ({})", hardware.join(", "))
-        });
+    let machine = machines.runner_text(&format!("{}/{name}", named.recipe.folder));
     PartFacts {
         name: Some(name),
         description: spec.map(|p| p.description.clone()),

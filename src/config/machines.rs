@@ -88,4 +88,21 @@ impl Machines {
             .find(|(_, m)| m.runs.iter().any(|r| r == part))
             .map(|(name, m)| (name.as_str(), m))
     }
+
+    /// `n2 (L40S, AMD EPYC 9354 (32C))`: the machine that runs a split part, with its hardware.
+    pub fn runner_text(&self, part: &str) -> Option<String> {
+        self.runner_of(part)
+            .map(|(name, m)| format!("{name} ({})", m.hardware()))
+    }
+}
+
+impl Machine {
+    /// `L40S, AMD EPYC 9354 (32C)`: its GPU and CPU, as far as machines.toml names them.
+    pub fn hardware(&self) -> String {
+        let parts: Vec<&str> = [self.gpu.as_deref(), self.cpu.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        parts.join(", ")
+    }
 }

@@ -404,15 +404,8 @@ impl Gathering<'_> {
                         results,
                         Some(p.description.clone()),
                     );
-                    part.assigned = machines
-                        .runner_of(&format!("{}/{name}", named.recipe.folder))
-                        .map(|(host, m)| {
-                            let hardware: Vec<&str> = [m.gpu.as_deref(), m.cpu.as_deref()]
-                                .into_iter()
-                                .flatten()
-                                .collect();
-                            format!("{host} ({})", hardware.join(", "))
-                        });
+                    part.assigned =
+                        machines.runner_text(&format!("{}/{name}", named.recipe.folder));
                     part
                 })
                 .collect(),

@@ -70,13 +70,9 @@ pub fn run_steps(named: &NamedRecipe, machines: &Machines, engine: Engine<'_>) -
             (Engine::Fake { .. }, _) => Some(part.description.clone()),
             (Engine::Real, Some((name, machine))) => {
                 hosts.push(name.to_string());
-                let hardware: Vec<&str> = [machine.gpu.as_deref(), machine.cpu.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
                 Some(format!(
                     "on {name} ({}): {}",
-                    hardware.join(", "),
+                    machine.hardware(),
                     part.description
                 ))
             }
