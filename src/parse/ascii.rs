@@ -12,15 +12,19 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// A pattern, compiled in each form the first time a text needs it.
-pub struct TwoForms {
-    pattern: &'static str,
+/// A pattern, compiled in each form the first time a text needs it: a `&'static str` for the
+/// paper's parser, a `String` for a pattern built at run time (the ledger's rules).
+pub struct TwoForms<P = &'static str> {
+    pattern: P,
     ascii: OnceLock<Regex>,
     unicode: OnceLock<Regex>,
 }
 
-impl TwoForms {
-    pub const fn new(pattern: &'static str) -> TwoForms {
+/// [`TwoForms`] of a pattern built at run time.
+pub type OwnedTwoForms = TwoForms<String>;
+
+impl<P: AsRef<str>> TwoForms<P> {
+    pub const fn new(pattern: P) -> TwoForms<P> {
         TwoForms {
             pattern,
             ascii: OnceLock::new(),
@@ -30,37 +34,11 @@ impl TwoForms {
 
     /// The form that reads `text` as the pattern as written does.
     pub fn for_text(&self, text: &str) -> &Regex {
+        let pattern = self.pattern.as_ref();
         if text.is_ascii() {
-            self.ascii
-                .get_or_init(|| compile(&ascii_classes(self.pattern)))
+            self.ascii.get_or_init(|| compile(&ascii_classes(pattern)))
         } else {
-            self.unicode.get_or_init(|| compile(self.pattern))
-        }
-    }
-}
-
-/// Like [`TwoForms`], for a pattern built at run time (the ledger's rules).
-pub struct OwnedTwoForms {
-    pattern: String,
-    ascii: OnceLock<Regex>,
-    unicode: OnceLock<Regex>,
-}
-
-impl OwnedTwoForms {
-    pub fn new(pattern: String) -> OwnedTwoForms {
-        OwnedTwoForms {
-            pattern,
-            ascii: OnceLock::new(),
-            unicode: OnceLock::new(),
-        }
-    }
-
-    pub fn for_text(&self, text: &str) -> &Regex {
-        if text.is_ascii() {
-            self.ascii
-                .get_or_init(|| compile(&ascii_classes(&self.pattern)))
-        } else {
-            self.unicode.get_or_init(|| compile(&self.pattern))
+            self.unicode.get_or_init(|| compile(pattern))
         }
     }
 }
