@@ -23,7 +23,7 @@ pub const FAILED_DIR: &str = "failed";
 pub const SAMPLES_DIR: &str = "samples";
 /// The parse cache of a results folder (or of a tree of experiments), `table::cache`: out
 /// of the paper's layout, and skipped by every walk of a results folder (a dot-folder).
-pub const PARSE_CACHE_DIR: &str = ".repro-cache/parse";
+pub const PARSE_CACHE_FILE: &str = ".repro-cache/parse";
 /// Prefix of files being written; a run interrupted by `kill -9` can leave them behind.
 pub const TEMP_PREFIX: &str = ".repro-tmp-";
 

@@ -7,7 +7,9 @@ use repro::figures::{self, Loader};
 use repro::project::NamedRecipe;
 use repro::render::draw::{self, DrawError, Drawing, Said};
 use repro::render::Format;
+use repro::table::ParseCaches;
 
+use super::table::use_parse_cache;
 use super::Output;
 use crate::cli::{RenderArgs, RenderFormat};
 
@@ -18,8 +20,8 @@ enum Target {
     /// A recipe: its `[[plot]]`s, or the default charts where it has none.
     Recipe(Box<NamedRecipe>),
     /// A folder in the paper's layout: the default charts, named (the folder's name, or its
-    /// path under the tree it was found in).
-    Folder(PathBuf, String),
+    /// path under the tree it was found in), and the folder whose parse cache it uses.
+    Folder(PathBuf, String, PathBuf),
 }
 
 /// A folder the user names, or every folder in the paper's layout below it (`lab/`: each
@@ -45,7 +47,8 @@ fn folder_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
                     .unwrap_or_else(|| name_of(&folder.dir)),
                 None => name_of(&folder.dir),
             };
-            Target::Folder(folder.dir, name)
+            let cache_root = folder.cache_root().to_path_buf();
+            Target::Folder(folder.dir, name, cache_root)
         })
         .collect())
 }
@@ -101,10 +104,18 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
         RenderFormat::Svg => Format::Svg,
         RenderFormat::Png => Format::Png { dpi: args.dpi },
     };
-    let models = out.project.models()?;
-    let mut loader = Loader::new(&models);
-    let mut failed = 0;
     let (all_targets, benches) = every_target(&args, &out)?;
+    let caches = use_parse_cache().then(|| {
+        let folder_roots = all_targets.iter().filter_map(|t| match t {
+            Target::Folder(_, _, root) => Some(root.as_path()),
+            _ => None,
+        });
+        ParseCaches::open(folder_roots.chain([args.results.as_path()]))
+    });
+    let cache_of = |root: &Path| caches.as_ref().and_then(|c| c.of(root));
+    let models = out.project.models()?;
+    let mut loader = Loader::with_cache(&models, cache_of(&args.results));
+    let mut failed = 0;
     let mut report = |what: String, result: Result<Vec<PathBuf>, DrawError>| match result {
         Ok(paths) => {
             for path in paths.iter().filter(|_| !out.quiet) {
@@ -122,13 +133,23 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
         Said::Verbose(line) if out.verbose => println!("{line}"),
         _ => {}
     };
-    let ctx = Drawing {
+    let drawing = |cache_root: &Path| Drawing {
         project: &out.project,
         out_dir: &args.out,
         format,
         say: &say,
+        cache: cache_of(cache_root),
     };
+    // The parses `table` kept are read, never written: render writes nothing into the results.
+    // The folders of a tree are drawn on every core first; what each gave is said in order.
+    let mut drawn_folders = repro::sys::par_map(&all_targets, |target| match target {
+        Target::Folder(dir, name, root) => Some(drawing(root).default_charts(name, None, dir)),
+        _ => None,
+    })
+    .into_iter();
+    let ctx = drawing(&args.results);
     for target in all_targets {
+        let drawn = drawn_folders.next().flatten();
         match target {
             Target::Paper(ids) => {
                 for figure in ids {
@@ -145,9 +166,10 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
                 let result = ctx.recipe_charts(&mut loader, &named, &dir);
                 report(named.name.clone(), result);
             }
-            Target::Folder(dir, name) => {
-                let result = ctx.default_charts(&name, None, &dir);
-                report(dir.display().to_string(), result);
+            Target::Folder(dir, ..) => {
+                if let Some(result) = drawn {
+                    report(dir.display().to_string(), result);
+                }
             }
         }
     }

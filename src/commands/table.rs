@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use repro::table::folders::{self, DataFolder};
-use repro::table::{GroupTable, ParseCache};
+use repro::table::{GroupTable, ParseCaches};
 
 use super::Output;
 use crate::cli::TableArgs;
@@ -19,10 +19,16 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     let mut tables = Vec::new();
     let mut skipped = 0;
     // The folders' logs are parsed on every core; what each gives is taken in order.
+    let caches =
+        use_parse_cache().then(|| ParseCaches::open(folders.iter().map(DataFolder::cache_root)));
+    let caches = caches.as_ref();
     let computed = repro::sys::par_map(&folders, |folder| {
-        let cache = use_parse_cache().then(|| ParseCache::under(folder.cache_root()));
-        folders::folder_tables(&out.project, folder, cache.as_ref())
+        let cache = caches.and_then(|c| c.of(folder.cache_root()));
+        folders::folder_tables(&out.project, folder, cache)
     });
+    if let Some(caches) = caches {
+        save_caches(caches);
+    }
     for (folder, result) in folders.iter().zip(computed) {
         match (result, &folder.below) {
             (Ok(Some(found)), _) => tables.extend(found),
@@ -79,6 +85,16 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(repro::exit::FAILURE));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The parse caches written; one that cannot be is said (the tables do not depend on it).
+fn save_caches(caches: &ParseCaches) {
+    for (file, error) in caches.save() {
+        eprintln!(
+            "note: the parse cache `{}` could not be written ({error}); the next pass parses again",
+            file.display()
+        );
+    }
 }
 
 /// Whether logs' parses are kept under the results (`REPRO_PARSE_CACHE=off` turns it off).

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::models::Models;
 use crate::recipe::plot::{Chart, PlotSpec};
 use crate::recipe::Recipe;
-use crate::table::{self, Comparison, GroupTable};
+use crate::table::{self, Comparison, GroupTable, ParseCache};
 
 use super::{
     grouped, heatmap, predictor, regression, speedup, stacked, versions, ChartData, FigureError,
@@ -24,6 +24,8 @@ pub struct Built {
 /// Builds chart models, computing each group's tables once (figure-rest feeds six figures).
 pub struct Loader<'a> {
     models: &'a Models,
+    /// Where the logs' parses are kept between commands, if anywhere.
+    cache: Option<&'a ParseCache>,
     groups: HashMap<PathBuf, GroupTable>,
     /// Notes of the groups loaded for the figure being built, kept when the build fails.
     pending: Vec<String>,
@@ -42,8 +44,14 @@ pub fn missing_data(spec: &PlotSpec, figure_dir: &Path) -> Option<String> {
 
 impl<'a> Loader<'a> {
     pub fn new(models: &'a Models) -> Loader<'a> {
+        Loader::with_cache(models, None)
+    }
+
+    /// A loader that takes the logs' parses from `cache` where it holds them (the same tables).
+    pub fn with_cache(models: &'a Models, cache: Option<&'a ParseCache>) -> Loader<'a> {
         Loader {
             models,
+            cache,
             groups: HashMap::new(),
             pending: Vec::new(),
         }
@@ -75,7 +83,7 @@ impl<'a> Loader<'a> {
             Some(folder) => recipe.part_of_folder(folder),
         };
         let order = recipe.label_order(part);
-        let group = table::group_table(group_dir, order.as_deref())?;
+        let group = table::group_table_cached(group_dir, order.as_deref(), self.cache)?;
         for run in &group.runs {
             self.pending.extend(
                 run.skipped

@@ -71,7 +71,7 @@ pub enum Said {
 }
 
 /// Whoever shows what the drawing says.
-pub type Say<'a> = &'a dyn Fn(Said);
+pub type Say<'a> = &'a (dyn Fn(Said) + Sync);
 
 /// Where and how charts are written.
 pub struct Drawing<'a> {
@@ -79,6 +79,8 @@ pub struct Drawing<'a> {
     pub out_dir: &'a Path,
     pub format: Format,
     pub say: Say<'a>,
+    /// Where the logs' parses are kept between commands, if anywhere.
+    pub cache: Option<&'a crate::table::ParseCache>,
 }
 
 impl Drawing<'_> {
@@ -237,7 +239,7 @@ impl Drawing<'_> {
             .map(str::to_string);
         let part = recipe.and_then(|r| r.part_of_folder(part_folder.as_deref()?));
         let order = recipe.and_then(|r| r.label_order(part));
-        let group = crate::table::group_table(group_dir, order.as_deref())?;
+        let group = crate::table::group_table_cached(group_dir, order.as_deref(), self.cache)?;
         let Some(average) = &group.average else {
             return Ok(vec![]);
         };

@@ -1,21 +1,27 @@
 //! What the paper's parser and the cut/crash check make of a log, kept by the blake3 hash of
-//! the log's bytes under `<folder>/.repro-cache/parse/` ([`PARSE_CACHE_DIR`]), so re-tabling a
-//! folder after one more run parses one log.
+//! the log's bytes in one file per folder, `<folder>/.repro-cache/parse.v<PARSER_VERSION>`
+//! ([`PARSE_CACHE_FILE`]), so re-tabling a folder after one more run parses one log.
 //!
 //! A cache never changes a table: an entry is found by the hash of the very bytes that would
-//! be parsed, under [`PARSER_VERSION`] (raise it whenever what a parser gives may change), it
-//! carries the hash of its own text, and an entry that is missing, unreadable, of another
-//! version or corrupt is ignored and written again. Logs the parser refuses are not kept (they
-//! are rare, and their error names the log). Entries are written through a temporary file and
-//! a rename, without the fsync of a table: a crash can lose an entry, never half-write one
-//! that passes the checks.
+//! be parsed, under [`PARSER_VERSION`] (raise it whenever what a parser gives may change), and
+//! the file carries the hash of its own text: a file that is missing, unreadable, of another
+//! version or damaged anywhere is ignored as a whole and written again. Logs the parser refuses
+//! are not kept (they are rare, and their error names the log). The file is read once when a
+//! command starts and written once when it ends, where a log was parsed, through a temporary
+//! file and a rename, without the fsync of a table: a crash can lose the pass's new entries,
+//! never half-write a file that passes the check. Two commands tabling under one folder at once
+//! each write what they knew; the one that renames last wins, the other's entries are parsed
+//! again next time.
 //!
-//! Why it pays (bench/RESULTS.md, 2026-12-07): a log costs ~0.25 ms of CPU to parse, its hash
-//! ~0.01 ms, and an entry's read ~0.02 ms; the first pass pays the entries' writes.
+//! Why one file and not one a log (bench/RESULTS.md, 2026-12-07): a log costs ~0.25 ms of CPU
+//! to parse and its hash ~0.01 ms; an entry file of its own cost a create, a write and a
+//! rename, which on the first pass took more system time than the parse saved.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use crate::artifacts::layout::{PARSE_CACHE_DIR, TEMP_PREFIX};
+use crate::artifacts::layout::{PARSE_CACHE_FILE, TEMP_PREFIX};
 use crate::num::Num;
 use crate::parse::{Completeness, ParsedLog, Stage, StageTimings};
 
@@ -24,49 +30,124 @@ pub const PARSER_VERSION: u32 = 1;
 
 const MAGIC: &str = "repro parse cache";
 
-/// The cache of one folder (the results folder, or a tree's root).
-#[derive(Debug, Clone)]
-pub struct ParseCache {
-    dir: PathBuf,
-}
-
 /// A log's parse, as the table needs it.
 pub type Parsed = (ParsedLog, Completeness);
 
+/// The key of a log: the blake3 hash of its bytes.
+pub type LogHash = blake3::Hash;
+
+/// The cache of one folder (the results folder, or a tree's root), read when opened.
+#[derive(Debug)]
+pub struct ParseCache {
+    file: PathBuf,
+    known: HashMap<LogHash, Parsed>,
+    added: Mutex<Vec<(LogHash, Parsed)>>,
+}
+
 impl ParseCache {
-    /// The cache under `root`.
-    pub fn under(root: &Path) -> ParseCache {
+    /// The cache under `root`, with what its file holds (nothing where there is no sound one).
+    pub fn open(root: &Path) -> ParseCache {
+        let file = root.join(format!("{PARSE_CACHE_FILE}.v{PARSER_VERSION}"));
+        let known = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| decode(&text))
+            .unwrap_or_default();
         ParseCache {
-            dir: root.join(PARSE_CACHE_DIR),
+            file,
+            known,
+            added: Mutex::new(Vec::new()),
         }
     }
 
-    fn entry(&self, hash: &str) -> PathBuf {
-        self.dir.join(format!("{hash}.v{PARSER_VERSION}"))
+    /// The file the cache is kept in.
+    pub fn file(&self) -> &Path {
+        &self.file
     }
 
-    /// The entry for a log whose bytes hash to `hash`, where a sound one is there.
-    pub fn get(&self, hash: &str) -> Option<Parsed> {
-        let text = std::fs::read_to_string(self.entry(hash)).ok()?;
-        decode(&text, hash)
+    /// How many logs the file held when opened.
+    pub fn len(&self) -> usize {
+        self.known.len()
     }
 
-    /// Keep `parsed` for `hash`; a write that fails is left (the next pass parses again).
-    pub fn put(&self, hash: &str, parsed: &Parsed) {
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            let mut tmp = crate::artifacts::temp_file_in(&self.dir, TEMP_PREFIX)?;
-            std::io::Write::write_all(&mut tmp, encode(hash, parsed).as_bytes())?;
-            tmp.persist(self.entry(hash)).map_err(|e| e.error)?;
-            Ok(())
-        };
-        let _ = write();
+    /// Whether the file held nothing sound when opened.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// The parse of a log whose bytes hash to `hash`, where the cache has one.
+    pub fn get(&self, hash: &LogHash) -> Option<Parsed> {
+        self.known.get(hash).cloned()
+    }
+
+    /// Keep `parsed` for `hash`, written by [`ParseCache::save`].
+    pub fn put(&self, hash: LogHash, parsed: &Parsed) {
+        let mut added = self.added.lock().unwrap_or_else(|e| e.into_inner());
+        added.push((hash, parsed.clone()));
+    }
+
+    /// Write the file where logs were parsed since it was opened: what it held and what was
+    /// added. A write that fails is left (the next pass parses again); it is returned for
+    /// whoever wants to say so.
+    pub fn save(&self) -> std::io::Result<bool> {
+        let added = self.added.lock().unwrap_or_else(|e| e.into_inner());
+        if added.is_empty() {
+            return Ok(false);
+        }
+        let mut entries: Vec<(&LogHash, &Parsed)> = self.known.iter().collect();
+        entries.extend(
+            added
+                .iter()
+                .filter(|(hash, _)| !self.known.contains_key(hash))
+                .map(|(hash, parsed)| (hash, parsed)),
+        );
+        // Sorted, so the same entries make the same file.
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = crate::artifacts::temp_file_in(dir, TEMP_PREFIX)?;
+        std::io::Write::write_all(&mut tmp, encode(&entries).as_bytes())?;
+        tmp.persist(&self.file).map_err(|e| e.error)?;
+        Ok(true)
+    }
+}
+
+/// The caches of several folders, one a root, opened once for a whole command.
+#[derive(Debug, Default)]
+pub struct ParseCaches {
+    by_root: HashMap<PathBuf, ParseCache>,
+}
+
+impl ParseCaches {
+    /// The caches of `roots` (each opened once, however often it is named).
+    pub fn open<'a>(roots: impl IntoIterator<Item = &'a Path>) -> ParseCaches {
+        let mut by_root = HashMap::new();
+        for root in roots {
+            by_root
+                .entry(root.to_path_buf())
+                .or_insert_with(|| ParseCache::open(root));
+        }
+        ParseCaches { by_root }
+    }
+
+    /// The cache of `root`, where it was opened.
+    pub fn of(&self, root: &Path) -> Option<&ParseCache> {
+        self.by_root.get(root)
+    }
+
+    /// Write every cache a log was added to; the files that could not be written.
+    pub fn save(&self) -> Vec<(PathBuf, std::io::Error)> {
+        self.by_root
+            .values()
+            .filter_map(|cache| cache.save().err().map(|e| (cache.file.clone(), e)))
+            .collect()
     }
 }
 
 /// The hash a log is kept under.
-pub fn hash_of(bytes: &[u8]) -> String {
-    blake3::hash(bytes).to_hex().to_string()
+pub fn hash_of(bytes: &[u8]) -> LogHash {
+    blake3::hash(bytes)
 }
 
 fn num(value: Option<Num>) -> String {
@@ -96,39 +177,49 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-/// The entry's text: one field a line, the last the hash of the others.
-fn encode(hash: &str, (log, completeness): &Parsed) -> String {
-    let stages: Vec<String> = log.stages.iter().map(|(_, v)| num(v)).collect();
-    let body = [
-        format!("{MAGIC} {PARSER_VERSION}"),
-        hash.to_string(),
-        stages.join(" "),
-        num(log.initialize_engine.map(Num::Float)),
-        json(&log.vllm_version),
-        json(&completeness.complete),
-        json(&completeness.reason),
-        json(&completeness.error_line),
-        json(&completeness.error),
-    ]
-    .join("\n");
-    let check = hash_of(body.as_bytes());
-    format!("{body}\n{check}\n")
+/// The file's text: a header line, one line an entry (tab-separated fields: JSON never holds
+/// a raw tab or line break), and last the hash of all before it.
+fn encode(entries: &[(&LogHash, &Parsed)]) -> String {
+    let mut body = format!("{MAGIC} {PARSER_VERSION}\n");
+    for (hash, (log, completeness)) in entries {
+        let stages: Vec<String> = log.stages.iter().map(|(_, v)| num(v)).collect();
+        let fields = [
+            hash.to_hex().to_string(),
+            stages.join(" "),
+            num(log.initialize_engine.map(Num::Float)),
+            json(&log.vllm_version),
+            json(&completeness.complete),
+            json(&completeness.reason),
+            json(&completeness.error_line),
+            json(&completeness.error),
+        ];
+        body.push_str(&fields.join("\t"));
+        body.push('\n');
+    }
+    let check = blake3::hash(body.as_bytes()).to_hex();
+    format!("{body}{check}\n")
 }
 
-fn decode(text: &str, hash: &str) -> Option<Parsed> {
+fn decode(text: &str) -> Option<HashMap<LogHash, Parsed>> {
     let text = text.strip_suffix('\n')?;
     let (body, check) = text.rsplit_once('\n')?;
-    if hash_of(body.as_bytes()) != check {
+    let body = &text[..body.len() + 1];
+    if blake3::hash(body.as_bytes()).to_hex().as_str() != check {
         return None;
     }
-    let fields: Vec<&str> = body.split('\n').collect();
-    let [magic, key, stages, init, version, complete, reason, error_line, error] = fields[..]
-    else {
+    let mut lines = body.lines();
+    if lines.next()? != format!("{MAGIC} {PARSER_VERSION}") {
+        return None;
+    }
+    lines.map(decode_entry).collect()
+}
+
+fn decode_entry(line: &str) -> Option<(LogHash, Parsed)> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    let [key, stages, init, version, complete, reason, error_line, error] = fields[..] else {
         return None;
     };
-    if magic != format!("{MAGIC} {PARSER_VERSION}") || key != hash {
-        return None;
-    }
+    let hash = LogHash::from_hex(key).ok()?;
     let values: Vec<Option<Num>> = stages.split(' ').map(parse_num).collect::<Option<_>>()?;
     if values.len() != Stage::COUNT {
         return None;
@@ -153,7 +244,7 @@ fn decode(text: &str, hash: &str) -> Option<Parsed> {
         error_line: serde_json::from_str(error_line).ok()?,
         error: serde_json::from_str(error).ok()?,
     };
-    Some((log, completeness))
+    Some((hash, (log, completeness)))
 }
 
 #[cfg(test)]
@@ -187,31 +278,69 @@ mod tests {
             && a.1 == b.1
     }
 
-    #[test]
-    fn an_entry_comes_back_bit_for_bit() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = ParseCache::under(dir.path());
-        let hash = hash_of(b"a log");
-        assert!(cache.get(&hash).is_none());
-        cache.put(&hash, &parsed());
-        assert!(same(&cache.get(&hash).unwrap(), &parsed()));
+    fn entries(cache: &ParseCache) -> usize {
+        cache.len()
     }
 
     #[test]
-    fn a_damaged_or_foreign_entry_is_not_used() {
+    fn an_entry_comes_back_bit_for_bit_after_a_save() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ParseCache::under(dir.path());
+        let cache = ParseCache::open(dir.path());
         let hash = hash_of(b"a log");
-        cache.put(&hash, &parsed());
-        let path = cache.entry(&hash);
+        assert!(cache.get(&hash).is_none());
+        assert!(!cache.save().unwrap(), "nothing added, nothing written");
+        assert!(!cache.file().exists());
+        cache.put(hash, &parsed());
+        cache.put(hash, &parsed());
+        assert!(cache.save().unwrap());
+        let again = ParseCache::open(dir.path());
+        assert_eq!(entries(&again), 1);
+        assert!(same(&again.get(&hash).unwrap(), &parsed()));
+        // A second log added keeps the first.
+        let other = hash_of(b"another log");
+        again.put(other, &parsed());
+        again.save().unwrap();
+        let third = ParseCache::open(dir.path());
+        assert_eq!(entries(&third), 2);
+        assert!(third.get(&hash).is_some() && third.get(&other).is_some());
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ParseCache::open(dir.path());
+        let hash = hash_of(b"a log");
+        cache.put(hash, &parsed());
+        cache.save().unwrap();
+        let path = cache.file().to_path_buf();
         let good = std::fs::read_to_string(&path).unwrap();
         let flipped = good.replacen("i0", "i1", 1);
-        let other_key = good.replacen(&hash, &hash_of(b"other"), 1);
-        for bad in [&good[..good.len() / 2], "", "\n", &flipped, &other_key] {
+        let other_key = good.replacen(&hash.to_hex().to_string(), &hash_of(b"x").to_hex(), 1);
+        let other_version = good.replacen(&format!("cache {PARSER_VERSION}"), "cache 0", 1);
+        for bad in [
+            &good[..good.len() / 2],
+            "",
+            "\n",
+            &flipped,
+            &other_key,
+            &other_version,
+        ] {
             std::fs::write(&path, bad).unwrap();
-            assert!(cache.get(&hash).is_none(), "{bad:?}");
+            assert!(ParseCache::open(dir.path()).is_empty(), "{bad:?}");
         }
         std::fs::write(&path, [0xff, 0xfe]).unwrap();
-        assert!(cache.get(&hash).is_none());
+        assert!(ParseCache::open(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn caches_are_opened_once_a_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let caches = ParseCaches::open([a.as_path(), b.as_path(), a.as_path()]);
+        assert_eq!(caches.by_root.len(), 2);
+        caches.of(&a).unwrap().put(hash_of(b"log"), &parsed());
+        assert!(caches.save().is_empty());
+        assert!(caches.of(&a).unwrap().file().is_file());
+        assert!(!caches.of(&b).unwrap().file().exists());
     }
 }

@@ -24,7 +24,7 @@ fn parse_checked(path: &Path, cache: Option<&ParseCache>) -> Result<Parsed, Pars
         return Ok(parsed);
     }
     let parsed = parse::parse_bytes_checked(path, &bytes)?;
-    cache.put(&hash, &parsed);
+    cache.put(hash, &parsed);
     Ok(parsed)
 }
 

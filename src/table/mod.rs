@@ -15,7 +15,7 @@ pub mod pyjson;
 use std::path::{Path, PathBuf};
 
 pub use average::{average, reorder, AverageWarning};
-pub use cache::ParseCache;
+pub use cache::{ParseCache, ParseCaches};
 pub use comparison::{Comparison, ComparisonFileError};
 
 use crate::artifacts::derived::{self, Policy};
