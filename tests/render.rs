@@ -653,3 +653,51 @@ fn png_output_has_the_pdf_page_size_at_the_dpi_asked_for() {
         .failure()
         .stderr_has("--dpi");
 }
+
+/// `render` draws from the parses `table` kept the same charts as from the logs, and writes
+/// nothing into the results (the cache included).
+#[test]
+fn render_from_the_parse_cache_draws_the_same_charts() {
+    let Some(figures) = published_figures() else {
+        return;
+    };
+    let t = Test::new();
+    let results = t.path("results");
+    copy_tree(&figures, &results);
+    let run = |args: &[&str], cache: &str| {
+        let mut cmd = t.bare_command();
+        cmd.args(args).env("REPRO_PARSE_CACHE", cache);
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+    };
+    let results_arg = results.to_str().unwrap();
+    run(&["-q", "table", "all", "--results", results_arg], "on");
+    assert!(results.join(".repro-cache/parse.v1").is_file());
+    let tabled = snapshot(&results);
+    let render = |out: &str, cache: &str| {
+        let out = t.path(out);
+        let args = [
+            "-q",
+            "render",
+            "all",
+            "--results",
+            results_arg,
+            "--format",
+            "svg",
+        ];
+        run(
+            &[&args[..], &["--out", out.to_str().unwrap()]].concat(),
+            cache,
+        );
+        snapshot(&out)
+    };
+    let from_logs = render("from-logs", "off");
+    let from_cache = render("from-cache", "on");
+    assert_eq!(
+        from_logs.len(),
+        7,
+        "the seven figures the published data has"
+    );
+    assert_eq!(from_cache, from_logs);
+    assert_eq!(snapshot(&results), tabled, "render wrote into --results");
+}
