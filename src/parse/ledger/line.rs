@@ -69,22 +69,27 @@ fn number(text: Option<regex::Match>) -> Option<u32> {
 /// date exists.
 fn vllm_stamp(caps: &regex::Captures, first: usize) -> Option<Stamp> {
     let get = |i: usize| number(caps.get(first + i));
-    let (month, day, hour, minute, second) = (get(0)?, get(1)?, get(2)?, get(3)?, get(4)?);
+    let fields = [get(0)?, get(1)?, get(2)?, get(3)?, get(4)?];
+    let millis = caps.get(first + 5);
+    let ms = millis.and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+    stamp_of(fields, ms, millis.is_some())
+}
+
+/// `[month, day, hour, minute, second]` and the milliseconds, where printed → the stamp.
+fn stamp_of(fields: [u32; 5], millis: u32, has_millis: bool) -> Option<Stamp> {
+    let [month, day, hour, minute, second] = fields;
     if !(1..=12).contains(&month) || day == 0 || day > DAYS_IN_MONTH[month as usize - 1] {
         return None;
     }
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let millis = caps.get(first + 5);
     let days = DAYS_BEFORE_MONTH[month as usize - 1] + day as i64 - 1;
     let secs = ((days * 24 + hour as i64) * 60 + minute as i64) * 60 + second as i64;
-    let ms = millis
-        .and_then(|m| m.as_str().parse::<i64>().ok())
-        .unwrap_or(0);
+    let ms = i64::from(millis);
     Some(Stamp {
         micros: secs * 1_000_000 + ms * 1000,
-        resolution: if millis.is_some() { 0.001 } else { 1.0 },
+        resolution: if has_millis { 0.001 } else { 1.0 },
     })
 }
 
@@ -138,6 +143,164 @@ fn outer_stamp(caps: &regex::Captures) -> Option<Stamp> {
     })
 }
 
+/// `\s` of the ASCII form of the patterns (Rust's `is_ascii_whitespace` leaves out `\x0B`).
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// The headers and prefixes of nearly every line, read by hand: each reader gives what its
+/// pattern's captures give, or `None` where the text is anything but plain ASCII of the
+/// expected shape (then the pattern decides), so it never answers otherwise than the pattern
+/// (`the_readers_by_hand_agree_with_the_patterns`). The patterns' captures were most of the
+/// cut/crash check's cost.
+mod by_hand {
+    use super::is_space;
+
+    /// `\s+` from `at`: its end, where one or more spaces are there and no byte after them
+    /// could be a space of the Unicode form.
+    fn spaces(b: &[u8], at: usize) -> Option<usize> {
+        let end = at + b.get(at..)?.iter().take_while(|c| is_space(**c)).count();
+        (end > at && b.get(end).is_none_or(|c| c.is_ascii())).then_some(end)
+    }
+
+    /// `\d{N}` at `at`, ASCII digits only.
+    fn digits<const N: usize>(b: &[u8], at: usize) -> Option<u32> {
+        let field = b.get(at..at + N)?;
+        field
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| field.iter().fold(0, |n, c| n * 10 + u32::from(c - b'0')))
+    }
+
+    /// `\d+` at `at`: its end; `None` where it is empty or a non-ASCII byte follows.
+    fn run_of_digits(b: &[u8], at: usize) -> Option<usize> {
+        let end = at
+            + b.get(at..)?
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        (end > at && b.get(end).is_none_or(|c| c.is_ascii())).then_some(end)
+    }
+
+    fn byte_is(b: &[u8], at: usize, want: u8) -> Option<()> {
+        (b.get(at) == Some(&want)).then_some(())
+    }
+
+    /// `\s?` at `at`: its end, `None` where a non-ASCII byte is there.
+    fn optional_space(b: &[u8], at: usize) -> Option<usize> {
+        match b.get(at) {
+            Some(c) if is_space(*c) => Some(at + 1),
+            Some(c) if !c.is_ascii() => None,
+            _ => Some(at),
+        }
+    }
+
+    /// What [`super::HEADER`] captures.
+    pub struct Header {
+        pub level: &'static str,
+        /// Month, day, hour, minute, second.
+        pub fields: [u32; 5],
+        pub millis: Option<u32>,
+        pub end: usize,
+    }
+
+    const LEVELS: [&str; 6] = ["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"];
+
+    pub fn header(text: &str) -> Option<Header> {
+        let b = text.as_bytes();
+        let level = LEVELS.into_iter().find(|l| b.starts_with(l.as_bytes()))?;
+        let at = spaces(b, level.len())?;
+        let month = digits::<2>(b, at)?;
+        byte_is(b, at + 2, b'-')?;
+        let day = digits::<2>(b, at + 3)?;
+        let at = spaces(b, at + 5)?;
+        let hour = digits::<2>(b, at)?;
+        byte_is(b, at + 2, b':')?;
+        let minute = digits::<2>(b, at + 3)?;
+        byte_is(b, at + 5, b':')?;
+        let second = digits::<2>(b, at + 6)?;
+        let mut at = at + 8;
+        let millis = if b.get(at) == Some(&b'.') {
+            let ms = digits::<3>(b, at + 1)?;
+            at += 4;
+            Some(ms)
+        } else {
+            None
+        };
+        let at = spaces(b, at)?;
+        let at = if b.get(at) == Some(&b'[') {
+            // `\[[^\]]*\]`: a `]` byte is never inside a longer character.
+            at + 2 + memchr::memchr(b']', &b[at + 1..])?
+        } else {
+            // `[\w./<>-]+:\d+\]`
+            let name = b[at..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || b"_./<>-".contains(c))
+                .count();
+            (name > 0).then_some(())?;
+            byte_is(b, at + name, b':')?;
+            let end = run_of_digits(b, at + name + 1)?;
+            byte_is(b, end, b']')?;
+            end + 1
+        };
+        Some(Header {
+            level,
+            fields: [month, day, hour, minute, second],
+            millis,
+            end: optional_space(b, at)?,
+        })
+    }
+
+    /// What [`super::PROCESS`] captures: name, rank, pid, ip (as text), and its end.
+    pub struct Process<'t> {
+        pub name: &'t str,
+        pub rank: Option<&'t str>,
+        pub pid: &'t str,
+        pub ip: Option<&'t str>,
+        pub end: usize,
+    }
+
+    pub fn process(text: &str) -> Option<Process<'_>> {
+        let b = text.as_bytes();
+        byte_is(b, 0, b'(')?;
+        b.get(1).filter(|c| c.is_ascii_alphabetic())?;
+        let name_end = 2 + b[2..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            .count();
+        b.get(name_end).filter(|c| c.is_ascii())?;
+        let mut at = name_end;
+        let mut rank = None;
+        if b[at..].starts_with(b" rank=") {
+            let end = run_of_digits(b, at + 6)?;
+            rank = Some(&text[at + 6..end]);
+            at = end;
+        }
+        b[at..].starts_with(b" pid=").then_some(())?;
+        let pid_end = run_of_digits(b, at + 5)?;
+        let pid = &text[at + 5..pid_end];
+        at = pid_end;
+        let mut ip = None;
+        if b[at..].starts_with(b", ip=") {
+            let len = b[at + 5..]
+                .iter()
+                .take_while(|c| **c != b')' && !is_space(**c))
+                .count();
+            (len > 0 && b[at + 5..at + 5 + len].is_ascii()).then_some(())?;
+            ip = Some(&text[at + 5..at + 5 + len]);
+            at += 5 + len;
+        }
+        byte_is(b, at, b')')?;
+        Some(Process {
+            name: &text[1..name_end],
+            rank,
+            pid,
+            ip,
+            end: optional_space(b, at + 1)?,
+        })
+    }
+}
+
 /// The first character of `text`, for the anchored patterns' cheap tests below: each regex is
 /// tried only where its first character can match (the captures cost more than the tests).
 fn first_char(text: &str) -> Option<char> {
@@ -165,36 +328,37 @@ pub fn split(no: usize, raw: &str) -> Line<'_> {
     // `(EngineCore_DP0 pid=1) (Worker_TP1 pid=2) …`: a worker's line relayed by its engine core
     // names the worker last.
     while first_char(rest) == Some('(') {
-        let Some(caps) = PROCESS.for_text(rest).captures(rest) else {
+        let Some(found) = by_hand::process(rest).or_else(|| process_by_pattern(rest)) else {
             break;
         };
-        process = caps
-            .get(3)
-            .and_then(|p| p.as_str().parse().ok())
-            .map(|pid| ProcessTag {
-                name: caps[1].to_string(),
-                rank: caps.get(2).and_then(|r| r.as_str().parse().ok()),
-                pid,
-                ip: caps.get(4).map(|ip| ip.as_str().to_string()),
-            });
-        rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
+        process = found.pid.parse().ok().map(|pid| ProcessTag {
+            name: found.name.to_string(),
+            rank: found.rank.and_then(|r| r.parse().ok()),
+            pid,
+            ip: found.ip.map(str::to_string),
+        });
+        rest = &rest[found.end..];
     }
     let mut vllm = None;
     let mut level = None;
     // `^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)`; a bare `MM-DD HH:MM:SS` needs `-` and `:`.
     let header = first_char(rest)
         .is_some_and(|c| matches!(c, 'D' | 'I' | 'W' | 'E' | 'C'))
-        .then(|| HEADER.for_text(rest).captures(rest))
+        .then(|| {
+            by_hand::header(rest)
+                .map(by_hand::Header::found)
+                .or_else(|| header_by_pattern(rest))
+        })
         .flatten();
     let bare = || {
         (header.is_none() && rest.contains('-') && rest.contains(':'))
             .then(|| BARE_STAMP.for_text(rest).captures(rest))
             .flatten()
     };
-    if let Some(caps) = header {
-        vllm = vllm_stamp(&caps, 2);
-        level = Some(level_name(&caps[1]));
-        rest = &rest[caps.get(0).map_or(0, |m| m.end())..];
+    if let Some(found) = header {
+        vllm = found.stamp;
+        level = Some(level_name(found.level));
+        rest = &rest[found.end..];
     } else if let Some(caps) = bare() {
         // A timestamp near the start without vLLM's header (a custom logging format, as the
         // paper's parser allows): keep the time, keep the whole line as the message.
@@ -217,6 +381,43 @@ pub fn split(no: usize, raw: &str) -> Line<'_> {
         level,
         message,
     }
+}
+
+/// vLLM's header as [`HEADER`] reads it: the level, the stamp, and its end.
+struct FoundHeader<'t> {
+    level: &'t str,
+    stamp: Option<Stamp>,
+    end: usize,
+}
+
+impl by_hand::Header {
+    fn found(self) -> FoundHeader<'static> {
+        FoundHeader {
+            level: self.level,
+            stamp: stamp_of(self.fields, self.millis.unwrap_or(0), self.millis.is_some()),
+            end: self.end,
+        }
+    }
+}
+
+fn header_by_pattern(text: &str) -> Option<FoundHeader<'_>> {
+    let caps = HEADER.for_text(text).captures(text)?;
+    Some(FoundHeader {
+        level: caps.get(1)?.as_str(),
+        stamp: vllm_stamp(&caps, 2),
+        end: caps.get(0)?.end(),
+    })
+}
+
+fn process_by_pattern(text: &str) -> Option<by_hand::Process<'_>> {
+    let caps = PROCESS.for_text(text).captures(text)?;
+    Some(by_hand::Process {
+        name: caps.get(1)?.as_str(),
+        rank: caps.get(2).map(|m| m.as_str()),
+        pid: caps.get(3)?.as_str(),
+        ip: caps.get(4).map(|m| m.as_str()),
+        end: caps.get(0)?.end(),
+    })
 }
 
 fn level_name(text: &str) -> &'static str {
@@ -267,6 +468,90 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    /// Every line of the ledger's fixtures (each piece as `split` sees it after each prefix),
+    /// and each of them changed at a byte near its start in ways that break a header: where a
+    /// reader by hand gives an answer, it is the pattern's; on the real lines it nearly always
+    /// gives one.
+    #[test]
+    fn the_readers_by_hand_agree_with_the_patterns() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ledger");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            for line in text.split(['\n', '\r']) {
+                let line = without_colour(line).into_owned();
+                // The line, and what is left after each process prefix and a first word.
+                let mut rest = line.as_str();
+                texts.push(rest.to_string());
+                while let Some(found) = process_by_pattern(rest) {
+                    rest = &rest[found.end..];
+                    texts.push(rest.to_string());
+                }
+                if let Some((_, after)) = rest.split_once(' ') {
+                    texts.push(after.to_string());
+                }
+            }
+        }
+        let real = texts.len();
+        let swaps = [
+            " ", "\t", "\u{b}", "\r", "x", "9", "]", ":", ".", "(", ")", "-", "é", "\u{a0}",
+            "\u{663}",
+        ];
+        for i in 0..real {
+            let text = texts[i].clone();
+            if header_by_pattern(&text).is_none() && process_by_pattern(&text).is_none() {
+                continue;
+            }
+            let ends: Vec<usize> = (0..=text.len().min(48))
+                .filter(|&at| text.is_char_boundary(at))
+                .collect();
+            for pair in ends.windows(2) {
+                for swap in swaps {
+                    texts.push(format!("{}{swap}{}", &text[..pair[0]], &text[pair[1]..]));
+                    texts.push(format!("{}{swap}{}", &text[..pair[0]], &text[pair[0]..]));
+                }
+                texts.push(format!("{}{}", &text[..pair[0]], &text[pair[1]..]));
+            }
+        }
+        let (mut headers, mut by_hand_headers, mut processes, mut by_hand_processes) = (0, 0, 0, 0);
+        for (i, text) in texts.iter().enumerate() {
+            let pattern = header_by_pattern(text).map(|h| (h.level, h.stamp, h.end));
+            if let Some(ours) = by_hand::header(text).map(by_hand::Header::found) {
+                assert_eq!(
+                    Some((ours.level, ours.stamp, ours.end)),
+                    pattern,
+                    "{text:?}"
+                );
+                by_hand_headers += usize::from(i < real);
+            }
+            headers += usize::from(i < real && pattern.is_some());
+            let pattern = process_by_pattern(text).map(|p| (p.name, p.rank, p.pid, p.ip, p.end));
+            if let Some(p) = by_hand::process(text) {
+                assert_eq!(
+                    Some((p.name, p.rank, p.pid, p.ip, p.end)),
+                    pattern,
+                    "{text:?}"
+                );
+                by_hand_processes += usize::from(i < real);
+            }
+            processes += usize::from(i < real && pattern.is_some());
+        }
+        assert!(texts.len() > 50_000, "{} texts", texts.len());
+        assert!(
+            headers > 150 && processes > 50,
+            "{headers} headers, {processes} prefixes"
+        );
+        assert!(
+            by_hand_headers * 100 >= headers * 95,
+            "{by_hand_headers} of {headers}"
+        );
+        assert!(
+            by_hand_processes * 100 >= processes * 95,
+            "{by_hand_processes} of {processes}"
+        );
     }
 
     #[test]
