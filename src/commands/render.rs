@@ -152,6 +152,7 @@ pub fn run(args: RenderArgs, out: Output) -> anyhow::Result<ExitCode> {
         let drawn = drawn_folders.next().flatten();
         match target {
             Target::Paper(ids) => {
+                ctx.preload_paper(&mut loader, &ids, &args.results);
                 for figure in ids {
                     let result = ctx.paper_figure(&mut loader, figure, &args.results);
                     report(format!("figure {figure}"), result.map(Vec::from_iter));

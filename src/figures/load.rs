@@ -27,6 +27,8 @@ pub struct Loader<'a> {
     /// Where the logs' parses are kept between commands, if anywhere.
     cache: Option<&'a ParseCache>,
     groups: HashMap<PathBuf, GroupTable>,
+    /// Tables computed ahead by [`Loader::preload`], taken (and noted) when a figure loads them.
+    ready: HashMap<PathBuf, Result<GroupTable, table::TableError>>,
     /// Notes of the groups loaded for the figure being built, kept when the build fails.
     pending: Vec<String>,
 }
@@ -42,6 +44,25 @@ pub fn missing_data(spec: &PlotSpec, figure_dir: &Path) -> Option<String> {
     }
 }
 
+/// The tables of a group (the figure folder or a split part), ordered as the recipe says.
+fn compute(
+    recipe: &Recipe,
+    figure_dir: &Path,
+    group_dir: &Path,
+    cache: Option<&ParseCache>,
+) -> Result<GroupTable, table::TableError> {
+    let part = match group_dir
+        .strip_prefix(figure_dir)
+        .ok()
+        .and_then(|p| p.to_str())
+    {
+        Some("") | None => None,
+        Some(folder) => recipe.part_of_folder(folder),
+    };
+    let order = recipe.label_order(part);
+    table::group_table_cached(group_dir, order.as_deref(), cache)
+}
+
 impl<'a> Loader<'a> {
     pub fn new(models: &'a Models) -> Loader<'a> {
         Loader::with_cache(models, None)
@@ -53,7 +74,31 @@ impl<'a> Loader<'a> {
             models,
             cache,
             groups: HashMap::new(),
+            ready: HashMap::new(),
             pending: Vec::new(),
+        }
+    }
+
+    /// Compute the tables of every group under these figure folders (each with its recipe) on
+    /// every core, for the figures drawn next to take. Nothing is noted or failed here: a
+    /// figure that loads a group says what its tables have to say, as it would have computed it.
+    pub fn preload(&mut self, figures: &[(&Recipe, &Path)]) {
+        let mut jobs = Vec::new();
+        for (recipe, figure_dir) in figures {
+            for group_dir in table::find_groups(figure_dir).unwrap_or_default() {
+                let known =
+                    self.groups.contains_key(&group_dir) || self.ready.contains_key(&group_dir);
+                if !known && !jobs.iter().any(|(_, _, g)| *g == group_dir) {
+                    jobs.push((*recipe, *figure_dir, group_dir));
+                }
+            }
+        }
+        let cache = self.cache;
+        let computed = crate::sys::par_map(&jobs, |(recipe, figure_dir, group_dir)| {
+            compute(recipe, figure_dir, group_dir, cache)
+        });
+        for ((_, _, group_dir), group) in jobs.into_iter().zip(computed) {
+            self.ready.insert(group_dir, group);
         }
     }
 
@@ -74,16 +119,10 @@ impl<'a> Loader<'a> {
                 group_dir.display()
             )));
         }
-        let part = match group_dir
-            .strip_prefix(figure_dir)
-            .ok()
-            .and_then(|p| p.to_str())
-        {
-            Some("") | None => None,
-            Some(folder) => recipe.part_of_folder(folder),
+        let group = match self.ready.remove(group_dir) {
+            Some(ready) => ready?,
+            None => compute(recipe, figure_dir, group_dir, self.cache)?,
         };
-        let order = recipe.label_order(part);
-        let group = table::group_table_cached(group_dir, order.as_deref(), self.cache)?;
         for run in &group.runs {
             self.pending.extend(
                 run.skipped

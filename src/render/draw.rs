@@ -148,6 +148,27 @@ impl Drawing<'_> {
         self.plot(loader, &format!("figure {figure}"), &recipe, spec, &dir)
     }
 
+    /// Compute ahead, on every core, the tables of the folders of these paper figures that are
+    /// there, for [`Drawing::paper_figure`] to take; what cannot be computed is left for it to say.
+    pub fn preload_paper(&self, loader: &mut Loader<'_>, ids: &[&str], results: &Path) {
+        let mut found: Vec<(Recipe, PathBuf)> = Vec::new();
+        for figure in ids {
+            let (Ok(folder), Ok(recipe_id)) =
+                (figures::data_folder(figure), figures::recipe_id(figure))
+            else {
+                continue;
+            };
+            let dir = results.join(folder);
+            if dir.is_dir() && !found.iter().any(|(_, d)| *d == dir) {
+                if let Ok(recipe) = self.project.recipe(&recipe_id) {
+                    found.push((recipe, dir));
+                }
+            }
+        }
+        let pairs: Vec<(&Recipe, &Path)> = found.iter().map(|(r, d)| (r, d.as_path())).collect();
+        loader.preload(&pairs);
+    }
+
     /// A recipe's `[[plot]]`s, or the default charts of any experiment where it has none.
     pub fn recipe_charts(
         &self,
