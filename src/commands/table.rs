@@ -18,10 +18,10 @@ pub fn run(args: TableArgs, out: Output) -> anyhow::Result<ExitCode> {
     }
     let mut tables = Vec::new();
     let mut skipped = 0;
-    // The folders' logs are parsed on every core; what each gives is taken in order.
     let caches =
         use_parse_cache().then(|| ParseCaches::open(folders.iter().map(DataFolder::cache_root)));
     let caches = caches.as_ref();
+    // The folders' logs are parsed on every core; what each gives is taken in order.
     let computed = repro::sys::par_map(&folders, |folder| {
         let cache = caches.and_then(|c| c.of(folder.cache_root()));
         folders::folder_tables(&out.project, folder, cache)

@@ -51,15 +51,7 @@ fn compute(
     group_dir: &Path,
     cache: Option<&ParseCache>,
 ) -> Result<GroupTable, table::TableError> {
-    let part = match group_dir
-        .strip_prefix(figure_dir)
-        .ok()
-        .and_then(|p| p.to_str())
-    {
-        Some("") | None => None,
-        Some(folder) => recipe.part_of_folder(folder),
-    };
-    let order = recipe.label_order(part);
+    let order = recipe.label_order(recipe.part_of_group(figure_dir, group_dir));
     table::group_table_cached(group_dir, order.as_deref(), cache)
 }
 

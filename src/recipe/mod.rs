@@ -487,6 +487,15 @@ impl Recipe {
         let index = folder.strip_prefix(split.kind.as_str())?.parse().ok()?;
         split.part(index).map(|p| p.index)
     }
+
+    /// The split part a group folder under the figure folder stands for: `None` for the figure
+    /// folder itself, or a folder that is no part.
+    pub fn part_of_group(&self, figure_dir: &Path, group_dir: &Path) -> Option<u32> {
+        match group_dir.strip_prefix(figure_dir).ok()?.to_str()? {
+            "" => None,
+            folder => self.part_of_folder(folder),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -258,7 +258,7 @@ impl Drawing<'_> {
             .and_then(|p| p.to_str())
             .filter(|p| !p.is_empty())
             .map(str::to_string);
-        let part = recipe.and_then(|r| r.part_of_folder(part_folder.as_deref()?));
+        let part = recipe.and_then(|r| r.part_of_group(dir, group_dir));
         let order = recipe.and_then(|r| r.label_order(part));
         let group = crate::table::group_table_cached(group_dir, order.as_deref(), self.cache)?;
         let Some(average) = &group.average else {

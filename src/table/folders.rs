@@ -184,15 +184,7 @@ pub fn label_order(
     let Some(recipe) = project.recipe_for_folder(&folder)? else {
         return Ok(None);
     };
-    let part = match group_dir
-        .strip_prefix(figure_folder)
-        .ok()
-        .and_then(|rel| rel.to_str())
-    {
-        Some("") | None => None,
-        Some(part_folder) => recipe.part_of_folder(part_folder),
-    };
-    Ok(recipe.label_order(part))
+    Ok(recipe.label_order(recipe.part_of_group(figure_folder, group_dir)))
 }
 
 /// The tables of one folder's groups (the folder, or its split parts); `None` where a folder
