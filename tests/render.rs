@@ -701,3 +701,40 @@ fn render_from_the_parse_cache_draws_the_same_charts() {
     assert_eq!(from_cache, from_logs);
     assert_eq!(snapshot(&results), tabled, "render wrote into --results");
 }
+
+/// Each process seeds its hash maps afresh; the PDFs must not depend on it (svg2pdf wrote its
+/// fonts and resources in a hash map's order until vendor/svg2pdf fixed its seed).
+#[test]
+fn the_pdfs_are_the_same_bytes_every_run() {
+    let Some(figures) = published_figures() else {
+        return;
+    };
+    let t = Test::new();
+    let results = t.path("results");
+    copy_tree(&figures, &results);
+    let render = |out: &str| {
+        let out = t.path(out);
+        let output = t
+            .bare_command()
+            .args(["-q", "render", "all", "--results"])
+            .arg(&results)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        snapshot(&out)
+    };
+    let first = render("first");
+    assert_eq!(first.len(), 7, "the seven figures the published data has");
+    for again in ["second", "third"] {
+        let other = render(again);
+        for (name, bytes) in &first {
+            assert!(
+                other.get(name) == Some(bytes),
+                "{} differs between two runs of render",
+                name.display()
+            );
+        }
+    }
+}

@@ -41,23 +41,58 @@ fn kerning(face: &Face<'_>, left: GlyphId, right: GlyphId) -> i16 {
         .unwrap_or(0)
 }
 
+/// What [`measure`] needs of one glyph: its id (for kerning), advance and ink's vertical extent.
+#[derive(Debug, Clone, Copy)]
+struct Glyph {
+    id: GlyphId,
+    advance: u16,
+    /// `(y_min, y_max)` of the outline, font units; `None` for a glyph without ink (a space).
+    ink: Option<(i16, i16)>,
+}
+
+fn glyph_of(face: &Face<'_>, c: char) -> Glyph {
+    let id = face.glyph_index(c).unwrap_or(GlyphId(0));
+    Glyph {
+        id,
+        advance: face.glyph_hor_advance(id).unwrap_or(0),
+        // The bounding box walks the glyph's whole outline: the cost of a chart's text.
+        ink: face.glyph_bounding_box(id).map(|b| (b.y_min, b.y_max)),
+    }
+}
+
+/// Printable ASCII's glyphs of one face, looked up once a process: every chart measures its
+/// labels and legends letter by letter, and outlining a glyph each time was a third of `render`.
+fn ascii_glyphs(bold: bool) -> &'static [Glyph; 128] {
+    static REGULAR: OnceLock<[Glyph; 128]> = OnceLock::new();
+    static BOLD: OnceLock<[Glyph; 128]> = OnceLock::new();
+    let cell = if bold { &BOLD } else { &REGULAR };
+    cell.get_or_init(|| {
+        let face = face(bold);
+        std::array::from_fn(|i| glyph_of(face, char::from(i as u8)))
+    })
+}
+
 /// One line of text at `pt` points.
 pub fn measure(s: &str, pt: f64, bold: bool) -> Extent {
     let face = face(bold);
+    let ascii = ascii_glyphs(bold);
     let scale = pt / f64::from(face.units_per_em());
     let (mut pen, mut top, mut bottom) = (0.0_f64, f64::NEG_INFINITY, f64::INFINITY);
     let mut previous: Option<GlyphId> = None;
     for c in s.chars() {
-        let glyph = face.glyph_index(c).unwrap_or(GlyphId(0));
+        let glyph = match ascii.get(c as usize) {
+            Some(g) => *g,
+            None => glyph_of(face, c),
+        };
         if let Some(left) = previous {
-            pen += f64::from(kerning(face, left, glyph));
+            pen += f64::from(kerning(face, left, glyph.id));
         }
-        if let Some(b) = face.glyph_bounding_box(glyph) {
-            top = top.max(f64::from(b.y_max));
-            bottom = bottom.min(f64::from(b.y_min));
+        if let Some((y_min, y_max)) = glyph.ink {
+            top = top.max(f64::from(y_max));
+            bottom = bottom.min(f64::from(y_min));
         }
-        pen += f64::from(face.glyph_hor_advance(glyph).unwrap_or(0));
-        previous = Some(glyph);
+        pen += f64::from(glyph.advance);
+        previous = Some(glyph.id);
     }
     if top < bottom {
         return Extent {
@@ -237,6 +272,27 @@ mod tests {
                 e.descent
             );
         }
+    }
+
+    /// The looked-up glyphs are the face's own, for every character a chart may hold.
+    #[test]
+    fn the_ascii_glyphs_are_the_faces_own() {
+        for bold in [false, true] {
+            let face = face(bold);
+            for (i, g) in ascii_glyphs(bold).iter().enumerate() {
+                let c = char::from(i as u8);
+                let direct = face.glyph_index(c).unwrap_or(GlyphId(0));
+                assert_eq!(g.id, direct, "{c:?}");
+                assert_eq!(Some(g.advance), face.glyph_hor_advance(direct).or(Some(0)));
+                assert_eq!(
+                    g.ink,
+                    face.glyph_bounding_box(direct).map(|b| (b.y_min, b.y_max))
+                );
+            }
+        }
+        // Beyond ASCII the face is asked each time; the same answer either way.
+        let e = measure("µs ≥ 1.0×", 10.0, false);
+        assert!(e.width > 0.0 && e.height > 0.0, "{e:?}");
     }
 
     #[test]
