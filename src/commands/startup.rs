@@ -18,16 +18,24 @@ pub fn run(args: StartupArgs, out: Output) -> anyhow::Result<ExitCode> {
     }
     let collected = read(&args.paths, &out)?;
     let groups = startup::groups(&collected.runs);
+    // The picture's arguments are checked before anything is printed.
+    let picture = match &args.picture {
+        Some(path) => {
+            let format = picture_format(path, args.dpi)?;
+            let g = pick(&groups, args.group.as_deref())?;
+            let chart =
+                picture::timeline(g, &collected.runs, args.run).map_err(anyhow::Error::msg)?;
+            Some((path, format, chart))
+        }
+        None => None,
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
         stdout.write_all(&json(&groups, &collected)?)?;
     } else {
         stdout.write_all(group::table(&groups).as_bytes())?;
     }
-    if let Some(path) = &args.picture {
-        let format = picture_format(path, args.dpi)?;
-        let g = pick(&groups, args.group.as_deref())?;
-        let chart = picture::timeline(g, &collected.runs, args.run).map_err(anyhow::Error::msg)?;
+    if let Some((path, format, chart)) = picture {
         let bytes = render::render_with_banner(&chart, format, None)?;
         std::fs::write(path, bytes).with_context(|| format!("writing `{}`", path.display()))?;
         if !out.quiet {

@@ -195,7 +195,8 @@ fn run_of(
     let banner = text.map(banner_fields).unwrap_or_default();
     let config = Config {
         model: model_of_label(&label).or(banner.model),
-        loader: loader_of_label(&label).or(banner.loader),
+        // The banner names the loader whole (`runai_streamer`, which a label's `_` cuts).
+        loader: banner.loader.or_else(|| loader_of_label(&label)),
         vllm: run.and_then(|r| r.vllm_version.clone()),
         cache,
         experiment,
