@@ -124,7 +124,10 @@ fn picture_format(path: &Path, dpi: u32) -> anyhow::Result<Format> {
 
 fn run_compare(args: StartupCompareArgs, out: Output) -> anyhow::Result<ExitCode> {
     if !(args.fail_over >= 0.0 && args.fail_over.is_finite()) {
-        bail!("--fail-over {}: a percentage of 0 or more (10 for 10 %)", args.fail_over);
+        bail!(
+            "--fail-over {}: a percentage of 0 or more (10 for 10 %)",
+            args.fail_over
+        );
     }
     if !(args.min_diff >= 0.0 && args.min_diff.is_finite()) {
         bail!("--min-diff {}: seconds, 0 or more", args.min_diff);

@@ -78,8 +78,8 @@ fn candidates(path: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter(|f| {
             let name = f.file_name().unwrap_or_default().to_string_lossy();
-            let log = (name.starts_with("output") && name.ends_with(".txt"))
-                || name.ends_with(".log");
+            let log =
+                (name.starts_with("output") && name.ends_with(".txt")) || name.ends_with(".log");
             name == SUMMARY || (log && !summarised(f))
         })
         .collect()
@@ -95,8 +95,10 @@ fn read_run(file: &Path) -> Result<RunPhases, String> {
 
 /// A log: its ledger, where it lies, its banner.
 fn log_run(file: &Path) -> Result<RunPhases, String> {
-    let ledger = ledger::ledger_of_file(file, ledger::Options::default()).map_err(|e| e.to_string())?;
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let ledger =
+        ledger::ledger_of_file(file, ledger::Options::default()).map_err(|e| e.to_string())?;
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let (experiment, label, uncached) = place_of_log(file);
     Ok(run_of(
@@ -111,15 +113,25 @@ fn log_run(file: &Path) -> Result<RunPhases, String> {
 
 /// A benchmark run: `summary.json`'s `startup` (its server log's ledger, and repro's times).
 fn server_run(file: &Path) -> Result<RunPhases, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let summary: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| format!("`{}` is not JSON: {e}", file.display()))?;
     let startup = summary
         .get("startup")
         .filter(|s| !s.is_null())
-        .ok_or_else(|| format!("`{}` has no `startup` (written before repro recorded it?)", file.display()))?;
-    let startup: Startup = serde_json::from_value(startup.clone())
-        .map_err(|e| format!("`{}`: `startup` is not a start-up record: {e}", file.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "`{}` has no `startup` (written before repro recorded it?)",
+                file.display()
+            )
+        })?;
+    let startup: Startup = serde_json::from_value(startup.clone()).map_err(|e| {
+        format!(
+            "`{}`: `startup` is not a start-up record: {e}",
+            file.display()
+        )
+    })?;
     let ledger = startup.ledger.clone().ok_or_else(|| {
         format!(
             "`{}`: no server log ledger ({})",
@@ -165,7 +177,10 @@ fn run_of(
             }
         }
         if let Some(t) = &run.timeline {
-            phases.insert(UNACCOUNTED.to_string(), (t.unaccounted_s, PhaseSource::Gaps));
+            phases.insert(
+                UNACCOUNTED.to_string(),
+                (t.unaccounted_s, PhaseSource::Gaps),
+            );
         }
     }
     if let Some(s) = server {
@@ -232,7 +247,11 @@ fn place_of_log(file: &Path) -> (String, String, bool) {
     match layout {
         Some(dir) => {
             let uncached = dir.file_name().is_some_and(|n| n == "uncached");
-            (shown(dir.parent().unwrap_or(Path::new(""))), label, uncached)
+            (
+                shown(dir.parent().unwrap_or(Path::new(""))),
+                label,
+                uncached,
+            )
         }
         None => (shown(parent), label, false),
     }
@@ -241,9 +260,10 @@ fn place_of_log(file: &Path) -> (String, String, bool) {
 /// `(experiment, label)` of a benchmark run folder: the `bench-<name>` folder above it, and
 /// the path from there (iteration folders, all digits, left out: they are repeats).
 fn place_of_bench_run(dir: &Path) -> (String, String) {
-    let bench = dir
-        .ancestors()
-        .find(|a| a.file_name().is_some_and(|n| n.to_string_lossy().starts_with("bench-")));
+    let bench = dir.ancestors().find(|a| {
+        a.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("bench-"))
+    });
     let (root, rel) = match bench {
         Some(b) => (b, dir.strip_prefix(b).unwrap_or(dir)),
         None => {
@@ -367,17 +387,32 @@ mod tests {
 
     #[test]
     fn labels_and_banners_name_model_and_loader() {
-        assert_eq!(model_of_label("model_qwen-14b_max_model_len_16752").as_deref(), Some("qwen-14b"));
-        assert_eq!(loader_of_label("model_yi-6b_load-format_tensorizer").as_deref(), Some("tensorizer"));
+        assert_eq!(
+            model_of_label("model_qwen-14b_max_model_len_16752").as_deref(),
+            Some("qwen-14b")
+        );
+        assert_eq!(
+            loader_of_label("model_yi-6b_load-format_tensorizer").as_deref(),
+            Some("tensorizer")
+        );
         assert_eq!(model_of_label("0.9.0"), None);
         let b = banner_fields("INFO 02-12 15:00:00.366 [core.py:74] Initializing a V1 LLM engine (v0.10.1.1) with config: model='/m/qwen-7b', speculative_config=None, load_format=LoadFormat.AUTO, tensor_parallel_size=1\n");
-        assert_eq!(b, Banner { model: Some("qwen-7b".into()), loader: Some("auto".into()) });
+        assert_eq!(
+            b,
+            Banner {
+                model: Some("qwen-7b".into()),
+                loader: Some("auto".into())
+            }
+        );
     }
 
     #[test]
     fn a_bench_run_is_named_from_its_benchmark_folder() {
         let (e, l) = place_of_bench_run(Path::new("r/bench-cpu-cache/cache_cold/2"));
-        assert_eq!((e.as_str(), l.as_str()), ("r/bench-cpu-cache", "cache_cold"));
+        assert_eq!(
+            (e.as_str(), l.as_str()),
+            ("r/bench-cpu-cache", "cache_cold")
+        );
         assert_eq!(cache_of_label(&l), Some(Cache::Cold));
     }
 }

@@ -163,7 +163,12 @@ fn pairs(base: &[Group], new: &[Group]) -> Vec<(usize, usize)> {
     out
 }
 
-fn diff(phase: &str, base: Option<&PhaseStats>, new: Option<&PhaseStats>, o: &Options) -> PhaseDiff {
+fn diff(
+    phase: &str,
+    base: Option<&PhaseStats>,
+    new: Option<&PhaseStats>,
+    o: &Options,
+) -> PhaseDiff {
     let (b, n) = (base.map(Side::from), new.map(Side::from));
     let mut d = PhaseDiff {
         phase: phase.to_string(),
@@ -260,7 +265,12 @@ fn side_text(s: &Option<Side>) -> (String, String) {
     match s {
         Some(s) => (
             super::secs(s.median_s),
-            format!("{}-{} n={}", super::secs(s.min_s), super::secs(s.max_s), s.n),
+            format!(
+                "{}-{} n={}",
+                super::secs(s.min_s),
+                super::secs(s.max_s),
+                s.n
+            ),
         ),
         None => ("-".into(), String::new()),
     }
@@ -319,8 +329,8 @@ pub fn table(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::group::groups;
-    use super::super::{Config, PhaseSource, RunPhases};
     use super::super::Cache;
+    use super::super::{Config, PhaseSource, RunPhases};
     use super::*;
     use indexmap::IndexMap;
 
@@ -351,16 +361,36 @@ mod tests {
     fn slower_beyond_noise_is_a_regression_and_overlapping_ranges_are_not() {
         let base: Vec<RunPhases> = [10.0, 11.0, 12.0]
             .iter()
-            .map(|v| run("m", Cache::Warm, &[("load_weights_s", *v), ("torch_compile_s", 5.0 + v / 10.0)]))
+            .map(|v| {
+                run(
+                    "m",
+                    Cache::Warm,
+                    &[("load_weights_s", *v), ("torch_compile_s", 5.0 + v / 10.0)],
+                )
+            })
             .collect();
         // load_weights: 20 s, apart from 10–12 s; torch_compile: 6.1 in a 5.0–7.2 range that meets 6.0–6.2.
         let new: Vec<RunPhases> = [(20.0, 5.0), (21.0, 6.1), (22.0, 7.2)]
             .iter()
-            .map(|(l, t)| run("m", Cache::Cold, &[("load_weights_s", *l), ("torch_compile_s", *t), ("graph_compile_general_shape_s", 30.0)]))
+            .map(|(l, t)| {
+                run(
+                    "m",
+                    Cache::Cold,
+                    &[
+                        ("load_weights_s", *l),
+                        ("torch_compile_s", *t),
+                        ("graph_compile_general_shape_s", 30.0),
+                    ],
+                )
+            })
             .collect();
         let c = compare(&groups(&base), &groups(&new), &Options::default());
         assert_eq!(c.pairs.len(), 1, "paired by label across cache states");
-        let v: Vec<(&str, Verdict)> = c.pairs[0].phases.iter().map(|d| (d.phase.as_str(), d.verdict)).collect();
+        let v: Vec<(&str, Verdict)> = c.pairs[0]
+            .phases
+            .iter()
+            .map(|d| (d.phase.as_str(), d.verdict))
+            .collect();
         assert_eq!(
             v,
             [
@@ -379,8 +409,16 @@ mod tests {
 
     #[test]
     fn with_one_run_a_side_the_threshold_decides() {
-        let base = [run("m", Cache::Warm, &[("a_s", 10.0), ("b_s", 10.0), ("c_s", 0.01)])];
-        let new = [run("m", Cache::Warm, &[("a_s", 10.9), ("b_s", 11.2), ("c_s", 0.05)])];
+        let base = [run(
+            "m",
+            Cache::Warm,
+            &[("a_s", 10.0), ("b_s", 10.0), ("c_s", 0.01)],
+        )];
+        let new = [run(
+            "m",
+            Cache::Warm,
+            &[("a_s", 10.9), ("b_s", 11.2), ("c_s", 0.05)],
+        )];
         let c = compare(&groups(&base), &groups(&new), &Options::default());
         let v: Vec<Verdict> = c.pairs[0].phases.iter().map(|d| d.verdict).collect();
         // 9 % is under the threshold; 12 % is over; 0.04 s is under min_diff however large the ratio.
@@ -401,6 +439,9 @@ mod tests {
             &groups(&[run("b", Cache::Warm, &[("x_s", 1.0)])]),
             &Options::default(),
         );
-        assert_eq!((c.unpaired_base.as_slice(), c.unpaired_new.as_slice()), (&["x:a@warm".to_string()][..], &["x:b@warm".to_string()][..]));
+        assert_eq!(
+            (c.unpaired_base.as_slice(), c.unpaired_new.as_slice()),
+            (&["x:a@warm".to_string()][..], &["x:b@warm".to_string()][..])
+        );
     }
 }

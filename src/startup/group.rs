@@ -97,7 +97,10 @@ fn rank(phase: &str) -> usize {
         UNACCOUNTED => KEYS.len(),
         HEALTHY => KEYS.len() + 1,
         FIRST_TOKEN => KEYS.len() + 2,
-        _ => KEYS.iter().position(|k| k.name == phase).unwrap_or(KEYS.len() + 3),
+        _ => KEYS
+            .iter()
+            .position(|k| k.name == phase)
+            .unwrap_or(KEYS.len() + 3),
     }
 }
 
@@ -124,7 +127,12 @@ pub fn groups(runs: &[RunPhases]) -> Vec<Group> {
         .collect()
 }
 
-fn group_of(config: &Config, members: Vec<usize>, runs: &[RunPhases], several_versions: bool) -> Group {
+fn group_of(
+    config: &Config,
+    members: Vec<usize>,
+    runs: &[RunPhases],
+    several_versions: bool,
+) -> Group {
     let mut id = format!("{}:{}", config.experiment, config.label);
     if config.uncached {
         id.push_str("@uncached");
@@ -175,12 +183,26 @@ fn group_of(config: &Config, members: Vec<usize>, runs: &[RunPhases], several_ve
     }
 }
 
-fn phase_stats(name: &str, source: PhaseSource, runs: &[&RunPhases], log_phases: &[&str]) -> PhaseStats {
-    let having: Vec<&&RunPhases> = runs.iter().filter(|r| r.phases.contains_key(name)).collect();
+fn phase_stats(
+    name: &str,
+    source: PhaseSource,
+    runs: &[&RunPhases],
+    log_phases: &[&str],
+) -> PhaseStats {
+    let having: Vec<&&RunPhases> = runs
+        .iter()
+        .filter(|r| r.phases.contains_key(name))
+        .collect();
     let values: Vec<f64> = having.iter().map(|r| r.phases[name].0).collect();
     let q = |p: f64| stats::quantile(&values, p).unwrap_or(f64::NAN);
+    // A server's times from spawn, and the derived whole, hold every phase the log has.
+    let whole = source == PhaseSource::Server || name == "startup_s";
     let overlaps = match source {
-        PhaseSource::Server => log_phases.iter().map(|s| s.to_string()).collect(),
+        _ if whole => log_phases
+            .iter()
+            .filter(|p| **p != name && **p != UNACCOUNTED)
+            .map(|s| s.to_string())
+            .collect(),
         PhaseSource::Gaps => Vec::new(),
         _ => overlapping(name, runs, log_phases),
     };
@@ -235,8 +257,14 @@ pub fn table(groups: &[Group]) -> String {
             let quart = format!("{}-{}", super::secs(p.q1_s), super::secs(p.q3_s));
             let overlaps = if p.source == PhaseSource::Server {
                 "all the log's phases (from spawn)".to_string()
+            } else if p.phase == "startup_s" {
+                "all (first line to engine ready)".to_string()
             } else {
-                p.overlaps.iter().map(|o| short(o)).collect::<Vec<_>>().join(", ")
+                p.overlaps
+                    .iter()
+                    .map(|o| short(o))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let name = match p.source {
                 PhaseSource::Gaps => "unaccounted (no line, no stage)".to_string(),
@@ -285,14 +313,23 @@ pub fn heading(g: &Group) -> String {
     if let Some(l) = &c.loader {
         facts.push(format!("loader {l}"));
     }
-    let runs = if g.n == 1 { "1 run".to_string() } else { format!("{} runs", g.n) };
+    let runs = if g.n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{} runs", g.n)
+    };
     let incomplete = g.runs.iter().filter(|r| !r.complete).count();
     let cut = if incomplete > 0 {
         format!(", {incomplete} incomplete")
     } else {
         String::new()
     };
-    format!("{}  {}  {runs} ({}{cut})\n", g.id, facts.join(", "), g.tag.as_str())
+    format!(
+        "{}  {}  {runs} ({}{cut})\n",
+        g.id,
+        facts.join(", "),
+        g.tag.as_str()
+    )
 }
 
 #[cfg(test)]
@@ -328,7 +365,14 @@ mod tests {
     fn groups_have_medians_quartiles_and_tags() {
         let runs: Vec<RunPhases> = [3.0, 1.0, 2.0, 4.0]
             .iter()
-            .map(|v| run("a", Cache::Warm, &[("load_weights_s", *v), ("torch_compile_s", 9.0)], false))
+            .map(|v| {
+                run(
+                    "a",
+                    Cache::Warm,
+                    &[("load_weights_s", *v), ("torch_compile_s", 9.0)],
+                    false,
+                )
+            })
             .chain([run("a", Cache::Cold, &[("load_weights_s", 5.0)], true)])
             .collect();
         let gs = groups(&runs);
@@ -338,8 +382,14 @@ mod tests {
         let warm = &gs[1];
         assert_eq!((warm.n, warm.tag), (4, Tag::Replicated));
         let p = warm.phase("load_weights_s").unwrap();
-        assert_eq!((p.median_s, p.min_s, p.max_s, p.q1_s, p.q3_s), (2.5, 1.0, 4.0, 1.75, 3.25));
-        assert_eq!(warm.phases[0].phase, "load_weights_s", "start-up order: load before compile");
+        assert_eq!(
+            (p.median_s, p.min_s, p.max_s, p.q1_s, p.q3_s),
+            (2.5, 1.0, 4.0, 1.75, 3.25)
+        );
+        assert_eq!(
+            warm.phases[0].phase, "load_weights_s",
+            "start-up order: load before compile"
+        );
         let one = groups(&runs[..1]);
         assert_eq!(one[0].tag, Tag::Measured);
         let text = table(&gs);

@@ -26,7 +26,8 @@ mod tests {
     /// The list is the bundle's own: every `.txt` of its `repro-pack.json`, hash for hash.
     #[test]
     fn the_list_is_the_bundles_file_list() {
-        let bundle = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/published.tar.zst");
+        let bundle =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/published.tar.zst");
         let file = std::fs::File::open(&bundle).unwrap();
         let mut archive = tar::Archive::new(zstd::Decoder::new(file).unwrap());
         let mut manifest = String::new();
@@ -43,13 +44,21 @@ mod tests {
             .unwrap()
             .iter()
             .filter(|f| f["path"].as_str().unwrap().ends_with(".txt"))
-            .map(|f| format!("{} {}", f["blake3"].as_str().unwrap(), f["path"].as_str().unwrap()))
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["blake3"].as_str().unwrap(),
+                    f["path"].as_str().unwrap()
+                )
+            })
             .collect();
         let mut have: Vec<String> = LIST.lines().map(str::to_string).collect();
         want.sort();
         have.sort();
         assert!(want.len() > 300);
         assert_eq!(have, want);
-        assert!(!is_papers(b"INFO 01-01 10:00:00 [core.py:1] not the paper's\n"));
+        assert!(!is_papers(
+            b"INFO 01-01 10:00:00 [core.py:1] not the paper's\n"
+        ));
     }
 }

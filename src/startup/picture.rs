@@ -74,15 +74,21 @@ fn process_name(id: &str) -> String {
 pub fn timeline(group: &Group, runs: &[RunPhases], run: Option<usize>) -> Result<Timeline, String> {
     let members: Vec<&RunPhases> = match run {
         Some(i) => {
-            let at = group
-                .members
-                .get(i)
-                .ok_or_else(|| format!("group `{}` has {} runs: --run {i} is not one (0-based)", group.id, group.n))?;
+            let at = group.members.get(i).ok_or_else(|| {
+                format!(
+                    "group `{}` has {} runs: --run {i} is not one (0-based)",
+                    group.id, group.n
+                )
+            })?;
             vec![&runs[*at]]
         }
         None => group.members.iter().map(|&i| &runs[i]).collect(),
     };
-    let timed: Vec<&RunPhases> = members.iter().copied().filter(|r| r.timeline.is_some()).collect();
+    let timed: Vec<&RunPhases> = members
+        .iter()
+        .copied()
+        .filter(|r| r.timeline.is_some())
+        .collect();
     if timed.is_empty() {
         return Err(format!(
             "group `{}` has no time line to draw (its logs carry no timestamps)",
@@ -114,7 +120,11 @@ pub fn timeline(group: &Group, runs: &[RunPhases], run: Option<usize>) -> Result
             kind: BarKind::Stage,
         })
         .collect();
-    stages.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(b.end_s.total_cmp(&a.end_s)));
+    stages.sort_by(|a, b| {
+        a.start_s
+            .total_cmp(&b.start_s)
+            .then(b.end_s.total_cmp(&a.end_s))
+    });
     let mut rows: Vec<(String, Vec<Bar>)> = stages
         .into_iter()
         .map(|b| (format!("{} ({})", short(&b.phase), b.process), vec![b]))
@@ -144,8 +154,14 @@ pub fn timeline(group: &Group, runs: &[RunPhases], run: Option<usize>) -> Result
     if !gaps.is_empty() {
         rows.push(("unaccounted (no line, no stage)".into(), gaps));
     }
-    for (phase, name) in [(HEALTHY, "healthy (from spawn)"), (FIRST_TOKEN, "1st token (from spawn)")] {
-        let values: Vec<f64> = members.iter().filter_map(|r| r.phases.get(phase).map(|p| p.0)).collect();
+    for (phase, name) in [
+        (HEALTHY, "healthy (from spawn)"),
+        (FIRST_TOKEN, "1st token (from spawn)"),
+    ] {
+        let values: Vec<f64> = members
+            .iter()
+            .filter_map(|r| r.phases.get(phase).map(|p| p.0))
+            .collect();
         if let Some(m) = stats::median(&values) {
             let bar = Bar {
                 phase: phase.into(),
@@ -232,7 +248,12 @@ fn draw_bar(fig: &mut Figure, ax: &Axes, row: f64, b: &Bar, i: usize) {
             ..TextStyle::default()
         };
         let (x, y) = ax.px(b.end_s, row);
-        fig.text(&format!("{}s", super::secs(b.end_s - b.start_s)), x + 3.0, y, &t);
+        fig.text(
+            &format!("{}s", super::secs(b.end_s - b.start_s)),
+            x + 3.0,
+            y,
+            &t,
+        );
     }
 }
 
@@ -252,13 +273,28 @@ mod tests {
         let t = Timeline {
             title: "Start-up of x".into(),
             rows: vec![
-                ("load_weights (driver)".into(), vec![bar("load_weights_s", 1.0, 4.5, BarKind::Stage)]),
-                ("unaccounted".into(), vec![bar("unaccounted_s", 5.0, 9.0, BarKind::Unaccounted)]),
-                ("healthy".into(), vec![bar(HEALTHY, 0.0, 12.0, BarKind::Server)]),
+                (
+                    "load_weights (driver)".into(),
+                    vec![bar("load_weights_s", 1.0, 4.5, BarKind::Stage)],
+                ),
+                (
+                    "unaccounted".into(),
+                    vec![bar("unaccounted_s", 5.0, 9.0, BarKind::Unaccounted)],
+                ),
+                (
+                    "healthy".into(),
+                    vec![bar(HEALTHY, 0.0, 12.0, BarKind::Server)],
+                ),
             ],
         };
         let svg = t.to_svg().unwrap();
-        for needle in ["Start-up of x", "load_weights (driver)", "3.50s", "12.00s", "#CC6677"] {
+        for needle in [
+            "Start-up of x",
+            "load_weights (driver)",
+            "3.50s",
+            "12.00s",
+            "#CC6677",
+        ] {
             assert!(svg.contains(needle), "SVG lacks {needle:?}");
         }
         crate::render::pdf::svg_to_pdf(&svg).unwrap();
