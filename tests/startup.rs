@@ -310,3 +310,27 @@ fn a_benchmark_folder_gives_the_servers_times_as_phases() {
     assert_eq!(cold["config"]["model"], "qwen-14b");
     phase(cold, "load_weights_s");
 }
+
+#[test]
+fn the_report_shows_each_figures_start_up() {
+    let Some(published) = published_figures() else {
+        return;
+    };
+    let t = Test::new();
+    let out = t.path("report");
+    let t = t
+        .args(["-q", "report", "--results"])
+        .arg(&published)
+        .arg("--out")
+        .arg(&out);
+    t.run().success();
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.matches("Start-up of its runs").count() >= 6,
+        "figures 1, 2, 7, 9, 10, 14"
+    );
+    assert!(
+        page.contains("model_qwen-7b@uncached"),
+        "figure 7's first runs are their own group"
+    );
+}

@@ -183,7 +183,7 @@ fn diff(
     match (b, n) {
         (Some(b), Some(n)) => {
             let ratio = (b.median_s > 0.0).then(|| n.median_s / b.median_s);
-            let apart = (b.n >= 2 && n.n >= 2).then(|| n.min_s > b.max_s || n.max_s < b.min_s);
+            let apart = (b.n >= 2 && n.n >= 2).then_some(n.min_s > b.max_s || n.max_s < b.min_s);
             let big = (n.median_s - b.median_s).abs() >= o.min_diff_s;
             let up = ratio.is_none_or(|r| r > 1.0 + o.fail_over) && n.median_s > b.median_s;
             let down = ratio.is_some_and(|r| r < 1.0 / (1.0 + o.fail_over));

@@ -96,7 +96,8 @@ pub fn timeline(group: &Group, runs: &[RunPhases], run: Option<usize>) -> Result
         ));
     }
     // Each (phase, process): the medians of its starts and ends over the runs that have it.
-    let mut keyed: Vec<((String, String), Vec<f64>, Vec<f64>)> = Vec::new();
+    type Ends = ((String, String), Vec<f64>, Vec<f64>);
+    let mut keyed: Vec<Ends> = Vec::new();
     for r in &timed {
         for s in &r.timeline.as_ref().expect("timed").spans {
             let key = (s.key.clone(), process_name(&s.process));
