@@ -174,6 +174,10 @@ fn run_paths(
     let (run_dir, log_name) = match layout {
         Layout::Paper => (layout::paper_run_dir(group, phase), combination.log_name()),
         Layout::Versions => layout::versions_run(group, phase, version),
+        Layout::Releases => (
+            layout::paper_run_dir(&layout::release_dir(group, version), phase),
+            combination.log_name(),
+        ),
         Layout::Flat => (
             group.to_path_buf(),
             layout::flat_log_name(combination.model().map_or("output", model::basename), phase),
@@ -343,7 +347,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let phases = phases(recipe, req.iterations);
     let versions = only_vllm(recipe, req.only_vllm)?;
     let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
-    for version in versions {
+    for &version in &versions {
         let vllm: Arc<str> = Arc::from(version);
         // A CPU build that runs only with some setting (0.9.0: the V0 engine) gets it.
         let overrides = match req.device {
@@ -373,12 +377,24 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
             }
         }
     }
+    // Each release's folder is a group of the paper's layout of its own (its tables).
+    let groups = match recipe.run.layout {
+        Layout::Releases => versions
+            .iter()
+            .map(|v| Group {
+                dir: layout::release_dir(&group.dir, v),
+                layout: Layout::Paper,
+                ..group.clone()
+            })
+            .collect(),
+        _ => vec![group],
+    };
     Ok(Plan {
         results: req.results.to_path_buf(),
         figure: recipe.folder.clone(),
         title: recipe.title.clone(),
         tasks,
-        groups: vec![group],
+        groups,
         timeout: recipe.run.timeout,
         evict_page_cache: evict,
     })
