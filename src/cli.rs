@@ -385,7 +385,11 @@ pub struct StartupArgs {
     /// them under --json) instead of the median
     #[arg(long, value_name = "N", requires = "picture")]
     pub run: Option<usize>,
-    /// With a .png picture: pixels per inch
+    /// Also draw the per-phase trend across the vLLM versions of the runs (cold and warm
+    /// compile caches apart) and print it as a table: .svg, .pdf or .png
+    #[arg(long, value_name = "FILE")]
+    pub trend: Option<PathBuf>,
+    /// With a .png picture or trend: pixels per inch
     #[arg(long, default_value_t = 150)]
     pub dpi: u32,
 }
@@ -791,6 +795,7 @@ const STARTUP_EXAMPLES: &str = "Examples:
   repro startup results/figure-2 --picture fig2.svg    # a timeline of the group's median run
   repro startup results/figure-7 --picture t.pdf --group model_qwen-7b@cold
   repro startup compare results/figure-7/iterations results/figure-7/uncached
+  repro startup cpu/startup-releases --trend trend.svg  # figures/startup-releases.toml's study
 
 Runs group by experiment (the folder of the paper's layout), label (output_<label>.txt), cache
 state (uncached/ or cache_cold: cold; iterations/: warm; else from the log), vLLM version and

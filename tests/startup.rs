@@ -334,3 +334,112 @@ fn the_report_shows_each_figures_start_up() {
         "figure 7's first runs are their own group"
     );
 }
+
+/// figures/startup-releases.toml through the fake engine (one iteration): every release in a
+/// folder of its own, and `repro startup --trend` across them, versions from the manifests.
+#[test]
+fn the_releases_study_runs_end_to_end_on_the_fake_engine() {
+    let t = Test::new();
+    let results = t.path("results");
+    let study = results.join("startup-releases");
+    t.run_with(["-q", "figure", "startup-releases", "--dry-run"])
+        .success()
+        .stdout_has(
+            "startup-releases/vllm-0.13.0/iterations/3/output_model_qwen-0.5b_cache_warm.txt",
+        )
+        .stdout_has("40 tasks");
+    let mut fake = vec![
+        "-q",
+        "figure",
+        "startup-releases",
+        "--engine",
+        "fake",
+        "--iterations",
+        "1",
+    ];
+    fake.extend(["--vllm", "0.9.0", "--vllm", "0.13.0", "--results"]);
+    t.run_with(
+        fake.iter()
+            .map(std::ffi::OsString::from)
+            .chain([results.clone().into()]),
+    )
+    .success();
+    assert!(study
+        .join("vllm-0.9.0/avg_comparison_results.json")
+        .is_file());
+    let trend = t.path("trend.svg");
+    let out = t
+        .run_with(
+            [
+                "startup".into(),
+                study.clone().into_os_string(),
+                "--trend".into(),
+                trend.clone().into_os_string(),
+            ]
+            .into_iter()
+            .collect::<Vec<std::ffi::OsString>>(),
+        )
+        .success()
+        .stdout_has("Start-up across vLLM releases (0.9.0 to 0.13.0)")
+        .stdout_has("torch_compile (warm, dashed)");
+    assert!(
+        out.stdout.contains("vLLM 0.9.0") && out.stdout.contains("vLLM 0.13.0"),
+        "{}",
+        out.stdout
+    );
+    assert!(std::fs::read_to_string(&trend)
+        .unwrap()
+        .contains("vLLM release"));
+}
+
+/// One release of the study for real, on vLLM's CPU build (set up by `repro env setup --device
+/// cpu`, ~3.4 GB): cold runs compile, warm ones load the compiled graphs. Not in CI: run it with
+/// `cargo test --test integration -- --ignored startup::one_release_for_real`.
+#[test]
+#[ignore]
+fn one_release_for_real_on_the_cpu_build() {
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache");
+    let t = Test::new().env("REPRO_CACHE", &cache);
+    t.run_with(["env", "setup", "--device", "cpu", "--vllm", "0.10.1.1"])
+        .success();
+    t.run_with([
+        "models",
+        "synth",
+        "qwen-0.5b",
+        "--layers",
+        "2",
+        "--models-dir",
+        "models",
+    ])
+    .success();
+    t.run_with([
+        "figure",
+        "startup-releases",
+        "--device",
+        "cpu",
+        "--vllm",
+        "0.10.1.1",
+        "--model",
+        "qwen-0.5b",
+        "--iterations",
+        "1",
+        "--models-dir",
+        "models",
+        "--results",
+        "cpu",
+    ])
+    .success();
+    let out = t
+        .run_with(["startup", "--json", "cpu/startup-releases"])
+        .success();
+    let json = json_of(&out);
+    let cold = group(&json, "vllm-0.10.1.1:model_qwen-0.5b_cache_cold@cold");
+    let warm = group(&json, "vllm-0.10.1.1:model_qwen-0.5b_cache_warm@warm");
+    phase(cold, "graph_compile_general_shape_s");
+    phase(warm, "graph_compile_cached_s");
+    let compile = |g: &serde_json::Value| phase(g, "torch_compile_s")["median_s"].as_f64().unwrap();
+    assert!(
+        compile(cold) > compile(warm),
+        "a cold cache compiles longer"
+    );
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use repro::render::{self, Format};
-use repro::startup::{self, compare, group, picture, Collected, Group};
+use repro::startup::{self, compare, group, picture, trend, Collected, Group};
 
 use super::Output;
 use crate::cli::{StartupAction, StartupArgs, StartupCompareArgs};
@@ -29,11 +29,39 @@ pub fn run(args: StartupArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let trend = match &args.trend {
+        Some(path) => {
+            let format = picture_format(path, args.dpi)?;
+            let t = trend::trend(&groups).with_context(|| {
+                format!(
+                    "--trend `{}`: the runs are of {} vLLM version(s); a trend needs two or more",
+                    path.display(),
+                    groups
+                        .iter()
+                        .filter_map(|g| g.config.vllm.as_deref())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len()
+                )
+            })?;
+            Some((path, format, t))
+        }
+        None => None,
+    };
     let mut stdout = std::io::stdout().lock();
     if args.json {
         stdout.write_all(&json(&groups, &collected)?)?;
     } else {
         stdout.write_all(group::table(&groups).as_bytes())?;
+    }
+    if let Some((path, format, t)) = trend {
+        if !args.json {
+            stdout.write_all(format!("\n{}", trend::table(&t)).as_bytes())?;
+        }
+        let bytes = render::render_with_banner(&t, format, None)?;
+        std::fs::write(path, bytes).with_context(|| format!("writing `{}`", path.display()))?;
+        if !out.quiet {
+            eprintln!("wrote {} ({})", path.display(), t.title);
+        }
     }
     if let Some((path, format, chart)) = picture {
         let bytes = render::render_with_banner(&chart, format, None)?;

@@ -101,14 +101,56 @@ fn log_run(file: &Path) -> Result<RunPhases, String> {
         std::fs::read(file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let (experiment, label, uncached) = place_of_log(file);
-    Ok(run_of(
+    let mut run = run_of(
         file,
         (experiment, label, uncached),
         &ledger,
         Some(&text),
         paper::is_papers(&bytes),
         None,
-    ))
+    );
+    if let Some(m) = manifest_fields(file) {
+        // What repro ran, as its manifest recorded it, over what the log prints (the fake
+        // engine prints one version for all).
+        let c = &mut run.config;
+        c.vllm = m.vllm.or(c.vllm.take());
+        c.model = m.model.or(c.model.take());
+        if let Some(cache) = m.cache {
+            c.cache = Some(cache);
+            run.cache_from = Some(ReadFrom::Layout);
+        }
+    }
+    Ok(run)
+}
+
+#[derive(Debug, Default)]
+struct ManifestFields {
+    vllm: Option<String>,
+    model: Option<String>,
+    cache: Option<Cache>,
+}
+
+/// The run's manifest beside its log (`manifests/<stem>.json`, repro's runs only): the version,
+/// model and cache state it ran with. Read leniently: a manifest of another schema is ignored.
+fn manifest_fields(log: &Path) -> Option<ManifestFields> {
+    let stem = log.file_stem()?.to_string_lossy();
+    let path = log.parent()?.join("manifests").join(format!("{stem}.json"));
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let inputs = value.get("key_inputs")?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    Some(ManifestFields {
+        vllm: text(inputs.get("vllm")),
+        model: text(inputs.get("model").and_then(|m| m.get("name"))),
+        cache: match inputs
+            .get("params")
+            .and_then(|p| p.get("cache"))
+            .and_then(|c| c.as_str())
+        {
+            Some("cold") => Some(Cache::Cold),
+            Some("warm") => Some(Cache::Warm),
+            _ => None,
+        },
+    })
 }
 
 /// A benchmark run: `summary.json`'s `startup` (its server log's ledger, and repro's times).

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod group;
 mod paper;
 pub mod picture;
+pub mod trend;
 
 use std::path::PathBuf;
 
