@@ -795,7 +795,7 @@ const STARTUP_EXAMPLES: &str = "Examples:
   repro startup results/figure-2 --picture fig2.svg    # a timeline of the group's median run
   repro startup results/figure-7 --picture t.pdf --group model_qwen-7b@cold
   repro startup compare results/figure-7/iterations results/figure-7/uncached
-  repro startup cpu/startup-releases --trend trend.svg  # figures/startup-releases.toml's study
+  repro startup cpu/startup-releases --trend trend.svg  # studies/startup-releases.toml's study
 
 Runs group by experiment (the folder of the paper's layout), label (output_<label>.txt), cache
 state (uncached/ or cache_cold: cold; iterations/: warm; else from the log), vLLM version and

@@ -335,14 +335,23 @@ fn the_report_shows_each_figures_start_up() {
     );
 }
 
-/// figures/startup-releases.toml through the fake engine (one iteration): every release in a
+/// The shipped study (`studies/`, not `figures/`: `figure all` does not run it).
+fn study_recipe() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("studies/startup-releases.toml")
+        .display()
+        .to_string()
+}
+
+/// studies/startup-releases.toml through the fake engine (one iteration): every release in a
 /// folder of its own, and `repro startup --trend` across them, versions from the manifests.
 #[test]
 fn the_releases_study_runs_end_to_end_on_the_fake_engine() {
+    let recipe = study_recipe();
     let t = Test::new();
     let results = t.path("results");
     let study = results.join("startup-releases");
-    t.run_with(["-q", "figure", "startup-releases", "--dry-run"])
+    t.run_with(["-q", "figure", &recipe, "--dry-run"])
         .success()
         .stdout_has(
             "startup-releases/vllm-0.13.0/iterations/3/output_model_qwen-0.5b_cache_warm.txt",
@@ -351,7 +360,7 @@ fn the_releases_study_runs_end_to_end_on_the_fake_engine() {
     let mut fake = vec![
         "-q",
         "figure",
-        "startup-releases",
+        &recipe,
         "--engine",
         "fake",
         "--iterations",
@@ -414,7 +423,7 @@ fn one_release_for_real_on_the_cpu_build() {
     .success();
     t.run_with([
         "figure",
-        "startup-releases",
+        &study_recipe(),
         "--device",
         "cpu",
         "--vllm",
