@@ -271,7 +271,7 @@ mod tests {
         assert_eq!((p.median_s, p.min_s, p.max_s, p.n), (31.0, 30.0, 32.0, 2));
         assert!(t.lines[1].points[1].is_none(), "0.10.0 has no warm run");
         let text = table(&t);
-        assert!(text.contains("startup (warm)"), "{text}");
+        assert!(text.contains("startup (warm, dashed)"), "{text}");
         let svg = t.to_svg().unwrap();
         assert!(svg.contains("0.10.0") && svg.contains("vLLM release"));
         assert!(
