@@ -806,7 +806,8 @@ const STARTUP_COMPARE_EXAMPLES: &str = "Examples:
   repro startup compare old-results/figure-2 results/figure-2 --fail-over 5 --json
   repro startup compare base.log new.log || echo regression
 
-Groups pair by label (then cache state, version, loader, experiment). A phase is slower when
+Groups pair by label (then first run, cache state, version, loader, experiment); one group
+left on each side pairs too (two logs of other names). A phase is slower when
 NEW/BASE > 1 + fail-over, the medians differ by --min-diff or more and, where both sides have
 2 runs or more, their min-max ranges do not overlap. Exit status 1 when one is (the
 `regressions` of --json), 0 otherwise.";

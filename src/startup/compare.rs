@@ -133,8 +133,8 @@ pub struct Comparison {
 }
 
 /// Which NEW group each BASE group pairs with: the same label; where several NEW groups have
-/// it, those of the same first-run kind, cache state, then version, then loader, then experiment, as long as
-/// one is left; a NEW group pairs once.
+/// it, those of the same first-run kind, cache state, version, loader and experiment, as long
+/// as one is left; a NEW group pairs once. A single group left on each side pairs too.
 fn pairs(base: &[Group], new: &[Group]) -> Vec<(usize, usize)> {
     let mut taken = vec![false; new.len()];
     let mut out = Vec::new();
@@ -159,6 +159,15 @@ fn pairs(base: &[Group], new: &[Group]) -> Vec<(usize, usize)> {
             taken[n] = true;
             out.push((b, n));
         }
+    }
+    // One group left on each side (two logs of other names, `base.log` and `new.log`): they
+    // are the two things compared.
+    let left_base: Vec<usize> = (0..base.len())
+        .filter(|b| !out.iter().any(|p| p.0 == *b))
+        .collect();
+    let left_new: Vec<usize> = (0..new.len()).filter(|n| !taken[*n]).collect();
+    if let ([b], [n]) = (left_base.as_slice(), left_new.as_slice()) {
+        out.push((*b, *n));
     }
     out
 }
@@ -433,15 +442,33 @@ mod tests {
     }
 
     #[test]
-    fn unpaired_groups_are_named() {
-        let c = compare(
-            &groups(&[run("a", Cache::Warm, &[("x_s", 1.0)])]),
-            &groups(&[run("b", Cache::Warm, &[("x_s", 1.0)])]),
+    fn unpaired_groups_are_named_and_two_lone_groups_pair() {
+        let lone = compare(
+            &groups(&[run("base", Cache::Warm, &[("x_s", 1.0)])]),
+            &groups(&[run("new", Cache::Warm, &[("x_s", 2.0)])]),
             &Options::default(),
         );
+        assert_eq!(lone.pairs.len(), 1);
+        assert_eq!(lone.regressions.len(), 1);
+        let c = compare(
+            &groups(&[
+                run("a", Cache::Warm, &[("x_s", 1.0)]),
+                run("c", Cache::Warm, &[("x_s", 1.0)]),
+                run("d", Cache::Warm, &[("x_s", 1.0)]),
+            ]),
+            &groups(&[
+                run("b", Cache::Warm, &[("x_s", 1.0)]),
+                run("c", Cache::Warm, &[("x_s", 1.0)]),
+            ]),
+            &Options::default(),
+        );
+        assert_eq!(c.pairs.len(), 1, "c with c; a and d against b is no pair");
         assert_eq!(
             (c.unpaired_base.as_slice(), c.unpaired_new.as_slice()),
-            (&["x:a@warm".to_string()][..], &["x:b@warm".to_string()][..])
+            (
+                &["x:a@warm".to_string(), "x:d@warm".to_string()][..],
+                &["x:b@warm".to_string()][..]
+            )
         );
     }
 }
