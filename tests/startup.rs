@@ -252,6 +252,14 @@ fn any_ledger_log_and_refused_files_are_named() {
         .run()
         .success()
         .stdout_has("regressions: none");
+    // Two logs of other names: the one group on each side pairs; the newer one is slower.
+    let out = Test::new()
+        .args(["startup", "compare", "--json"])
+        .arg(&log)
+        .arg(fixture("ledger/v0.11.2-docker-timestamps.log"))
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(json_of(&out)["regressions"].as_array().unwrap().len() > 3);
     Test::new()
         .args(["startup", "no/such/folder"])
         .run()

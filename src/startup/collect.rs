@@ -54,7 +54,8 @@ pub fn collect(paths: &[PathBuf]) -> Result<Collected, StartupError> {
 
 /// The files under `path` that may be runs: a benchmark run's `summary.json` (its
 /// `server.log` is read through it), `output*.txt` logs, other `*.log` files. repro's own
-/// folders (`.repro*`, `replaced/`, `manifests/`) are skipped.
+/// folders (`.repro*`, `replaced/`, `manifests/`, `samples/`) and the logs of failed attempts
+/// (`failed/`) are skipped.
 fn candidates(path: &Path) -> Vec<PathBuf> {
     if path.is_file() {
         return vec![path.to_path_buf()];
@@ -62,7 +63,8 @@ fn candidates(path: &Path) -> Vec<PathBuf> {
     let skip = |e: &walkdir::DirEntry| {
         let name = e.file_name().to_string_lossy();
         e.depth() > 0 && e.file_type().is_dir() && {
-            name.starts_with('.') || name == "replaced" || name == "manifests"
+            name.starts_with('.')
+                || ["replaced", "manifests", "failed", "samples"].contains(&name.as_ref())
         }
     };
     let files: Vec<PathBuf> = walkdir::WalkDir::new(path)
