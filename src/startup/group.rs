@@ -67,6 +67,8 @@ pub struct Member {
     pub source: String,
     pub paper: bool,
     pub complete: bool,
+    /// Where its cache state was read: `layout` (its label or manifest), `log`, or `null`.
+    pub cache_from: Option<super::ReadFrom>,
 }
 
 /// Runs of one configuration.
@@ -176,6 +178,7 @@ fn group_of(
                 source: r.source.display().to_string(),
                 paper: r.paper,
                 complete: r.complete,
+                cache_from: r.cache_from,
             })
             .collect(),
         phases,

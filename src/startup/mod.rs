@@ -72,7 +72,7 @@ impl Cache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadFrom {
-    /// The log's file name (its label) or the folder layout.
+    /// The log's file name (its label), or repro's manifest of the run.
     Layout,
     /// The log itself (the engine's banner, its compile lines).
     Log,
