@@ -552,6 +552,50 @@ configs = [{ model = "opt-6.7b" }]
     }
 
     #[test]
+    fn each_release_of_a_releases_recipe_is_a_group_of_its_own() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(
+            r#"
+title = "t"
+folder = "study"
+[run]
+vllm = ["0.9.0", "0.10.0"]
+layout = "releases"
+iterations = 1
+default_params = { cache = ["cold", "warm"] }
+configs = [{ model = "qwen-0.5b" }]
+"#,
+        );
+        let planned = plan(&request(&recipe, &models)).unwrap();
+        let logs: Vec<String> = planned
+            .tasks
+            .iter()
+            .map(|t| t.paths.log.display().to_string())
+            .collect();
+        assert_eq!(logs.len(), 8);
+        assert_eq!(
+            logs[0],
+            "r/study/vllm-0.9.0/uncached/output_model_qwen-0.5b_cache_cold.txt"
+        );
+        assert_eq!(
+            logs[7],
+            "r/study/vllm-0.10.0/iterations/1/output_model_qwen-0.5b_cache_warm.txt"
+        );
+        let groups: Vec<(String, Layout)> = planned
+            .groups
+            .iter()
+            .map(|g| (g.dir.display().to_string(), g.layout))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("r/study/vllm-0.9.0".to_string(), Layout::Paper),
+                ("r/study/vllm-0.10.0".to_string(), Layout::Paper)
+            ]
+        );
+    }
+
+    #[test]
     fn tasks_follow_the_paper_order_with_distinct_stable_keys() {
         let models = Project::new("/nonexistent").models().unwrap();
         let recipe = recipe(FIG9);
