@@ -88,6 +88,29 @@ fn figure_7_is_grouped_by_model_and_first_run_with_the_papers_tag() {
 }
 
 #[test]
+fn figure_12s_flat_layout_has_its_first_run_apart() {
+    let Some(published) = published_figures() else {
+        return;
+    };
+    let out = Test::new()
+        .args(["startup", "--json"])
+        .arg(published.join("figure-12"))
+        .run()
+        .success();
+    let json = json_of(&out);
+    let ids: Vec<&str> = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let first = group(&json, "figure-12:qwen-4b@uncached@cold");
+    assert_eq!(first["config"]["model"], "qwen-4b");
+    phase(first, "graph_compile_general_shape_s");
+}
+
+#[test]
 fn figure_7_uncached_against_its_iterations_is_within_the_noise() {
     let Some(published) = published_figures() else {
         return;
@@ -334,8 +357,8 @@ fn the_report_shows_each_figures_start_up() {
     t.run().success();
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        page.matches("Start-up of its runs").count() >= 6,
-        "figures 1, 2, 7, 9, 10, 14"
+        page.matches("Start-up of its runs").count() >= 7,
+        "figures 1, 2, 7, 9, 10, 12, 14"
     );
     assert!(
         page.contains("model_qwen-7b@uncached"),

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 
 use super::{paper, Cache, Config, PhaseSource, ReadFrom, RunPhases, StartupError};
 use super::{FIRST_TOKEN, HEALTHY, UNACCOUNTED};
+use crate::artifacts::layout::CPU_USAGE_FILE;
 use crate::bench::startup::Startup;
 use crate::parse::ledger::{self, Ledger, Unit};
 
@@ -76,12 +77,15 @@ fn candidates(path: &Path) -> Vec<PathBuf> {
         .map(|e| e.into_path())
         .collect();
     let summarised = |f: &Path| f.parent().is_some_and(|d| d.join(SUMMARY).is_file());
+    // Figure 12's flat layout: `<model>.txt`, `<model>_uncached.txt` beside `cpu_usage.json`.
+    let flat = |f: &Path| f.parent().is_some_and(|d| d.join(CPU_USAGE_FILE).is_file());
     files
         .into_iter()
         .filter(|f| {
             let name = f.file_name().unwrap_or_default().to_string_lossy();
-            let log =
-                (name.starts_with("output") && name.ends_with(".txt")) || name.ends_with(".log");
+            let log = (name.starts_with("output") && name.ends_with(".txt"))
+                || name.ends_with(".log")
+                || (name.ends_with(".txt") && flat(f));
             name == SUMMARY || (log && !summarised(f))
         })
         .collect()
@@ -297,6 +301,11 @@ fn place_of_log(file: &Path) -> (String, String, bool) {
                 uncached,
             )
         }
+        // Figure 12's flat layout names its first run `<model>_uncached.txt`.
+        None if parent.join(CPU_USAGE_FILE).is_file() => match label.strip_suffix("_uncached") {
+            Some(model) => (shown(parent), model.to_string(), true),
+            None => (shown(parent), label, false),
+        },
         None => (shown(parent), label, false),
     }
 }
