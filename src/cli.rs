@@ -366,10 +366,14 @@ pub struct CompareArgs {
 pub struct StartupArgs {
     #[command(subcommand)]
     pub action: Option<StartupAction>,
-    /// vLLM logs, folders of the paper's layout (or trees of them), figure results, benchmark
-    /// folders (each run's summary.json carries its server's start-up)
+    /// vLLM logs, folders of the paper's layout (or trees of them), benchmark folders (each
+    /// run's summary.json carries its server's start-up), or a figure / recipe (its folder
+    /// under --results) or `all`
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Where a figure or recipe named instead of a path has its folder
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
     /// Print JSON (docs/startup.md) instead of the table
     #[arg(long)]
     pub json: bool,
@@ -789,6 +793,7 @@ pub struct ReportArgs {
 
 const STARTUP_EXAMPLES: &str = "Examples:
   repro startup results/figure-7                       # per model and cache state: median, min-max, quartiles, n
+  repro startup 7 --results results                    # the same: a figure's folder under --results
   repro startup results --json                         # every figure's runs (docs/startup.md)
   repro startup server.log                             # any vLLM log the ledger reads
   repro startup results/bench-cpu-cache                # a benchmark's servers: healthy and 1st token too

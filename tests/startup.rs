@@ -85,6 +85,13 @@ fn figure_7_is_grouped_by_model_and_first_run_with_the_papers_tag() {
         .stdout_has("unaccounted (no line, no stage)")
         .stdout_has("5 runs (paper)")
         .stdout_has("do not add up");
+    // The figure named instead of its folder.
+    let by_id = Test::new()
+        .args(["startup", "--json", "7", "--results"])
+        .arg(&published)
+        .run()
+        .success();
+    assert_eq!(json_of(&by_id)["groups"], json["groups"]);
 }
 
 #[test]

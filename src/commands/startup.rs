@@ -16,7 +16,8 @@ pub fn run(args: StartupArgs, out: Output) -> anyhow::Result<ExitCode> {
     if let Some(StartupAction::Compare(c)) = args.action {
         return run_compare(c, out);
     }
-    let collected = read(&args.paths, &out)?;
+    let paths = resolve(&args.paths, &args.results, &out)?;
+    let collected = read(&paths, &out)?;
     let groups = startup::groups(&collected.runs);
     // The picture's arguments are checked before anything is printed.
     let picture = match &args.picture {
@@ -71,6 +72,23 @@ pub fn run(args: StartupArgs, out: Output) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each path as it is where it exists; else a figure, recipe or `all`: its folder(s) under
+/// `results`.
+fn resolve(paths: &[PathBuf], results: &Path, out: &Output) -> anyhow::Result<Vec<PathBuf>> {
+    let mut resolved = Vec::new();
+    for path in paths {
+        let word = path.to_string_lossy();
+        if path.exists() || word.contains('/') {
+            resolved.push(path.clone());
+            continue;
+        }
+        let found = repro::table::folders::data_folders(&out.project, results, &word)
+            .with_context(|| format!("`{word}` is no file or folder, nor a figure's folder"))?;
+        resolved.extend(found.folders.into_iter().map(|f| f.dir));
+    }
+    Ok(resolved)
 }
 
 /// The runs under the paths; refused files are warnings (the others go on).
