@@ -82,6 +82,10 @@ pub enum Command {
     /// Compare two average tables: per stage the ratio B / A (the paper's compare_2_avgs.py)
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Start-up studies: runs grouped by what they ran, per phase the median, spread and n
+    /// (a table, --json, a timeline picture), or two sets compared (`startup compare`)
+    #[command(after_help = STARTUP_EXAMPLES)]
+    Startup(StartupArgs),
     /// Check the paper's claims (claims.toml) against a results folder: supported, not
     /// supported (measured beside the paper's value), checked on simulated data, or no data
     #[command(after_help = CLAIMS_EXAMPLES)]
@@ -122,7 +126,7 @@ impl Command {
         match self {
             Command::Parse(_) | Command::Table(_) | Command::Render(_) | Command::Status(_) => true,
             Command::Pack(_) | Command::Merge(_) | Command::Doctor(_) => true,
-            Command::Import(_) | Command::Compare(_) => true,
+            Command::Import(_) | Command::Compare(_) | Command::Startup(_) => true,
             Command::Claims(_) | Command::Report(_) | Command::Appendix(_) => true,
             Command::KickTheTires(_) => false,
             Command::Figure(args) => args.dry_run,
@@ -355,6 +359,70 @@ pub struct CompareArgs {
     /// Also draw the ratios: a .pdf or .svg file
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct StartupArgs {
+    #[command(subcommand)]
+    pub action: Option<StartupAction>,
+    /// vLLM logs, folders of the paper's layout (or trees of them), benchmark folders (each
+    /// run's summary.json carries its server's start-up), or a figure / recipe (its folder
+    /// under --results) or `all`
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where a figure or recipe named instead of a path has its folder
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Print JSON (docs/startup.md) instead of the table
+    #[arg(long)]
+    pub json: bool,
+    /// Also draw a timeline (one bar per phase and process) of a group's median: .svg, .pdf
+    /// or .png
+    #[arg(long, value_name = "FILE")]
+    pub picture: Option<PathBuf>,
+    /// With --picture: the group to draw (its id, or a part of it only it has); needed where
+    /// the paths hold several groups
+    #[arg(long, value_name = "GROUP", requires = "picture")]
+    pub group: Option<String>,
+    /// With --picture: draw this run of the group (0-based, in the order the table lists
+    /// them under --json) instead of the median
+    #[arg(long, value_name = "N", requires = "picture")]
+    pub run: Option<usize>,
+    /// Also draw the per-phase trend across the vLLM versions of the runs (cold and warm
+    /// compile caches apart) and print it as a table: .svg, .pdf or .png
+    #[arg(long, value_name = "FILE")]
+    pub trend: Option<PathBuf>,
+    /// With a .png picture or trend: pixels per inch
+    #[arg(long, default_value_t = 150)]
+    pub dpi: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StartupAction {
+    /// Compare two sets of runs per group and phase: both medians, the ratio, whether the
+    /// difference is beyond the noise; exit status 1 when a phase got slower beyond it
+    #[command(after_help = STARTUP_COMPARE_EXAMPLES)]
+    Compare(StartupCompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StartupCompareArgs {
+    /// The base: a log, a folder of runs, a benchmark folder
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// Compared with the base (ratios are NEW / BASE)
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// A phase slower by more than this many percent, beyond the noise, is a regression
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+    pub fail_over: f64,
+    /// Medians closer than this many seconds are never a difference
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.1)]
+    pub min_diff: f64,
+    /// Print JSON (docs/startup.md) instead of the table
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -722,6 +790,32 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     pub name: String,
 }
+
+const STARTUP_EXAMPLES: &str = "Examples:
+  repro startup results/figure-7                       # per model and cache state: median, min-max, quartiles, n
+  repro startup 7 --results results                    # the same: a figure's folder under --results
+  repro startup results --json                         # every figure's runs (docs/startup.md)
+  repro startup server.log                             # any vLLM log the ledger reads
+  repro startup results/bench-cpu-cache                # a benchmark's servers: healthy and 1st token too
+  repro startup results/figure-2 --picture fig2.svg    # a timeline of the group's median run
+  repro startup results/figure-7 --picture t.pdf --group model_qwen-7b@cold
+  repro startup compare results/figure-7/iterations results/figure-7/uncached
+  repro startup cpu/startup-releases --trend trend.svg  # studies/startup-releases.toml's study
+
+Runs group by experiment (the folder of the paper's layout), label (output_<label>.txt), cache
+state (uncached/ or cache_cold: cold; iterations/: warm; else from the log), vLLM version and
+loader. Tags: measured (one run), replicated (several), paper (the paper's published logs).";
+
+const STARTUP_COMPARE_EXAMPLES: &str = "Examples:
+  repro startup compare results/figure-7/iterations results/figure-7/uncached
+  repro startup compare old-results/figure-2 results/figure-2 --fail-over 5 --json
+  repro startup compare base.log new.log || echo regression
+
+Groups pair by label (then first run, cache state, version, loader, experiment); one group
+left on each side pairs too (two logs of other names). A phase is slower when
+NEW/BASE > 1 + fail-over, the medians differ by --min-diff or more and, where both sides have
+2 runs or more, their min-max ranges do not overlap. Exit status 1 when one is (the
+`regressions` of --json), 0 otherwise.";
 
 const COMPARE_EXAMPLES: &str = "Examples:
   repro compare results/figure-10/gpu0 results/figure-10/gpu1

@@ -13,6 +13,8 @@
 //! claims, reproduce   the paper's claims checked on tables; making a figure's data (plan,
 //!                     prepare, run under the lock, tables) and the commands that make it
 //! doctor              checks the machine and project (reads everything, changes nothing)
+//! startup             start-up studies: runs grouped by what they ran, per phase medians and
+//!                     spread, two sets compared with a noise test, timeline pictures
 //! render              chart models → SVG / PDF / PNG (one renderer per chart kind)
 //! figures, compare    tables → chart models, the paper's plot.py as pure functions
 //! table, predict,     the paper's tables from logs; the start-up predictor; how
@@ -64,6 +66,7 @@ pub mod report;
 pub mod reproduce;
 pub mod run;
 pub mod samplers;
+pub mod startup;
 pub mod stats;
 pub mod suggest;
 pub mod sys;

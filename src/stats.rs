@@ -110,6 +110,25 @@ pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
     Some(r.clamp(-1.0, 1.0))
 }
 
+/// `np.quantile(values, q)` with numpy's default (linear) interpolation, `q` in `[0, 1]`;
+/// `None` for no values. NaNs are not expected (timings).
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, frac) = (at.floor() as usize, at - at.floor());
+    let hi = (lo + 1).min(sorted.len() - 1);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * frac)
+}
+
+/// `np.median(values)`.
+pub fn median(values: &[f64]) -> Option<f64> {
+    quantile(values, 0.5)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +157,15 @@ mod tests {
         let s = sem(&[1.0, 2.0, 3.0, 4.0]).unwrap();
         assert!((s - 0.6454972243679028).abs() < 1e-15);
         assert_eq!(sem(&[1.0]), None);
+    }
+
+    #[test]
+    fn quantiles_interpolate_as_numpy_does() {
+        let v = [4.0, 1.0, 3.0, 2.0];
+        assert_eq!(median(&v), Some(2.5));
+        assert_eq!(quantile(&v, 0.25), Some(1.75));
+        assert_eq!(quantile(&v, 0.75), Some(3.25));
+        assert_eq!(quantile(&[7.0], 0.25), Some(7.0));
+        assert_eq!(median(&[]), None);
     }
 }

@@ -27,6 +27,7 @@ mod render;
 mod report;
 mod resume;
 mod slurm;
+mod startup;
 mod table;
 mod tenants;
 mod trust;

@@ -4,6 +4,7 @@
 //! - paper:    `<results>/<folder>[/<part>]/{uncached,iterations/<i>}/output_<label>.txt`
 //! - versions: `<results>/figure-1/iterations/output_<version>.txt` (warm-up in `uncached/`)
 //! - flat:     `<results>/figure-12/<model>_uncached.txt`, `<model>.txt`, `cpu_usage.json`
+//! - releases: `<results>/<folder>/vllm-<version>/{uncached,iterations/<i>}/output_<label>.txt`
 //!
 //! Beside each log, out of the paper's `output_model_*` glob: `manifests/<stem>.json` (the run's
 //! provenance), `failed/<name>` (logs of failed attempts), `samples/<stem>.*.json` (samplers).
@@ -113,6 +114,11 @@ pub fn paper_run_dir(group: &Path, phase: Phase) -> PathBuf {
         Phase::Warmup => group.join("uncached"),
         Phase::Iteration(i) => group.join("iterations").join(i.to_string()),
     }
+}
+
+/// A release's own folder of the paper's layout under a `releases` recipe's folder.
+pub fn release_dir(group: &Path, version: &str) -> PathBuf {
+    group.join(format!("vllm-{version}"))
 }
 
 /// Figure 1: one log per vLLM version; the paper overwrote the warm-up with the timed run,

@@ -20,6 +20,7 @@ mod parse;
 mod patch;
 mod render;
 mod report;
+mod startup;
 mod status;
 mod table;
 
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor::run(args, out),
         Command::Import(args) => import::run(args, out),
         Command::Compare(args) => compare::run(args, out),
+        Command::Startup(args) => startup::run(args, out),
         Command::Claims(args) => claims::run(args, out),
         Command::Report(args) => report::run(args, out),
         Command::Appendix(args) => appendix::run(args, out),

@@ -174,6 +174,10 @@ fn run_paths(
     let (run_dir, log_name) = match layout {
         Layout::Paper => (layout::paper_run_dir(group, phase), combination.log_name()),
         Layout::Versions => layout::versions_run(group, phase, version),
+        Layout::Releases => (
+            layout::paper_run_dir(&layout::release_dir(group, version), phase),
+            combination.log_name(),
+        ),
         Layout::Flat => (
             group.to_path_buf(),
             layout::flat_log_name(combination.model().map_or("output", model::basename), phase),
@@ -343,7 +347,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let phases = phases(recipe, req.iterations);
     let versions = only_vllm(recipe, req.only_vllm)?;
     let mut tasks = Vec::with_capacity(versions.len() * phases.len() * combinations.len());
-    for version in versions {
+    for &version in &versions {
         let vllm: Arc<str> = Arc::from(version);
         // A CPU build that runs only with some setting (0.9.0: the V0 engine) gets it.
         let overrides = match req.device {
@@ -373,12 +377,24 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
             }
         }
     }
+    // Each release's folder is a group of the paper's layout of its own (its tables).
+    let groups = match recipe.run.layout {
+        Layout::Releases => versions
+            .iter()
+            .map(|v| Group {
+                dir: layout::release_dir(&group.dir, v),
+                layout: Layout::Paper,
+                ..group.clone()
+            })
+            .collect(),
+        _ => vec![group],
+    };
     Ok(Plan {
         results: req.results.to_path_buf(),
         figure: recipe.folder.clone(),
         title: recipe.title.clone(),
         tasks,
-        groups: vec![group],
+        groups,
         timeout: recipe.run.timeout,
         evict_page_cache: evict,
     })
@@ -532,6 +548,50 @@ configs = [{ model = "opt-6.7b" }]
         assert_eq!(
             err.to_string(),
             "`figure-1` has no run of vLLM 0.10.1.1 (its versions: 0.8.0, 0.9.0, 0.10.0)"
+        );
+    }
+
+    #[test]
+    fn each_release_of_a_releases_recipe_is_a_group_of_its_own() {
+        let models = Project::new("/nonexistent").models().unwrap();
+        let recipe = recipe(
+            r#"
+title = "t"
+folder = "study"
+[run]
+vllm = ["0.9.0", "0.10.0"]
+layout = "releases"
+iterations = 1
+default_params = { cache = ["cold", "warm"] }
+configs = [{ model = "qwen-0.5b" }]
+"#,
+        );
+        let planned = plan(&request(&recipe, &models)).unwrap();
+        let logs: Vec<String> = planned
+            .tasks
+            .iter()
+            .map(|t| t.paths.log.display().to_string())
+            .collect();
+        assert_eq!(logs.len(), 8);
+        assert_eq!(
+            logs[0],
+            "r/study/vllm-0.9.0/uncached/output_model_qwen-0.5b_cache_cold.txt"
+        );
+        assert_eq!(
+            logs[7],
+            "r/study/vllm-0.10.0/iterations/1/output_model_qwen-0.5b_cache_warm.txt"
+        );
+        let groups: Vec<(String, Layout)> = planned
+            .groups
+            .iter()
+            .map(|g| (g.dir.display().to_string(), g.layout))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("r/study/vllm-0.9.0".to_string(), Layout::Paper),
+                ("r/study/vllm-0.10.0".to_string(), Layout::Paper)
+            ]
         );
     }
 

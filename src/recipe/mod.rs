@@ -110,6 +110,10 @@ pub enum Layout {
     Versions,
     /// Figure 12: `<model>_uncached.txt`, `<model>.txt` and `cpu_usage.json` in the folder.
     Flat,
+    /// Several releases, each a folder of the paper's layout of its own:
+    /// `vllm-<version>/{uncached,iterations/<i>}/output_<label>.txt` (the paper's layout would
+    /// give every version the same log).
+    Releases,
 }
 
 /// How the averaged table orders its labels.

@@ -296,6 +296,10 @@ fn figure_section(h: &mut String, s: &Section, claims: &[Checked]) {
         escape(&s.recipe)
     );
     chart(h, &s.chart);
+    if let Some(startup) = &s.startup {
+        h.push_str("<h3>Start-up of its runs</h3>\n");
+        numbers_table(h, startup);
+    }
     if !s.notes.is_empty() {
         h.push_str("<ul class=\"notes\">");
         for note in &s.notes {

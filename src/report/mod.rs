@@ -6,6 +6,7 @@
 pub mod html;
 mod numbers;
 mod provenance;
+mod startup;
 mod svg;
 
 use std::collections::HashMap;
@@ -55,6 +56,8 @@ pub struct Section {
     pub made_with: Vec<String>,
     /// What computing the figure noted (logs left out, incomplete logs).
     pub notes: Vec<String>,
+    /// The start-up of the figure's runs per group (`repro startup`), where it has runs.
+    pub startup: Option<Numbers>,
 }
 
 /// The figure, or why it is not drawn.
@@ -312,6 +315,7 @@ impl Gathering<'_> {
             reproduce,
             made_with,
             notes,
+            startup: dir.is_dir().then(|| startup::numbers(&dir)).flatten(),
         }
     }
 
