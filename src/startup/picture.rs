@@ -137,18 +137,18 @@ pub fn timeline(group: &Group, runs: &[RunPhases], run: Option<usize>) -> Result
         u(a).total_cmp(&u(b))
     });
     let middle = by_gaps[(by_gaps.len() - 1) / 2];
-    let gaps: Vec<Bar> = middle
-        .timeline
-        .as_ref()
-        .expect("timed")
+    let timeline = middle.timeline.as_ref().expect("timed");
+    // Only the stretches no stage covers: a silence inside a printed stage is accounted for.
+    let gaps: Vec<Bar> = timeline
         .gaps
         .iter()
-        .filter(|g| g.unaccounted_s > 0.0)
-        .map(|g| Bar {
+        .flat_map(|g| timeline.unaccounted_parts(g))
+        .filter(|(start, end)| end - start >= 0.01)
+        .map(|(start_s, end_s)| Bar {
             phase: super::UNACCOUNTED.into(),
             process: "run".into(),
-            start_s: g.start_s,
-            end_s: g.end_s,
+            start_s,
+            end_s,
             kind: BarKind::Unaccounted,
         })
         .collect();

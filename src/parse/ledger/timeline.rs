@@ -57,24 +57,49 @@ pub struct Timeline {
     pub unaccounted_s: f64,
 }
 
-/// The length of `[a, b]` that the spans cover (their union, not their sum).
-fn covered(spans: &[Span], a: f64, b: f64) -> f64 {
+/// The stretches of `[a, b]` that none of the spans cover, in order.
+fn uncovered(spans: &[Span], a: f64, b: f64) -> Vec<(f64, f64)> {
     let mut pieces: Vec<(f64, f64)> = spans
         .iter()
         .map(|s| (s.start_s.max(a), s.end_s.min(b)))
         .filter(|(x, y)| y > x)
         .collect();
     pieces.sort_by(|p, q| p.0.total_cmp(&q.0));
-    let mut total = 0.0;
+    let mut holes = Vec::new();
     let mut reach = a;
     for (x, y) in pieces {
-        let x = x.max(reach);
-        if y > x {
-            total += y - x;
-            reach = y;
+        if x > reach {
+            holes.push((reach, x));
         }
+        reach = reach.max(y);
     }
-    total
+    if b > reach {
+        holes.push((reach, b));
+    }
+    holes
+}
+
+/// The length of `[a, b]` that the spans cover (their union, not their sum).
+fn covered(spans: &[Span], a: f64, b: f64) -> f64 {
+    (b - a)
+        - uncovered(spans, a, b)
+            .iter()
+            .map(|(x, y)| y - x)
+            .sum::<f64>()
+}
+
+impl Timeline {
+    /// The stretches of a silence that no stage below the umbrellas covers: where its
+    /// `unaccounted_s` lies (for drawing it).
+    pub fn unaccounted_parts(&self, gap: &Gap) -> Vec<(f64, f64)> {
+        let leaves: Vec<Span> = self
+            .spans
+            .iter()
+            .filter(|s| !UMBRELLAS.contains(&s.key.as_str()))
+            .cloned()
+            .collect();
+        uncovered(&leaves, gap.start_s, gap.end_s)
+    }
 }
 
 fn round_ms(x: f64) -> f64 {
@@ -156,6 +181,19 @@ mod tests {
             line: 1,
             derived: false,
         }
+    }
+
+    #[test]
+    fn the_unaccounted_parts_are_the_holes_between_the_stages() {
+        let spans = [
+            span("a_s", 2.0, 4.0),
+            span("b_s", 3.0, 5.0),
+            span("c_s", 7.0, 12.0),
+        ];
+        assert_eq!(uncovered(&spans, 0.0, 10.0), [(0.0, 2.0), (5.0, 7.0)]);
+        assert_eq!(uncovered(&spans, 3.0, 4.5), []);
+        assert_eq!(covered(&spans, 0.0, 10.0), 6.0);
+        assert_eq!(uncovered(&[], 1.0, 2.0), [(1.0, 2.0)]);
     }
 
     #[test]
