@@ -48,23 +48,25 @@ per_folder() {
     done
 }
 
+# One binary that takes the tree at once: a cold table, the table again (its parse cache
+# warm), the drawing after the table (render reads that cache), and the drawing from raw logs.
+tree_round() {
+    local bin=$1 name=$2 c m
+    read -r c m < <(measure "$bin" -q table run)
+    printf '%-10s %-14s %12s %10s\n' "$name" table "$c" "$m"
+    (cd "$WORK" && /usr/bin/time -f "%U %S %M" -o "$WORK/t" "$bin" -q table run >/dev/null 2>&1)
+    printf '%-10s %-14s %12s %10s\n' "$name" table-again $(awk '{printf "%.2f %.0f", $1 + $2, $3 / 1024}' "$WORK/t")
+    (cd "$WORK" && /usr/bin/time -f "%U %S %M" -o "$WORK/t" "$bin" -q render run --out "$WORK/figs" --format svg >/dev/null 2>&1)
+    printf '%-10s %-14s %12s %10s\n' "$name" render-tabled $(awk '{printf "%.2f %.0f", $1 + $2, $3 / 1024}' "$WORK/t")
+    read -r c m < <(measure "$bin" -q render run --out "$WORK/figs" --format svg)
+    printf '%-10s %-14s %12s %10s\n' "$name" render "$c" "$m"
+}
+
 printf '%-10s %-14s %12s %10s\n' binary step cpu_s peak_MB
 for r in $(seq 1 "$RUNS"); do
-    read -r c m < <(measure "$REPRO" -q table run)
-    printf '%-10s %-14s %12s %10s\n' new table "$c" "$m"
-    # Again on the same tree: every log's parse is in the cache the first pass wrote.
-    (cd "$WORK" && /usr/bin/time -f "%U %S %M" -o "$WORK/t" "$REPRO" -q table run >/dev/null 2>&1)
-    printf '%-10s %-14s %12s %10s\n' new table-again $(awk '{printf "%.2f %.0f", $1 + $2, $3 / 1024}' "$WORK/t")
-    # Drawn after the table, as a lab does: render reads the parses the table kept.
-    (cd "$WORK" && /usr/bin/time -f "%U %S %M" -o "$WORK/t" "$REPRO" -q render run --out "$WORK/figs" --format svg >/dev/null 2>&1)
-    printf '%-10s %-14s %12s %10s\n' new render-tabled $(awk '{printf "%.2f %.0f", $1 + $2, $3 / 1024}' "$WORK/t")
-    read -r c m < <(measure "$REPRO" -q render run --out "$WORK/figs" --format svg)
-    printf '%-10s %-14s %12s %10s\n' new render "$c" "$m"
+    tree_round "$REPRO" new
     if [ -n "$BASE" ] && [ -n "$BASE_TREE" ]; then
-        read -r c m < <(measure "$BASE" -q table run)
-        printf '%-10s %-14s %12s %10s\n' base table "$c" "$m"
-        read -r c m < <(measure "$BASE" -q render run --out "$WORK/figs" --format svg)
-        printf '%-10s %-14s %12s %10s\n' base render "$c" "$m"
+        tree_round "$BASE" base
     elif [ -n "$BASE" ]; then
         export -f per_folder
         read -r c m < <(measure bash -c 'per_folder "$0" table' "$BASE")

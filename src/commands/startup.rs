@@ -59,14 +59,18 @@ pub fn run(args: StartupArgs, out: Output) -> anyhow::Result<ExitCode> {
             stdout.write_all(format!("\n{}", trend::table(&t)).as_bytes())?;
         }
         let bytes = render::render_with_banner(&t, format, None)?;
-        std::fs::write(path, bytes).with_context(|| format!("writing `{}`", path.display()))?;
+        // Through a rename: a picture is either whole or not there.
+        repro::artifacts::atomic_write(path, &bytes)
+            .with_context(|| format!("writing `{}`", path.display()))?;
         if !out.quiet {
             eprintln!("wrote {} ({})", path.display(), t.title);
         }
     }
     if let Some((path, format, chart)) = picture {
         let bytes = render::render_with_banner(&chart, format, None)?;
-        std::fs::write(path, bytes).with_context(|| format!("writing `{}`", path.display()))?;
+        // Through a rename: a picture is either whole or not there.
+        repro::artifacts::atomic_write(path, &bytes)
+            .with_context(|| format!("writing `{}`", path.display()))?;
         if !out.quiet {
             eprintln!("wrote {} ({})", path.display(), chart.title);
         }
