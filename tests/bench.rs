@@ -793,3 +793,55 @@ fn every_shipped_benchmarks_dry_run_is_pinned() {
         .replace(REPRO, "[REPRO]");
     insta::assert_snapshot!(text);
 }
+
+/// The shipped concurrency sweep of a 4-slot mock: throughput levels off at 4 (or, on a busy
+/// machine whose client round trips idle a slot, at 8), each user's share falls after it;
+/// `pareto.json`, the knee printed, and the Pareto chart drawn.
+#[test]
+fn a_sweep_gets_its_pareto_frontier_and_knee() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks/mock-sweep.toml"),
+    )
+    .unwrap()
+    .replace(
+        "concurrency = [1, 2, 4, 8, 16]",
+        "concurrency = [1, 2, 4, 8]",
+    )
+    .replace("requests = 60", "requests = 40");
+    let t = Test::new().write("benchmarks/mock-sweep.toml", &text);
+    let out = t
+        .run_with(["bench", "mock-sweep", "--results", "results"])
+        .success();
+    let knee_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("bench mock-sweep: knee: "))
+        .unwrap_or_else(|| panic!("no knee printed:\n{}", out.stdout));
+    assert!(
+        knee_line.contains("concurrency_4") || knee_line.contains("concurrency_8"),
+        "{knee_line}"
+    );
+    let pareto: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(t.path("results/bench-mock-sweep/pareto.json")).unwrap(),
+    )
+    .unwrap();
+    let points = pareto["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    let per_device = |i: usize| points[i]["tokens_per_device"].as_f64().unwrap();
+    assert!(per_device(1) > 1.5 * per_device(0), "{pareto}");
+    assert_eq!(pareto["knees"].as_array().unwrap().len(), 1, "{pareto}");
+    assert!(points.iter().any(|p| p["on_frontier"] == true));
+    t.run_with([
+        "render",
+        "bench-mock-sweep",
+        "--results",
+        "results",
+        "--out",
+        "figs",
+        "--format",
+        "svg",
+    ])
+    .success();
+    let svg = std::fs::read_to_string(t.path("figs/bench-mock-sweep-pareto.svg")).unwrap();
+    assert!(svg.contains("Pareto frontier") && svg.contains("concurrency_2"));
+}

@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod mock;
 pub mod mps;
 pub mod offline;
+pub mod pareto;
 pub mod prefill;
 pub mod record;
 pub mod runner;

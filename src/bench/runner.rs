@@ -23,6 +23,7 @@ use super::files::{self, Samplers};
 use super::load::{self, Plan};
 use super::loadcheck;
 use super::metrics::{self, Offered, Summary};
+use super::pareto;
 use super::record::RequestRecord;
 use super::schedule::{self, BenchJob, Manifest, Staged};
 use super::server::{self, ServerError};
@@ -617,9 +618,11 @@ pub fn run_tasks(
     schedule::run(&mut job, tasks, ctx, on_event)
 }
 
-/// Write `curves.json` and `curves.csv` from the complete runs of the folder.
+/// Write `curves.json` and `curves.csv` from the complete runs of the folder, and
+/// `pareto.json` (the sweep's frontier and knees) where two or more runs make a sweep.
 pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError> {
     let mut points = Vec::new();
+    let mut sweep = Vec::new();
     for task in tasks {
         let path = task.folder.dir.join("summary.json");
         let Ok(bytes) = std::fs::read(&path) else {
@@ -633,6 +636,18 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
             continue;
         }
         points.push(curves::point(&task.run.label, &summary));
+        let params: indexmap::IndexMap<String, serde_json::Value> = task
+            .run
+            .params
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    serde_json::to_value(v).expect("a scalar serialises"),
+                )
+            })
+            .collect();
+        sweep.push((task.run.label.as_str(), params, summary));
     }
     if points.is_empty() {
         return Ok(());
@@ -640,5 +655,17 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
     let text = serde_json::to_string_pretty(&points).expect("points serialise") + "\n";
     files::write(bench, "curves.json", text.as_bytes())?;
     files::write(bench, "curves.csv", curves::to_csv(&points).as_bytes())?;
+    let runs: Vec<pareto::SweepRun<'_>> = sweep
+        .iter()
+        .map(|(label, params, summary)| pareto::SweepRun {
+            label,
+            params,
+            summary,
+        })
+        .collect();
+    if let Some(p) = pareto::pareto(&runs) {
+        let text = serde_json::to_string_pretty(&p).expect("the sweep serialises") + "\n";
+        files::write(bench, pareto::PARETO_FILE, text.as_bytes())?;
+    }
     Ok(())
 }

@@ -56,9 +56,6 @@ pub enum BenchDataError {
     NoRuns { path: PathBuf },
 }
 
-/// Matrix keys that set the offered load: they move a point along a line, not to another line.
-const LOAD_KEYS: [&str; 3] = ["rate", "concurrency", "requests"];
-
 /// Every complete run under `dir` (`<run>/summary.json`), sorted by folder name; failed
 /// (`*.failed`) and unfinished (`.tmp-*`) runs are left out.
 pub fn load_runs(dir: &Path) -> Result<Vec<BenchRunData>, BenchDataError> {
@@ -173,15 +170,7 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T
 /// The name of a run's line: its matrix values other than the load (`max-num-seqs=8`), empty
 /// where only the load varies.
 fn config_of(run: &BenchRunData) -> String {
-    run.params
-        .iter()
-        .filter(|(k, _)| !LOAD_KEYS.contains(&k.as_str()))
-        .map(|(k, v)| match v {
-            serde_json::Value::String(s) => format!("{k}={s}"),
-            other => format!("{k}={other}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::bench::pareto::config_text(&run.params)
 }
 
 /// Which latency a chart plots.
@@ -278,6 +267,31 @@ pub fn cdf_chart(bench: &str, runs: &[BenchRunData], metric: &str) -> Option<Lin
         ylabel: "Fraction of requests".into(),
         series,
         ymax: Some(1.0),
+    })
+}
+
+/// A sweep's output tokens/s per user against per device, every run a labelled point, the
+/// frontier joined, each knee marked; `None` for fewer than two runs the client did not limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoChartData {
+    pub title: String,
+    pub pareto: crate::bench::pareto::Pareto,
+}
+
+pub fn pareto_chart(bench: &str, runs: &[BenchRunData]) -> Option<ParetoChartData> {
+    let sweep: Vec<crate::bench::pareto::SweepRun<'_>> = runs
+        .iter()
+        .filter(|r| r.summary.client.as_ref().is_none_or(|c| c.valid))
+        .map(|r| crate::bench::pareto::SweepRun {
+            label: &r.label,
+            params: &r.params,
+            summary: &r.summary,
+        })
+        .collect();
+    let pareto = crate::bench::pareto::pareto(&sweep)?;
+    Some(ParetoChartData {
+        title: format!("bench {bench}: throughput per user against per device"),
+        pareto,
     })
 }
 

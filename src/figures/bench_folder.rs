@@ -81,6 +81,13 @@ pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDa
             chart: ChartData::Lines(chart),
         });
     }
+    if let Some(chart) = bench::pareto_chart(name, &runs) {
+        charts.push(FolderChart {
+            stem: format!("bench-{name}-pareto"),
+            beside: None,
+            chart: ChartData::Pareto(chart),
+        });
+    }
     let bars = [
         ("compare", bench::compare_chart(&runs)),
         ("startup", bench::startup_chart(&runs)),

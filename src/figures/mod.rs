@@ -43,6 +43,8 @@ pub enum ChartData {
     RunStages(default::RunStagesData),
     /// Any experiment: the main stages against a swept numeric parameter.
     Lines(bench::LineChartData),
+    /// A serving sweep's tokens/s per user against per device, its frontier and knees.
+    Pareto(bench::ParetoChartData),
 }
 
 /// A figure whose numbers cannot be computed from the data present.
@@ -148,6 +150,21 @@ impl ChartData {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            ChartData::Pareto(d) => {
+                let mut words: Vec<String> = d
+                    .pareto
+                    .points
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {:.2}/{:.2}",
+                            p.label, p.tokens_per_user, p.tokens_per_device
+                        )
+                    })
+                    .collect();
+                words.extend(crate::bench::pareto::knee_lines(&d.pareto));
+                words.join("; ")
+            }
             ChartData::PredictorBars(d) => format!(
                 "{}; RMSE {:.2} s",
                 d.models

@@ -240,6 +240,20 @@ impl Figure {
         self.grow(Rect::spanning((cx - r, cy - r), (cx + r, cy + r)));
     }
 
+    /// A circle's outline only (a mark around a point that leaves the point seen).
+    pub fn ring(&mut self, (cx, cy): (f64, f64), r: f64, color: &str, width_pt: f64) {
+        let _ = writeln!(
+            self.body,
+            r#"<circle cx="{cx:.2}" cy="{cy:.2}" r="{r:.2}" fill="none" stroke="{color}" stroke-width="{:.2}"/>"#,
+            pt(width_pt)
+        );
+        let reach = r + pt(width_pt) / 2.0;
+        self.grow(Rect::spanning(
+            (cx - reach, cy - reach),
+            (cx + reach, cy + reach),
+        ));
+    }
+
     /// The SVG: cut to what was drawn plus `savefig.pad_inches`, with `banner` (bold, red)
     /// above it in a band of its own, so it covers nothing.
     pub fn to_svg(&self, banner: Option<&str>) -> String {

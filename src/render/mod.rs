@@ -14,6 +14,7 @@ pub mod geom;
 mod grouped_bars;
 pub mod legend;
 mod line_chart;
+mod pareto_chart;
 pub mod pdf;
 pub mod png;
 mod predictor_bars;
@@ -69,6 +70,7 @@ impl Render for ChartData {
             ChartData::PredictorBars(d) => d.figure(),
             ChartData::RunStages(d) => d.figure(),
             ChartData::Lines(d) => d.figure(),
+            ChartData::Pareto(d) => d.figure(),
         }
     }
 }

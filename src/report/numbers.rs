@@ -40,6 +40,36 @@ pub fn numbers(data: &ChartData, spec: Option<&PlotSpec>) -> Numbers {
         ChartData::PredictorBars(d) => predictor_bars(d),
         ChartData::RunStages(d) => run_stages(d),
         ChartData::Lines(d) => lines(d),
+        ChartData::Pareto(d) => pareto(d),
+    }
+}
+
+fn pareto(d: &crate::figures::bench::ParetoChartData) -> Numbers {
+    Numbers {
+        header: header(&[
+            "run",
+            "config",
+            "users",
+            "tok/s per user",
+            "tok/s per device",
+            "frontier",
+        ]),
+        rows: d
+            .pareto
+            .points
+            .iter()
+            .map(|p| {
+                vec![
+                    p.label.clone(),
+                    p.config.clone(),
+                    s2(p.users),
+                    s2(p.tokens_per_user),
+                    s2(p.tokens_per_device),
+                    if p.on_frontier { "yes" } else { "" }.to_string(),
+                ]
+            })
+            .collect(),
+        notes: crate::bench::pareto::knee_lines(&d.pareto),
     }
 }
 

@@ -114,6 +114,12 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
             return Ok(code);
         }
         printer.benchmark_done();
+        let bench = repro::artifacts::layout::bench_dir(&ctx.results, &planned.name);
+        if let Some(sweep) = repro::bench::pareto::read(&bench) {
+            for line in repro::bench::pareto::knee_lines(&sweep) {
+                println!("bench {}: {line}", planned.name);
+            }
+        }
     }
     printer.print_rows();
     if failed > 0 {
