@@ -201,6 +201,29 @@ pub enum BenchCommand {
         after_help = "Examples:\n  repro bench dataset --prompts prompts.txt --out data/oracle.jsonl --model tiny-llama --device cpu\n  repro bench dataset --prompts arena.json --out oracle.jsonl --model qwen-0.5b --max-tokens 512 --limit 1000\n\nPrompts: one per line (.txt), JSON Lines of {\"prompt\" | \"input\" | \"text\": …}, or a JSON array of\nthose or of chatbot_arena_conversations records (the first user turn of `conversation_a`)."
     )]
     Dataset(DatasetArgs),
+    /// Other tools' result files as benchmark runs of repro's layout, under
+    /// <results>/imported/<tool>/bench-<name>/<run>/ (one run per file, named by its stem):
+    /// `repro render bench-<name>` draws them beside the runs of results/bench-<name>/
+    #[command(
+        after_help = "Examples:\n  repro bench import vllm-rate4.json vllm-rate8.json --name mock-serve\n  repro bench import results/bench-mock-serve/rate_20.0/vllm-bench.json --name again --results results\n  repro render bench-mock-serve --results results --out figs   # repro's runs and the imported side by side\n\nRead: `vllm bench serve --save-result` files (vllm-bench's too, and repro's own vllm-bench.json).\nWith --save-detailed the per-request lists become records (CDFs, percentiles as repro computes them);\nwithout, the summary holds the file's statistics. Every file is checked before anything is written."
+    )]
+    Import(BenchImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    /// Result files (JSON)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The benchmark they belong to (`bench-<name>`); default: the first file's stem
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The results folder (the runs go under its `imported/<tool>/`)
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Replace runs imported before under the same names
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

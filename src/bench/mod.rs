@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod files;
 pub mod harness;
+pub mod import;
 pub mod load;
 pub mod loadcheck;
 pub mod measures;
@@ -43,6 +44,7 @@ pub mod startup;
 pub mod tenants;
 pub mod together;
 pub mod tools;
+pub mod vllm_format;
 pub mod workload;
 
 pub use context::Context;

@@ -340,6 +340,13 @@ impl ServeJob<'_> {
         let logged = launch.argv.is_some().then_some(log.as_path());
         let summary = self.summary(&loaded, measured, health_path, logged);
         write_results(staging, &loaded.records, &summary, &loaded.samples)?;
+        let info = vllm_info(run, &loaded, &summary, manifest.started_unix_s);
+        let vllm = super::vllm_format::to_file(&loaded.records, &summary, &info);
+        files::write(
+            staging,
+            super::vllm_format::FILE,
+            files::pretty(&vllm).as_bytes(),
+        )?;
         if let Some(status) = died {
             let records = &loaded.records;
             return Err(BenchError::ServerDied {
@@ -504,6 +511,34 @@ impl ServeJob<'_> {
             samples: samplers.stop(),
             offered,
         }
+    }
+}
+
+/// The setup keys of a run's `vllm-bench.json`, as `vllm bench serve` names them.
+fn vllm_info(
+    run: &BenchRun,
+    loaded: &Loaded,
+    summary: &Summary,
+    started_unix_s: f64,
+) -> super::vllm_format::RunInfo {
+    let w = &run.workload;
+    super::vllm_format::RunInfo {
+        date: super::vllm_format::date_of(started_unix_s),
+        backend: match w.endpoint {
+            crate::recipe::bench::Endpoint::Completions => "openai",
+            crate::recipe::bench::Endpoint::Chat => "openai-chat",
+        }
+        .into(),
+        label: run.label.clone(),
+        model: run.model.clone(),
+        num_prompts: loaded.records.len(),
+        request_rate: loaded.offered.target_rate,
+        burstiness: match w.arrival {
+            Arrival::Gamma => w.burstiness.unwrap_or(1.0),
+            _ => 1.0,
+        },
+        max_concurrency: loaded.offered.concurrency,
+        slo: summary.slo,
     }
 }
 

@@ -74,6 +74,8 @@ pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDa
         }
         runs => runs?,
     };
+    let mut runs = runs;
+    runs.extend(imported_beside(dir)?);
     for (stem, chart) in bench::charts(name, &runs) {
         charts.push(FolderChart {
             stem,
@@ -95,4 +97,40 @@ pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDa
         }
     }
     Ok(charts)
+}
+
+/// The runs other tools made for the benchmark of folder `dir` (`<results>/bench-<name>`),
+/// as `repro bench import` keeps them: `<results>/imported/<tool>/bench-<name>/<run>/`, each
+/// labelled `<tool>/<run>` with `tool` in its params (a line of its own in the curves).
+pub fn imported_beside(dir: &Path) -> Result<Vec<bench::BenchRunData>, BenchDataError> {
+    let (Some(results), Some(folder)) = (dir.parent(), dir.file_name()) else {
+        return Ok(vec![]);
+    };
+    let imported = results.join("imported");
+    let Ok(entries) = std::fs::read_dir(&imported) else {
+        return Ok(vec![]);
+    };
+    let mut tools: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    tools.sort();
+    let mut runs = Vec::new();
+    for tool in tools {
+        let there = imported.join(&tool).join(folder);
+        if !there.is_dir() {
+            continue;
+        }
+        let found = match bench::load_runs(&there) {
+            Err(BenchDataError::NoRuns { .. }) => continue,
+            found => found?,
+        };
+        for mut run in found {
+            run.label = format!("{tool}/{}", run.label);
+            run.params.insert("tool".into(), tool.clone().into());
+            runs.push(run);
+        }
+    }
+    Ok(runs)
 }

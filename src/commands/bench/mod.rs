@@ -3,6 +3,7 @@
 //! they test with. What it prints is in `print` (its dry run is
 //! `repro::bench::dry_run`), what it prepares in `needs`.
 
+mod import;
 mod needs;
 mod print;
 
@@ -80,8 +81,12 @@ impl Kind {
 }
 
 pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
-    if let Some(crate::cli::BenchCommand::Dataset(dataset)) = args.command {
-        return super::dataset::run(dataset, out);
+    match args.command {
+        Some(crate::cli::BenchCommand::Dataset(dataset)) => {
+            return super::dataset::run(dataset, out)
+        }
+        Some(crate::cli::BenchCommand::Import(import)) => return import::run(import, out),
+        None => {}
     }
     let Settings { benchmarks, ctx } = Settings::resolve(&args, &out)?;
     if let Some(code) = run_on(&args, &out, &benchmarks)? {
