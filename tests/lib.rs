@@ -30,3 +30,4 @@ mod slurm;
 mod table;
 mod tenants;
 mod trust;
+mod vllm_format;

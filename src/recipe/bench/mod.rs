@@ -22,7 +22,7 @@ use crate::recipe::matrix::{
 use check::{check_cache, check_capacity, check_run, check_server, prefill_problem};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 5] = [
+pub const BUILTIN: [(&str, &str); 6] = [
     (
         "cpu-smoke",
         include_str!("../../../benchmarks/cpu-smoke.toml"),
@@ -42,6 +42,10 @@ pub const BUILTIN: [(&str, &str); 5] = [
     (
         "mock-capacity",
         include_str!("../../../benchmarks/mock-capacity.toml"),
+    ),
+    (
+        "mock-serve",
+        include_str!("../../../benchmarks/mock-serve.toml"),
     ),
 ];
 
