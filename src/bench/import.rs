@@ -34,10 +34,15 @@ impl Tool {
     /// Which tool wrote `value`, by the keys only that tool writes together.
     fn of(value: &serde_json::Value) -> Option<Tool> {
         let o = value.as_object()?;
-        let vllm = ["completed", "duration", "request_throughput"];
-        vllm.iter()
-            .all(|k| o.contains_key(*k))
-            .then_some(Tool::VllmBench)
+        let vllm = [
+            "completed",
+            "request_throughput",
+            "output_throughput",
+            "total_token_throughput",
+            "total_input_tokens",
+        ];
+        // Two of them: a file with one key missing is vLLM's still, and refused naming it.
+        (vllm.iter().filter(|k| o.contains_key(**k)).count() >= 2).then_some(Tool::VllmBench)
     }
 }
 
@@ -51,7 +56,7 @@ pub enum ImportError {
     },
     #[error("`{}`: {source}", path.display())]
     Format { path: PathBuf, source: FormatError },
-    #[error("`{}` is not a result file repro reads (vllm bench serve --save-result: `completed`, `duration`, `request_throughput`)", path.display())]
+    #[error("`{}` is not a result file repro reads (vllm bench serve --save-result's have `completed`, `request_throughput`, …)", path.display())]
     Unknown { path: PathBuf },
     #[error("`{}` and `{}` would both be run `{label}`: rename one", first.display(), second.display())]
     SameLabel {
