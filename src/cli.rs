@@ -162,6 +162,11 @@ pub struct BenchArgs {
     /// Run again even the runs that are done
     #[arg(long)]
     pub force: bool,
+    /// Run each point of a one-server benchmark's matrix N times (seeds seed, seed+1, …; each
+    /// repeat resumable under <label>/repeat_<k>/): the point's summary gives each metric's
+    /// mean, std, cv and 95% interval (Student's t); overrides the recipe's `repeats`
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeats: Option<u32>,
     /// The results folder (holds bench-<name>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,

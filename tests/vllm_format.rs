@@ -36,7 +36,10 @@ fn num(v: &Value) -> f64 {
 
 #[track_caller]
 fn close(a: f64, b: f64, what: &str) {
-    assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{what}: {a} != {b}");
+    assert!(
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+        "{what}: {a} != {b}"
+    );
 }
 
 #[test]
@@ -47,17 +50,37 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
     let file = json(&run.join("vllm-bench.json"));
     let summary = json(&run.join("summary.json"));
     for key in [
-        "date", "backend", "model_id", "tokenizer_id", "num_prompts", "request_rate",
-        "burstiness", "max_concurrency", "duration", "completed", "total_input_tokens",
-        "total_output_tokens", "request_throughput", "request_goodput", "output_throughput",
-        "total_token_throughput", "input_lens", "output_lens", "ttfts", "itls",
-        "generated_texts", "errors",
+        "date",
+        "backend",
+        "model_id",
+        "tokenizer_id",
+        "num_prompts",
+        "request_rate",
+        "burstiness",
+        "max_concurrency",
+        "duration",
+        "completed",
+        "total_input_tokens",
+        "total_output_tokens",
+        "request_throughput",
+        "request_goodput",
+        "output_throughput",
+        "total_token_throughput",
+        "input_lens",
+        "output_lens",
+        "ttfts",
+        "itls",
+        "generated_texts",
+        "errors",
     ] {
         assert!(file.get(key).is_some(), "no `{key}` in {file}");
     }
     for metric in ["ttft", "tpot", "itl", "e2el"] {
         for stat in ["mean", "median", "std", "p99"] {
-            assert!(file[format!("{stat}_{metric}_ms")].is_number(), "{stat}_{metric}_ms");
+            assert!(
+                file[format!("{stat}_{metric}_ms")].is_number(),
+                "{stat}_{metric}_ms"
+            );
         }
     }
     assert_eq!(file["model_id"], "mock");
@@ -67,17 +90,45 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
     assert_eq!(file["max_concurrency"], Value::Null);
     assert_eq!(file["completed"], summary["outcomes"]["ok"]);
     assert_eq!(file["total_output_tokens"], summary["output_tokens"]);
-    close(num(&file["duration"]), num(&summary["duration"]), "duration");
+    close(
+        num(&file["duration"]),
+        num(&summary["duration"]),
+        "duration",
+    );
     for k in ["request_throughput", "output_throughput"] {
         close(num(&file[k]), num(&summary[k]), k);
     }
     // Where the definitions agree, the file's statistics are the summary's in ms.
-    close(num(&file["mean_ttft_ms"]), num(&summary["ttft"]["mean"]) * 1e3, "ttft mean");
-    close(num(&file["median_ttft_ms"]), num(&summary["ttft"]["p50"]) * 1e3, "ttft p50");
-    close(num(&file["p99_ttft_ms"]), num(&summary["ttft"]["p99"]) * 1e3, "ttft p99");
-    close(num(&file["mean_itl_ms"]), num(&summary["itl"]["mean"]) * 1e3, "itl mean");
-    close(num(&file["p99_itl_ms"]), num(&summary["itl"]["p99"]) * 1e3, "itl p99");
-    close(num(&file["request_goodput"]), num(&summary["goodput"]), "goodput");
+    close(
+        num(&file["mean_ttft_ms"]),
+        num(&summary["ttft"]["mean"]) * 1e3,
+        "ttft mean",
+    );
+    close(
+        num(&file["median_ttft_ms"]),
+        num(&summary["ttft"]["p50"]) * 1e3,
+        "ttft p50",
+    );
+    close(
+        num(&file["p99_ttft_ms"]),
+        num(&summary["ttft"]["p99"]) * 1e3,
+        "ttft p99",
+    );
+    close(
+        num(&file["mean_itl_ms"]),
+        num(&summary["itl"]["mean"]) * 1e3,
+        "itl mean",
+    );
+    close(
+        num(&file["p99_itl_ms"]),
+        num(&summary["itl"]["p99"]) * 1e3,
+        "itl p99",
+    );
+    close(
+        num(&file["request_goodput"]),
+        num(&summary["goodput"]),
+        "goodput",
+    );
     // vLLM's latency ends at the last chunk, repro's E2E at [DONE]: never longer.
     assert!(num(&file["mean_e2el_ms"]) <= num(&summary["e2e"]["mean"]) * 1e3 + 1e-6);
     let ttfts = file["ttfts"].as_array().unwrap();
@@ -86,15 +137,32 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
     // Imported: a run of repro's layout under imported/vllm-bench/, the same numbers back.
     let source = "results/bench-v/default/vllm-bench.json";
     let out = t
-        .run_with(["bench", "import", source, "--name", "v", "--results", "results"])
+        .run_with([
+            "bench",
+            "import",
+            source,
+            "--name",
+            "v",
+            "--results",
+            "results",
+        ])
         .success();
-    assert!(out.stdout.contains("30/30 ok, records and summary"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("30/30 ok, records and summary"),
+        "{}",
+        out.stdout
+    );
     let back_dir = t.path("results/imported/vllm-bench/bench-v/vllm-bench");
     let back = json(&back_dir.join("summary.json"));
     assert_eq!(back["requests"], summary["requests"]);
     assert_eq!(back["outcomes"]["ok"], summary["outcomes"]["ok"]);
     assert_eq!(back["output_tokens"], summary["output_tokens"]);
-    for k in ["duration", "request_throughput", "output_throughput", "goodput"] {
+    for k in [
+        "duration",
+        "request_throughput",
+        "output_throughput",
+        "goodput",
+    ] {
         close(num(&back[k]), num(&summary[k]), k);
     }
     for metric in ["ttft", "itl"] {
@@ -110,15 +178,27 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
     assert!(back_dir.join("records.jsonl").is_file() && back_dir.join("cdf.json").is_file());
 
     // Again without --force: refused, the first import kept.
-    t.run_with(["bench", "import", source, "--name", "v", "--results", "results"])
-        .failure()
-        .stderr_has("--force");
+    t.run_with([
+        "bench",
+        "import",
+        source,
+        "--name",
+        "v",
+        "--results",
+        "results",
+    ])
+    .failure()
+    .stderr_has("--force");
 
     // render draws the imported run beside the benchmark's own.
     let out = t
         .run_with(["render", "bench-v", "--results", "results", "--out", "out"])
         .success();
-    assert!(out.stdout.contains("out/bench-v-compare.pdf"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("out/bench-v-compare.pdf"),
+        "{}",
+        out.stdout
+    );
     if let Some(text) = crate::render::pdftotext(&t.path("out/bench-v-compare.pdf")) {
         assert!(text.contains("vllm-bench/vllm-bench"), "{text}");
         assert!(text.contains("default"), "{text}");
@@ -133,7 +213,10 @@ fn a_bad_result_file_is_refused_naming_the_file_and_the_key_and_nothing_is_writt
     let t = Test::new()
         .write("ok.json", format!("{good}}}"))
         .write("cut.json", &good[..40])
-        .write("nokey.json", format!("{}}}", good.replace("\"duration\": 1.0, ", "")))
+        .write(
+            "nokey.json",
+            format!("{}}}", good.replace("\"duration\": 1.0, ", "")),
+        )
         .write("typed.json", format!("{good}, \"ttfts\": [\"slow\"]}}"));
     for (file, needle) in [
         ("cut.json", "cut.json"),
@@ -143,12 +226,18 @@ fn a_bad_result_file_is_refused_naming_the_file_and_the_key_and_nothing_is_writt
         let out = t
             .run_with(["bench", "import", "ok.json", file, "--results", "results"])
             .failure();
-        assert!(out.stderr.contains(file) && out.stderr.contains(needle), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(file) && out.stderr.contains(needle),
+            "{}",
+            out.stderr
+        );
         assert!(!t.path("results").exists(), "{file}: something was written");
     }
     let out = t
         .run_with(["bench", "import", "ok.json", "--results", "results"])
         .success();
     assert!(out.stdout.contains("summary only"), "{}", out.stdout);
-    assert!(t.path("results/imported/vllm-bench/bench-ok/ok/summary.json").is_file());
+    assert!(t
+        .path("results/imported/vllm-bench/bench-ok/ok/summary.json")
+        .is_file());
 }

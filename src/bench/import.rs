@@ -159,7 +159,10 @@ pub fn import(spec: &ImportSpec<'_>) -> Result<Vec<ImportedRun>, ImportError> {
     let mut reads: Vec<Read> = Vec::new();
     for path in spec.files {
         let r = read(path)?;
-        if let Some(first) = reads.iter().find(|o| o.label == r.label && o.tool == r.tool) {
+        if let Some(first) = reads
+            .iter()
+            .find(|o| o.label == r.label && o.tool == r.tool)
+        {
             return Err(ImportError::SameLabel {
                 label: r.label,
                 first: first.source.clone(),
@@ -316,7 +319,10 @@ mod tests {
         assert_eq!(records.lines().count(), 2);
         assert!(dir.join("vllm-bench.json").is_file());
         assert!(matches!(import(&spec), Err(ImportError::Exists { .. })));
-        let again = ImportSpec { force: true, ..spec };
+        let again = ImportSpec {
+            force: true,
+            ..spec
+        };
         assert_eq!(import(&again).unwrap().len(), 1);
         let left: Vec<_> = std::fs::read_dir(dir.parent().unwrap())
             .unwrap()

@@ -37,6 +37,7 @@ pub mod mps;
 pub mod offline;
 pub mod prefill;
 pub mod record;
+pub mod repeats;
 pub mod runner;
 pub mod schedule;
 pub mod server;

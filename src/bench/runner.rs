@@ -617,20 +617,22 @@ fn write_results(
     Ok(())
 }
 
-/// Every run of a benchmark (its plan), then its curves; returns how many runs failed. Stops
-/// early when interrupted.
+/// Every run of a benchmark (its plan), then its repeated points' summaries and its curves;
+/// returns how many runs failed, and the warnings of the repeated points (a metric varying
+/// more than `repeats::CV_THRESHOLD`). Stops early when interrupted.
 pub fn run_benchmark(
     name: &str,
     recipe: &BenchRecipe,
     tasks: &[BenchTask],
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
-) -> Result<usize, BenchError> {
+) -> Result<(usize, Vec<String>), BenchError> {
     let http = Http::new()?;
     let failed = run_tasks(name, recipe, tasks, ctx, &http, on_event)?;
+    let warnings = super::repeats::write_points(tasks)?;
     let bench = crate::artifacts::layout::bench_dir(&ctx.results, name);
     write_curves(&bench, tasks)?;
-    Ok(failed)
+    Ok((failed, warnings))
 }
 
 /// Run the tasks not done before (all with `force`); returns how many failed. Writes no curves
@@ -655,8 +657,17 @@ pub fn run_tasks(
 /// Write `curves.json` and `curves.csv` from the complete runs of the folder.
 pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError> {
     let mut points = Vec::new();
+    // A repeated point is one point: its summary over the repeats, once.
+    let mut seen = std::collections::HashSet::new();
     for task in tasks {
-        let path = task.folder.dir.join("summary.json");
+        let (label, dir) = match &task.point {
+            Some(p) => (&p.label, &p.dir),
+            None => (&task.run.label, &task.folder.dir),
+        };
+        if !seen.insert(dir) {
+            continue;
+        }
+        let path = dir.join("summary.json");
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
@@ -667,7 +678,7 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
         if summary.client.as_ref().is_some_and(|c| !c.valid) {
             continue;
         }
-        points.push(curves::point(&task.run.label, &summary));
+        points.push(curves::point(label, &summary));
     }
     if points.is_empty() {
         return Ok(());

@@ -95,7 +95,11 @@ fn seen(r: &RequestRecord) -> Seen {
         completed,
         input_len: r.prompt_tokens.unwrap_or(r.prompt_len),
         output_len: if completed { r.output_tokens() } else { 0 },
-        ttft: if completed { r.ttft().unwrap_or(0.0) } else { 0.0 },
+        ttft: if completed {
+            r.ttft().unwrap_or(0.0)
+        } else {
+            0.0
+        },
         itl: r.itls().collect(),
         latency,
         start: r.sent.unwrap_or(0.0),
@@ -282,9 +286,7 @@ impl Keys<'_> {
         let Some(value) = self.0.get(key) else {
             return Ok(None);
         };
-        let items = value
-            .as_array()
-            .ok_or_else(|| Self::wrong(key, "a list"))?;
+        let items = value.as_array().ok_or_else(|| Self::wrong(key, "a list"))?;
         if items.len() != n {
             return Err(FormatError::Length {
                 key: key.to_string(),
@@ -316,7 +318,8 @@ fn lists(keys: &Keys<'_>, n: usize) -> Result<Option<Lists>, FormatError> {
         return Ok(None);
     };
     let need = |key: &str| FormatError::Missing(key.to_string());
-    let numbers = |v: &Value| -> Option<Vec<f64>> { v.as_array()?.iter().map(Value::as_f64).collect() };
+    let numbers =
+        |v: &Value| -> Option<Vec<f64>> { v.as_array()?.iter().map(Value::as_f64).collect() };
     Ok(Some(Lists {
         input_lens: keys
             .list("input_lens", n, "a list of whole numbers", Value::as_u64)?
@@ -456,7 +459,11 @@ pub fn from_file(text: &str) -> Result<Imported, FormatError> {
         summary.itl = dist_of(&keys, "itl", completed)?;
         summary.e2e = dist_of(&keys, "e2el", completed)?;
         summary.good_requests = completed;
-        summary.good_fraction = if n > 0 { completed as f64 / n as f64 } else { 0.0 };
+        summary.good_fraction = if n > 0 {
+            completed as f64 / n as f64
+        } else {
+            0.0
+        };
         summary.by_tool = None;
         summary.deadlines = None;
         summary.attainment = None;

@@ -2,7 +2,7 @@
 //! everything that decides its results (the server, the run's workload and matrix values, the
 //! SLOs, the results format) and its folder under `bench-<name>/`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -21,6 +21,20 @@ const KEY_DIGITS: usize = 16;
 pub struct BenchTask {
     pub run: BenchRun,
     pub folder: FolderTask,
+    /// The point of the matrix this run repeats (`workload.repeats`): its folder, which holds
+    /// the point's summary over its repeats; `None` for a run that is its point.
+    pub point: Option<Point>,
+}
+
+/// A point of the matrix run several times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// The point's label (`rate_2.0`) and folder (`bench-<name>/rate_2.0`).
+    pub label: String,
+    pub dir: PathBuf,
+    /// Which repeat this is (1-based) and of how many.
+    pub repeat: u32,
+    pub repeats: u32,
 }
 
 /// The identity of a run's results: everything that decides them.
@@ -43,19 +57,48 @@ pub fn key(recipe: &BenchRecipe, run: &BenchRun) -> TaskKey {
     TaskKey::of(&key, KEY_DIGITS)
 }
 
-/// Every run of benchmark `name`, in the matrix's order, with its folder under `results`.
+/// Every run of benchmark `name`, in the matrix's order, with its folder under `results`; a
+/// point with `workload.repeats = N` (not of a capacity search or a prefill profile) is N runs,
+/// repeat k with seed `seed + k - 1` under `<label>/repeat_<k>/`.
 pub fn plan(name: &str, recipe: &BenchRecipe, results: &Path) -> Vec<BenchTask> {
     let dir = crate::artifacts::layout::bench_dir(results, name);
-    recipe
-        .runs()
-        .into_iter()
-        .map(|run| BenchTask {
-            folder: FolderTask {
-                label: run.label.clone(),
-                key: key(recipe, &run),
-                dir: dir.join(&run.label),
-            },
-            run,
-        })
-        .collect()
+    let searched = recipe.capacity.is_some() || recipe.prefill_profile.is_some();
+    let mut tasks = Vec::new();
+    for run in recipe.runs() {
+        let repeats = run.workload.repeats.unwrap_or(1);
+        if repeats <= 1 || searched {
+            tasks.push(BenchTask {
+                folder: FolderTask {
+                    label: run.label.clone(),
+                    key: key(recipe, &run),
+                    dir: dir.join(&run.label),
+                },
+                run,
+                point: None,
+            });
+            continue;
+        }
+        for repeat in 1..=repeats {
+            let folder = format!("repeat_{repeat}");
+            let mut r = run.clone();
+            r.workload.repeats = None;
+            r.workload.seed = run.workload.seed.wrapping_add(u64::from(repeat - 1));
+            r.label = format!("{}/{folder}", run.label);
+            tasks.push(BenchTask {
+                folder: FolderTask {
+                    label: folder.clone(),
+                    key: key(recipe, &r),
+                    dir: dir.join(&run.label).join(&folder),
+                },
+                point: Some(Point {
+                    label: run.label.clone(),
+                    dir: dir.join(&run.label),
+                    repeat,
+                    repeats,
+                }),
+                run: r,
+            });
+        }
+    }
+    tasks
 }

@@ -37,7 +37,15 @@ impl Settings {
         };
         let mut benchmarks = Vec::new();
         for word in names {
-            let (name, benchmark) = repro::recipe::benchmark::load_named(&dir, &word)?;
+            let (name, mut benchmark) = repro::recipe::benchmark::load_named(&dir, &word)?;
+            // `--repeats`: every point of a one-server matrix (a search picks its own points).
+            if let (Some(n), repro::recipe::benchmark::Benchmark::Serve(r)) =
+                (args.repeats, &mut benchmark)
+            {
+                if r.capacity.is_none() && r.prefill_profile.is_none() {
+                    r.workload.repeats = Some(n);
+                }
+            }
             benchmarks.push(repro::plan::benchmark::plan(name, benchmark, &args.results));
         }
         let ctx = Context {
@@ -152,6 +160,9 @@ fn run_one(
         &mut |event| print::capacity_event(&event, out.quiet),
     )?;
     let bench = bench_dir(&ctx.results, name);
+    for warning in &ran.warnings {
+        eprintln!("warning: {warning}");
+    }
     for warning in repro::render::draw::beside(&bench, name) {
         eprintln!("warning: {warning}");
     }

@@ -346,6 +346,11 @@ pub struct WorkloadSpec {
     /// when unset, so the runs of recipes without it keep theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<PrioritySpec>,
+    /// Run each point of the matrix this many times (repeat k with seed `seed + k - 1`), each
+    /// repeat a run of its own under `<label>/repeat_<k>/`; the point's `summary.json` has the
+    /// spread over them (`repeats`). Left out of the key when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
 }
 
 /// Where a request's priority comes from.
