@@ -24,6 +24,7 @@ mod patch;
 mod prepare;
 mod readme;
 mod render;
+mod repeats;
 mod report;
 mod resume;
 mod slurm;

@@ -184,6 +184,10 @@ impl BenchJob for ServeJob<'_> {
         &task.folder
     }
 
+    fn label(task: &BenchTask) -> &str {
+        &task.run.label
+    }
+
     fn manifest(&self, task: &BenchTask) -> RunManifest {
         RunManifest {
             format: FORMAT,

@@ -258,11 +258,14 @@ pub fn latency_chart(bench: &str, runs: &[BenchRunData], metric: Latency) -> Lin
                 })
                 .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
                 .collect();
-            let label = if config.is_empty() {
+            let mut label = if config.is_empty() {
                 format!("{} {pct}", metric.name())
             } else {
                 format!("{} {pct} ({config})", metric.name())
             };
+            if !bars.is_empty() {
+                label.push_str(", bars: 95% CI over repeats");
+            }
             series.push(Series {
                 label,
                 points: xy,

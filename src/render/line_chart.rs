@@ -60,6 +60,7 @@ impl Render for LineChartData {
                 for &(bx, lo, hi) in &s.bars {
                     let (a, b) = (ax.px(bx, lo), ax.px(bx, hi));
                     fig.line(&[a, b], color(i), style::LINE_WIDTH, false);
+                    occupied.points.extend([a, b]);
                     for end in [a, b] {
                         let cap = [(end.0 - pt(3.0), end.1), (end.0 + pt(3.0), end.1)];
                         fig.line(&cap, color(i), style::LINE_WIDTH, false);
