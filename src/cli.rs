@@ -210,7 +210,7 @@ pub enum BenchCommand {
     /// <results>/imported/<tool>/bench-<name>/<run>/ (one run per file, named by its stem):
     /// `repro render bench-<name>` draws them beside the runs of results/bench-<name>/
     #[command(
-        after_help = "Examples:\n  repro bench import vllm-rate4.json vllm-rate8.json --name mock-serve\n  repro bench import results/bench-mock-serve/rate_20.0/vllm-bench.json --name again --results results\n  repro render bench-mock-serve --results results --out figs   # repro's runs and the imported side by side\n\nRead: `vllm bench serve --save-result` files (vllm-bench's too, and repro's own vllm-bench.json).\nWith --save-detailed the per-request lists become records (CDFs, percentiles as repro computes them);\nwithout, the summary holds the file's statistics. Every file is checked before anything is written."
+        after_help = "Examples:\n  repro bench import vllm-rate4.json vllm-rate8.json --name mock-serve\n  repro bench import results/bench-mock-serve/rate_20.0/vllm-bench.json --name again --results results\n  repro render bench-mock-serve --results results --out figs   # repro's runs and the imported side by side\n  repro bench import artifacts/my-run/profile_export.jsonl --name mock-serve   # AIPerf's, under imported/aiperf/\n\nRead: `vllm bench serve --save-result` files (vllm-bench's too, and repro's own vllm-bench.json);\nAIPerf's per-request profile_export.jsonl. With --save-detailed vLLM's per-request lists become\nrecords (CDFs, percentiles as repro computes them); without, the summary holds the file's statistics.\nA file named as its tool names it (vllm-bench.json, profile_export.jsonl) is named by its folder.\nEvery file is checked before anything is written."
     )]
     Import(BenchImportArgs),
 }

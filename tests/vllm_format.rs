@@ -152,7 +152,7 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
         "{}",
         out.stdout
     );
-    let back_dir = t.path("results/imported/vllm-bench/bench-v/vllm-bench");
+    let back_dir = t.path("results/imported/vllm-bench/bench-v/default");
     let back = json(&back_dir.join("summary.json"));
     assert_eq!(back["requests"], summary["requests"]);
     assert_eq!(back["outcomes"]["ok"], summary["outcomes"]["ok"]);
@@ -200,7 +200,7 @@ fn a_runs_vllm_file_has_vllms_keys_and_imports_back_to_the_same_numbers() {
         out.stdout
     );
     if let Some(text) = crate::render::pdftotext(&t.path("out/bench-v-compare.pdf")) {
-        assert!(text.contains("vllm-bench/vllm-bench"), "{text}");
+        assert!(text.contains("vllm-bench/default"), "{text}");
         assert!(text.contains("default"), "{text}");
     }
 }
@@ -240,4 +240,23 @@ fn a_bad_result_file_is_refused_naming_the_file_and_the_key_and_nothing_is_writt
     assert!(t
         .path("results/imported/vllm-bench/bench-ok/ok/summary.json")
         .is_file());
+}
+
+/// AIPerf's per-request export (a fixture written from its documented format).
+#[test]
+fn aiperfs_per_request_export_imports_as_records() {
+    let t = Test::new();
+    let fixture = fixture("aiperf/c4/profile_export.jsonl");
+    t.run_with(["bench", "import"]).failure();
+    let path = fixture.to_str().unwrap();
+    let out = t
+        .run_with(["bench", "import", path, "--name", "peers"])
+        .success();
+    assert!(out.stdout.contains("(aiperf): 3/4 ok"), "{}", out.stdout);
+    let dir = t.path("results/imported/aiperf/bench-peers/c4");
+    let summary = json(&dir.join("summary.json"));
+    assert_eq!(summary["outcomes"]["error"], 1);
+    close(num(&summary["ttft"]["p50"]), 0.020, "ttft p50");
+    assert_eq!(summary["output_tokens"], 12);
+    assert!(dir.join("profile_export.jsonl").is_file());
 }

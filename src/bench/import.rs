@@ -1,4 +1,5 @@
-//! `repro bench import`: other tools' result files as benchmark runs of repro's layout, kept
+//! `repro bench import`: other tools' result files (vLLM's `--save-result` JSON, AIPerf's
+//! `profile_export.jsonl`) as benchmark runs of repro's layout, kept
 //! apart by tool — `<results>/imported/<tool>/bench-<name>/<run>/{records.jsonl, summary.json,
 //! cdf.json, run.json}` and the source file itself — so `repro render` draws them as it draws
 //! repro's runs, and beside the runs of `<results>/bench-<name>/` of the same name.
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::aiperf_format;
 use super::curves;
 use super::files;
 use super::vllm_format::{self, FormatError, Imported};
@@ -21,6 +23,8 @@ use crate::artifacts::layout::TEMP_PREFIX;
 pub enum Tool {
     /// `vllm bench serve --save-result` (and vllm-bench, and repro's own `vllm-bench.json`).
     VllmBench,
+    /// AIPerf's per-request `profile_export.jsonl`.
+    Aiperf,
 }
 
 impl Tool {
@@ -28,6 +32,15 @@ impl Tool {
     pub fn name(self) -> &'static str {
         match self {
             Tool::VllmBench => "vllm-bench",
+            Tool::Aiperf => "aiperf",
+        }
+    }
+
+    /// The name the tool gives its file: the source is kept under it beside the run.
+    fn file(self) -> &'static str {
+        match self {
+            Tool::VllmBench => vllm_format::FILE,
+            Tool::Aiperf => aiperf_format::FILE,
         }
     }
 
@@ -123,8 +136,31 @@ fn folder_name(text: &str) -> String {
     }
 }
 
-fn stem(path: &Path) -> String {
-    folder_name(&path.file_stem().unwrap_or_default().to_string_lossy())
+/// A run's name: its file's stem, or — for a file under the name its tool always gives it
+/// (repro's `vllm-bench.json`, AIPerf's `profile_export.jsonl`) — its folder's name (with the
+/// point's, for a repeat: `rate_20.0-repeat_1`).
+fn label_of(path: &Path, tool: Tool) -> String {
+    let name = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let standard = Path::new(tool.file())
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy();
+    if stem != standard {
+        return folder_name(&stem);
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match name(parent) {
+        Some(dir) if dir.starts_with("repeat_") => match name(parent.and_then(Path::parent)) {
+            Some(point) => folder_name(&format!("{point}-{dir}")),
+            None => folder_name(&dir),
+        },
+        Some(dir) => folder_name(&dir),
+        None => folder_name(&stem),
+    }
 }
 
 fn read(path: &Path) -> Result<Read, ImportError> {
@@ -137,19 +173,27 @@ fn read(path: &Path) -> Result<Read, ImportError> {
         source,
     };
     let text = String::from_utf8_lossy(&bytes);
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format(FormatError::Json(e.to_string())))?;
-    let tool = Tool::of(&value).ok_or_else(|| ImportError::Unknown {
-        path: path.to_path_buf(),
-    })?;
-    let imported = match tool {
-        Tool::VllmBench => vllm_format::from_file(&text).map_err(format)?,
+    let whole = serde_json::from_str::<serde_json::Value>(&text);
+    let tool = match &whole {
+        Ok(value) if Tool::of(value).is_some() => Tool::VllmBench,
+        _ if aiperf_format::is_aiperf(&text) => Tool::Aiperf,
+        Err(e) => return Err(format(FormatError::Json(e.to_string()))),
+        Ok(_) => {
+            return Err(ImportError::Unknown {
+                path: path.to_path_buf(),
+            })
+        }
     };
+    let imported = match tool {
+        Tool::VllmBench => vllm_format::from_file(&text),
+        Tool::Aiperf => aiperf_format::from_jsonl(&text),
+    }
+    .map_err(format)?;
     Ok(Read {
         source: path.to_path_buf(),
         bytes,
         tool,
-        label: stem(path),
+        label: label_of(path, tool),
         imported,
     })
 }
@@ -247,10 +291,7 @@ fn stage(r: &Read, staging: &Path) -> Result<(), ImportError> {
         "cdf.json",
         files::pretty(&curves::run_cdfs(&i.records)).as_bytes(),
     )?;
-    let source_name = match r.tool {
-        Tool::VllmBench => vllm_format::FILE,
-    };
-    put(source_name, &r.bytes)?;
+    put(r.tool.file(), &r.bytes)?;
     let run = json!({
         "format": 1,
         "tool": r.tool.name(),
@@ -347,6 +388,22 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, ImportError::Unknown { .. }), "{err}");
         assert!(err.to_string().contains("other.json"));
+    }
+
+    #[test]
+    fn a_tools_own_file_name_is_named_by_its_folder() {
+        let l = |p: &str, t| label_of(Path::new(p), t);
+        assert_eq!(l("x/rate-4.json", Tool::VllmBench), "rate-4");
+        assert_eq!(
+            l("b/rate_20.0/vllm-bench.json", Tool::VllmBench),
+            "rate_20.0"
+        );
+        assert_eq!(
+            l("b/rate_20.0/repeat_2/vllm-bench.json", Tool::VllmBench),
+            "rate_20.0-repeat_2"
+        );
+        assert_eq!(l("artifacts/c8/profile_export.jsonl", Tool::Aiperf), "c8");
+        assert_eq!(l("vllm-bench.json", Tool::VllmBench), "vllm-bench");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! `event`, `files`, `measures`, `harness`, `aggregate`.
 
 pub mod aggregate;
+pub mod aiperf_format;
 pub mod benchmark;
 pub mod caches;
 pub mod capacity;

@@ -221,6 +221,12 @@ pub enum FormatError {
         found: usize,
         expected: usize,
     },
+    /// In a file of JSON lines (AIPerf's).
+    #[error("line {line}: {source}")]
+    AtLine {
+        line: usize,
+        source: Box<FormatError>,
+    },
 }
 
 /// A result file read back: its records (where it has the per-request lists:
