@@ -64,9 +64,11 @@ pub fn plan(name: &str, recipe: &BenchRecipe, results: &Path) -> Vec<BenchTask> 
     let dir = crate::artifacts::layout::bench_dir(results, name);
     let searched = recipe.capacity.is_some() || recipe.prefill_profile.is_some();
     let mut tasks = Vec::new();
-    for run in recipe.runs() {
+    for mut run in recipe.runs() {
         let repeats = run.workload.repeats.unwrap_or(1);
         if repeats <= 1 || searched {
+            // `repeats = 1` is the run itself, under the key it has without repeats.
+            run.workload.repeats = None;
             tasks.push(BenchTask {
                 folder: FolderTask {
                     label: run.label.clone(),
@@ -101,4 +103,53 @@ pub fn plan(name: &str, recipe: &BenchRecipe, results: &Path) -> Vec<BenchTask> 
         }
     }
     tasks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe(repeats: &str) -> BenchRecipe {
+        let text = format!(
+            r#"title = "t"
+[server]
+kind = "command"
+model = "mock"
+command = ["mock", "--port", "{{port}}"]
+[workload]
+arrival = "poisson"
+requests = 10
+seed = 7
+{repeats}
+prompt = {{ kind = "synthetic", len = {{ dist = "fixed", value = 4 }} }}
+output_len = {{ dist = "fixed", value = 2 }}
+[matrix]
+rate = [1.0, 2.0]
+"#
+        );
+        BenchRecipe::parse(Path::new("t.toml"), &text).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_point_is_seeded_runs_under_its_folder() {
+        let tasks = plan("t", &recipe("repeats = 3"), Path::new("r"));
+        assert_eq!(tasks.len(), 6);
+        let t = &tasks[1];
+        assert_eq!(t.run.label, "rate_1.0/repeat_2");
+        assert_eq!(t.folder.label, "repeat_2");
+        assert_eq!(t.folder.dir, Path::new("r/bench-t/rate_1.0/repeat_2"));
+        assert_eq!(t.run.workload.seed, 8);
+        let point = t.point.as_ref().unwrap();
+        assert_eq!((point.repeat, point.repeats), (2, 3));
+        assert_eq!(point.dir, Path::new("r/bench-t/rate_1.0"));
+        // Raising the count keeps the keys of the repeats done: only new ones run.
+        let more = plan("t", &recipe("repeats = 4"), Path::new("r"));
+        assert_eq!(more[1].folder.key, tasks[1].folder.key);
+        // One repeat is the run itself, under its key without repeats.
+        let one = plan("t", &recipe("repeats = 1"), Path::new("r"));
+        let none = plan("t", &recipe(""), Path::new("r"));
+        assert_eq!(one[0].folder.key, none[0].folder.key);
+        assert_eq!(one[0].folder.dir, Path::new("r/bench-t/rate_1.0"));
+        assert!(none[0].point.is_none());
+    }
 }
