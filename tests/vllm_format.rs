@@ -260,3 +260,26 @@ fn aiperfs_per_request_export_imports_as_records() {
     assert_eq!(summary["output_tokens"], 12);
     assert!(dir.join("profile_export.jsonl").is_file());
 }
+
+/// GuideLLM's report (a fixture written from its schema): a run per benchmark of the sweep.
+#[test]
+fn guidellms_report_imports_as_a_run_per_benchmark() {
+    let t = Test::new();
+    let fixture = fixture("guidellm/sweep.json");
+    let path = fixture.to_str().unwrap();
+    let out = t
+        .run_with(["bench", "import", path, "--name", "peers"])
+        .success();
+    assert!(out.stdout.contains("(guidellm): 2/3 ok"), "{}", out.stdout);
+    let dir = t.path("results/imported/guidellm/bench-peers");
+    let first = json(&dir.join("sweep-1-constant-10/summary.json"));
+    close(num(&first["ttft"]["mean"]), 0.025, "ttft mean");
+    // (e2e − ttft) / 3: (0.06 − 0.02) / 3 and (0.07 − 0.03) / 3
+    close(num(&first["tpot"]["mean"]), 0.04 / 3.0, "tpot mean");
+    assert_eq!(first["outcomes"]["error"], 1);
+    assert_eq!(
+        json(&dir.join("sweep-1-constant-10/run.json"))["params"]["rate"],
+        10.0
+    );
+    assert!(dir.join("sweep-2-synchronous/summary.json").is_file());
+}

@@ -1,5 +1,5 @@
 //! `repro bench import`: other tools' result files (vLLM's `--save-result` JSON, AIPerf's
-//! `profile_export.jsonl`) as benchmark runs of repro's layout, kept
+//! `profile_export.jsonl`, GuideLLM's `benchmarks.json`) as benchmark runs of repro's layout, kept
 //! apart by tool — `<results>/imported/<tool>/bench-<name>/<run>/{records.jsonl, summary.json,
 //! cdf.json, run.json}` and the source file itself — so `repro render` draws them as it draws
 //! repro's runs, and beside the runs of `<results>/bench-<name>/` of the same name.
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::aiperf_format;
 use super::curves;
 use super::files;
+use super::guidellm_format;
 use super::vllm_format::{self, FormatError, Imported};
 use crate::artifacts::layout::TEMP_PREFIX;
 
@@ -25,6 +26,8 @@ pub enum Tool {
     VllmBench,
     /// AIPerf's per-request `profile_export.jsonl`.
     Aiperf,
+    /// GuideLLM's `benchmarks.json` (a run per benchmark of the report).
+    Guidellm,
 }
 
 impl Tool {
@@ -33,6 +36,7 @@ impl Tool {
         match self {
             Tool::VllmBench => "vllm-bench",
             Tool::Aiperf => "aiperf",
+            Tool::Guidellm => "guidellm",
         }
     }
 
@@ -41,6 +45,7 @@ impl Tool {
         match self {
             Tool::VllmBench => vllm_format::FILE,
             Tool::Aiperf => aiperf_format::FILE,
+            Tool::Guidellm => guidellm_format::FILE,
         }
     }
 
@@ -109,13 +114,12 @@ pub struct ImportedRun {
     pub detailed: bool,
 }
 
-/// A file read and converted, not written yet.
+/// A file read and converted, not written yet: its runs (one, or a GuideLLM report's each).
 struct Read {
     source: PathBuf,
     bytes: Vec<u8>,
     tool: Tool,
-    label: String,
-    imported: Imported,
+    runs: Vec<(String, Imported)>,
 }
 
 /// A name fit for a folder: letters, digits, `.`, `_`, `-`; anything else becomes `_`.
@@ -176,6 +180,7 @@ fn read(path: &Path) -> Result<Read, ImportError> {
     let whole = serde_json::from_str::<serde_json::Value>(&text);
     let tool = match &whole {
         Ok(value) if Tool::of(value).is_some() => Tool::VllmBench,
+        Ok(value) if guidellm_format::is_guidellm(value) => Tool::Guidellm,
         _ if aiperf_format::is_aiperf(&text) => Tool::Aiperf,
         Err(e) => return Err(format(FormatError::Json(e.to_string()))),
         Ok(_) => {
@@ -184,73 +189,86 @@ fn read(path: &Path) -> Result<Read, ImportError> {
             })
         }
     };
-    let imported = match tool {
-        Tool::VllmBench => vllm_format::from_file(&text),
-        Tool::Aiperf => aiperf_format::from_jsonl(&text),
-    }
-    .map_err(format)?;
+    let label = label_of(path, tool);
+    let runs = match (tool, &whole) {
+        (Tool::VllmBench, _) => vec![(label, vllm_format::from_file(&text).map_err(format)?)],
+        (Tool::Aiperf, _) => vec![(label, aiperf_format::from_jsonl(&text).map_err(format)?)],
+        (Tool::Guidellm, Ok(value)) => guidellm_format::from_report(value)
+            .map_err(format)?
+            .into_iter()
+            .map(|(b, imported)| (folder_name(&format!("{label}-{b}")), imported))
+            .collect(),
+        (Tool::Guidellm, Err(_)) => unreachable!("a GuideLLM report is JSON"),
+    };
     Ok(Read {
         source: path.to_path_buf(),
         bytes,
         tool,
-        label: label_of(path, tool),
-        imported,
+        runs,
     })
 }
 
 /// Import `spec.files`: all are read and checked first; then each becomes a run.
 pub fn import(spec: &ImportSpec<'_>) -> Result<Vec<ImportedRun>, ImportError> {
     let mut reads: Vec<Read> = Vec::new();
+    let mut labels: Vec<(Tool, String, PathBuf)> = Vec::new();
     for path in spec.files {
         let r = read(path)?;
-        if let Some(first) = reads
-            .iter()
-            .find(|o| o.label == r.label && o.tool == r.tool)
-        {
-            return Err(ImportError::SameLabel {
-                label: r.label,
-                first: first.source.clone(),
-                second: r.source,
-            });
+        for (label, _) in &r.runs {
+            let same = |(t, l, _): &&(Tool, String, PathBuf)| *t == r.tool && l == label;
+            if let Some((_, _, first)) = labels.iter().find(same) {
+                return Err(ImportError::SameLabel {
+                    label: label.clone(),
+                    first: first.clone(),
+                    second: r.source.clone(),
+                });
+            }
+            labels.push((r.tool, label.clone(), r.source.clone()));
         }
         reads.push(r);
     }
     let name = match spec.name {
         Some(name) => folder_name(name),
-        None => reads.first().map_or("imported".into(), |r| r.label.clone()),
+        None => spec.files.first().map_or("imported".into(), |p| stem(p)),
     };
-    let dir_of = |r: &Read| {
+    let dir_of = |tool: Tool, label: &str| {
         spec.results
             .join("imported")
-            .join(r.tool.name())
+            .join(tool.name())
             .join(format!("bench-{name}"))
-            .join(&r.label)
+            .join(label)
     };
     if !spec.force {
-        if let Some(dir) = reads.iter().map(dir_of).find(|d| d.exists()) {
+        let mut dirs = labels.iter().map(|(t, l, _)| dir_of(*t, l));
+        if let Some(dir) = dirs.find(|d| d.exists()) {
             return Err(ImportError::Exists { dir });
         }
     }
-    reads
-        .iter()
-        .map(|r| {
-            let dir = dir_of(r);
-            write_run(r, &dir)?;
-            Ok(ImportedRun {
+    let mut done = Vec::new();
+    for r in &reads {
+        for (label, imported) in &r.runs {
+            let dir = dir_of(r.tool, label);
+            write_run(r, label, imported, &dir)?;
+            done.push(ImportedRun {
                 source: r.source.clone(),
                 tool: r.tool,
                 dir,
-                requests: r.imported.summary.requests,
-                ok: r.imported.summary.outcomes.get("ok").copied().unwrap_or(0),
-                detailed: !r.imported.records.is_empty(),
-            })
-        })
-        .collect()
+                requests: imported.summary.requests,
+                ok: imported.summary.outcomes.get("ok").copied().unwrap_or(0),
+                detailed: !imported.records.is_empty(),
+            });
+        }
+    }
+    Ok(done)
+}
+
+fn stem(path: &Path) -> String {
+    folder_name(&path.file_stem().unwrap_or_default().to_string_lossy())
 }
 
 /// One run's files into a staging folder beside `dir`, then renamed to `dir` (an earlier
 /// import there replaced).
-fn write_run(r: &Read, dir: &Path) -> Result<(), ImportError> {
+fn write_run(r: &Read, label: &str, imported: &Imported, dir: &Path) -> Result<(), ImportError> {
     let write_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ImportError::Write { path, source }
@@ -258,15 +276,14 @@ fn write_run(r: &Read, dir: &Path) -> Result<(), ImportError> {
     let parent = dir.parent().expect("a run folder has a parent");
     std::fs::create_dir_all(parent).map_err(write_error(parent))?;
     let staging = parent.join(format!(
-        "{TEMP_PREFIX}import-{}-{}",
-        r.label,
+        "{TEMP_PREFIX}import-{label}-{}",
         std::process::id()
     ));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(write_error(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(write_error(&staging))?;
-    let staged = stage(r, &staging);
+    let staged = stage(r, label, imported, &staging);
     if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
@@ -277,14 +294,13 @@ fn write_run(r: &Read, dir: &Path) -> Result<(), ImportError> {
     std::fs::rename(&staging, dir).map_err(write_error(dir))
 }
 
-fn stage(r: &Read, staging: &Path) -> Result<(), ImportError> {
+fn stage(r: &Read, label: &str, i: &Imported, staging: &Path) -> Result<(), ImportError> {
     let put = |name: &str, bytes: &[u8]| {
         files::write(staging, name, bytes).map_err(|e| ImportError::Write {
             path: e.path,
             source: e.source,
         })
     };
-    let i = &r.imported;
     put("records.jsonl", &files::records_jsonl(&i.records))?;
     put("summary.json", files::pretty(&i.summary).as_bytes())?;
     put(
@@ -295,7 +311,7 @@ fn stage(r: &Read, staging: &Path) -> Result<(), ImportError> {
     let run = json!({
         "format": 1,
         "tool": r.tool.name(),
-        "label": r.label,
+        "label": label,
         "source": r.source.display().to_string(),
         "source_sha256": hex::encode(Sha256::digest(&r.bytes)),
         "imported_unix_s": crate::sys::unix_now(),

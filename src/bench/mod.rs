@@ -27,6 +27,7 @@ pub mod dry_run;
 pub mod error;
 pub mod event;
 pub mod files;
+pub mod guidellm_format;
 pub mod harness;
 pub mod import;
 pub mod load;
