@@ -109,7 +109,7 @@ pub enum Command {
     FakeEngine(FakeEngineArgs),
     /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
     #[command(
-        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench cpu-smoke --on n2 --wait       # sbatch it to n2's Slurm partition (machines.toml)\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench mock-engines                   # two servers side by side, one workload\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,server.log,run.json}"
+        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench cpu-smoke --on n2 --wait       # sbatch it to n2's Slurm partition (machines.toml)\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench mock-engines                   # two servers side by side, one workload\n  repro bench mock-serve --repeats 3         # each point 3 seeded runs: mean, std, cv, 95% interval\n  repro bench import vllm-result.json --name mock-serve   # vLLM's --save-result, AIPerf's, GuideLLM's\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,vllm-bench.json,server.log,run.json}"
     )]
     Bench(BenchArgs),
     /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
@@ -166,6 +166,11 @@ pub struct BenchArgs {
     /// Run again even the runs that are done
     #[arg(long)]
     pub force: bool,
+    /// Run each point of a one-server benchmark's matrix N times (seeds seed, seed+1, …; each
+    /// repeat resumable under <label>/repeat_<k>/): the point's summary gives each metric's
+    /// mean, std, cv and 95% interval (Student's t); overrides the recipe's `repeats`
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeats: Option<u32>,
     /// The results folder (holds bench-<name>/ folders)
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub results: PathBuf,
@@ -205,6 +210,29 @@ pub enum BenchCommand {
         after_help = "Examples:\n  repro bench dataset --prompts prompts.txt --out data/oracle.jsonl --model tiny-llama --device cpu\n  repro bench dataset --prompts arena.json --out oracle.jsonl --model qwen-0.5b --max-tokens 512 --limit 1000\n\nPrompts: one per line (.txt), JSON Lines of {\"prompt\" | \"input\" | \"text\": …}, or a JSON array of\nthose or of chatbot_arena_conversations records (the first user turn of `conversation_a`)."
     )]
     Dataset(DatasetArgs),
+    /// Other tools' result files as benchmark runs of repro's layout, under
+    /// <results>/imported/<tool>/bench-<name>/<run>/ (one run per file, named by its stem):
+    /// `repro render bench-<name>` draws them beside the runs of results/bench-<name>/
+    #[command(
+        after_help = "Examples:\n  repro bench import vllm-rate4.json vllm-rate8.json --name mock-serve\n  repro bench import results/bench-mock-serve/rate_20.0/vllm-bench.json --name again --results results\n  repro render bench-mock-serve --results results --out figs   # repro's runs and the imported side by side\n  repro bench import artifacts/my-run/profile_export.jsonl --name mock-serve   # AIPerf's, under imported/aiperf/\n\nRead: `vllm bench serve --save-result` files (vllm-bench's too, and repro's own vllm-bench.json);\nAIPerf's per-request profile_export.jsonl; GuideLLM's benchmarks.json (a run per benchmark). With --save-detailed vLLM's per-request lists become\nrecords (CDFs, percentiles as repro computes them); without, the summary holds the file's statistics.\nA file named as its tool names it (vllm-bench.json, profile_export.jsonl) is named by its folder.\nEvery file is checked before anything is written."
+    )]
+    Import(BenchImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchImportArgs {
+    /// Result files (JSON)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The benchmark they belong to (`bench-<name>`); default: the first file's stem
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The results folder (the runs go under its `imported/<tool>/`)
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub results: PathBuf,
+    /// Replace runs imported before under the same names
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

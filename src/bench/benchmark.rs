@@ -24,6 +24,9 @@ pub struct Ran {
     pub capacity: Option<CapacityFile>,
     /// A prefill profile's `prefill.json`, where its runs gave one.
     pub prefill: Option<PrefillFile>,
+    /// What the command should say: each repeated point's metrics that vary above the
+    /// threshold, by name.
+    pub warnings: Vec<String>,
 }
 
 /// Run what `planned` has not done before (all of it with `ctx.force`).
@@ -46,10 +49,11 @@ pub fn run(
                 return Ok(Ran {
                     failed,
                     capacity: Some(file),
-                    prefill: None,
+                    ..Ran::default()
                 });
             }
-            let failed = super::runner::run_benchmark(name, recipe, tasks, ctx, on_event)?;
+            let (failed, warnings) =
+                super::runner::run_benchmark(name, recipe, tasks, ctx, on_event)?;
             let prefill = match &recipe.prefill_profile {
                 Some(p) => {
                     let bench = bench_dir(&ctx.results, name);
@@ -61,6 +65,7 @@ pub fn run(
                 failed,
                 capacity: None,
                 prefill,
+                warnings,
             })
         }
         PlannedKind::Offline { recipe, tasks } => Ok(Ran {

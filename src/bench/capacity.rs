@@ -373,6 +373,7 @@ pub fn probe_task(
             dir: config_dir(results, name, &config.label).join(&run.label),
         },
         run,
+        point: None,
     }
 }
 

@@ -62,3 +62,33 @@ pub struct Arrivals {
     /// the async runtime's delay in starting the request).
     pub dispatch_lag: Dist,
 }
+
+/// One metric over the repeats of a point: the mean, the sample standard deviation (n − 1),
+/// the coefficient of variation (std / mean) and the 95% confidence interval of the mean by
+/// Student's t with n − 1 degrees of freedom; `values` in repeat order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub std: f64,
+    /// `null` where the mean is 0.
+    pub cv: Option<f64>,
+    /// `[mean − t·std/√n, mean + t·std/√n]`; `[mean, mean]` for one repeat.
+    pub ci95: [f64; 2],
+    pub values: Vec<f64>,
+}
+
+/// The spread of a point's metrics over its repeats (`summary.json`'s `repeats`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepeatStats {
+    /// Complete repeats the point's numbers are over, of `planned`.
+    pub n: usize,
+    pub planned: usize,
+    /// Which interval `ci95` is.
+    pub interval: String,
+    /// A metric whose `cv` is above this is named in `high_cv` (and warned about).
+    pub cv_threshold: f64,
+    /// Per metric (`ttft.p50`, `request_throughput`, …) its spread.
+    pub metrics: indexmap::IndexMap<String, Spread>,
+    /// The metrics whose `cv` is above `cv_threshold`.
+    pub high_cv: Vec<String>,
+}

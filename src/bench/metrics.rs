@@ -196,6 +196,9 @@ pub struct Summary {
     /// summaries written before repro recorded it.
     #[serde(default)]
     pub startup: Option<super::startup::Startup>,
+    /// A repeated point's spread over its repeats (`bench::repeats`); absent for a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<super::measures::RepeatStats>,
     pub definitions: IndexMap<String, String>,
 }
 
@@ -264,6 +267,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         client: None,
         by_tool: Some(super::tools::by_tool(records)),
         startup: None,
+        repeats: None,
         definitions: definitions()
             .into_iter()
             .chain(super::tools::definitions())

@@ -13,6 +13,7 @@
 //! `event`, `files`, `measures`, `harness`, `aggregate`.
 
 pub mod aggregate;
+pub mod aiperf_format;
 pub mod benchmark;
 pub mod caches;
 pub mod capacity;
@@ -26,7 +27,9 @@ pub mod dry_run;
 pub mod error;
 pub mod event;
 pub mod files;
+pub mod guidellm_format;
 pub mod harness;
+pub mod import;
 pub mod load;
 pub mod loadcheck;
 pub mod measures;
@@ -37,6 +40,7 @@ pub mod offline;
 pub mod pareto;
 pub mod prefill;
 pub mod record;
+pub mod repeats;
 pub mod runner;
 pub mod schedule;
 pub mod server;
@@ -44,6 +48,7 @@ pub mod startup;
 pub mod tenants;
 pub mod together;
 pub mod tools;
+pub mod vllm_format;
 pub mod workload;
 
 pub use context::Context;

@@ -185,6 +185,10 @@ impl BenchJob for ServeJob<'_> {
         &task.folder
     }
 
+    fn label(task: &BenchTask) -> &str {
+        &task.run.label
+    }
+
     fn manifest(&self, task: &BenchTask) -> RunManifest {
         RunManifest {
             format: FORMAT,
@@ -341,6 +345,13 @@ impl ServeJob<'_> {
         let logged = launch.argv.is_some().then_some(log.as_path());
         let summary = self.summary(&loaded, measured, health_path, logged);
         write_results(staging, &loaded.records, &summary, &loaded.samples)?;
+        let info = vllm_info(run, &loaded, &summary, manifest.started_unix_s);
+        let vllm = super::vllm_format::to_file(&loaded.records, &summary, &info);
+        files::write(
+            staging,
+            super::vllm_format::FILE,
+            files::pretty(&vllm).as_bytes(),
+        )?;
         if let Some(status) = died {
             let records = &loaded.records;
             return Err(BenchError::ServerDied {
@@ -508,6 +519,34 @@ impl ServeJob<'_> {
     }
 }
 
+/// The setup keys of a run's `vllm-bench.json`, as `vllm bench serve` names them.
+fn vllm_info(
+    run: &BenchRun,
+    loaded: &Loaded,
+    summary: &Summary,
+    started_unix_s: f64,
+) -> super::vllm_format::RunInfo {
+    let w = &run.workload;
+    super::vllm_format::RunInfo {
+        date: super::vllm_format::date_of(started_unix_s),
+        backend: match w.endpoint {
+            crate::recipe::bench::Endpoint::Completions => "openai",
+            crate::recipe::bench::Endpoint::Chat => "openai-chat",
+        }
+        .into(),
+        label: run.label.clone(),
+        model: run.model.clone(),
+        num_prompts: loaded.records.len(),
+        request_rate: loaded.offered.target_rate,
+        burstiness: match w.arrival {
+            Arrival::Gamma => w.burstiness.unwrap_or(1.0),
+            _ => 1.0,
+        },
+        max_concurrency: loaded.offered.concurrency,
+        slo: summary.slo,
+    }
+}
+
 /// How the load is offered: open loop at the schedule's times, or closed at a concurrency.
 pub(crate) fn load_plan(
     w: &crate::recipe::bench::WorkloadSpec,
@@ -583,20 +622,22 @@ fn write_results(
     Ok(())
 }
 
-/// Every run of a benchmark (its plan), then its curves; returns how many runs failed. Stops
-/// early when interrupted.
+/// Every run of a benchmark (its plan), then its repeated points' summaries and its curves;
+/// returns how many runs failed, and the warnings of the repeated points (a metric varying
+/// more than `repeats::CV_THRESHOLD`). Stops early when interrupted.
 pub fn run_benchmark(
     name: &str,
     recipe: &BenchRecipe,
     tasks: &[BenchTask],
     ctx: &Context,
     on_event: &mut dyn FnMut(Event),
-) -> Result<usize, BenchError> {
+) -> Result<(usize, Vec<String>), BenchError> {
     let http = Http::new()?;
     let failed = run_tasks(name, recipe, tasks, ctx, &http, on_event)?;
+    let warnings = super::repeats::write_points(tasks)?;
     let bench = crate::artifacts::layout::bench_dir(&ctx.results, name);
     write_curves(&bench, tasks)?;
-    Ok(failed)
+    Ok((failed, warnings))
 }
 
 /// Run the tasks not done before (all with `force`); returns how many failed. Writes no curves
@@ -623,8 +664,17 @@ pub fn run_tasks(
 pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError> {
     let mut points = Vec::new();
     let mut sweep = Vec::new();
+    // A repeated point is one point: its summary over the repeats, once.
+    let mut seen = std::collections::HashSet::new();
     for task in tasks {
-        let path = task.folder.dir.join("summary.json");
+        let (label, dir) = match &task.point {
+            Some(p) => (&p.label, &p.dir),
+            None => (&task.run.label, &task.folder.dir),
+        };
+        if !seen.insert(dir) {
+            continue;
+        }
+        let path = dir.join("summary.json");
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
@@ -635,7 +685,7 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
         if summary.client.as_ref().is_some_and(|c| !c.valid) {
             continue;
         }
-        points.push(curves::point(&task.run.label, &summary));
+        points.push(curves::point(label, &summary));
         let params: indexmap::IndexMap<String, serde_json::Value> = task
             .run
             .params
@@ -647,7 +697,7 @@ pub fn write_curves(bench: &Path, tasks: &[BenchTask]) -> Result<(), BenchError>
                 )
             })
             .collect();
-        sweep.push((task.run.label.as_str(), params, summary));
+        sweep.push((label.as_str(), params, summary));
     }
     if points.is_empty() {
         return Ok(());

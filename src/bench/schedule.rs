@@ -36,6 +36,12 @@ pub trait BenchJob {
 
     fn folder(task: &Self::Task) -> &FolderTask;
 
+    /// The run's name in events: its folder's, unless the kind says otherwise (a repeat of a
+    /// point: `rate_2.0/repeat_1`).
+    fn label(task: &Self::Task) -> &str {
+        &Self::folder(task).label
+    }
+
     /// The manifest as the run begins: what is known of it before it starts.
     fn manifest(&self, task: &Self::Task) -> Self::Manifest;
 
@@ -94,7 +100,7 @@ pub fn run<J: BenchJob>(
             return Err(BenchError::Interrupted);
         }
         let folder = J::folder(task);
-        let label = &folder.label;
+        let label = J::label(task);
         if !ctx.force && state::<J>(task) == FolderState::Done {
             on_event(Event::Skipped { label });
             continue;

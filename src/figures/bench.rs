@@ -14,6 +14,8 @@ use crate::bench::metrics::Summary;
 pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// Vertical intervals `(x, low, high)` drawn with caps (a repeated point's 95% interval).
+    pub bars: Vec<(f64, f64, f64)>,
 }
 
 /// A chart of lines with markers, a title, axis labels and a legend.
@@ -200,40 +202,64 @@ impl Latency {
 /// Latency (ms) against achieved request rate (req/s; the request throughput where the rate was
 /// not measured): a p50 and a p99 line per configuration, points sorted by rate.
 pub fn latency_chart(bench: &str, runs: &[BenchRunData], metric: Latency) -> LineChartData {
-    let mut configs: IndexMap<String, Vec<curves::Point>> = IndexMap::new();
+    type Run<'a> = (
+        curves::Point,
+        Option<&'a crate::bench::measures::RepeatStats>,
+    );
+    let mut configs: IndexMap<String, Vec<Run<'_>>> = IndexMap::new();
     // A run the client limited says nothing of the server: it is left off the curves.
     for run in runs
         .iter()
         .filter(|r| r.summary.client.as_ref().is_none_or(|c| c.valid))
     {
-        configs
-            .entry(config_of(run))
-            .or_default()
-            .push(curves::point(&run.label, &run.summary));
+        configs.entry(config_of(run)).or_default().push((
+            curves::point(&run.label, &run.summary),
+            run.summary.repeats.as_ref(),
+        ));
     }
     let mut series = Vec::new();
     for (config, points) in &configs {
         type Get = fn(&curves::Point) -> Option<f64>;
-        let getters: [(&str, Get); 2] = match metric {
-            Latency::Ttft => [("p50", |p| p.ttft_p50), ("p99", |p| p.ttft_p99)],
-            Latency::Tpot => [("p50", |p| p.tpot_p50), ("p99", |p| p.tpot_p99)],
+        let getters: [(&str, &str, Get); 2] = match metric {
+            Latency::Ttft => [
+                ("p50", "ttft.p50", |p| p.ttft_p50),
+                ("p99", "ttft.p99", |p| p.ttft_p99),
+            ],
+            Latency::Tpot => [
+                ("p50", "tpot.p50", |p| p.tpot_p50),
+                ("p99", "tpot.p99", |p| p.tpot_p99),
+            ],
         };
-        for (pct, get) in getters {
+        for (pct, name, get) in getters {
+            let x_of = |p: &curves::Point| p.achieved_rate.unwrap_or(p.request_throughput);
             let mut xy: Vec<(f64, f64)> = points
                 .iter()
-                .filter_map(|p| {
-                    let x = p.achieved_rate.unwrap_or(p.request_throughput);
-                    get(p).map(|y| (x, y * 1000.0))
-                })
+                .filter_map(|(p, _)| get(p).map(|y| (x_of(p), y * 1000.0)))
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
                 .collect();
             xy.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let label = if config.is_empty() {
+            // A repeated point's 95% interval of the mean over its repeats.
+            let bars: Vec<(f64, f64, f64)> = points
+                .iter()
+                .filter_map(|(p, repeats)| {
+                    let [lo, hi] = (*repeats)?.metrics.get(name)?.ci95;
+                    Some((x_of(p), lo * 1000.0, hi * 1000.0))
+                })
+                .filter(|(x, lo, hi)| x.is_finite() && lo.is_finite() && hi.is_finite())
+                .collect();
+            let mut label = if config.is_empty() {
                 format!("{} {pct}", metric.name())
             } else {
                 format!("{} {pct} ({config})", metric.name())
             };
-            series.push(Series { label, points: xy });
+            if !bars.is_empty() {
+                label.push_str(", bars: 95% CI over repeats");
+            }
+            series.push(Series {
+                label,
+                points: xy,
+                bars,
+            });
         }
     }
     LineChartData {
@@ -254,6 +280,7 @@ pub fn cdf_chart(bench: &str, runs: &[BenchRunData], metric: &str) -> Option<Lin
             Some(Series {
                 label: run.label.clone(),
                 points: cdf.iter().map(|(v, f)| (v * 1000.0, *f)).collect(),
+                bars: vec![],
             })
         })
         .collect();
@@ -332,12 +359,14 @@ pub fn capacity_chart(file: &crate::bench::capacity::CapacityFile) -> LineChartD
         series.push(Series {
             label: format!("{}: capacity {capacity}", config.config),
             points,
+            bars: vec![],
         });
     }
     if lo.is_finite() {
         series.push(Series {
             label: format!("goal {}", file.spec.attainment),
             points: vec![(lo, file.spec.attainment), (hi, file.spec.attainment)],
+            bars: vec![],
         });
     }
     LineChartData {
@@ -362,6 +391,7 @@ pub fn prefill_chart(file: &crate::bench::prefill::PrefillFile) -> LineChartData
         series.push(Series {
             label: format!("{}: fastest TTFT", config.config),
             points: measured.clone(),
+            bars: vec![],
         });
         if let (Some(fit), Some(lo), Some(hi)) = (
             &config.fit,
@@ -383,6 +413,7 @@ pub fn prefill_chart(file: &crate::bench::prefill::PrefillFile) -> LineChartData
                     fit.rmse * 1000.0
                 ),
                 points,
+                bars: vec![],
             });
         }
     }
@@ -412,6 +443,12 @@ pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
         ("TPOT p99", |s| s.tpot.p99),
         ("E2E p50", |s| s.e2e.p50),
     ];
+    // A repeated point's bar carries its 95% interval (symmetric: mean ± t·s/√n).
+    let names = ["ttft.p50", "ttft.p99", "tpot.p50", "tpot.p99", "e2e.p50"];
+    let half_width = |s: &Summary, name: &str| {
+        let [lo, hi] = s.repeats.as_ref()?.metrics.get(name)?.ci95;
+        Some((hi - lo) / 2.0 * 1000.0)
+    };
     let series = runs
         .iter()
         .enumerate()
@@ -422,7 +459,7 @@ pub fn compare_chart(runs: &[BenchRunData]) -> Option<super::GroupedBarsData> {
                 .iter()
                 .map(|(_, get)| get(&run.summary).map(|v| v * 1000.0))
                 .collect(),
-            stderrs: vec![None; stats.len()],
+            stderrs: names.iter().map(|n| half_width(&run.summary, n)).collect(),
         })
         .collect();
     Some(super::GroupedBarsData {

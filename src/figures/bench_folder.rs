@@ -74,6 +74,8 @@ pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDa
         }
         runs => runs?,
     };
+    let mut runs = runs;
+    runs.extend(imported_beside(dir)?);
     for (stem, chart) in bench::charts(name, &runs) {
         charts.push(FolderChart {
             stem,
@@ -102,4 +104,93 @@ pub fn folder_charts(dir: &Path, name: &str) -> Result<Vec<FolderChart>, BenchDa
         }
     }
     Ok(charts)
+}
+
+/// The runs other tools made for the benchmark of folder `dir` (`<results>/bench-<name>`),
+/// as `repro bench import` keeps them: `<results>/imported/<tool>/bench-<name>/<run>/`, each
+/// labelled `<tool>/<run>` with `tool` in its params (a line of its own in the curves).
+pub fn imported_beside(dir: &Path) -> Result<Vec<bench::BenchRunData>, BenchDataError> {
+    let (Some(results), Some(folder)) = (dir.parent(), dir.file_name()) else {
+        return Ok(vec![]);
+    };
+    let imported = results.join("imported");
+    let Ok(entries) = std::fs::read_dir(&imported) else {
+        return Ok(vec![]);
+    };
+    let mut tools: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    tools.sort();
+    let mut runs = Vec::new();
+    for tool in tools {
+        let there = imported.join(&tool).join(folder);
+        if !there.is_dir() {
+            continue;
+        }
+        let found = match bench::load_runs(&there) {
+            Err(BenchDataError::NoRuns { .. }) => continue,
+            found => found?,
+        };
+        for mut run in found {
+            run.label = format!("{tool}/{}", run.label);
+            run.params.insert("tool".into(), tool.clone().into());
+            runs.push(run);
+        }
+    }
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_run(dir: &Path, params: serde_json::Value) {
+        std::fs::create_dir_all(dir).unwrap();
+        let summary = crate::bench::metrics::summarize(
+            &[],
+            crate::bench::metrics::Slo::default(),
+            crate::bench::metrics::Offered::default(),
+        );
+        let text = serde_json::to_string(&summary).unwrap();
+        std::fs::write(dir.join("summary.json"), text).unwrap();
+        let run = serde_json::json!({ "params": params });
+        std::fs::write(dir.join("run.json"), run.to_string()).unwrap();
+    }
+
+    #[test]
+    fn imported_runs_stand_beside_the_benchmarks_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let results = tmp.path();
+        let own = results.join("bench-b");
+        write_run(&own.join("rate_1.0"), serde_json::json!({"rate": 1.0}));
+        let imported = results.join("imported/vllm-bench/bench-b/run-a");
+        write_run(&imported, serde_json::json!({"rate": 2.0}));
+        // Another benchmark's import is not this one's.
+        write_run(
+            &results.join("imported/aiperf/bench-other/x"),
+            serde_json::json!({}),
+        );
+        let beside = imported_beside(&own).unwrap();
+        assert_eq!(beside.len(), 1);
+        assert_eq!(beside[0].label, "vllm-bench/run-a");
+        assert_eq!(beside[0].params["tool"], "vllm-bench");
+        let charts = folder_charts(&own, "b").unwrap();
+        let compare = charts
+            .iter()
+            .find(|c| c.stem == "bench-b-compare")
+            .expect("two runs to compare");
+        let ChartData::GroupedBars(bars) = &compare.chart else {
+            panic!("bars")
+        };
+        let names: Vec<&str> = bars.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["rate_1.0", "vllm-bench/run-a"]);
+        // The imported folder drawn alone has nothing beside it.
+        assert!(
+            imported_beside(&results.join("imported/vllm-bench/bench-b"))
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -231,6 +231,7 @@ pub fn param_chart(
                         .zip(values)
                         .filter_map(|(x, v)| mean_of(*stage, v).map(|y| (*x, y)))
                         .collect(),
+                    bars: vec![],
                 })
                 .filter(|s| !s.points.is_empty())
                 .collect();

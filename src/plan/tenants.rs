@@ -61,6 +61,7 @@ pub fn plan(name: &str, recipe: &TenantsRecipe, results: &Path) -> TenantsPlan {
                         dir: dir.join(&run.label),
                     },
                     run,
+                    point: None,
                 })
                 .collect()
         })

@@ -38,8 +38,10 @@ fn range(values: impl Iterator<Item = f64>, fixed_max: Option<f64>) -> std::ops:
 impl Render for LineChartData {
     fn figure(&self) -> Result<Figure, RenderError> {
         let points = || self.series.iter().flat_map(|s| s.points.iter());
+        let bars = || self.series.iter().flat_map(|s| s.bars.iter());
         let x = range(points().map(|p| p.0), None);
-        let y = range(points().map(|p| p.1), self.ymax);
+        let ys = points().map(|p| p.1).chain(bars().flat_map(|b| [b.1, b.2]));
+        let y = range(ys, self.ymax);
         let color = |i: usize| style::CYCLE[i % style::CYCLE.len()];
         tight_layout(|at| {
             let mut fig = Figure::new(8.0, 5.0);
@@ -54,6 +56,16 @@ impl Render for LineChartData {
                     }
                 }
                 occupied.points.extend(line);
+                // An interval: a vertical line with caps (matplotlib's errorbar, capsize 3).
+                for &(bx, lo, hi) in &s.bars {
+                    let (a, b) = (ax.px(bx, lo), ax.px(bx, hi));
+                    fig.line(&[a, b], color(i), style::LINE_WIDTH, false);
+                    occupied.points.extend([a, b]);
+                    for end in [a, b] {
+                        let cap = [(end.0 - pt(3.0), end.1), (end.0 + pt(3.0), end.1)];
+                        fig.line(&cap, color(i), style::LINE_WIDTH, false);
+                    }
+                }
             }
             fig.frame(&ax);
             let xa = Axis::new(Side::Bottom, ax.auto_x_ticks(13.0))
@@ -108,10 +120,12 @@ mod tests {
                 Series {
                     label: "TTFT p50".into(),
                     points: vec![(1.0, 10.0), (2.0, 30.0)],
+                    bars: vec![(2.0, 25.0, 35.0)],
                 },
                 Series {
                     label: "TTFT p99".into(),
                     points: vec![(1.0, 20.0)],
+                    bars: vec![],
                 },
             ],
             ymax: None,

@@ -3,6 +3,7 @@
 //! they test with. What it prints is in `print` (its dry run is
 //! `repro::bench::dry_run`), what it prepares in `needs`.
 
+mod import;
 mod needs;
 mod print;
 
@@ -36,7 +37,15 @@ impl Settings {
         };
         let mut benchmarks = Vec::new();
         for word in names {
-            let (name, benchmark) = repro::recipe::benchmark::load_named(&dir, &word)?;
+            let (name, mut benchmark) = repro::recipe::benchmark::load_named(&dir, &word)?;
+            // `--repeats`: every point of a one-server matrix (a search picks its own points).
+            if let (Some(n), repro::recipe::benchmark::Benchmark::Serve(r)) =
+                (args.repeats, &mut benchmark)
+            {
+                if r.capacity.is_none() && r.prefill_profile.is_none() {
+                    r.workload.repeats = Some(n);
+                }
+            }
             benchmarks.push(repro::plan::benchmark::plan(name, benchmark, &args.results));
         }
         let ctx = Context {
@@ -80,8 +89,12 @@ impl Kind {
 }
 
 pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
-    if let Some(crate::cli::BenchCommand::Dataset(dataset)) = args.command {
-        return super::dataset::run(dataset, out);
+    match args.command {
+        Some(crate::cli::BenchCommand::Dataset(dataset)) => {
+            return super::dataset::run(dataset, out)
+        }
+        Some(crate::cli::BenchCommand::Import(import)) => return import::run(import, out),
+        None => {}
     }
     let Settings { benchmarks, ctx } = Settings::resolve(&args, &out)?;
     if let Some(code) = run_on(&args, &out, &benchmarks)? {
@@ -153,6 +166,9 @@ fn run_one(
         &mut |event| print::capacity_event(&event, out.quiet),
     )?;
     let bench = bench_dir(&ctx.results, name);
+    for warning in &ran.warnings {
+        eprintln!("warning: {warning}");
+    }
     for warning in repro::render::draw::beside(&bench, name) {
         eprintln!("warning: {warning}");
     }

@@ -108,6 +108,18 @@ pub(super) fn check_run(
             format!("run `{}`: `requests` must be 1 to 1000000", run.label),
         ));
     }
+    if w.repeats.is_some_and(|n| n == 0 || n > 100) {
+        return Err(at(
+            &["workload", "repeats"],
+            "`repeats` must be 1 to 100".into(),
+        ));
+    }
+    if w.repeats.is_some() && (recipe.capacity.is_some() || recipe.prefill_profile.is_some()) {
+        return Err(at(
+            &["workload", "repeats"],
+            "`repeats` repeats the points of a matrix; a capacity search or a prefill profile picks its own (leave it out)".into(),
+        ));
+    }
     if w.output_len.is_none() && !matches!(w.prompt, PromptSpec::Dataset { .. }) {
         return Err(at(
             &["workload"],

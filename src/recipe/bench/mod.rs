@@ -22,7 +22,7 @@ use crate::recipe::matrix::{
 use check::{check_cache, check_capacity, check_run, check_server, prefill_problem};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 5] = [
+pub const BUILTIN: [(&str, &str); 6] = [
     (
         "cpu-smoke",
         include_str!("../../../benchmarks/cpu-smoke.toml"),
@@ -42,6 +42,10 @@ pub const BUILTIN: [(&str, &str); 5] = [
     (
         "mock-capacity",
         include_str!("../../../benchmarks/mock-capacity.toml"),
+    ),
+    (
+        "mock-serve",
+        include_str!("../../../benchmarks/mock-serve.toml"),
     ),
 ];
 
@@ -342,6 +346,11 @@ pub struct WorkloadSpec {
     /// when unset, so the runs of recipes without it keep theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<PrioritySpec>,
+    /// Run each point of the matrix this many times (repeat k with seed `seed + k - 1`), each
+    /// repeat a run of its own under `<label>/repeat_<k>/`; the point's `summary.json` has the
+    /// spread over them (`repeats`). Left out of the key when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeats: Option<u32>,
 }
 
 /// Where a request's priority comes from.
