@@ -91,3 +91,29 @@ fn repeats_out_of_range_are_refused() {
     t.run_with(["bench", "r", "--repeats", "0", "--dry-run"])
         .failure();
 }
+
+#[test]
+fn a_run_made_without_repeats_is_moved_aside_for_the_repeated_point() {
+    let t = Test::new().write("benchmarks/r.toml", recipe(""));
+    t.run_with(["bench", "r"]).success();
+    let point = t.path("results/bench-r/rate_100.0");
+    assert!(point.join("records.jsonl").is_file());
+    let out = t.run_with(["bench", "r", "--repeats", "2"]).success();
+    assert!(
+        out.stderr
+            .contains("held a run made without repeats: moved to"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !point.join("records.jsonl").exists(),
+        "the plain run is aside"
+    );
+    assert_eq!(json(&point.join("summary.json"))["repeats"]["n"], 2);
+    let replaced = t.path("results/replaced");
+    let kept = walkdir::WalkDir::new(&replaced)
+        .into_iter()
+        .flatten()
+        .any(|e| e.file_name() == "records.jsonl");
+    assert!(kept, "the plain run's records are kept under replaced/");
+}

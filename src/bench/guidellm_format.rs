@@ -111,15 +111,14 @@ fn request(r: &Value, ok: bool, at: &str) -> Result<(f64, RequestRecord), Format
     ))
 }
 
-/// One benchmark of the report as a run: its records and repro's summary of them, its label
-/// (`<i>-<strategy>[-<rate>]`) and params (`rate` where the strategy has one).
-fn benchmark(b: &Value, i: usize) -> Result<(String, Imported), FormatError> {
-    let at = format!("benchmarks[{i}].requests");
+/// A benchmark's requests by status (`at`: where they are) as records, in order of their
+/// start, sent at seconds after the first.
+fn records_of(b: &Value, at: &str) -> Result<Vec<RequestRecord>, FormatError> {
     let requests = b
         .get("requests")
         .and_then(Value::as_object)
         .ok_or_else(|| FormatError::Type {
-            key: at.clone(),
+            key: at.to_string(),
             expected: "an object of successful / incomplete / errored",
         })?;
     let mut read = Vec::new();
@@ -159,13 +158,28 @@ fn benchmark(b: &Value, i: usize) -> Result<(String, Imported), FormatError> {
     for (k, r) in records.iter_mut().enumerate() {
         r.id = k as u64;
     }
+    Ok(records)
+}
+
+/// The benchmark's strategy: its kind (`constant`, `synchronous`, …) and rate, where given.
+fn strategy(b: &Value) -> (Option<&str>, Option<f64>) {
     let strategy = ["config.strategy", "args.strategy", "strategy"]
         .iter()
         .find_map(|p| p.split('.').try_fold(b, |v, k| v.get(k)));
     let kind = strategy
         .and_then(|s| s.get("type_").or(s.get("type")))
         .and_then(Value::as_str);
-    let rate = strategy.and_then(|s| s.get("rate")).and_then(Value::as_f64);
+    (
+        kind,
+        strategy.and_then(|s| s.get("rate")).and_then(Value::as_f64),
+    )
+}
+
+/// One benchmark of the report as a run: its records and repro's summary of them, its label
+/// (`<i>-<strategy>[-<rate>]`) and params (`rate` where the strategy has one).
+fn benchmark(b: &Value, i: usize) -> Result<(String, Imported), FormatError> {
+    let records = records_of(b, &format!("benchmarks[{i}].requests"))?;
+    let (kind, rate) = strategy(b);
     let mut label = format!("{}", i + 1);
     if let Some(kind) = kind {
         label.push_str(&format!("-{kind}"));

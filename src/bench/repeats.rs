@@ -250,6 +250,35 @@ pub fn write_points(tasks: &[BenchTask]) -> Result<Vec<String>, BenchError> {
     Ok(warnings)
 }
 
+/// Before a repeated point runs: a run made without repeats in its folder (its `run.json` is
+/// a run's, not a point's) is moved under `<results>/replaced/`, as a run in the way of a new
+/// one is; returns what was moved where.
+pub fn make_room(tasks: &[BenchTask], results: &Path) -> Result<Vec<String>, BenchError> {
+    let mut replaced = crate::artifacts::replaced::Replaced::new(results);
+    let mut said = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for point in tasks.iter().filter_map(|t| t.point.as_ref()) {
+        if !seen.insert(&point.dir) {
+            continue;
+        }
+        let Some(run) = read_json(&point.dir.join("run.json")) else {
+            continue;
+        };
+        if run.get("point").is_some() {
+            continue;
+        }
+        let kept = replaced
+            .keep(&point.dir)
+            .map_err(crate::run::folder::drive_error(&point.dir))?;
+        said.push(format!(
+            "`{}` held a run made without repeats: moved to `{}`",
+            point.dir.display(),
+            kept.display()
+        ));
+    }
+    Ok(said)
+}
+
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }

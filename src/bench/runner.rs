@@ -633,8 +633,9 @@ pub fn run_benchmark(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<(usize, Vec<String>), BenchError> {
     let http = Http::new()?;
+    let mut warnings = super::repeats::make_room(tasks, &ctx.results)?;
     let failed = run_tasks(name, recipe, tasks, ctx, &http, on_event)?;
-    let warnings = super::repeats::write_points(tasks)?;
+    warnings.extend(super::repeats::write_points(tasks)?);
     let bench = crate::artifacts::layout::bench_dir(&ctx.results, name);
     write_curves(&bench, tasks)?;
     Ok((failed, warnings))

@@ -406,74 +406,67 @@ fn dist_of(keys: &Keys<'_>, metric: &str, count: usize) -> Result<metrics::Dist,
     })
 }
 
-/// Read a result file of `vllm bench serve --save-result` (or vllm-bench's, or repro's own
-/// `vllm-bench.json`). With the per-request lists (`--save-detailed`) the records are rebuilt
-/// and summarised as repro summarises its own; without them the summary holds the file's
-/// statistics alone. Either way the duration, token counts and throughputs are the file's.
-pub fn from_file(text: &str) -> Result<Imported, FormatError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| FormatError::Json(e.to_string()))?;
-    let object = value.as_object().ok_or(FormatError::NotObject)?;
-    let keys = Keys(object);
-    let completed = keys.u64("completed")? as usize;
-    let failed = match object.get("failed") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(keys.u64("failed")? as usize),
-    };
-    let duration = keys.f64("duration")?;
-    let rate = match keys.get("request_rate")? {
+/// How a file says the load was offered: `request_rate` (`"inf"`: none) and `max_concurrency`.
+fn offered(keys: &Keys<'_>) -> Result<Offered, FormatError> {
+    let target_rate = match keys.get("request_rate")? {
         Value::String(s) if s == "inf" => None,
         v => Some(
             v.as_f64()
                 .ok_or_else(|| Keys::wrong("request_rate", "a number or \"inf\""))?,
         ),
     };
-    let concurrency = match object.get("max_concurrency") {
+    let concurrency = match keys.0.get("max_concurrency") {
         None | Some(Value::Null) => None,
         Some(_) => Some(keys.u64("max_concurrency")? as u32),
     };
-    let offered = Offered {
-        target_rate: rate,
+    Ok(Offered {
+        target_rate,
         concurrency,
-    };
-    // Without `failed` (older files), the lists say how many requests there were.
-    let n = match failed {
-        Some(failed) => completed + failed,
-        None => object
+    })
+}
+
+/// The requests of a file: `completed` + `failed`, or (older files, without `failed`) as many
+/// as its lists have.
+fn request_count(keys: &Keys<'_>, completed: usize) -> Result<usize, FormatError> {
+    Ok(match keys.0.get("failed") {
+        None | Some(Value::Null) => keys
+            .0
             .get("ttfts")
             .and_then(Value::as_array)
             .map_or(completed, Vec::len),
+        Some(_) => completed + keys.u64("failed")? as usize,
+    })
+}
+
+/// A summary without records: the file's counts and each metric's statistics.
+fn statistics_only(
+    summary: &mut Summary,
+    keys: &Keys<'_>,
+    n: usize,
+    completed: usize,
+) -> Result<(), FormatError> {
+    summary.requests = n;
+    summary.outcomes.insert("ok".into(), completed);
+    summary.outcomes.insert("error".into(), n - completed);
+    summary.ttft = dist_of(keys, "ttft", completed)?;
+    summary.tpot = dist_of(keys, "tpot", completed)?;
+    summary.itl = dist_of(keys, "itl", completed)?;
+    summary.e2e = dist_of(keys, "e2el", completed)?;
+    summary.good_requests = completed;
+    summary.good_fraction = if n > 0 {
+        completed as f64 / n as f64
+    } else {
+        0.0
     };
-    let lists = lists(&keys, n)?;
-    let records: Vec<RequestRecord> = match &lists {
-        Some(l) => {
-            let first = l
-                .start_times
-                .as_ref()
-                .and_then(|s| s.iter().copied().min_by(f64::total_cmp))
-                .unwrap_or(0.0);
-            (0..n).map(|i| record(l, i, first)).collect()
-        }
-        None => vec![],
-    };
-    let mut summary = metrics::summarize(&records, Slo::default(), offered);
-    if lists.is_none() {
-        summary.requests = n;
-        summary.outcomes.insert("ok".into(), completed);
-        summary.outcomes.insert("error".into(), n - completed);
-        summary.ttft = dist_of(&keys, "ttft", completed)?;
-        summary.tpot = dist_of(&keys, "tpot", completed)?;
-        summary.itl = dist_of(&keys, "itl", completed)?;
-        summary.e2e = dist_of(&keys, "e2el", completed)?;
-        summary.good_requests = completed;
-        summary.good_fraction = if n > 0 {
-            completed as f64 / n as f64
-        } else {
-            0.0
-        };
-        summary.by_tool = None;
-        summary.deadlines = None;
-        summary.attainment = None;
-    }
+    summary.by_tool = None;
+    summary.deadlines = None;
+    summary.attainment = None;
+    Ok(())
+}
+
+/// The file's duration, token counts, throughputs and goodput over the summary's own.
+fn file_totals(summary: &mut Summary, keys: &Keys<'_>) -> Result<(), FormatError> {
+    let duration = keys.f64("duration")?;
     summary.duration = duration;
     summary.prompt_tokens = keys.u64("total_input_tokens")?;
     summary.output_tokens = keys.u64("total_output_tokens")?;
@@ -492,11 +485,43 @@ pub fn from_file(text: &str) -> Result<Imported, FormatError> {
          the file gives them (docs/vllm-bench-format.md)"
             .into(),
     );
+    Ok(())
+}
+
+/// Read a result file of `vllm bench serve --save-result` (or vllm-bench's, or repro's own
+/// `vllm-bench.json`). With the per-request lists (`--save-detailed`) the records are rebuilt
+/// and summarised as repro summarises its own; without them the summary holds the file's
+/// statistics alone. Either way the duration, token counts and throughputs are the file's.
+pub fn from_file(text: &str) -> Result<Imported, FormatError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| FormatError::Json(e.to_string()))?;
+    let object = value.as_object().ok_or(FormatError::NotObject)?;
+    let keys = Keys(object);
+    let completed = keys.u64("completed")? as usize;
+    keys.f64("duration")?;
+    let offered = offered(&keys)?;
+    let n = request_count(&keys, completed)?;
+    let lists = lists(&keys, n)?;
+    let records: Vec<RequestRecord> = match &lists {
+        Some(l) => {
+            let first = l
+                .start_times
+                .as_ref()
+                .and_then(|s| s.iter().copied().min_by(f64::total_cmp))
+                .unwrap_or(0.0);
+            (0..n).map(|i| record(l, i, first)).collect()
+        }
+        None => vec![],
+    };
+    let mut summary = metrics::summarize(&records, Slo::default(), offered);
+    if lists.is_none() {
+        statistics_only(&mut summary, &keys, n, completed)?;
+    }
+    file_totals(&mut summary, &keys)?;
     let mut params = IndexMap::new();
-    if let Some(rate) = rate {
+    if let Some(rate) = offered.target_rate {
         params.insert("rate".to_string(), rate.into());
     }
-    if let Some(c) = concurrency {
+    if let Some(c) = offered.concurrency {
         params.insert("concurrency".to_string(), c.into());
     }
     let meta = ["model_id", "backend", "date", "label"]
