@@ -54,23 +54,32 @@ impl Render for ParetoChartData {
             for p in &knees {
                 fig.ring(px(p), pt(style::MARKER_SIZE) * 1.2, KNEE, 1.5);
             }
-            // Each point named just above and right of it, small enough to stay out of the way.
-            let label = TextStyle {
-                pt: 9.0,
-                ha: Ha::Left,
-                va: Va::Bottom,
-                color: "#404040",
-                ..TextStyle::default()
-            };
+            // Each point named beside it: above right, else the first other corner where the
+            // name covers no name already placed (two runs can sit on one spot).
+            let mut placed: Vec<super::geom::Rect> = Vec::new();
             for p in points {
                 let (cx, cy) = px(p);
-                let name = if p.config.is_empty() {
-                    p.label.clone()
-                } else {
-                    format!("{} ({})", p.label, p.config)
+                let corners = [
+                    (Ha::Left, Va::Bottom, cx + pt(4.0), cy - pt(3.0)),
+                    (Ha::Left, Va::Top, cx + pt(4.0), cy + pt(3.0)),
+                    (Ha::Right, Va::Bottom, cx - pt(4.0), cy - pt(3.0)),
+                    (Ha::Right, Va::Top, cx - pt(4.0), cy + pt(3.0)),
+                ];
+                let styled = |ha, va| TextStyle {
+                    pt: 9.0,
+                    ha,
+                    va,
+                    color: "#404040",
+                    ..TextStyle::default()
                 };
-                if let Some(r) = fig.text(&name, cx + pt(4.0), cy - pt(3.0), &label) {
+                let free = corners.iter().find(|(ha, va, x, y)| {
+                    super::text::layout(&p.label, *x, *y, &styled(*ha, *va))
+                        .is_some_and(|l| !placed.iter().any(|r| r.overlaps(&l.bbox)))
+                });
+                let (ha, va, x, y) = *free.unwrap_or(&corners[0]);
+                if let Some(r) = fig.text(&p.label, x, y, &styled(ha, va)) {
                     occupied.boxes.push(r);
+                    placed.push(r);
                 }
             }
             fig.frame(&ax);
