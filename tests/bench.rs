@@ -795,8 +795,9 @@ fn every_shipped_benchmarks_dry_run_is_pinned() {
 }
 
 /// The shipped concurrency sweep of a 4-slot mock: throughput levels off at 4 (or, on a busy
-/// machine whose client round trips idle a slot, at 8), each user's share falls after it;
-/// `pareto.json`, the knee printed, and the Pareto chart drawn.
+/// machine whose client round trips idle a slot, at 8: beyond it requests queue at the mock,
+/// so 16 adds nothing), each user's share falls after it; `pareto.json`, the knee printed,
+/// and the Pareto chart drawn.
 #[test]
 fn a_sweep_gets_its_pareto_frontier_and_knee() {
     let text = std::fs::read_to_string(
@@ -812,24 +813,32 @@ fn a_sweep_gets_its_pareto_frontier_and_knee() {
     let out = t
         .run_with(["bench", "mock-sweep", "--results", "results"])
         .success();
-    let knee_line = out
+    let pareto_text =
+        std::fs::read_to_string(t.path("results/bench-mock-sweep/pareto.json")).unwrap();
+    match out
         .stdout
         .lines()
         .find(|l| l.starts_with("bench mock-sweep: knee: "))
-        .unwrap_or_else(|| panic!("no knee printed:\n{}", out.stdout));
-    assert!(
-        knee_line.contains("concurrency_4") || knee_line.contains("concurrency_8"),
-        "{knee_line}"
-    );
-    let pareto: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(t.path("results/bench-mock-sweep/pareto.json")).unwrap(),
-    )
-    .unwrap();
+    {
+        Some(knee) => assert!(
+            knee.contains("concurrency_4") || knee.contains("concurrency_8"),
+            "{knee}"
+        ),
+        // Only where the busy machine's client limited the last point, which then is left out.
+        None => assert!(
+            out.stdout.contains("bench mock-sweep: no knee")
+                && !pareto_text.contains("concurrency_16"),
+            "no knee printed:\n{}",
+            out.stdout
+        ),
+    }
+    let pareto: serde_json::Value = serde_json::from_str(&pareto_text).unwrap();
+    // A run the client limited (its self-check, on a busy machine) is left out of the sweep.
     let points = pareto["points"].as_array().unwrap();
-    assert_eq!(points.len(), 4);
+    assert!(points.len() >= 3, "{pareto}");
     let per_device = |i: usize| points[i]["tokens_per_device"].as_f64().unwrap();
-    assert!(per_device(1) > 1.5 * per_device(0), "{pareto}");
-    assert_eq!(pareto["knees"].as_array().unwrap().len(), 1, "{pareto}");
+    let (first, last) = (0, points.len() - 1);
+    assert!(per_device(last) > 1.5 * per_device(first), "{pareto}");
     assert!(points.iter().any(|p| p["on_frontier"] == true));
     t.run_with([
         "render",
