@@ -35,6 +35,35 @@ fn range(values: impl Iterator<Item = f64>, fixed_max: Option<f64>) -> std::ops:
     lo - if lo < 0.0 { margin } else { 0.0 }..hi + margin
 }
 
+/// The frame, both axes with their ticks (13 pt) and labels (15 pt), and the title above:
+/// what every chart of this house style draws around its marks.
+pub(super) fn frame_axes_title(
+    fig: &mut Figure,
+    ax: &Axes,
+    xlabel: &str,
+    ylabel: &str,
+    title: &str,
+) {
+    fig.frame(ax);
+    let xa = Axis::new(Side::Bottom, ax.auto_x_ticks(13.0))
+        .tick_pt(13.0)
+        .label(xlabel, 15.0);
+    fig.axis(ax, &xa);
+    let ya = Axis::new(Side::Left, ax.auto_y_ticks(13.0, false))
+        .tick_pt(13.0)
+        .label(ylabel, 15.0);
+    fig.axis(ax, &ya);
+    // `ax.set_title`: centred, `axes.titlepad` (6 pt) above the frame.
+    let (cx, top) = ax.at(0.5, 1.0);
+    let style = TextStyle {
+        pt: 15.0,
+        ha: Ha::Center,
+        va: Va::Baseline,
+        ..TextStyle::default()
+    };
+    fig.text(title, cx, top - pt(6.0), &style);
+}
+
 impl Render for LineChartData {
     fn figure(&self) -> Result<Figure, RenderError> {
         let points = || self.series.iter().flat_map(|s| s.points.iter());
@@ -67,24 +96,7 @@ impl Render for LineChartData {
                     }
                 }
             }
-            fig.frame(&ax);
-            let xa = Axis::new(Side::Bottom, ax.auto_x_ticks(13.0))
-                .tick_pt(13.0)
-                .label(&self.xlabel, 15.0);
-            fig.axis(&ax, &xa);
-            let ya = Axis::new(Side::Left, ax.auto_y_ticks(13.0, false))
-                .tick_pt(13.0)
-                .label(&self.ylabel, 15.0);
-            fig.axis(&ax, &ya);
-            // `ax.set_title`: centred, `axes.titlepad` (6 pt) above the frame.
-            let (cx, top) = ax.at(0.5, 1.0);
-            let title = TextStyle {
-                pt: 15.0,
-                ha: Ha::Center,
-                va: Va::Baseline,
-                ..TextStyle::default()
-            };
-            fig.text(&self.title, cx, top - pt(6.0), &title);
+            frame_axes_title(&mut fig, &ax, &self.xlabel, &self.ylabel, &self.title);
             if !self.series.is_empty() {
                 let entries = self
                     .series

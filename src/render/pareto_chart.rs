@@ -1,7 +1,7 @@
 //! A sweep's Pareto chart (vLLM's `plot_pareto`): every run a grey point labelled with its
 //! name, the frontier joined in the colour cycle's first colour, each knee ringed and named.
 
-use super::figure::{tight_layout, Axes, Axis, Figure, Side};
+use super::figure::{tight_layout, Axes, Figure};
 use super::legend::{Handle, Legend, Occupied};
 use super::style::{self, pt};
 use super::text::{Ha, TextStyle, Va};
@@ -82,23 +82,13 @@ impl Render for ParetoChartData {
                     placed.push(r);
                 }
             }
-            fig.frame(&ax);
-            let xa = Axis::new(Side::Bottom, ax.auto_x_ticks(13.0))
-                .tick_pt(13.0)
-                .label("Output tokens/s per user", 15.0);
-            fig.axis(&ax, &xa);
-            let ya = Axis::new(Side::Left, ax.auto_y_ticks(13.0, false))
-                .tick_pt(13.0)
-                .label("Output tokens/s per device", 15.0);
-            fig.axis(&ax, &ya);
-            let (cx, top) = ax.at(0.5, 1.0);
-            let title = TextStyle {
-                pt: 15.0,
-                ha: Ha::Center,
-                va: Va::Baseline,
-                ..TextStyle::default()
-            };
-            fig.text(&self.title, cx, top - pt(6.0), &title);
+            super::line_chart::frame_axes_title(
+                &mut fig,
+                &ax,
+                "Output tokens/s per user",
+                "Output tokens/s per device",
+                &self.title,
+            );
             let mut entries = vec![(
                 "Pareto frontier",
                 Handle::Line {
