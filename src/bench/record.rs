@@ -84,6 +84,12 @@ pub struct RequestRecord {
     /// The priority it was sent with, where the workload set one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
+    /// The conversation it is a turn of (`bench::conversation`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<u64>,
+    /// Its turn in that conversation (0-based); absent outside conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn: Option<u32>,
 }
 
 impl RequestRecord {
@@ -105,6 +111,8 @@ impl RequestRecord {
             outcome: Outcome::NotSent,
             error: None,
             priority: None,
+            conversation: None,
+            turn: None,
         }
     }
 
