@@ -318,6 +318,19 @@ pub struct MockServerArgs {
     /// Add this many µs to the time to first token per word of the prompt (a prefill cost)
     #[arg(long, default_value_t = 0)]
     pub prefill_us_per_token: u64,
+    /// Remember the prompts (and answers) seen: a prompt pays the prefill only for its words
+    /// after the longest prefix seen before (`on` or `off`; a matrix can sweep it)
+    #[arg(long, default_value = "off", value_parser = parse_switch)]
+    pub prefix_cache: bool,
+}
+
+/// `on` / `off` (or `true` / `false`, any case): a switch a benchmark's matrix can sweep.
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(format!("`{s}` is not `on` or `off`")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -246,6 +246,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         slots: args.slots,
         prefill_per_token: Duration::from_micros(args.prefill_us_per_token),
+        prefix_cache: args.prefix_cache,
     };
     repro::bench::mock::serve(opts, |addr| {
         println!("listening on {addr}");
