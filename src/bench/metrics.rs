@@ -357,6 +357,8 @@ mod tests {
             outcome: Outcome::Ok,
             error: None,
             priority: None,
+            conversation: None,
+            turn: None,
         }
     }
 

@@ -22,7 +22,7 @@ use crate::recipe::matrix::{
 use check::{check_cache, check_capacity, check_run, check_server, prefill_problem};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "cpu-smoke",
         include_str!("../../../benchmarks/cpu-smoke.toml"),
@@ -46,6 +46,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
     (
         "mock-serve",
         include_str!("../../../benchmarks/mock-serve.toml"),
+    ),
+    (
+        "mock-conversation",
+        include_str!("../../../benchmarks/mock-conversation.toml"),
     ),
 ];
 
