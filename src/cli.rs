@@ -320,7 +320,7 @@ pub struct MockServerArgs {
     pub prefill_us_per_token: u64,
     /// Remember the prompts (and answers) seen: a prompt pays the prefill only for its words
     /// after the longest prefix seen before (`on` or `off`; a matrix can sweep it)
-    #[arg(long, default_value = "off", value_parser = parse_switch)]
+    #[arg(long, default_value = "off", value_parser = parse_switch, action = clap::ArgAction::Set)]
     pub prefix_cache: bool,
 }
 

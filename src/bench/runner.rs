@@ -336,7 +336,7 @@ impl ServeJob<'_> {
         });
         on_event(Event::Loading {
             label: &run.label,
-            requests: run.workload.requests,
+            requests: requests.sends(),
         });
         let measured = startup::Measured {
             healthy_after,
@@ -536,6 +536,16 @@ impl ServeJob<'_> {
 enum Work {
     Requests(Vec<workload::Request>),
     Conversations(Vec<super::conversation::Conversation>),
+}
+
+impl Work {
+    /// Requests to send: every turn of every conversation.
+    fn sends(&self) -> u64 {
+        match self {
+            Work::Requests(r) => r.len() as u64,
+            Work::Conversations(c) => c.iter().map(|c| c.turns.len() as u64).sum(),
+        }
+    }
 }
 
 /// The setup keys of a run's `vllm-bench.json`, as `vllm bench serve` names them.
