@@ -84,6 +84,12 @@ fn turns_carry_the_history_and_the_prefix_cache_flattens_their_ttft() {
         assert_eq!(s["by_turn"]["0"]["requests"], 4);
         late.push((mean_ttft(&s, "0"), mean_ttft(&s, "3")));
     }
+    t.run_with(["render", "bench-c", "--results", "results", "--out", "figs"])
+        .success();
+    assert!(
+        t.path("figs/bench-c-turns.pdf").is_file(),
+        "no TTFT-by-turn chart"
+    );
     let ((off_first, off_last), (_, on_last)) = (late[0], late[1]);
     // Without the cache turn 3 pays the prefill of 60 words (≥ 125 ms), turn 0 of 12; with
     // it turn 3 pays for its 12 new words only. A loaded machine only adds to each.
