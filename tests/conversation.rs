@@ -131,3 +131,29 @@ fn a_sharegpt_file_sends_its_human_turns_as_chat_messages() {
     let s = json(&t.path("results/bench-c/prefix-cache_on/summary.json"));
     assert_eq!(s["by_turn"]["2"]["requests"], 2);
 }
+
+#[test]
+fn conversations_arrive_by_poisson_and_a_failed_turn_ends_its_conversation() {
+    let text = recipe(
+        "arrival = \"poisson\"\nrate = 20.0\nrequests = 3\nprompt = { kind = \"synthetic\", len = { dist = \"fixed\", value = 3 } }\noutput_len = { dist = \"fixed\", value = 2 }\nconversation = { turns = { dist = \"fixed\", value = 3 }, think_time = \"5ms\" }",
+    )
+    .replace("\"--lifetime-s\", \"60\"", "\"--lifetime-s\", \"60\", \"--fail-rate\", \"1.0\"")
+    .replace("prefix-cache = [\"off\", \"on\"]", "prefix-cache = [\"off\"]")
+    .replace("arrival = \"closed\"\nconcurrency = 2\n", "");
+    let t = Test::new().write("benchmarks/c.toml", text);
+    t.run_with(["bench", "c", "--results", "results"]).success();
+    let recs = records(&t.path("results/bench-c/prefix-cache_off/records.jsonl"));
+    assert_eq!(recs.len(), 9);
+    for r in &recs {
+        let first = r["turn"] == 0;
+        // Only a conversation's first turn is scheduled (by the arrival process).
+        assert_eq!(r["scheduled"].is_f64(), first, "{r}");
+        if first {
+            assert_eq!(r["outcome"], "http_error", "{r}");
+        } else {
+            assert_eq!(r["outcome"], "not_sent", "{r}");
+            let error = r["error"].as_str().unwrap_or("");
+            assert!(error.contains("an earlier turn"), "{r}");
+        }
+    }
+}
