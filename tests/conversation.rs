@@ -63,6 +63,12 @@ fn turns_carry_the_history_and_the_prefix_cache_flattens_their_ttft() {
     );
     let out = t.run_with(["bench", "c", "--results", "results"]).success();
     assert!(out.stdout.contains("16/16"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("bench c: prefix-cache_on: TTFT mean by turn: "),
+        "{}",
+        out.stdout
+    );
     let mut late = vec![];
     for label in ["prefix-cache_off", "prefix-cache_on"] {
         let dir = t.path(&format!("results/bench-c/{label}"));

@@ -133,6 +133,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 println!("bench {}: {line}", planned.name);
             }
         }
+        for line in repro::bench::turns::turn_lines(&bench) {
+            println!("bench {}: {line}", planned.name);
+        }
     }
     printer.print_rows();
     if failed > 0 {
