@@ -422,6 +422,27 @@ mod tests {
     }
 
     #[test]
+    fn a_conversation_needs_turns_or_a_file_and_synthetic_messages() {
+        let parse = |extra: &str, prompt: &str| {
+            let text = format!(
+                "title = \"t\"\n[server]\nkind = \"url\"\nurl = \"http://127.0.0.1:1\"\nmodel = \"m\"\n[workload]\narrival = \"closed\"\nconcurrency = 2\nrequests = 5\nprompt = {prompt}\noutput_len = {{ dist = \"fixed\", value = 3 }}\n{extra}"
+            );
+            BenchRecipe::parse(Path::new("t.toml"), &text).map(|_| ())
+        };
+        let synthetic = "{ kind = \"synthetic\", len = { dist = \"fixed\", value = 6 } }";
+        let err = parse("conversation = {}", synthetic)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.toml") && err.contains("`turns`"), "{err}");
+        let file = "{ kind = \"file\", path = \"p.txt\" }";
+        let turns = "conversation = { turns = { dist = \"fixed\", value = 2 } }";
+        let err = parse(turns, file).unwrap_err().to_string();
+        assert!(err.contains("synthetic"), "{err}");
+        parse(turns, synthetic).unwrap();
+        parse("conversation = { file = \"c.json\" }", file).unwrap();
+    }
+
+    #[test]
     fn synthetic_conversations_are_seeded_with_ids_in_turn_order() {
         let w = workload("conversation = { turns = { dist = \"uniform\", min = 2, max = 4 } }");
         let spec = w.conversation.clone().unwrap();

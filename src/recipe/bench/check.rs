@@ -121,6 +121,12 @@ pub(super) fn check_run(
         ));
     }
     if let Some(c) = &w.conversation {
+        if recipe.prefill_profile.is_some() {
+            return Err(at(
+                &["workload", "conversation"],
+                "a prefill profile sends one prompt at a time; leave `conversation` out".into(),
+            ));
+        }
         if c.turns.is_none() && c.file.is_none() {
             return Err(at(
                 &["workload", "conversation"],
