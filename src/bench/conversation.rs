@@ -77,10 +77,11 @@ pub fn conversations(
                 .collect()
         }
         None => {
-            let PromptSpec::Synthetic { len } = &w.prompt else {
-                unreachable!("checked: a synthetic conversation has a synthetic prompt")
+            let (PromptSpec::Synthetic { len }, Some(turns)) = (&w.prompt, spec.turns) else {
+                return Err(WorkloadError::Unusable(
+                    "a synthetic conversation needs `turns` and a synthetic `prompt`",
+                ));
             };
-            let turns = spec.turns.expect("checked: turns or a file");
             (0..w.requests)
                 .map(|_| {
                     let n = draw_len(&turns, &mut rng);

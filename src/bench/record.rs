@@ -69,7 +69,8 @@ pub struct RequestRecord {
     pub chunks: Vec<f64>,
     /// When the answer ended (`[DONE]`, an error, a cut, or the timeout).
     pub end: Option<f64>,
-    /// The prompt's length as generated (words of a synthetic prompt, characters otherwise).
+    /// The prompt's length as generated (words of a synthetic prompt, characters otherwise;
+    /// a conversation turn's: words of its whole history).
     pub prompt_len: u64,
     /// The `max_tokens` asked for.
     pub max_tokens: u64,

@@ -38,6 +38,9 @@ pub enum WorkloadError {
     },
     #[error("`{}` has no {what}", path.display())]
     Empty { path: PathBuf, what: &'static str },
+    /// A workload the recipe's check should have refused (one built by hand).
+    #[error("workload: {0}")]
+    Unusable(&'static str),
 }
 
 /// Words of synthetic prompts: short, common, about one token each in most tokenizers.
