@@ -109,7 +109,7 @@ pub enum Command {
     FakeEngine(FakeEngineArgs),
     /// Serving benchmark: start a server, drive load, measure TTFT/TPOT/ITL/goodput
     #[command(
-        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench cpu-smoke --on n2 --wait       # sbatch it to n2's Slurm partition (machines.toml)\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench mock-engines                   # two servers side by side, one workload\n  repro bench mock-serve --repeats 3         # each point 3 seeded runs: mean, std, cv, 95% interval\n  repro bench import vllm-result.json --name mock-serve   # vLLM's --save-result, AIPerf's, GuideLLM's\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,vllm-bench.json,server.log,run.json}"
+        after_help = "Examples:\n  repro bench cpu-smoke\n  repro bench all --dry-run\n  repro bench mine --force --results results\n  repro bench ~/exp/my-load.toml             # a recipe file anywhere: results in bench-my-load/\n  repro bench cpu-smoke --on n2 --wait       # sbatch it to n2's Slurm partition (machines.toml)\n  repro bench mock-multitenant               # two mock servers at once, then each alone\n  repro bench mock-engines                   # two servers side by side, one workload\n  repro bench mock-serve --repeats 3         # each point 3 seeded runs: mean, std, cv, 95% interval\n  repro bench mock-conversation              # multi-turn chats, the mock's prefix cache off and on\n  repro bench import vllm-result.json --name mock-serve   # vLLM's --save-result, AIPerf's, GuideLLM's\n  repro bench cpu-offline                    # LLM.generate timed, no server\n  repro bench dataset --help                 # an oracle dataset from prompts\n\nRecipes: benchmarks/<name>.toml (see benchmarks/README.md: one server, [[tenant]]s, or\nkind = \"offline\"). Results:\n  <results>/bench-<name>/<run>/{records.jsonl,summary.json,vllm-bench.json,server.log,run.json}"
     )]
     Bench(BenchArgs),
     /// A mock OpenAI-compatible server, for tests and load-generator benchmarks (loopback only)
@@ -318,6 +318,19 @@ pub struct MockServerArgs {
     /// Add this many µs to the time to first token per word of the prompt (a prefill cost)
     #[arg(long, default_value_t = 0)]
     pub prefill_us_per_token: u64,
+    /// Remember the prompts (and answers) seen: a prompt pays the prefill only for its words
+    /// after the longest prefix seen before (`on` or `off`; a matrix can sweep it)
+    #[arg(long, default_value = "off", value_parser = parse_switch, action = clap::ArgAction::Set)]
+    pub prefix_cache: bool,
+}
+
+/// `on` / `off` (or `true` / `false`, any case): a switch a benchmark's matrix can sweep.
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(format!("`{s}` is not `on` or `off`")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod capacity;
 mod claims;
 mod cli;
 mod compare;
+mod conversation;
 mod cpu_engine;
 mod doctor;
 mod env;

@@ -157,6 +157,8 @@ fn line(v: &Value) -> Result<(u64, RequestRecord), FormatError> {
             format!("{}: {}", text("type"), text("message"))
         }),
         priority: None,
+        conversation: None,
+        turn: None,
     };
     Ok((start_ns, record))
 }

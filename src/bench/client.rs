@@ -137,6 +137,18 @@ fn parse_event(endpoint: Endpoint, data: &str) -> Event {
     }
 }
 
+/// The generated text a `data:` payload carries (empty where none).
+fn chunk_text(endpoint: Endpoint, data: &str) -> String {
+    let Ok(msg) = serde_json::from_str::<ChunkMsg>(data) else {
+        return String::new();
+    };
+    let text = msg.choices.first().and_then(|c| match endpoint {
+        Endpoint::Completions => c.text.as_deref(),
+        Endpoint::Chat => c.delta.as_ref().and_then(|d| d.content.as_deref()),
+    });
+    text.unwrap_or("").to_string()
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(300).collect()
 }
@@ -154,6 +166,32 @@ pub async fn send(
     let mut rec = RequestRecord::not_sent(req.id, scheduled, req.prompt_len, req.max_tokens);
     rec.dispatched = dispatched;
     rec.priority = req.priority;
+    exchange(client, target, body(target, req).to_string(), rec, t0, None).await
+}
+
+/// Send one conversation turn (`body` carries the history) and record it like [`send`];
+/// returns the reply's text too, the history's next message.
+pub async fn send_turn(
+    client: &reqwest::Client,
+    target: &Target,
+    body: &serde_json::Value,
+    rec: RequestRecord,
+    t0: Instant,
+) -> (RequestRecord, String) {
+    let mut reply = String::new();
+    let rec = exchange(client, target, body.to_string(), rec, t0, Some(&mut reply)).await;
+    (rec, reply)
+}
+
+/// POST `body`, stream the answer into `rec` (and its text into `reply`, where asked).
+async fn exchange(
+    client: &reqwest::Client,
+    target: &Target,
+    body: String,
+    mut rec: RequestRecord,
+    t0: Instant,
+    reply: Option<&mut String>,
+) -> RequestRecord {
     let start = Instant::now();
     rec.sent = Some(secs(t0, start));
     let deadline = tokio::time::Instant::from_std(start + target.timeout);
@@ -161,7 +199,7 @@ pub async fn send(
     let mut builder = client
         .post(url)
         .header("content-type", "application/json")
-        .body(body(target, req).to_string());
+        .body(body);
     if let Some(key) = &target.api_key {
         builder = builder.bearer_auth(&key.0);
     }
@@ -187,7 +225,7 @@ pub async fn send(
         let why = format!("HTTP {status}: {}", clip(text.trim()));
         return finish(rec, t0, Outcome::HttpError, Some(why));
     }
-    stream(response, rec, target.endpoint, t0, deadline).await
+    stream(response, rec, target.endpoint, t0, deadline, reply).await
 }
 
 /// The record ended now, so.
@@ -223,6 +261,7 @@ async fn stream(
     endpoint: Endpoint,
     t0: Instant,
     deadline: tokio::time::Instant,
+    mut reply: Option<&mut String>,
 ) -> RequestRecord {
     let mut buffer: Vec<u8> = Vec::new();
     loop {
@@ -240,7 +279,13 @@ async fn stream(
         };
         let arrived = secs(t0, Instant::now());
         buffer.extend_from_slice(&chunk);
-        match take_events(&mut buffer, endpoint, arrived, &mut rec) {
+        match take_events(
+            &mut buffer,
+            endpoint,
+            arrived,
+            &mut rec,
+            reply.as_deref_mut(),
+        ) {
             None => {}
             Some(Ok(())) => {
                 rec.end = Some(arrived);
@@ -259,6 +304,7 @@ fn take_events(
     endpoint: Endpoint,
     arrived: f64,
     rec: &mut RequestRecord,
+    mut reply: Option<&mut String>,
 ) -> Option<Result<(), String>> {
     let mut start = 0;
     while let Some(len) = buffer[start..].iter().position(|&b| b == b'\n') {
@@ -268,7 +314,13 @@ fn take_events(
             continue;
         };
         let event = match std::str::from_utf8(data) {
-            Ok(data) => parse_event(endpoint, data.trim()),
+            Ok(data) => {
+                // Only a conversation keeps the text (parsed twice there, never in the hot path).
+                if let Some(reply) = reply.as_deref_mut() {
+                    reply.push_str(&chunk_text(endpoint, data.trim()));
+                }
+                parse_event(endpoint, data.trim())
+            }
             Err(_) => Event::Error("a chunk is not UTF-8".into()),
         };
         match event {

@@ -54,8 +54,8 @@ fn serve(
         let w = &run.workload;
         let _ = writeln!(
             text,
-            "    {} requests to {} ({}), seed {}",
-            w.requests,
+            "    {} to {} ({}), seed {}",
+            what_is_sent(w),
             w.endpoint.path(),
             arrival_words(w),
             w.seed
@@ -234,4 +234,21 @@ fn tenants(
         }
     }
     Ok(())
+}
+
+/// `40 requests`, or `12 conversations of 6 turns (300ms thinking)`.
+fn what_is_sent(w: &crate::recipe::bench::WorkloadSpec) -> String {
+    let Some(c) = &w.conversation else {
+        return format!("{} requests", w.requests);
+    };
+    let turns = match (&c.turns, &c.file) {
+        (Some(crate::recipe::bench::LenDist::Fixed { value }), _) => format!("{value} turns"),
+        (Some(_), None) => "drawn turns".to_string(),
+        (_, Some(file)) => format!("the turns of {}", file.display()),
+        (None, None) => "turns".to_string(),
+    };
+    let think = c.think_time.map_or(String::new(), |t| {
+        format!(" ({} thinking)", humantime::format_duration(t))
+    });
+    format!("{} conversations of {turns}{think}", w.requests)
 }

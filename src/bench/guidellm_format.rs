@@ -107,6 +107,8 @@ fn request(r: &Value, ok: bool, at: &str) -> Result<(f64, RequestRecord), Format
             outcome: if ok { Outcome::Ok } else { Outcome::Error },
             error,
             priority: None,
+            conversation: None,
+            turn: None,
         },
     ))
 }

@@ -28,7 +28,7 @@ pub enum Plan {
 
 /// Sleep until `t` with sub-millisecond accuracy, waking at least every 100 ms to look at
 /// Ctrl-C. Returns false if interrupted.
-fn sleep_until(t: Instant, interrupt: &Interrupt) -> bool {
+pub(crate) fn sleep_until(t: Instant, interrupt: &Interrupt) -> bool {
     const SPIN: Duration = Duration::from_micros(20);
     loop {
         if interrupt.count() > 0 {
@@ -105,10 +105,10 @@ pub fn run_with(load: &Load, requests: Vec<Request>, plan: &Plan) -> Vec<Request
 
 /// This thread's timer slack at 1 ns while it lives, so that sleeps wake on time, not up to
 /// 50 µs late (the default); the old slack back when dropped.
-struct TimerSlack(libc::c_int);
+pub(crate) struct TimerSlack(libc::c_int);
 
 impl TimerSlack {
-    fn tight() -> TimerSlack {
+    pub(crate) fn tight() -> TimerSlack {
         // SAFETY: prctl with integer arguments only changes this thread's timer slack.
         let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
         unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
@@ -126,7 +126,7 @@ impl Drop for TimerSlack {
 }
 
 /// Keep this thread busy for `d` (a starved client, for testing the self-check).
-fn starve(d: Duration) {
+pub(crate) fn starve(d: Duration) {
     if !d.is_zero() {
         let busy = Instant::now() + d;
         while Instant::now() < busy {

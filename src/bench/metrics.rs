@@ -199,6 +199,9 @@ pub struct Summary {
     /// A repeated point's spread over its repeats (`bench::repeats`); absent for a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeats: Option<super::measures::RepeatStats>,
+    /// A conversation workload's requests per turn (`bench::turns`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_turn: Option<IndexMap<String, super::turns::TurnStats>>,
     pub definitions: IndexMap<String, String>,
 }
 
@@ -268,6 +271,7 @@ pub fn summarize(records: &[RequestRecord], slo: Slo, offered: Offered) -> Summa
         by_tool: Some(super::tools::by_tool(records)),
         startup: None,
         repeats: None,
+        by_turn: super::turns::by_turn(records),
         definitions: definitions()
             .into_iter()
             .chain(super::tools::definitions())
@@ -353,6 +357,8 @@ mod tests {
             outcome: Outcome::Ok,
             error: None,
             priority: None,
+            conversation: None,
+            turn: None,
         }
     }
 

@@ -10,10 +10,16 @@
 //! known in advance: `slots / (ttft + gap · (output tokens − 1))` requests/s. With
 //! `prefill_per_token`, the time to first token grows by that much per word of the prompt. Token times are
 //! kept on an absolute schedule from the slot's start, so timer rounding does not add up.
+//!
+//! With `prefix_cache`, it remembers every prompt it has seen, word by word, with the answer it
+//! gave (as vLLM's automatic prefix caching keeps the blocks of prompts and outputs), and a
+//! prompt pays `prefill_per_token` only for its words after the longest remembered prefix: a
+//! conversation's next turn pays for its new message alone.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
@@ -48,6 +54,8 @@ pub struct MockOptions {
     pub slots: Option<usize>,
     /// Added to the time to first token per word of the prompt (a prefill that grows with it).
     pub prefill_per_token: Duration,
+    /// Charge the prefill only for the words after the longest prefix seen before.
+    pub prefix_cache: bool,
 }
 
 impl Default for MockOptions {
@@ -66,6 +74,7 @@ impl Default for MockOptions {
             threads: 1,
             slots: None,
             prefill_per_token: Duration::ZERO,
+            prefix_cache: false,
         }
     }
 }
@@ -127,6 +136,7 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
         let opts = Arc::new(opts);
         let counter = Arc::new(AtomicU64::new(0));
         let slots = opts.slots.map(|n| Arc::new(Semaphore::new(n.max(1))));
+        let cache = Arc::new(Mutex::new(PrefixCache::default()));
         let lifetime = tokio::time::sleep(opts.lifetime);
         tokio::pin!(lifetime);
         loop {
@@ -135,7 +145,8 @@ pub fn serve(opts: MockOptions, ready: impl FnOnce(SocketAddr)) -> std::io::Resu
                 accepted = listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(connection(stream, opts.clone(), counter.clone(), slots.clone()));
+                    let shared = Shared { opts: opts.clone(), counter: counter.clone(), cache: cache.clone() };
+                    tokio::spawn(connection(stream, shared, slots.clone()));
                 }
             }
         }
@@ -176,13 +187,60 @@ fn say(location: &str, pid: Option<u32>, message: &str) {
     let _ = out.flush();
 }
 
-/// One keep-alive connection: requests one after another until the client closes.
-async fn connection(
-    mut stream: TcpStream,
+/// What every connection shares: the options, the request counter, the prefix cache.
+#[derive(Clone)]
+struct Shared {
     opts: Arc<MockOptions>,
     counter: Arc<AtomicU64>,
-    slots: Option<Arc<Semaphore>>,
-) {
+    cache: Arc<Mutex<PrefixCache>>,
+}
+
+/// The prefixes seen, one hash per word of each (a chain: a prefix's hash covers every word
+/// before it), so the longest cached prefix of a prompt is found in one walk over its words.
+#[derive(Default)]
+struct PrefixCache {
+    seen: HashSet<u64>,
+}
+
+/// Forget everything past this many prefixes (a bound on the mock's memory).
+const CACHE_LIMIT: usize = 4_000_000;
+
+impl PrefixCache {
+    /// How many leading words of `words` were seen before; remembers all of them, and the
+    /// answer after them.
+    fn lookup_and_keep<'a>(
+        &mut self,
+        words: impl Iterator<Item = &'a str>,
+        answer: impl Iterator<Item = &'a str>,
+    ) -> u64 {
+        if self.seen.len() > CACHE_LIMIT {
+            self.seen.clear();
+        }
+        let (mut hash, mut cached, mut hit) = (0u64, 0u64, true);
+        for word in words {
+            hash = chain(hash, word);
+            hit = hit && self.seen.contains(&hash);
+            cached += u64::from(hit);
+            self.seen.insert(hash);
+        }
+        for word in answer {
+            hash = chain(hash, word);
+            self.seen.insert(hash);
+        }
+        cached
+    }
+}
+
+fn chain(hash: u64, word: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (hash, word).hash(&mut h);
+    h.finish()
+}
+
+/// One keep-alive connection: requests one after another until the client closes.
+async fn connection(mut stream: TcpStream, shared: Shared, slots: Option<Arc<Semaphore>>) {
+    let opts = &shared.opts;
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
         let Some(head_end) = read_head(&mut stream, &mut buf).await else {
@@ -220,11 +278,11 @@ async fn connection(
             .await,
             ("POST", "/v1/completions") => {
                 let _slot = take_slot(slots.as_ref()).await;
-                completion(&mut stream, &body, false, &opts, &counter).await
+                completion(&mut stream, &body, false, &shared).await
             }
             ("POST", "/v1/chat/completions") => {
                 let _slot = take_slot(slots.as_ref()).await;
-                completion(&mut stream, &body, true, &opts, &counter).await
+                completion(&mut stream, &body, true, &shared).await
             }
             _ => respond(&mut stream, 404, "{\"error\":\"not found\"}").await,
         };
@@ -291,17 +349,27 @@ struct Ask {
 }
 
 impl Ask {
-    fn parse(req: &serde_json::Value, n: u64, chat: bool) -> Ask {
-        let prompt_text = if chat {
-            req["messages"][0]["content"].as_str().unwrap_or("")
+    /// The words of the prompt: a completion's, or a chat's messages one after another.
+    fn prompt_words(req: &serde_json::Value, chat: bool) -> Vec<&str> {
+        if chat {
+            let messages = req["messages"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            messages
+                .iter()
+                .filter_map(|m| m["content"].as_str())
+                .flat_map(str::split_whitespace)
+                .collect()
         } else {
-            req["prompt"].as_str().unwrap_or("")
-        };
+            let prompt = req["prompt"].as_str().unwrap_or("");
+            prompt.split_whitespace().collect()
+        }
+    }
+
+    fn parse(req: &serde_json::Value, n: u64, chat: bool) -> Ask {
         Ask {
             n,
             chat,
             model: req["model"].as_str().unwrap_or("mock").to_string(),
-            prompt_tokens: prompt_text.split_whitespace().count().max(1) as u64,
+            prompt_tokens: Ask::prompt_words(req, chat).len().max(1) as u64,
             max_tokens: req["max_tokens"]
                 .as_u64()
                 .or(req["max_completion_tokens"].as_u64())
@@ -324,14 +392,9 @@ impl Ask {
 }
 
 /// A streamed (or whole) completion. Returns whether the connection stays open.
-async fn completion(
-    stream: &mut TcpStream,
-    body: &[u8],
-    chat: bool,
-    opts: &MockOptions,
-    counter: &AtomicU64,
-) -> bool {
-    let n = counter.fetch_add(1, Ordering::SeqCst);
+async fn completion(stream: &mut TcpStream, body: &[u8], chat: bool, shared: &Shared) -> bool {
+    let opts = &*shared.opts;
+    let n = shared.counter.fetch_add(1, Ordering::SeqCst);
     if opts.die_after.is_some_and(|limit| n >= limit) {
         eprintln!("mock: dying after {n} requests, as asked");
         std::process::exit(3);
@@ -351,7 +414,17 @@ async fn completion(
     let cut = rng.random::<f64>() < opts.cut_rate;
     let ask = Ask::parse(&req, n, chat);
     let start = tokio::time::Instant::now();
-    let ttft = opts.ttft + opts.prefill_per_token * ask.prompt_tokens as u32;
+    let cached = match opts.prefix_cache {
+        true => {
+            let words = Ask::prompt_words(&req, chat);
+            let answer = std::iter::repeat_n("tok", ask.max_tokens as usize);
+            let mut cache = shared.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.lookup_and_keep(words.into_iter(), answer)
+        }
+        false => 0,
+    };
+    let uncached = ask.prompt_tokens.saturating_sub(cached);
+    let ttft = opts.ttft + opts.prefill_per_token * uncached as u32;
     let first_token = start + ttft;
     if !ask.stream {
         tokio::time::sleep_until(first_token + opts.gap * (ask.max_tokens as u32 - 1)).await;
@@ -454,6 +527,22 @@ mod tests {
         let mut head = [0u8; 12];
         s.read_exact(&mut head).unwrap();
         assert_eq!(&head[9..12], b"200");
+    }
+
+    #[test]
+    fn the_prefix_cache_knows_the_history_and_the_answer_given() {
+        let mut cache = PrefixCache::default();
+        let words = |s: &'static str| s.split_whitespace();
+        let none = std::iter::empty();
+        assert_eq!(cache.lookup_and_keep(words("a b c"), words("tok tok")), 0);
+        // The next turn: the history, the answer, a new message — only the message is new.
+        assert_eq!(cache.lookup_and_keep(words("a b c tok tok d e"), none), 5);
+        assert_eq!(cache.lookup_and_keep(words("a b x"), std::iter::empty()), 2);
+        assert_eq!(cache.lookup_and_keep(words("b"), std::iter::empty()), 0);
+        let chat = serde_json::json!({"messages": [
+            {"role": "user", "content": "a b"}, {"role": "assistant", "content": " tok"},
+            {"role": "user", "content": "c"}]});
+        assert_eq!(Ask::prompt_words(&chat, true), ["a", "b", "tok", "c"]);
     }
 
     /// With one slot, two requests sent together are served one after the other: the later

@@ -20,6 +20,7 @@ pub mod capacity;
 pub mod capacity_search;
 pub mod client;
 pub mod context;
+pub mod conversation;
 pub mod curves;
 pub mod dataset;
 pub mod deadline;
@@ -48,6 +49,7 @@ pub mod startup;
 pub mod tenants;
 pub mod together;
 pub mod tools;
+pub mod turns;
 pub mod vllm_format;
 pub mod workload;
 

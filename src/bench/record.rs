@@ -69,7 +69,8 @@ pub struct RequestRecord {
     pub chunks: Vec<f64>,
     /// When the answer ended (`[DONE]`, an error, a cut, or the timeout).
     pub end: Option<f64>,
-    /// The prompt's length as generated (words of a synthetic prompt, characters otherwise).
+    /// The prompt's length as generated (words of a synthetic prompt, characters otherwise;
+    /// a conversation turn's: words of its whole history).
     pub prompt_len: u64,
     /// The `max_tokens` asked for.
     pub max_tokens: u64,
@@ -84,6 +85,12 @@ pub struct RequestRecord {
     /// The priority it was sent with, where the workload set one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
+    /// The conversation it is a turn of (`bench::conversation`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<u64>,
+    /// Its turn in that conversation (0-based); absent outside conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn: Option<u32>,
 }
 
 impl RequestRecord {
@@ -105,6 +112,8 @@ impl RequestRecord {
             outcome: Outcome::NotSent,
             error: None,
             priority: None,
+            conversation: None,
+            turn: None,
         }
     }
 

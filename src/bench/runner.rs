@@ -294,7 +294,14 @@ impl ServeJob<'_> {
             on_event,
         } = staged;
         let (run, ctx) = (&task.run, self.ctx);
-        let requests = workload::requests(&run.workload, &ctx.project_root)?;
+        let requests = match &run.workload.conversation {
+            Some(spec) => Work::Conversations(super::conversation::conversations(
+                &run.workload,
+                spec,
+                &ctx.project_root,
+            )?),
+            None => Work::Requests(workload::requests(&run.workload, &ctx.project_root)?),
+        };
         let times = workload::schedule(&run.workload, &ctx.project_root)?;
         let api_key = api_key(&self.recipe.server)?;
         // The caches live as long as the run: a cold run's are removed when dropped.
@@ -329,7 +336,7 @@ impl ServeJob<'_> {
         });
         on_event(Event::Loading {
             label: &run.label,
-            requests: run.workload.requests,
+            requests: requests.sends(),
         });
         let measured = startup::Measured {
             healthy_after,
@@ -484,7 +491,7 @@ impl ServeJob<'_> {
         &self,
         run: &BenchRun,
         target: &Target,
-        requests: Vec<workload::Request>,
+        work: Work,
         times: Option<&[f64]>,
         interrupt: &Interrupt,
     ) -> Loaded {
@@ -503,7 +510,13 @@ impl ServeJob<'_> {
                 max_in_flight: self.recipe.capacity.as_ref().and_then(|c| c.max_in_flight),
             },
         };
-        let records = load::run_with(&load, requests, &plan);
+        let records = match work {
+            Work::Requests(requests) => load::run_with(&load, requests, &plan),
+            Work::Conversations(convs) => {
+                let think = w.conversation.as_ref().and_then(|c| c.think_time);
+                super::conversation::run(&load, convs, &plan, think.unwrap_or_default())
+            }
+        };
         let usage = loadcheck::ClientUse {
             cpu_s: loadcheck::ClientUse::process_cpu_s() - cpu_before,
             wall_s: load_started.elapsed().as_secs_f64(),
@@ -515,6 +528,22 @@ impl ServeJob<'_> {
             usage,
             samples: samplers.stop(),
             offered,
+        }
+    }
+}
+
+/// What a run sends: independent requests, or conversations of turns.
+enum Work {
+    Requests(Vec<workload::Request>),
+    Conversations(Vec<super::conversation::Conversation>),
+}
+
+impl Work {
+    /// Requests to send: every turn of every conversation.
+    fn sends(&self) -> u64 {
+        match self {
+            Work::Requests(r) => r.len() as u64,
+            Work::Conversations(c) => c.iter().map(|c| c.turns.len() as u64).sum(),
         }
     }
 }

@@ -384,6 +384,8 @@ fn record(l: &Lists, i: usize, first_start: f64) -> RequestRecord {
         outcome: if ok { Outcome::Ok } else { Outcome::Error },
         error: (!ok).then(|| l.errors[i].clone()),
         priority: None,
+        conversation: None,
+        turn: None,
     }
 }
 

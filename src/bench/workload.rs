@@ -38,10 +38,13 @@ pub enum WorkloadError {
     },
     #[error("`{}` has no {what}", path.display())]
     Empty { path: PathBuf, what: &'static str },
+    /// A workload the recipe's check should have refused (one built by hand).
+    #[error("workload: {0}")]
+    Unusable(&'static str),
 }
 
 /// Words of synthetic prompts: short, common, about one token each in most tokenizers.
-const WORDS: [&str; 32] = [
+pub(crate) const WORDS: [&str; 32] = [
     "the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by",
     "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an",
     "had", "they", "you", "were", "their",
@@ -49,7 +52,7 @@ const WORDS: [&str; 32] = [
 
 const PROMPT_STREAM: u64 = 0x9e37_79b9_7f4a_7c15;
 
-fn draw_len(dist: &LenDist, rng: &mut Pcg64Mcg) -> u64 {
+pub(crate) fn draw_len(dist: &LenDist, rng: &mut Pcg64Mcg) -> u64 {
     match *dist {
         LenDist::Fixed { value } => value,
         LenDist::Uniform { min, max } => rng.random_range(min.min(max)..=max.max(min)),

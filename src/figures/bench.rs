@@ -338,7 +338,37 @@ pub fn charts(bench: &str, runs: &[BenchRunData]) -> Vec<(String, LineChartData)
     if let Some(c) = cdf_chart(bench, runs, "e2e") {
         out.push((format!("bench-{bench}-cdf-e2e"), c));
     }
+    if let Some(c) = turn_chart(bench, runs) {
+        out.push((format!("bench-{bench}-turns"), c));
+    }
     out
+}
+
+/// A conversation workload's mean TTFT (ms) against the turn, one line per run (the gain of a
+/// prefix cache: a flat line where the history is cached); `None` without conversations.
+pub fn turn_chart(bench: &str, runs: &[BenchRunData]) -> Option<LineChartData> {
+    let series: Vec<Series> = runs
+        .iter()
+        .filter_map(|r| {
+            let by_turn = r.summary.by_turn.as_ref()?;
+            let points = by_turn
+                .iter()
+                .filter_map(|(turn, t)| Some((turn.parse::<f64>().ok()?, t.ttft.mean? * 1000.0)))
+                .collect();
+            Some(Series {
+                label: r.label.clone(),
+                points,
+                bars: vec![],
+            })
+        })
+        .collect();
+    (!series.is_empty()).then(|| LineChartData {
+        title: format!("bench {bench}: TTFT by turn of the conversations"),
+        xlabel: "Turn (0 = the first message)".into(),
+        ylabel: "Mean TTFT (ms)".into(),
+        series,
+        ymax: None,
+    })
 }
 
 /// A capacity search's probes: the share of requests meeting the goal against the offered rate,

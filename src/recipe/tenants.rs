@@ -229,6 +229,13 @@ impl TenantsRecipe {
             return Err(tenant_at(&["name"], "two tenants have this name".into()));
         }
         recipe.tenant_recipe(i).check(&tenant_at)?;
+        if recipe.tenant_recipe(i).workload.conversation.is_some() {
+            return Err(tenant_at(
+                &["workload", "conversation"],
+                "conversations run in a one-server benchmark; a tenant sends independent requests"
+                    .into(),
+            ));
+        }
         if tenant.server.kind == ServerKind::Url {
             return Err(tenant_at(
                 &["server", "kind"],

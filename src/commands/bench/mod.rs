@@ -133,6 +133,9 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 println!("bench {}: {line}", planned.name);
             }
         }
+        for line in repro::bench::turns::turn_lines(&bench) {
+            println!("bench {}: {line}", planned.name);
+        }
     }
     printer.print_rows();
     if failed > 0 {
@@ -246,6 +249,7 @@ pub fn mock_server(args: MockServerArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         slots: args.slots,
         prefill_per_token: Duration::from_micros(args.prefill_us_per_token),
+        prefix_cache: args.prefix_cache,
     };
     repro::bench::mock::serve(opts, |addr| {
         println!("listening on {addr}");

@@ -120,7 +120,28 @@ pub(super) fn check_run(
             "`repeats` repeats the points of a matrix; a capacity search or a prefill profile picks its own (leave it out)".into(),
         ));
     }
-    if w.output_len.is_none() && !matches!(w.prompt, PromptSpec::Dataset { .. }) {
+    if let Some(c) = &w.conversation {
+        if recipe.prefill_profile.is_some() {
+            return Err(at(
+                &["workload", "conversation"],
+                "a prefill profile sends one prompt at a time; leave `conversation` out".into(),
+            ));
+        }
+        if c.turns.is_none() && c.file.is_none() {
+            return Err(at(
+                &["workload", "conversation"],
+                "a conversation needs `turns` (a length distribution) or a `file`".into(),
+            ));
+        }
+        if !matches!(w.prompt, PromptSpec::Synthetic { .. }) && c.file.is_none() {
+            return Err(at(
+                &["workload", "conversation"],
+                "a synthetic conversation's user messages need `prompt = { kind = \"synthetic\", … }`".into(),
+            ));
+        }
+    }
+    let from_file = w.conversation.as_ref().is_some_and(|c| c.file.is_some());
+    if w.output_len.is_none() && !from_file && !matches!(w.prompt, PromptSpec::Dataset { .. }) {
         return Err(at(
             &["workload"],
             "`workload.output_len` is needed unless prompts come from a dataset".into(),

@@ -22,7 +22,7 @@ use crate::recipe::matrix::{
 use check::{check_cache, check_capacity, check_run, check_server, prefill_problem};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "cpu-smoke",
         include_str!("../../../benchmarks/cpu-smoke.toml"),
@@ -46,6 +46,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
     (
         "mock-serve",
         include_str!("../../../benchmarks/mock-serve.toml"),
+    ),
+    (
+        "mock-conversation",
+        include_str!("../../../benchmarks/mock-conversation.toml"),
     ),
 ];
 
@@ -351,6 +355,35 @@ pub struct WorkloadSpec {
     /// spread over them (`repeats`). Left out of the key when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeats: Option<u32>,
+    /// Multi-turn conversations (`bench::conversation`): `requests` conversations, each turn's
+    /// prompt the whole history; `rate` and `concurrency` count conversations. Left out of the
+    /// key when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<ConversationSpec>,
+}
+
+/// `conversation = { … }` of a workload: the turns of each conversation and the pause between
+/// a reply and the next user message. The user messages come from `prompt` (synthetic: its
+/// `len` words each) or, with `file`, from a ShareGPT-style JSON file's human turns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationSpec {
+    /// Turns per conversation (drawn per conversation); with `file`, at most this many of its
+    /// human turns (all of them when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turns: Option<LenDist>,
+    /// The user's pause between a reply and their next message.
+    #[serde(
+        default,
+        with = "humantime_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub think_time: Option<Duration>,
+    /// `[{"conversations": [{"from": "human" | "gpt", "value": …}]}]` (relative to the
+    /// project); conversation `i` is its entry `i` (cycling); a gpt turn's words set the
+    /// preceding turn's output length unless `output_len` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
 }
 
 /// Where a request's priority comes from.
