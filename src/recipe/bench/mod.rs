@@ -22,7 +22,7 @@ use crate::recipe::matrix::{
 use check::{check_cache, check_capacity, check_run, check_server, prefill_problem};
 
 /// The benchmark recipes shipped with repro.
-pub const BUILTIN: [(&str, &str); 7] = [
+pub const BUILTIN: [(&str, &str); 8] = [
     (
         "cpu-smoke",
         include_str!("../../../benchmarks/cpu-smoke.toml"),
@@ -50,6 +50,10 @@ pub const BUILTIN: [(&str, &str); 7] = [
     (
         "mock-conversation",
         include_str!("../../../benchmarks/mock-conversation.toml"),
+    ),
+    (
+        "mock-sweep",
+        include_str!("../../../benchmarks/mock-sweep.toml"),
     ),
 ];
 
