@@ -30,9 +30,9 @@ TOOLS=${TOOLS:-"repro guidellm aiperf"}
 # The peers' ladder; repro goes on up REPRO_RATES once the shared one is done.
 RATES=${RATES:-"50 100 250 500 1000"}
 REPRO_RATES=${REPRO_RATES:-"2000 4000 8000 16000"}
-SECONDS_PER_RATE=${SECONDS_PER_RATE:-4}
-# Enough requests that a Poisson draw's own rate is within ~2% (1/sqrt(n)) of the target.
-MIN_REQUESTS=${MIN_REQUESTS:-2000}
+SECONDS_PER_RATE=${SECONDS_PER_RATE:-5}
+# A Poisson draw of n gaps has its own rate within ~1/sqrt(n) of the target (3% at 1000).
+MIN_REQUESTS=${MIN_REQUESTS:-1000}
 MAX_REQUESTS=${MAX_REQUESTS:-40000}
 METRIC_RATE=${METRIC_RATE:-100}
 ROUNDS=${ROUNDS:-2}
@@ -41,7 +41,7 @@ PROMPT_WORDS=8
 OUTPUT_TOKENS=4
 GUIDELLM_VERSION=0.8.1
 AIPERF_VERSION=0.13.0
-TOKENIZERS_VERSION=0.22.1
+TOKENIZERS_VERSION=0.23.3
 
 [ -x "$REPRO" ] || { echo "no $REPRO: cargo build --release first (or REPRO=path)" >&2; exit 1; }
 REPRO=$(realpath "$REPRO")
@@ -128,11 +128,11 @@ PY
 
 run_guidellm() { # rate n dir
   "$PY" bench/peers.py measure "$3/mem.json" -- "$VENV/bin/guidellm" run \
-    --target "http://$addr" --backend "kind=openai_http" --model mock --processor "$TOKENIZER" \
-    --request-type text_completions --profile poisson --rate "$1" --max-requests "$2" \
-    --random-seed "$SEED" \
-    --data "prompt_tokens=$PROMPT_WORDS,output_tokens=$OUTPUT_TOKENS" \
-    --output-path "$3/out/benchmarks.json" > "$3/log" 2>&1 || true
+    --backend "kind=openai_http,target=http://$addr,model=mock,request_format=/v1/completions" \
+    --profile "kind=poisson,rate=$1" --constraint "kind=max_requests,count=$2" \
+    --tokenizer "kind=hf_auto,model=$TOKENIZER" --seed "kind=static,value=$SEED" \
+    --data "kind=synthetic_text,prompt_tokens=$PROMPT_WORDS,output_tokens=$OUTPUT_TOKENS" \
+    --output "kind=json,path=$3/out/benchmarks.json" --disable-console-interactive > "$3/log" 2>&1 || true
   echo "$3/out"
 }
 
@@ -140,13 +140,13 @@ run_aiperf() { # rate n dir
   "$PY" bench/peers.py measure "$3/mem.json" -- "$VENV/bin/aiperf" profile \
     --model mock --url "http://$addr" --endpoint-type completions --streaming \
     --tokenizer "$TOKENIZER" --request-rate "$1" --arrival-pattern poisson --request-count "$2" \
-    --synthetic-input-tokens-mean "$PROMPT_WORDS" --synthetic-input-tokens-stddev 0 \
+    --isl "$PROMPT_WORDS" --isl-stddev 0 \
     --output-tokens-mean "$OUTPUT_TOKENS" --output-tokens-stddev 0 --extra-inputs ignore_eos:true \
     --random-seed "$SEED" --artifact-dir "$3/out" --ui-type none > "$3/log" 2>&1 || true
   echo "$3/out"
 }
 
-results="$work/results.jsonl"
+results=${KEEP_RESULTS:-$work/results.jsonl}
 : > "$results"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 2^20}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg); repro $("$REPRO" --version 2>/dev/null | awk '{print $2}'), $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
 for round in $(seq "$ROUNDS"); do
@@ -163,24 +163,21 @@ for round in $(seq "$ROUNDS"); do
       start_mock
       out=$("run_$tool" "$rate" "$n" "$dir")
       stop_mock
-      row=$(python3 bench/peers.py parse "$tool" "$rate" "$out" "$dir/mem.json" "$round")
+      row=$(PEERS_SEED=$SEED "$PY" bench/peers.py parse "$tool" "$rate" "$out" "$dir/mem.json" "$round")
       echo "$row" >> "$results"
-      python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(f"round {r["round"]} {r["tool"]:>8} {r["rate"]:>7.0f} req/s x {r.get("requests")}: achieved {r.get("achieved") or 0:.1f}, ok {r.get("ok")}, on schedule {r["on_schedule"]} {r.get("note", "")}")' "$row" >&2
-      if [ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["on_schedule"])' "$row")" != True ]; then
+      if ! echo "$row" | grep -qE '"on_(schedule|plan)": true'; then
         missed[$tool]=1
-        [ -n "${KEEP_LOGS:-}" ] && cp -r "$dir" "$KEEP_LOGS/" 2>/dev/null || true
-        tail -3 "$dir/log" >&2 || true
+        case "$row" in *'"note": "no result'*) tail -5 "$dir/log" >&2 || true ;; esac
       fi
     done
   done
   unset missed
 done
-[ -n "${KEEP_RESULTS:-}" ] && cp "$results" "$KEEP_RESULTS"
 python3 bench/peers.py table "$results" "$METRIC_RATE"
 cat <<'DEFS'
 
 Definitions, each tool's own:
-- **achieved send req/s** (this script, the same for every tool): (requests − 1) / (last request start − first), from each tool's per-request start times (repro `sent`, GuideLLM `request_start`, AIPerf `request_start_ns`). **schedule's own**: the same over the tool's planned send times where it records them (repro `scheduled`, GuideLLM `targeted_start` ≥ 0); AIPerf's pacer resets its deadline to "now" when behind, so it records no plan to compare with.
+- **achieved send req/s** (this script, the same for every tool): (requests − 1) / (last request start − first), from each tool's per-request start times (repro `sent`, GuideLLM `request_start`, AIPerf `request_start_ns`). **schedule's own**: the same over the tool's planned send times where it records them (repro `scheduled`, GuideLLM `targeted_start` ≥ 0); AIPerf's pacer resets its deadline to "now" when behind and records no plan, so its seeded draw is made again with its own generator (`timing.request.poisson_interval`). GuideLLM's worker processes each seed their own generator with the same seed and add their draws to one shared clock, so its plan repeats each gap once per worker: effectively n / workers independent gaps, and its plan's rate can sit well off the target on small runs.
 - **repro**: request throughput = ok requests / (first send → last end); output = their usage.completion_tokens / the same; TTFT = first chunk with text − send; E2E = end of stream − send.
 - **GuideLLM 0.8.1**: `requests_per_second` and `output_tokens_per_second` (successful, mean over the run); `time_to_first_token_ms` = first token iteration − request start; `request_latency` = request end − start; its distributions are weighted by token, and its TPOT = (last token − request start) / tokens includes TTFT.
 - **AIPerf 0.13.0**: `request_throughput` and `output_token_throughput` (over the profiling window); `time_to_first_token` = first response chunk − request start; `request_latency` = last response − request start; its "ITL" is per request (last − first token) / (tokens − 1), what vLLM calls TPOT.
