@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Helpers of bench/peers.sh (stdlib only, except `tokenizer`, run with the peers' venv).
+"""Helpers of bench/peers.sh; run with the peers' venv (`tokenizer` needs `tokenizers`, AIPerf's
+plan is drawn again with AIPerf's own generator), the rest is the standard library.
 
-  peers.py tokenizer DIR TEXT...        train a tiny byte-level BPE tokenizer into DIR
-  peers.py measure OUT.json -- CMD...   run CMD, sample the RSS of its whole process tree
-  peers.py parse TOOL RATE DIR MEM.json print one JSON line: rates, metrics, memory of one run
-  peers.py table RESULTS.jsonl          print the markdown tables of all runs
+  peers.py tokenizer DIR TEXT...                 train a tiny byte-level BPE tokenizer into DIR
+  peers.py measure OUT.json -- CMD...            run CMD, sample the RSS of its whole process tree
+  peers.py parse TOOL RATE DIR MEM.json ROUND    one run's row (JSON line): rates, lag, metrics,
+                                                 memory, verdicts (PEERS_SEED: the run's seed)
+  peers.py table ROWS.jsonl METRIC_RATE          the markdown tables of all rows (verdicts remade)
 """
 import glob
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
