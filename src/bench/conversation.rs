@@ -117,9 +117,19 @@ pub fn conversations(
         .collect())
 }
 
+/// One conversation of a file, in any of the three shapes people keep them in.
 #[derive(serde::Deserialize)]
-struct ShareGptEntry {
-    conversations: Vec<ShareGptMessage>,
+#[serde(untagged)]
+enum Entry {
+    /// ShareGPT's: `{"conversations": [{"from": "human" | "gpt", "value": …}]}`.
+    ShareGpt { conversations: Vec<ShareGptMessage> },
+    /// Chatbot Arena's export (`conversation_a` / `conversation_b`: one user's turns, two
+    /// models' answers; the first is taken) and LMSYS-Chat-1M's (`conversation`), as
+    /// OpenAI-style `{"role": "user" | "assistant", "content": …}` messages.
+    Arena {
+        #[serde(alias = "conversation")]
+        conversation_a: Vec<ChatMessage>,
+    },
 }
 
 #[derive(serde::Deserialize)]
@@ -128,33 +138,55 @@ struct ShareGptMessage {
     value: String,
 }
 
+#[derive(serde::Deserialize)]
+struct ChatMessage {
+    role: String,
+    content: String,
+}
+
+impl Entry {
+    /// `(speaker, text)` in order.
+    fn messages(self) -> Vec<(String, String)> {
+        match self {
+            Entry::ShareGpt { conversations } => conversations
+                .into_iter()
+                .map(|m| (m.from, m.value))
+                .collect(),
+            Entry::Arena { conversation_a } => conversation_a
+                .into_iter()
+                .map(|m| (m.role, m.content))
+                .collect(),
+        }
+    }
+}
+
 /// Per entry, its human turns, each with the words of the reply that follows it (if any).
 type Script = Vec<(String, Option<u64>)>;
 
-/// A ShareGPT-style JSON file: `[{"conversations": [{"from": "human" | "gpt", "value": …}]}]`
-/// (`user` / `assistant` too; `system` and other speakers are skipped). Entries without a
-/// human turn are skipped.
+/// A JSON file of conversations: ShareGPT's `[{"conversations": [{"from": "human" | "gpt",
+/// "value": …}]}]` (`user` / `assistant` too), or Chatbot Arena's / LMSYS-Chat-1M's
+/// `[{"conversation_a" | "conversation": [{"role": "user" | "assistant", "content": …}]}]`;
+/// `system` and other speakers are skipped, and entries without a human turn.
 fn load_sharegpt(path: &Path) -> Result<Vec<Script>, WorkloadError> {
     let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let entries: Vec<ShareGptEntry> =
-        serde_json::from_str(&text).map_err(|e| WorkloadError::Bad {
-            path: path.to_path_buf(),
-            line: e.line(),
-            message: e.to_string(),
-        })?;
+    let entries: Vec<Entry> = serde_json::from_str(&text).map_err(|e| WorkloadError::Bad {
+        path: path.to_path_buf(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
     let scripts: Vec<Script> = entries
         .into_iter()
         .map(|e| {
             let mut script: Script = Vec::new();
-            for m in e.conversations {
-                match m.from.as_str() {
-                    "human" | "user" => script.push((m.value, None)),
+            for (speaker, text) in e.messages() {
+                match speaker.as_str() {
+                    "human" | "user" => script.push((text, None)),
                     "gpt" | "assistant" | "chatgpt" => {
                         if let Some(last) = script.last_mut() {
-                            last.1 = Some(m.value.split_whitespace().count() as u64);
+                            last.1 = Some(text.split_whitespace().count() as u64);
                         }
                     }
                     _ => {}
@@ -552,5 +584,34 @@ mod tests {
         };
         let err = conversations(&w, &bad, dir.path()).unwrap_err().to_string();
         assert!(err.contains("bad.json` line 1"), "{err}");
+    }
+
+    #[test]
+    fn chatbot_arena_and_lmsys_exports_give_their_user_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("arena.json"),
+            r#"[{"question_id": "q", "model_a": "x", "model_b": "y", "winner": "model_a",
+                 "conversation_a": [
+                    {"role": "user", "content": "what is a GPU"},
+                    {"role": "assistant", "content": "a chip for graphics"},
+                    {"role": "user", "content": "and a TPU"}],
+                 "conversation_b": [
+                    {"role": "user", "content": "what is a GPU"},
+                    {"role": "assistant", "content": "no idea"}]},
+                {"conversation": [{"role": "user", "content": "hello"}]}]"#,
+        )
+        .unwrap();
+        let mut w = workload("conversation = { file = \"arena.json\" }");
+        w.output_len = None;
+        w.requests = 2;
+        let spec = w.conversation.clone().unwrap();
+        let c = conversations(&w, &spec, dir.path()).unwrap();
+        let users: Vec<Vec<&str>> = c
+            .iter()
+            .map(|c| c.turns.iter().map(|t| t.user.as_str()).collect())
+            .collect();
+        assert_eq!(users, [vec!["what is a GPU", "and a TPU"], vec!["hello"]]);
+        assert_eq!(c[0].turns[0].max_tokens, 4, "the reply's words, from conversation_a");
     }
 }
