@@ -298,7 +298,8 @@ mod tests {
         let text = table(&trend(&groups(&runs)).unwrap());
         let rows: Vec<&str> = text.lines().skip(1).collect();
         assert!(
-            rows.iter().any(|r| r.contains("memory_profiling (warm, dashed)")),
+            rows.iter()
+                .any(|r| r.contains("memory_profiling (warm, dashed)")),
             "{text}"
         );
         let widths: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
