@@ -126,13 +126,16 @@ fn line_name(l: &Line) -> String {
 /// The trend as a table: a row per phase and cache state, a column per version.
 pub fn table(t: &Trend) -> String {
     let mut out = format!("{}: median (n) per version, seconds\n", t.title);
-    out.push_str(&format!("  {:<28}", "phase"));
+    // As wide as the longest row name (`memory_profiling (warm, dashed)` is 31), so columns line up.
+    let names: Vec<String> = t.lines.iter().map(line_name).collect();
+    let w = names.iter().map(|n| n.chars().count()).fold(28, usize::max);
+    out.push_str(&format!("  {:<w$}", "phase"));
     for v in &t.versions {
         out.push_str(&format!(" {v:>14}"));
     }
     out.push('\n');
-    for l in &t.lines {
-        out.push_str(&format!("  {:<28}", line_name(l)));
+    for (l, name) in t.lines.iter().zip(&names) {
+        out.push_str(&format!("  {name:<w$}"));
         for p in &l.points {
             let cell = p.map_or("-".to_string(), |p| {
                 format!("{} ({})", super::secs(p.median_s), p.n)
@@ -278,5 +281,28 @@ mod tests {
             trend(&groups(&runs[..2])).is_none(),
             "one version is no trend"
         );
+    }
+
+    #[test]
+    fn table_columns_line_up_past_the_longest_phase_name() {
+        let mut runs = vec![
+            run("0.9.0", Cache::Warm, 40.0),
+            run("0.10.0", Cache::Warm, 30.0),
+        ];
+        for r in &mut runs {
+            r.phases.insert(
+                "memory_profiling_s".to_string(),
+                (0.001, PhaseSource::Derived),
+            );
+        }
+        let text = table(&trend(&groups(&runs)).unwrap());
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("memory_profiling (warm, dashed)")),
+            "{text}"
+        );
+        let widths: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
     }
 }
