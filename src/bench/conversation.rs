@@ -612,6 +612,9 @@ mod tests {
             .map(|c| c.turns.iter().map(|t| t.user.as_str()).collect())
             .collect();
         assert_eq!(users, [vec!["what is a GPU", "and a TPU"], vec!["hello"]]);
-        assert_eq!(c[0].turns[0].max_tokens, 4, "the reply's words, from conversation_a");
+        assert_eq!(
+            c[0].turns[0].max_tokens, 4,
+            "the reply's words, from conversation_a"
+        );
     }
 }
