@@ -47,39 +47,6 @@ pub fn by_turn(records: &[RequestRecord]) -> Option<IndexMap<String, TurnStats>>
     )
 }
 
-/// A line per complete run of a benchmark folder that has `by_turn`: its mean TTFT per turn,
-/// for the terminal (`<label>: TTFT mean by turn: 52 | 125 | 196 ms`).
-pub fn turn_lines(bench_dir: &std::path::Path) -> Vec<String> {
-    let mut runs: Vec<std::path::PathBuf> = std::fs::read_dir(bench_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("summary.json").is_file())
-        .collect();
-    runs.sort();
-    runs.iter()
-        .filter_map(|run| {
-            let text = std::fs::read(run.join("summary.json")).ok()?;
-            let summary: super::metrics::Summary = serde_json::from_slice(&text).ok()?;
-            let means: Vec<String> = summary
-                .by_turn?
-                .values()
-                .map(|t| {
-                    t.ttft
-                        .mean
-                        .map_or("-".into(), |m| format!("{:.0}", m * 1000.0))
-                })
-                .collect();
-            let label = run.file_name()?.to_string_lossy().into_owned();
-            Some(format!(
-                "{label}: TTFT mean by turn: {} ms",
-                means.join(" | ")
-            ))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

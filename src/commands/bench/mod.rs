@@ -133,7 +133,7 @@ pub fn run(args: BenchArgs, out: Output) -> anyhow::Result<ExitCode> {
                 println!("bench {}: {line}", planned.name);
             }
         }
-        for line in repro::bench::turns::turn_lines(&bench) {
+        for line in repro::bench::metrics::turn_lines(&bench) {
             println!("bench {}: {line}", planned.name);
         }
     }
