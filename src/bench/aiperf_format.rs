@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::metrics::{self, Offered, Slo};
-use super::record::{Outcome, RequestRecord};
+use super::record::{placed_at_sends, Outcome, RequestRecord};
 use super::vllm_format::{FormatError, Imported};
 
 /// The file's name as AIPerf writes it.
@@ -178,21 +178,12 @@ pub fn from_jsonl(text: &str) -> Result<Imported, FormatError> {
         read.push(line(&v).map_err(at)?);
     }
     let first = read.iter().map(|(s, _)| *s).min().unwrap_or(0);
-    let mut records: Vec<RequestRecord> = read
-        .into_iter()
-        .map(|(start, mut r)| {
-            let sent = start.saturating_sub(first) as f64 * 1e-9;
-            r.sent = Some(sent);
-            r.first_token = r.first_token.map(|t| t + sent);
-            r.chunks.iter_mut().for_each(|t| *t += sent);
-            r.end = r.end.map(|t| t + sent);
-            r
-        })
-        .collect();
-    records.sort_by(|a, b| a.sent.unwrap_or(0.0).total_cmp(&b.sent.unwrap_or(0.0)));
-    for (i, r) in records.iter_mut().enumerate() {
-        r.id = i as u64;
-    }
+    // Offsets in integer nanoseconds first: epoch nanoseconds do not fit an f64's mantissa.
+    let records = placed_at_sends(
+        read.into_iter()
+            .map(|(start, r)| (start.saturating_sub(first) as f64 * 1e-9, r))
+            .collect(),
+    );
     let mut summary = metrics::summarize(&records, Slo::default(), Offered::default());
     summary.definitions.insert(
         "imported".into(),

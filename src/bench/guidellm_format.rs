@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::metrics::{self, Offered, Slo};
-use super::record::{Outcome, RequestRecord};
+use super::record::{placed_at_sends, Outcome, RequestRecord};
 use super::vllm_format::{FormatError, Imported};
 
 /// The name GuideLLM's docs give the file.
@@ -145,22 +145,11 @@ fn records_of(b: &Value, at: &str) -> Result<Vec<RequestRecord>, FormatError> {
         .map(|(s, _)| *s)
         .min_by(f64::total_cmp)
         .unwrap_or(0.0);
-    let mut records: Vec<RequestRecord> = read
-        .into_iter()
-        .map(|(start, mut r)| {
-            let sent = start - first;
-            r.sent = Some(sent);
-            r.first_token = r.first_token.map(|t| t + sent);
-            r.chunks.iter_mut().for_each(|t| *t += sent);
-            r.end = r.end.map(|t| t + sent);
-            r
-        })
-        .collect();
-    records.sort_by(|a, b| a.sent.unwrap_or(0.0).total_cmp(&b.sent.unwrap_or(0.0)));
-    for (k, r) in records.iter_mut().enumerate() {
-        r.id = k as u64;
-    }
-    Ok(records)
+    Ok(placed_at_sends(
+        read.into_iter()
+            .map(|(start, r)| (start - first, r))
+            .collect(),
+    ))
 }
 
 /// The benchmark's strategy: its kind (`constant`, `synchronous`, …) and rate, where given.

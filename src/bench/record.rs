@@ -146,3 +146,24 @@ impl RequestRecord {
         self.chunks.windows(2).map(|w| w[1] - w[0])
     }
 }
+
+/// Records read with their times relative to their own send, each with that send's offset from
+/// the run's first (seconds): placed on the run's clock (sent, first token, chunks and end moved
+/// by the offset), in send order, numbered from 0 — as an imported file's requests become a run.
+pub fn placed_at_sends(read: Vec<(f64, RequestRecord)>) -> Vec<RequestRecord> {
+    let mut records: Vec<RequestRecord> = read
+        .into_iter()
+        .map(|(sent, mut r)| {
+            r.sent = Some(sent);
+            r.first_token = r.first_token.map(|t| t + sent);
+            r.chunks.iter_mut().for_each(|t| *t += sent);
+            r.end = r.end.map(|t| t + sent);
+            r
+        })
+        .collect();
+    records.sort_by(|a, b| a.sent.unwrap_or(0.0).total_cmp(&b.sent.unwrap_or(0.0)));
+    for (i, r) in records.iter_mut().enumerate() {
+        r.id = i as u64;
+    }
+    records
+}
